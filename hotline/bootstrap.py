@@ -1,0 +1,47 @@
+"""The one place that wires settings, database, catalogue, SLA policy and clock together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from hotline.catalogue import Catalogue, load_catalogue
+from hotline.clock import Clock, SystemClock
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory
+from hotline.services import HotlineService
+from hotline.sla import SlaPolicy
+
+
+@dataclass
+class App:
+    """Everything an entry point needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    catalogue: Catalogue
+    sla: SlaPolicy
+    service: HotlineService
+
+
+def load_policies(settings: Settings) -> tuple[Catalogue, SlaPolicy]:
+    """Load and validate the configuration files; any error names file and line."""
+    catalogue = load_catalogue(settings.data_dir / "catalogue.yml")
+    sla = SlaPolicy.load(
+        settings.data_dir / "sla.yml",
+        settings.data_dir / "calendar.yml",
+        known_categories=set(catalogue.categories),
+    )
+    return catalogue, sla
+
+
+def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
+    """Build the application from settings (the environment by default)."""
+    settings = settings or Settings.from_env()
+    catalogue, sla = load_policies(settings)
+    engine = make_engine(settings.database_url)
+    service = HotlineService(
+        make_session_factory(engine), catalogue, sla, clock or SystemClock(), settings.tz
+    )
+    return App(settings=settings, engine=engine, catalogue=catalogue, sla=sla, service=service)

@@ -1,0 +1,430 @@
+"""`hotline`: the operators' command line, and a way to drive the lifecycle without Telegram."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from hotline.bootstrap import App, build_app, load_policies
+from hotline.catalogue import REQUEST_TYPES
+from hotline.config import Settings
+from hotline.messages import local_time
+from hotline.services import NewTicket, TicketFilter, TicketView
+from hotline.tickets import STATUS_LABELS, Actor, DomainError, Status
+from hotline.yamlconf import ConfigError
+
+app = typer.Typer(
+    help="12345 热线助手运维命令行。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="数据库：建表与升级。", no_args_is_help=True)
+tickets_app = typer.Typer(
+    help="工单：查询与办理（签收、退单、延期、办结、重办……）。", no_args_is_help=True
+)
+sla_app = typer.Typer(help="办理时限计算。", no_args_is_help=True)
+staff_app = typer.Typer(help="部门人员绑定。", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tickets_app, name="tickets")
+app.add_typer(sla_app, name="sla")
+app.add_typer(staff_app, name="staff")
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit code attached."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@cache
+def _app() -> App:
+    return build_app()
+
+
+def _actor(spec: str, department: str | None) -> Actor:
+    """Parse `--as role[:name]`; staff need a department."""
+    role, _, name = spec.partition(":")
+    if role not in ("staff", "dispatcher", "supervisor", "admin"):
+        raise CliError(
+            f"--as 的角色必须是 staff、dispatcher、supervisor 或 admin，而不是 {role!r}", 2
+        )
+    if role == "staff" and not department:
+        raise CliError("以 staff 身份操作时必须用 --department 指定部门", 2)
+    return Actor(role=role, id=f"cli:{name or 'operator'}", department=department)  # type: ignore[arg-type]
+
+
+AsOption = Annotated[str, typer.Option("--as", help="操作人角色[:姓名]，如 staff:张三")]
+DeptOption = Annotated[str | None, typer.Option("--department", "-d", help="部门代码")]
+
+
+def _print_ticket(view: TicketView, as_json: bool) -> None:
+    tz = _app().settings.tz
+    if as_json:
+        data = view.to_json(tz)
+        data.update(
+            description=view.description,
+            address=view.address,
+            answer=view.answer,
+            events=[
+                {
+                    "at": e.at.astimezone(tz).isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "note": e.note,
+                }
+                for e in view.events
+            ],
+        )
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"工单 {view.number}  [{view.status_label}]")
+    typer.echo(f"  类别：{view.category_name}（{view.request_type}）  优先级：{view.priority}")
+    typer.echo(f"  部门：{view.department_name}")
+    typer.echo(
+        f"  受理：{local_time(view.created_at, tz)}  签收时限：{local_time(view.accept_due_at, tz)}"
+        f"  办结时限：{local_time(view.answer_due_at, tz)}"
+        + ("（暂定）" if view.due_provisional else "")
+    )
+    typer.echo(f"  地址：{view.address or '—'}")
+    typer.echo(f"  内容：{view.description}")
+    if view.answer:
+        typer.echo(f"  答复：{view.answer}")
+    for e in view.events:
+        typer.echo(
+            f"  · {local_time(e.at, tz)} {e.action} {e.from_status or ''}→{e.to_status or ''}"
+            f" {e.actor}" + (f"：{e.note}" if e.note else "")
+        )
+
+
+def _done(view: TicketView, what: str) -> None:
+    typer.echo(f"{what}：工单 {view.number}，当前状态：{view.status_label}")
+
+
+# --------------------------------------------------------------------------- db
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """创建或升级数据库到最新结构，并同步派单目录。"""
+    from hotline.migrate import current_revision, upgrade
+
+    application = _app()
+    upgrade(application.engine)
+    application.service.sync_catalogue()
+    typer.echo(
+        f"数据库已是最新版本（{current_revision(application.engine)}）："
+        f"{application.engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+# ---------------------------------------------------------------------- tickets
+
+
+@tickets_app.command("list")
+def tickets_list(
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    status: Annotated[str | None, typer.Option(help="状态，如 dispatched")] = None,
+    department: DeptOption = None,
+    category: Annotated[str | None, typer.Option(help="类别代码")] = None,
+    priority: Annotated[str | None, typer.Option(help="urgent 或 normal")] = None,
+    request_type: Annotated[str | None, typer.Option("--type", help="诉求类型，如 投诉")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 100,
+) -> None:
+    """列出工单（最新的在前）。"""
+    if status is not None and status not in {s.value for s in Status}:
+        raise CliError(f"未知状态 {status!r}；可选：{', '.join(s.value for s in Status)}", 2)
+    views = _app().service.list_tickets(
+        TicketFilter(
+            status=status,
+            department=department,
+            category=category,
+            priority=priority,
+            request_type=request_type,
+            limit=limit,
+        )
+    )
+    tz = _app().settings.tz
+    if as_json:
+        typer.echo(json.dumps([v.to_json(tz) for v in views], ensure_ascii=False))
+        return
+    if not views:
+        typer.echo("没有符合条件的工单。")
+    for v in views:
+        typer.echo(
+            f"{v.number}  {STATUS_LABELS[Status(v.status)]:<10} {v.department_name:<12} "
+            f"{v.category_name:<12} {v.priority:<6} 时限 {local_time(v.answer_due_at, tz)}"
+        )
+
+
+@tickets_app.command("show")
+def tickets_show(
+    number: str, as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False
+) -> None:
+    """查看一张工单及其全部办理记录。"""
+    _print_ticket(_app().service.get_ticket(number), as_json)
+
+
+@tickets_app.command("open")
+def tickets_open(
+    text: Annotated[str, typer.Option("--text", help="诉求内容")],
+    category: Annotated[str | None, typer.Option(help="类别代码；不填则待人工派单")] = None,
+    address: Annotated[str | None, typer.Option(help="地址")] = None,
+    phone: Annotated[str | None, typer.Option(help="联系电话")] = None,
+    request_type: Annotated[str | None, typer.Option("--type", help="诉求类型")] = None,
+    urgent: Annotated[bool, typer.Option("--urgent", help="紧急")] = False,
+    citizen: Annotated[str, typer.Option(help="市民标识 channel:id")] = "console:operator",
+) -> None:
+    """代市民登记一张工单（受理并自动派单）。"""
+    channel, _, user = citizen.partition(":")
+    if request_type is not None and request_type not in REQUEST_TYPES:
+        raise CliError(f"诉求类型必须是 {'、'.join(REQUEST_TYPES)} 之一", 2)
+    view = _app().service.open_ticket(
+        NewTicket(
+            channel=channel or "console",
+            channel_user_id=user or "operator",
+            description=text,
+            category=category,
+            address=address,
+            contact_phone=phone,
+            request_type=request_type,  # type: ignore[arg-type]
+            priority="urgent" if urgent else "normal",
+        )
+    )
+    _done(view, "已受理")
+    typer.echo(
+        f"承办部门：{view.department_name}；办结时限："
+        f"{local_time(view.answer_due_at, _app().settings.tz)}"
+    )
+
+
+@tickets_app.command("dispatch")
+def tickets_dispatch(
+    number: str,
+    department: Annotated[str, typer.Option("--department", "-d")],
+    note: Annotated[str | None, typer.Option()] = None,
+    actor: AsOption = "dispatcher",
+) -> None:
+    """派单或重新派单到部门。"""
+    _done(_app().service.dispatch(number, department, _actor(actor, None), note), "已派单")
+
+
+@tickets_app.command("accept")
+def tickets_accept(number: str, department: DeptOption = None, actor: AsOption = "staff") -> None:
+    """签收工单。"""
+    _done(_app().service.accept(number, _actor(actor, department)), "已签收")
+
+
+@tickets_app.command("return")
+def tickets_return(
+    number: str,
+    reason: Annotated[str, typer.Option("--reason", help="退单理由")],
+    department: DeptOption = None,
+    actor: AsOption = "staff",
+) -> None:
+    """退单（不属于本部门职责），交派单员重新派单。"""
+    _done(_app().service.return_ticket(number, _actor(actor, department), reason), "已退单")
+
+
+@tickets_app.command("extend")
+def tickets_extend(
+    number: str,
+    days: Annotated[int, typer.Option("--days", help="工作日数")],
+    reason: Annotated[str, typer.Option("--reason")],
+    department: DeptOption = None,
+    actor: AsOption = "staff",
+) -> None:
+    """申请延期。"""
+    _done(
+        _app().service.request_extension(number, _actor(actor, department), days, reason),
+        "已提交延期申请",
+    )
+
+
+@tickets_app.command("decide-extension")
+def tickets_decide_extension(
+    number: str,
+    deny: Annotated[bool, typer.Option("--deny", help="驳回（默认批准）")] = False,
+    note: Annotated[str | None, typer.Option()] = None,
+    actor: AsOption = "dispatcher",
+) -> None:
+    """审批延期申请。"""
+    view = _app().service.decide_extension(number, _actor(actor, None), approve=not deny, note=note)
+    _done(view, "已驳回延期" if deny else "已批准延期")
+
+
+@tickets_app.command("resolve")
+def tickets_resolve(
+    number: str,
+    answer: Annotated[str, typer.Option("--answer", help="给市民的答复")],
+    department: DeptOption = None,
+    actor: AsOption = "staff",
+) -> None:
+    """办结并答复市民。"""
+    _done(_app().service.resolve(number, _actor(actor, department), answer), "已答复")
+
+
+@tickets_app.command("reopen")
+def tickets_reopen(
+    number: str, reason: Annotated[str, typer.Option("--reason")], actor: AsOption = "supervisor"
+) -> None:
+    """重办：退回承办部门重新办理。"""
+    _done(_app().service.reopen(number, _actor(actor, None), reason), "已重办")
+
+
+@tickets_app.command("close")
+def tickets_close(
+    number: str, note: Annotated[str | None, typer.Option()] = None, actor: AsOption = "dispatcher"
+) -> None:
+    """回访后办结。"""
+    _done(_app().service.close(number, _actor(actor, None), note), "已办结")
+
+
+@tickets_app.command("merge")
+def tickets_merge(
+    number: str, into: Annotated[str, typer.Option("--into")], actor: AsOption = "dispatcher"
+) -> None:
+    """把重复工单合并到另一张工单。"""
+    _done(_app().service.merge(number, into, _actor(actor, None)), "已合并")
+
+
+# -------------------------------------------------------------------------- sla
+
+
+@sla_app.command("due")
+def sla_due(
+    request_type: Annotated[str, typer.Option("--type", help="诉求类型")],
+    start: Annotated[str, typer.Option("--start", help="起算时间，如 2026-09-30T10:00")],
+    priority: Annotated[str, typer.Option(help="urgent 或 normal")] = "normal",
+    stage: Annotated[str, typer.Option(help="accept 或 answer")] = "answer",
+    category: Annotated[str | None, typer.Option(help="类别代码")] = None,
+) -> None:
+    """打印办理时限（ISO 8601，含时区）。"""
+    settings = Settings.from_env()
+    catalogue, sla = load_policies(settings)
+    if request_type not in REQUEST_TYPES:
+        raise CliError(f"诉求类型必须是 {'、'.join(REQUEST_TYPES)} 之一", 2)
+    if priority not in ("urgent", "normal"):
+        raise CliError("--priority 只能是 urgent 或 normal", 2)
+    if category is not None and category not in catalogue.categories:
+        raise CliError(f"未知类别 {category!r}", 2)
+    try:
+        when = datetime.fromisoformat(start)
+    except ValueError as exc:
+        raise CliError(f"--start 不是有效时间：{start!r}", 2) from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=settings.tz)
+    if stage == "accept":
+        due = sla.accept_deadline(when, priority=priority, category=category)  # type: ignore[arg-type]
+    elif stage == "answer":
+        due = sla.answer_deadline(
+            when,
+            request_type=request_type,  # type: ignore[arg-type]
+            priority=priority,
+            category=category,
+        )  # type: ignore[arg-type]
+    else:
+        raise CliError("--stage 只能是 accept 或 answer", 2)
+    typer.echo(due.at.astimezone(settings.tz).isoformat())
+    if due.provisional:
+        typer.echo("注意：该年度节假日安排未知，时限按周末计算，为暂定值。", err=True)
+
+
+# ------------------------------------------------------------------------ staff
+
+
+@staff_app.command("invite")
+def staff_invite(
+    department: DeptOption = None,
+    role: Annotated[str, typer.Option(help="staff/dispatcher/supervisor/admin")] = "staff",
+    days: Annotated[int, typer.Option(help="有效天数", min=1, max=90)] = 7,
+) -> None:
+    """生成一次性绑定码，部门群里发送 /bind 绑定码 即可绑定。"""
+    from datetime import timedelta
+
+    code = _app().service.invite_staff(
+        role=role, department=department, valid_for=timedelta(days=days)
+    )
+    typer.echo(f"绑定码：{code}（{days}天内有效，仅可使用一次）。请在群里发送：/bind {code}")
+
+
+# ------------------------------------------------------------------------ other
+
+
+@app.command("classify")
+def classify(
+    text: Annotated[str | None, typer.Argument(help="要分类的市民诉求")] = None,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help="每行含 text 字段的 JSONL 文件")
+    ] = None,
+) -> None:
+    """用训练好的 NLU 模型给诉求分类，输出 JSON。"""
+    from hotline.classifier import classify_jsonl_file, classify_texts
+
+    if (text is None) == (jsonl is None):
+        raise CliError("请给出一段文字，或用 --jsonl 指定文件（二选一）", 2)
+    if jsonl is not None:
+        for result in classify_jsonl_file(jsonl):
+            typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(json.dumps(classify_texts([text or ""])[0], ensure_ascii=False))
+
+
+@app.command("up")
+def up() -> None:
+    """准备数据库并启动热线（目前：核心与命令行）。"""
+    db_upgrade()
+    application = _app()
+    typer.echo(
+        f"派单目录：{len(application.catalogue.departments)} 个部门，"
+        f"{len(application.catalogue.categories)} 个类别。"
+    )
+    typer.echo(f"工单总数：{application.service.count_tickets()}。试试：hotline tickets list")
+
+
+def _fail(message: str, code: int) -> int:
+    typer.echo(f"错误：{message}", err=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; known failures become one line on stderr and a non-zero exit code."""
+    try:
+        result: Any = app(args=argv, prog_name="hotline", standalone_mode=False)
+    except DomainError as exc:
+        return _fail(exc.message, 1)
+    except CliError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except ConfigError as exc:
+        return _fail(f"配置错误：{exc}", 2)
+    except click.exceptions.Abort:
+        return _fail("已取消", 130)
+    except click.ClickException as exc:
+        return _fail(exc.format_message(), exc.exit_code)
+    except OperationalError as exc:
+        return _fail(
+            f"数据库不可用（{type(exc.orig).__name__}：{str(exc.orig)[:200]}）。"
+            "请先运行 hotline db upgrade，或检查 HOTLINE_DATABASE_URL。",
+            3,
+        )
+    except SQLAlchemyError as exc:
+        return _fail(f"数据库错误：{type(exc).__name__}", 3)
+    except OSError as exc:
+        return _fail(f"{type(exc).__name__}：{exc}", 1)
+    return int(result) if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Settings from the environment (and an optional .env), checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hotline.yamlconf import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; comments and blank lines are ignored, quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ConfigError(f"{path}:{lineno}: expected KEY=VALUE")
+        key, value = line.split("=", 1)
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set; names match the environment variables in the README."""
+
+    database_url: str
+    data_dir: Path
+    var_dir: Path
+    timezone: str = "Asia/Shanghai"
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_port: int = 5055
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, root: Path = ROOT) -> Settings:
+        """Merge .env (if any) under real environment variables and validate the result."""
+        env = dict(_read_dotenv(root / ".env"))
+        env.update(os.environ if environ is None else environ)
+        var_dir = Path(env.get("HOTLINE_VAR_DIR", str(root / "var")))
+        settings = cls(
+            database_url=env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{var_dir / 'hotline.db'}",
+            data_dir=Path(env.get("HOTLINE_DATA_DIR", str(root / "data"))),
+            var_dir=var_dir,
+            timezone=env.get("HOTLINE_TIMEZONE", "Asia/Shanghai"),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+            rasa_url=env.get("HOTLINE_RASA_URL", "http://127.0.0.1:5005"),
+            action_server_port=_int(env, "HOTLINE_ACTION_SERVER_PORT", 5055),
+        )
+        try:
+            settings.tz  # noqa: B018 - validate the zone name early
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"HOTLINE_TIMEZONE: unknown time zone {settings.timezone!r}") from exc
+        if not settings.database_url.startswith(("sqlite", "postgresql")):
+            raise ConfigError(
+                "HOTLINE_DATABASE_URL: only sqlite:/// and postgresql:// are supported"
+            )
+        if not (settings.data_dir / "catalogue.yml").is_file():
+            raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
+        return settings
+
+
+def _int(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: expected a whole number, got {raw!r}") from exc

@@ -1,0 +1,114 @@
+"""The outbox: messages written with the state change they report, delivered later exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.models import OutboxMessage
+
+Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
+
+MAX_ATTEMPTS = 12
+
+
+def enqueue(
+    session: Session,
+    *,
+    now: datetime,
+    audience: Audience,
+    address: str,
+    kind: str,
+    text: str,
+    ticket_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Add a message to the caller's transaction; a repeated dedupe_key adds nothing."""
+    if dedupe_key is not None:
+        exists = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if exists is not None:
+            return None
+    message = OutboxMessage(
+        created_at=now,
+        audience=audience,
+        address=address,
+        ticket_id=ticket_id,
+        kind=kind,
+        text=text,
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    return message
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A detached copy of an outbox row, safe to hand to a delivery adapter."""
+
+    id: int
+    audience: Audience
+    address: str
+    kind: str
+    text: str
+    payload: dict[str, Any]
+    ticket_id: int | None
+    attempts: int
+
+
+def due_messages(session: Session, now: datetime, limit: int = 100) -> list[PendingMessage]:
+    """Pending messages whose time has come, oldest first (per-chat order follows id order)."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    return [
+        PendingMessage(
+            id=r.id,
+            audience=r.audience,  # type: ignore[arg-type]
+            address=r.address,
+            kind=r.kind,
+            text=r.text,
+            payload=dict(r.payload),
+            ticket_id=r.ticket_id,
+            attempts=r.attempts,
+        )
+        for r in rows
+    ]
+
+
+def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
+    """Record delivery; False when the row was already sent (a second sender lost the race)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_failed(
+    session: Session, message_id: int, now: datetime, error: str, retry_after: timedelta
+) -> None:
+    """Schedule another attempt, or give up (status 'dead') after MAX_ATTEMPTS."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.status != "pending":
+        return
+    row.attempts += 1
+    row.last_error = error[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+    else:
+        row.next_attempt_at = now + retry_after

@@ -1,0 +1,1052 @@
+"""The operations every adapter calls: one transaction each, events and outbox rows included."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline import messages
+from hotline.catalogue import REQUEST_TYPES, Catalogue, RequestType
+from hotline.clock import Clock
+from hotline.db import transaction
+from hotline.models import (
+    Category,
+    Citizen,
+    DailySequence,
+    Department,
+    ExtensionRequest,
+    Rating,
+    StaffBinding,
+    StaffInvite,
+    Ticket,
+    TicketEvent,
+)
+from hotline.outbox import Audience, enqueue
+from hotline.sla import Deadline, SlaPolicy
+from hotline.tickets import (
+    STATUS_LABELS,
+    SYSTEM,
+    Action,
+    Actor,
+    DomainError,
+    IllegalTransition,
+    NotAllowed,
+    Status,
+    TicketNotFound,
+    authorize,
+    format_number,
+    next_status,
+)
+
+Priority = Literal["urgent", "normal"]
+Score = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+SCORE_LABELS: dict[str, str] = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+}
+STAFF_ROLES = ("staff", "dispatcher", "supervisor", "admin")
+
+MAX_TEXT = 5000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER = re.compile(r"^\d{8}-\d{4,}$")
+
+T = TypeVar("T")
+
+
+def clean_text(
+    value: str | None, *, field_name: str, required: bool = True, limit: int = MAX_TEXT
+) -> str | None:
+    """Strip control characters and outer blanks, and refuse empty or overlong text politely."""
+    if value is None:
+        if required:
+            raise DomainError(f"请填写{field_name}。", code="empty")
+        return None
+    text = unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
+    if not text:
+        if required:
+            raise DomainError(f"{field_name}不能为空，请再说一下。", code="empty")
+        return None
+    if len(text) > limit:
+        raise DomainError(
+            f"{field_name}太长了（{len(text)}字），请精简到{limit}字以内。", code="too_long"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What a channel knows when a citizen's request is complete enough to register."""
+
+    channel: str
+    channel_user_id: str
+    description: str
+    category: str | None = None
+    department: str | None = None
+    request_type: RequestType | None = None
+    priority: Priority = "normal"
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    contact_phone: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    confidence: float | None = None
+    needs_human: bool = False
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A detached snapshot of a ticket for adapters; never an ORM object."""
+
+    number: str
+    status: str
+    status_label: str
+    department: str | None
+    department_name: str
+    category: str | None
+    category_name: str
+    request_type: str
+    priority: str
+    description: str
+    address: str | None
+    contact_phone: str | None
+    channel: str
+    citizen: str
+    created_at: datetime
+    dispatched_at: datetime | None
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    accept_due_at: datetime | None
+    answer_due_at: datetime | None
+    due_provisional: bool
+    answer: str | None
+    return_count: int
+    reopen_count: int
+    extension_count: int
+    needs_human: bool
+    events: tuple[EventView, ...] = ()
+
+    def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
+        """The stable JSON shape scripts rely on (`hotline tickets list --json`)."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.astimezone(tz).isoformat() if value else None
+
+        return {
+            "number": self.number,
+            "status": self.status,
+            "department": self.department,
+            "category": self.category,
+            "priority": self.priority,
+            "type": self.request_type,
+            "created_at": iso(self.created_at),
+            "dispatched_at": iso(self.dispatched_at),
+            "accepted_at": iso(self.accepted_at),
+            "resolved_at": iso(self.resolved_at),
+            "closed_at": iso(self.closed_at),
+            "accept_due_at": iso(self.accept_due_at),
+            "answer_due_at": iso(self.answer_due_at),
+            "due_provisional": self.due_provisional,
+            "needs_human": self.needs_human,
+        }
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    department: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    request_type: str | None = None
+    citizen: str | None = None  # "channel:user id"
+    limit: int = 100
+    offset: int = 0
+
+
+class HotlineService:
+    """The hotline's use cases; adapters parse input, call one method, and render the result."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        catalogue: Catalogue,
+        sla: SlaPolicy,
+        clock: Clock,
+        tz: ZoneInfo,
+    ) -> None:
+        self.sessions = sessions
+        self.catalogue = catalogue
+        self.sla = sla
+        self.clock = clock
+        self.tz = tz
+
+    # ----------------------------------------------------------------- helpers
+
+    @contextmanager
+    def _unit(self) -> Iterator[Session]:
+        with transaction(self.sessions) as session:
+            yield session
+
+    def _load(self, session: Session, number: str, *, lock: bool = True) -> Ticket:
+        number = (number or "").strip()
+        if not _NUMBER.match(number):
+            raise TicketNotFound(
+                f"工单编号“{number[:30]}”格式不对，应类似 20261123-0042。", code="bad_number"
+            )
+        query = select(Ticket).where(Ticket.number == number)
+        if lock:
+            query = query.with_for_update()
+        ticket = session.scalar(query)
+        if ticket is None:
+            raise TicketNotFound(f"没有找到工单 {number}。", code="not_found")
+        return ticket
+
+    @staticmethod
+    def _citizen_key(ticket: Ticket) -> str:
+        return f"{ticket.citizen.channel}:{ticket.citizen.channel_user_id}"
+
+    def _authorize(self, actor: Actor, action: Action, ticket: Ticket) -> None:
+        authorize(
+            actor, action, department=ticket.department_code, citizen_key=self._citizen_key(ticket)
+        )
+
+    def _event(
+        self,
+        session: Session,
+        ticket: Ticket,
+        actor: Actor,
+        action: Action | str,
+        *,
+        from_status: str | None,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        session.add(
+            TicketEvent(
+                ticket=ticket,
+                at=self.clock.now(),
+                actor=actor.audit_name,
+                action=str(action),
+                from_status=from_status,
+                to_status=ticket.status,
+                note=note,
+                data=data or {},
+            )
+        )
+
+    def _move(
+        self,
+        session: Session,
+        ticket: Ticket,
+        actor: Actor,
+        action: Action,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+        to: Status | None = None,
+    ) -> None:
+        """Check authorization and the state machine, change status, and audit it."""
+        self._authorize(actor, action, ticket)
+        current = Status(ticket.status)
+        target = next_status(action, current) if to is None else to
+        if to is not None:
+            next_status(action, current)  # still validates the starting state
+        ticket.status = target.value
+        self._event(session, ticket, actor, action, from_status=current.value, note=note, data=data)
+
+    def _notify(
+        self,
+        session: Session,
+        ticket: Ticket,
+        audience: Audience,
+        kind: str,
+        text: str,
+        *,
+        address: str | None = None,
+        dedupe_key: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        if address is None:
+            if audience == "citizen":
+                address = str(ticket.citizen_id)
+            elif audience == "department":
+                address = ticket.department_code or ""
+            else:
+                address = "*"
+        enqueue(
+            session,
+            now=self.clock.now(),
+            audience=audience,
+            address=address,
+            kind=kind,
+            text=text,
+            ticket_id=ticket.id,
+            dedupe_key=dedupe_key,
+            payload={"number": ticket.number, **(payload or {})},
+        )
+
+    def _set_deadlines(
+        self,
+        session: Session,
+        ticket: Ticket,
+        *,
+        accept: Deadline | None,
+        answer: Deadline | None,
+        reason: str,
+        actor: Actor = SYSTEM,
+    ) -> None:
+        """Every deadline change goes through here, so each one is an audited event."""
+        data: dict[str, Any] = {"reason": reason}
+        if accept is not None:
+            ticket.accept_due_at, ticket.accept_warn_at = accept.at, accept.warn_at
+            data["accept_due_at"] = accept.at.isoformat()
+        if answer is not None:
+            ticket.answer_due_at, ticket.answer_warn_at = answer.at, answer.warn_at
+            data["answer_due_at"] = answer.at.isoformat()
+        provisional = bool((accept and accept.provisional) or (answer and answer.provisional))
+        ticket.due_provisional = provisional
+        data["provisional"] = provisional
+        self._event(session, ticket, actor, "set_deadline", from_status=ticket.status, data=data)
+
+    def _answer_deadline(self, ticket: Ticket, start: datetime) -> Deadline:
+        return self.sla.answer_deadline(
+            start,
+            request_type=ticket.request_type,  # type: ignore[arg-type]
+            priority=ticket.priority,  # type: ignore[arg-type]
+            category=ticket.category_code,
+        )
+
+    def _current_answer_deadline(self, ticket: Ticket) -> Deadline:
+        if ticket.answer_due_at is None or ticket.answer_warn_at is None:
+            raise DomainError("该工单尚未派单，没有办理时限。", code="no_deadline")
+        return Deadline(
+            at=ticket.answer_due_at.astimezone(self.tz),
+            warn_at=ticket.answer_warn_at.astimezone(self.tz),
+            provisional=ticket.due_provisional,
+            calendar_time=ticket.priority == "urgent"
+            or self.sla.is_calendar_time(ticket.category_code, ticket.priority),
+        )  # type: ignore[arg-type]
+
+    def _dispatch(
+        self, session: Session, ticket: Ticket, department: str, actor: Actor, note: str | None
+    ) -> None:
+        if department not in self.catalogue.departments:
+            raise DomainError(f"没有“{department}”这个部门。", code="unknown_department")
+        previous = ticket.department_code
+        ticket.department_code = department
+        self._move(
+            session,
+            ticket,
+            actor,
+            Action.DISPATCH,
+            note=note,
+            data={"department": department, "previous_department": previous},
+        )
+        now = self.clock.now()
+        if ticket.dispatched_at is None:
+            # The acceptance clock starts at the first dispatch and keeps running while a
+            # ticket sits returned; the answer limit counts from the same instant.
+            ticket.dispatched_at = now
+            accept = self.sla.accept_deadline(
+                now,
+                priority=ticket.priority,  # type: ignore[arg-type]
+                category=ticket.category_code,
+            )
+            self._set_deadlines(
+                session,
+                ticket,
+                accept=accept,
+                answer=self._answer_deadline(ticket, now),
+                reason="dispatch",
+            )
+        title = "重新派单" if previous else "新工单"
+        if ticket.priority == "urgent":
+            title = "紧急" + title
+        self._notify(
+            session,
+            ticket,
+            "department",
+            "ticket_dispatched",
+            messages.ticket_card(ticket, self.catalogue, self.tz, title=title),
+        )
+
+    def _get_or_create_citizen(
+        self, session: Session, channel: str, user_id: str, phone: str | None
+    ) -> Citizen:
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(
+            insert(Citizen)
+            .values(
+                channel=channel, channel_user_id=user_id, phone=phone, created_at=self.clock.now()
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+        )
+        citizen = session.scalars(
+            select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == user_id)
+        ).one()
+        if phone and citizen.phone != phone:
+            citizen.phone = phone
+        return citizen
+
+    def _next_number(self, session: Session) -> str:
+        """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
+        today: date = self.clock.now().astimezone(self.tz).date()
+        key = f"{today:%Y%m%d}"
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        stmt = (
+            insert(DailySequence)
+            .values(day=key, last=1)
+            .on_conflict_do_update(index_elements=["day"], set_={"last": DailySequence.last + 1})
+            .returning(DailySequence.last)
+        )
+        sequence = session.execute(stmt).scalar_one()
+        return format_number(today, sequence)
+
+    def _view(self, ticket: Ticket, *, with_events: bool = False) -> TicketView:
+        events: tuple[EventView, ...] = ()
+        if with_events:
+            events = tuple(
+                EventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
+                for e in ticket.events
+            )
+        return TicketView(
+            number=ticket.number,
+            status=ticket.status,
+            status_label=STATUS_LABELS[Status(ticket.status)],
+            department=ticket.department_code,
+            department_name=self.catalogue.department_name(ticket.department_code),
+            category=ticket.category_code,
+            category_name=self.catalogue.category_name(ticket.category_code),
+            request_type=ticket.request_type,
+            priority=ticket.priority,
+            description=ticket.description,
+            address=ticket.address,
+            contact_phone=ticket.contact_phone,
+            channel=ticket.channel,
+            citizen=self._citizen_key(ticket),
+            created_at=ticket.created_at,
+            dispatched_at=ticket.dispatched_at,
+            accepted_at=ticket.accepted_at,
+            resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at,
+            accept_due_at=ticket.accept_due_at,
+            answer_due_at=ticket.answer_due_at,
+            due_provisional=ticket.due_provisional,
+            answer=ticket.answer,
+            return_count=ticket.return_count,
+            reopen_count=ticket.reopen_count,
+            extension_count=ticket.extension_count,
+            needs_human=ticket.needs_human,
+            events=events,
+        )
+
+    def _act(self, number: str, fn: Callable[[Session, Ticket], None]) -> TicketView:
+        with self._unit() as session:
+            ticket = self._load(session, number)
+            fn(session, ticket)
+            session.flush()
+            return self._view(ticket)
+
+    # -------------------------------------------------------------- use cases
+
+    def sync_catalogue(self) -> None:
+        """Mirror data/catalogue.yml into the departments and categories tables."""
+        with self._unit() as session:
+            for code, dept in self.catalogue.departments.items():
+                session.merge(
+                    Department(code=code, name=dept.name, short_name=dept.short, active=True)
+                )
+            for code, cat in self.catalogue.categories.items():
+                session.merge(
+                    Category(
+                        code=code,
+                        name=cat.name,
+                        department_code=cat.department,
+                        default_type=cat.type,
+                        active=True,
+                    )
+                )
+            session.flush()
+            for stale in session.scalars(
+                select(Category).where(Category.code.not_in(list(self.catalogue.categories)))
+            ):
+                stale.active = False
+            for stale_dept in session.scalars(
+                select(Department).where(Department.code.not_in(list(self.catalogue.departments)))
+            ):
+                stale_dept.active = False
+
+    def open_ticket(self, request: NewTicket) -> TicketView:
+        """Register (受理) and route (派单) a request; a repeated idempotency key is harmless."""
+        description = clean_text(request.description, field_name="诉求内容")
+        address = clean_text(request.address, field_name="地址", required=False, limit=300)
+        phone = clean_text(request.contact_phone, field_name="联系电话", required=False, limit=32)
+        if request.category is not None and request.category not in self.catalogue.categories:
+            raise DomainError(f"没有“{request.category[:40]}”这个类别。", code="unknown_category")
+        if request.priority not in ("urgent", "normal"):
+            raise DomainError("优先级只能是紧急或一般。", code="bad_priority")
+        request_type = request.request_type or (
+            self.catalogue.categories[request.category].type if request.category else "求助"
+        )
+        if request_type not in REQUEST_TYPES:
+            raise DomainError(f"诉求类型“{request_type}”无效。", code="bad_type")
+        department = request.department or self.catalogue.route(request.category, address)
+        if department is not None and department not in self.catalogue.departments:
+            raise DomainError(f"没有“{department[:40]}”这个部门。", code="unknown_department")
+        with self._unit() as session:
+            if request.idempotency_key:
+                existing = session.scalar(
+                    select(Ticket).where(Ticket.idempotency_key == request.idempotency_key)
+                )
+                if existing is not None:
+                    return self._view(existing)
+            citizen = self._get_or_create_citizen(
+                session, request.channel, request.channel_user_id, phone
+            )
+            actor = Actor(role="citizen", id=f"{request.channel}:{request.channel_user_id}")
+            ticket = Ticket(
+                number=self._next_number(session),
+                citizen=citizen,
+                channel=request.channel,
+                request_type=request_type,
+                category_code=request.category,
+                priority=request.priority,
+                status=Status.RECEIVED.value,
+                description=description,
+                address=address,
+                latitude=request.latitude,
+                longitude=request.longitude,
+                contact_phone=phone,
+                details=dict(request.details),
+                classifier_confidence=request.confidence,
+                needs_human=request.needs_human or department is None,
+                idempotency_key=request.idempotency_key,
+                created_at=self.clock.now(),
+            )
+            session.add(ticket)
+            session.flush()
+            self._event(
+                session,
+                ticket,
+                actor,
+                Action.OPEN,
+                from_status=None,
+                data={"category": request.category, "confidence": request.confidence},
+            )
+            if department is not None:
+                self._dispatch(session, ticket, department, SYSTEM, note="自动派单")
+            else:
+                self._notify(
+                    session,
+                    ticket,
+                    "dispatcher",
+                    "ticket_unroutable",
+                    messages.ticket_card(ticket, self.catalogue, self.tz, title="待人工派单"),
+                )
+            if ticket.priority == "urgent":
+                self._notify(
+                    session,
+                    ticket,
+                    "supervisor",
+                    "urgent_ticket",
+                    messages.ticket_card(ticket, self.catalogue, self.tz, title="紧急工单提醒"),
+                )
+            session.flush()
+            return self._view(ticket)
+
+    def dispatch(
+        self, number: str, department: str, actor: Actor, note: str | None = None
+    ) -> TicketView:
+        """Route (or re-route) a received or returned ticket to a department."""
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._dispatch(
+                session,
+                ticket,
+                department,
+                actor,
+                clean_text(note, field_name="备注", required=False),
+            )
+            ticket.needs_human = False
+
+        return self._act(number, run)
+
+    def accept(self, number: str, actor: Actor) -> TicketView:
+        """The department signs for the ticket (签收)."""
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.ACCEPT)
+            ticket.accepted_at = self.clock.now()
+            self._notify(
+                session,
+                ticket,
+                "citizen",
+                "ticket_accepted",
+                messages.citizen_accepted(ticket, self.catalogue, self.tz),
+            )
+
+        return self._act(number, run)
+
+    def return_ticket(self, number: str, actor: Actor, reason: str) -> TicketView:
+        """The department sends the ticket back (退单): not its duty; a dispatcher re-routes it."""
+        text = clean_text(reason, field_name="退单理由", limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            department = ticket.department_code
+            self._move(
+                session, ticket, actor, Action.RETURN, note=text, data={"department": department}
+            )
+            ticket.return_count += 1
+            ticket.accepted_at = None
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "ticket_returned",
+                messages.ticket_card(
+                    ticket,
+                    self.catalogue,
+                    self.tz,
+                    title=f"退单（{self.catalogue.department_name(department)}：{text}）",
+                ),
+            )
+
+        return self._act(number, run)
+
+    def request_extension(
+        self, number: str, actor: Actor, working_days: int, reason: str
+    ) -> TicketView:
+        """The department asks for more time (延期); a dispatcher decides."""
+        text = clean_text(reason, field_name="延期理由", limit=1000)
+        if not 1 <= working_days <= self.sla.max_extension_days:
+            raise DomainError(
+                f"延期天数应为1到{self.sla.max_extension_days}个工作日。", code="bad_extension_days"
+            )
+
+        def run(session: Session, ticket: Ticket) -> None:
+            if ticket.extension_count >= self.sla.max_extensions:
+                raise DomainError("该工单已延期过，不能再次申请。", code="extension_limit")
+            pending = session.scalar(
+                select(ExtensionRequest).where(
+                    ExtensionRequest.ticket_id == ticket.id, ExtensionRequest.status == "pending"
+                )
+            )
+            if pending is not None:
+                raise DomainError("已有一个延期申请在审核中。", code="extension_pending")
+            self._move(
+                session,
+                ticket,
+                actor,
+                Action.REQUEST_EXTENSION,
+                note=text,
+                data={"working_days": working_days},
+            )
+            session.add(
+                ExtensionRequest(
+                    ticket_id=ticket.id,
+                    working_days=working_days,
+                    reason=text or "",
+                    requested_by=actor.audit_name,
+                    requested_at=self.clock.now(),
+                )
+            )
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "extension_requested",
+                f"【延期申请】工单 {ticket.number}\n"
+                f"部门：{self.catalogue.department_name(ticket.department_code)}\n"
+                f"申请延期：{working_days}个工作日\n理由：{text}\n"
+                f"当前时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+                payload={"working_days": working_days},
+            )
+
+        return self._act(number, run)
+
+    def decide_extension(
+        self, number: str, actor: Actor, *, approve: bool, note: str | None = None
+    ) -> TicketView:
+        """Approve (moving the deadline) or deny the pending extension request."""
+        text = clean_text(note, field_name="审批意见", required=False, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            pending = session.scalar(
+                select(ExtensionRequest).where(
+                    ExtensionRequest.ticket_id == ticket.id, ExtensionRequest.status == "pending"
+                )
+            )
+            if pending is None:
+                raise IllegalTransition("该工单没有待审核的延期申请。", code="no_extension")
+            action = Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION
+            self._move(
+                session,
+                ticket,
+                actor,
+                action,
+                note=text,
+                data={"working_days": pending.working_days},
+            )
+            pending.status = "approved" if approve else "denied"
+            pending.decided_by, pending.decided_at = actor.audit_name, self.clock.now()
+            pending.decision_note = text
+            if approve:
+                ticket.extension_count += 1
+                extended = self.sla.extend(
+                    self._current_answer_deadline(ticket), pending.working_days
+                )
+                self._set_deadlines(
+                    session, ticket, accept=None, answer=extended, reason="extension", actor=actor
+                )
+                self._notify(
+                    session,
+                    ticket,
+                    "citizen",
+                    "ticket_extended",
+                    messages.citizen_extended(ticket, self.tz),
+                )
+            verdict = "已批准" if approve else "未批准"
+            self._notify(
+                session,
+                ticket,
+                "department",
+                "extension_decided",
+                f"工单 {ticket.number} 的延期申请{verdict}。"
+                + (f"\n意见：{text}" if text else "")
+                + f"\n办结时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+                payload={"approved": approve},
+            )
+
+        return self._act(number, run)
+
+    def request_information(self, number: str, actor: Actor, question: str) -> TicketView:
+        """Ask the citizen for more; the answer clock pauses until they reply."""
+        text = clean_text(question, field_name="需补充的内容", limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.REQUEST_INFORMATION, note=text)
+            if ticket.paused_since is None:
+                ticket.paused_since = self.clock.now()
+            self._notify(
+                session,
+                ticket,
+                "citizen",
+                "information_requested",
+                messages.citizen_information_requested(ticket, text or ""),
+            )
+
+        return self._act(number, run)
+
+    def add_information(self, number: str, actor: Actor, text: str) -> TicketView:
+        """The citizen adds to an open ticket; a paused clock resumes."""
+        info = clean_text(text, field_name="补充内容")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.ADD_INFORMATION, note=info)
+            if ticket.paused_since is not None and ticket.answer_due_at is not None:
+                resumed = self.pause_shift(ticket)
+                self._set_deadlines(
+                    session,
+                    ticket,
+                    accept=None,
+                    answer=resumed,
+                    reason="resumed_after_citizen_reply",
+                )
+                ticket.paused_since = None
+            if ticket.department_code and ticket.status != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "information_added",
+                    f"【市民补充】工单 {ticket.number}\n{info}",
+                )
+
+        return self._act(number, run)
+
+    def pause_shift(self, ticket: Ticket) -> Deadline:
+        assert ticket.paused_since is not None
+        return self.sla.pause(
+            self._current_answer_deadline(ticket), ticket.paused_since, self.clock.now()
+        )
+
+    def resolve(self, number: str, actor: Actor, answer: str) -> TicketView:
+        """The department answers (办结答复); the citizen hears it through the outbox."""
+        text = clean_text(answer, field_name="答复内容")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.RESOLVE, note=text)
+            ticket.answer = text
+            ticket.resolved_at = self.clock.now()
+            self._notify(
+                session,
+                ticket,
+                "citizen",
+                "ticket_answered",
+                messages.citizen_answer(ticket, self.catalogue),
+            )
+
+        return self._act(number, run)
+
+    def rate(
+        self, number: str, actor: Actor, score: Score, comment: str | None = None
+    ) -> TicketView:
+        """Record the follow-up verdict: satisfied closes, not satisfied reopens (重办)."""
+        if score not in SCORE_LABELS:
+            raise DomainError("请选择：满意、基本满意或不满意。", code="bad_score")
+        text = clean_text(comment, field_name="评价", required=False, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.RATE, note=text, data={"score": score})
+            session.add(
+                Rating(
+                    ticket_id=ticket.id,
+                    round=ticket.reopen_count,
+                    score=score,
+                    comment=text,
+                    created_at=self.clock.now(),
+                )
+            )
+            if score == "unsatisfied":
+                self._reopen(session, ticket, actor, reason=text or "市民不满意")
+            else:
+                self._move(session, ticket, SYSTEM, Action.CLOSE, note="回访完成")
+                ticket.closed_at = self.clock.now()
+
+        return self._act(number, run)
+
+    def _reopen(self, session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
+        self._move(session, ticket, actor, Action.REOPEN, note=reason)
+        now = self.clock.now()
+        ticket.reopen_count += 1
+        ticket.accepted_at = ticket.resolved_at = ticket.closed_at = None
+        ticket.dispatched_at = now
+        self._set_deadlines(
+            session,
+            ticket,
+            accept=self.sla.accept_deadline(
+                now,
+                priority=ticket.priority,  # type: ignore[arg-type]
+                category=ticket.category_code,
+            ),
+            answer=self._answer_deadline(ticket, now),
+            reason="reopen",
+        )
+        self._notify(
+            session,
+            ticket,
+            "department",
+            "ticket_reopened",
+            messages.ticket_card(
+                ticket, self.catalogue, self.tz, title=f"重办（市民不满意：{reason}）"
+            ),
+        )
+        self._notify(
+            session, ticket, "citizen", "ticket_reopened", messages.citizen_reopened(ticket)
+        )
+
+    def reopen(self, number: str, actor: Actor, reason: str) -> TicketView:
+        """Send an answered or closed ticket back to its department (重办)."""
+        text = clean_text(reason, field_name="重办理由", limit=1000)
+        return self._act(number, lambda s, t: self._reopen(s, t, actor, text or ""))
+
+    def close(self, number: str, actor: Actor, note: str | None = None) -> TicketView:
+        """Close an answered ticket (办结), e.g. after follow-up without a rating."""
+        text = clean_text(note, field_name="备注", required=False)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.CLOSE, note=text)
+            ticket.closed_at = self.clock.now()
+
+        return self._act(number, run)
+
+    def withdraw(self, number: str, actor: Actor, reason: str | None = None) -> TicketView:
+        """The citizen withdraws an open ticket; the department is told to stop."""
+        text = clean_text(reason, field_name="撤销理由", required=False, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            was = ticket.status
+            self._move(session, ticket, actor, Action.WITHDRAW, note=text)
+            ticket.closed_at = self.clock.now()
+            if ticket.department_code and was != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "ticket_withdrawn",
+                    f"工单 {ticket.number} 已由市民撤销，无需继续办理。",
+                )
+
+        return self._act(number, run)
+
+    def merge(self, number: str, into: str, actor: Actor) -> TicketView:
+        """Close a duplicate by merging it into the ticket that carries the case."""
+        if number.strip() == into.strip():
+            raise DomainError("不能把工单合并到它自己。", code="merge_self")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            target = self._load(session, into)
+            if Status(target.status) in (Status.WITHDRAWN, Status.MERGED):
+                raise IllegalTransition(
+                    f"工单 {target.number} 已结束，不能作为合并目标。", code="merge_target_closed"
+                )
+            self._move(session, ticket, actor, Action.MERGE, data={"into": target.number})
+            ticket.merged_into_id = target.id
+            ticket.closed_at = self.clock.now()
+            self._notify(
+                session,
+                ticket,
+                "citizen",
+                "ticket_merged",
+                messages.citizen_merged(ticket, target.number),
+            )
+
+        return self._act(number, run)
+
+    def flag_for_human(self, number: str, actor: Actor, transcript: str) -> TicketView:
+        """A citizen asks for a person: a dispatcher gets the ticket with the transcript."""
+        text = clean_text(transcript, field_name="对话记录", required=False, limit=20000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.FLAG_FOR_HUMAN, note=text)
+            ticket.needs_human = True
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "human_requested",
+                f"【市民要求人工】工单 {ticket.number}\n{text or ''}",
+            )
+
+        return self._act(number, run)
+
+    # ------------------------------------------------------------------ queries
+
+    def get_ticket(self, number: str, actor: Actor | None = None) -> TicketView:
+        """A ticket with its history; citizens only ever see their own."""
+        with self._unit() as session:
+            ticket = self._load(session, number, lock=False)
+            if (
+                actor is not None
+                and actor.role == "citizen"
+                and actor.id != self._citizen_key(ticket)
+            ):
+                raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+            if (
+                actor is not None
+                and actor.role == "staff"
+                and actor.department != ticket.department_code
+            ):
+                raise NotAllowed("该工单不属于您所在的部门。", code="wrong_department")
+            return self._view(ticket, with_events=True)
+
+    def list_tickets(self, filters: TicketFilter | None = None) -> list[TicketView]:
+        """Tickets matching the filters, newest first."""
+        f = filters or TicketFilter()
+        query = (
+            select(Ticket).order_by(Ticket.id.desc()).limit(min(f.limit, 10000)).offset(f.offset)
+        )
+        for column, value in (
+            (Ticket.status, f.status),
+            (Ticket.department_code, f.department),
+            (Ticket.category_code, f.category),
+            (Ticket.priority, f.priority),
+            (Ticket.request_type, f.request_type),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if f.citizen is not None:
+            channel, _, user = f.citizen.partition(":")
+            query = query.join(Citizen).where(
+                Citizen.channel == channel, Citizen.channel_user_id == user
+            )
+        with self._unit() as session:
+            return [self._view(t) for t in session.scalars(query)]
+
+    def count_tickets(self) -> int:
+        with self._unit() as session:
+            return session.scalar(select(func.count(Ticket.id))) or 0
+
+    # -------------------------------------------------------------------- staff
+
+    def invite_staff(
+        self, *, role: str, department: str | None, valid_for: timedelta = timedelta(days=7)
+    ) -> str:
+        """Issue a one-time code a chat uses to bind itself (`/bind CODE`)."""
+        if role not in STAFF_ROLES:
+            raise DomainError(f"角色只能是 {', '.join(STAFF_ROLES)}。", code="bad_role")
+        if role == "staff" and department not in self.catalogue.departments:
+            raise DomainError("承办人员必须指定一个有效的部门。", code="unknown_department")
+        code = secrets.token_hex(4).upper()
+        with self._unit() as session:
+            now = self.clock.now()
+            session.add(
+                StaffInvite(
+                    code=code,
+                    department_code=department,
+                    role=role,
+                    created_at=now,
+                    expires_at=now + valid_for,
+                )
+            )
+        return code
+
+    def bind_staff(
+        self,
+        code: str,
+        *,
+        channel: str,
+        chat_id: str,
+        user_id: str | None,
+        display_name: str | None = None,
+    ) -> StaffBinding:
+        """Consume an invite code and bind the chat (and user) to its department and role."""
+        with self._unit() as session:
+            invite = session.get(StaffInvite, (code or "").strip().upper(), with_for_update=True)
+            now = self.clock.now()
+            if invite is None or invite.used_at is not None or invite.expires_at <= now:
+                raise DomainError("绑定码无效或已过期，请向管理员重新申请。", code="bad_invite")
+            invite.used_at, invite.used_by = now, f"{channel}:{chat_id}:{user_id or '*'}"
+            binding = StaffBinding(
+                channel=channel,
+                chat_id=chat_id,
+                user_id=user_id,
+                department_code=invite.department_code,
+                role=invite.role,
+                display_name=display_name,
+                created_at=now,
+                active=True,
+            )
+            session.add(binding)
+            session.flush()
+            return binding
+
+
+def run_in_unit(service: HotlineService, fn: Callable[[Session], T]) -> T:
+    """Run a read or write against the service's database in one transaction."""
+    with transaction(service.sessions) as session:
+        return fn(session)

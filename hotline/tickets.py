@@ -1,0 +1,216 @@
+"""The ticket lifecycle as an explicit state machine, with the rules on who may move it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+
+class Status(StrEnum):
+    """Where a ticket stands in the 受理 → 派单 → 签收 → 办理 → 反馈 → 回访 → 办结 chain."""
+
+    RECEIVED = "received"  # 受理: registered, waiting for a dispatcher to route it
+    DISPATCHED = "dispatched"  # 已派单: sent to a department, not yet accepted
+    ACCEPTED = "accepted"  # 已签收: the department is handling it
+    RESOLVED = "resolved"  # 已答复: the department answered, follow-up pending
+    CLOSED = "closed"  # 已办结
+    RETURNED = "returned"  # 已退单: the department says it is not theirs
+    WITHDRAWN = "withdrawn"  # 已撤销 by the citizen
+    MERGED = "merged"  # 已合并 into another ticket as a duplicate
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.RECEIVED: "已受理，待派单",
+    Status.DISPATCHED: "已派单，待签收",
+    Status.ACCEPTED: "已签收，办理中",
+    Status.RESOLVED: "已答复，待回访",
+    Status.CLOSED: "已办结",
+    Status.RETURNED: "已退单，待重新派单",
+    Status.WITHDRAWN: "已撤销",
+    Status.MERGED: "已合并",
+}
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED})
+TERMINAL_STATUSES = frozenset({Status.WITHDRAWN, Status.MERGED})
+
+
+class Action(StrEnum):
+    """Everything that can happen to a ticket; each one is recorded as an event."""
+
+    OPEN = "open"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    RETURN = "return"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    DENY_EXTENSION = "deny_extension"
+    REQUEST_INFORMATION = "request_information"
+    ADD_INFORMATION = "add_information"
+    RESOLVE = "resolve"
+    RATE = "rate"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    WITHDRAW = "withdraw"
+    MERGE = "merge"
+    FLAG_FOR_HUMAN = "flag_for_human"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.OPEN: "受理",
+    Action.DISPATCH: "派单",
+    Action.ACCEPT: "签收",
+    Action.RETURN: "退单",
+    Action.REQUEST_EXTENSION: "申请延期",
+    Action.APPROVE_EXTENSION: "批准延期",
+    Action.DENY_EXTENSION: "驳回延期",
+    Action.REQUEST_INFORMATION: "请市民补充材料",
+    Action.ADD_INFORMATION: "补充信息",
+    Action.RESOLVE: "办结答复",
+    Action.RATE: "回访评价",
+    Action.CLOSE: "办结",
+    Action.REOPEN: "重办",
+    Action.WITHDRAW: "撤销",
+    Action.MERGE: "合并",
+    Action.FLAG_FOR_HUMAN: "转人工",
+}
+
+_OPEN = frozenset(OPEN_STATUSES)
+
+# action -> (statuses it may start from, status it leads to; None keeps the status)
+TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
+    Action.DISPATCH: (frozenset({Status.RECEIVED, Status.RETURNED}), Status.DISPATCHED),
+    Action.ACCEPT: (frozenset({Status.DISPATCHED}), Status.ACCEPTED),
+    Action.RETURN: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), Status.RETURNED),
+    Action.REQUEST_EXTENSION: (frozenset({Status.ACCEPTED}), None),
+    Action.APPROVE_EXTENSION: (frozenset({Status.ACCEPTED}), None),
+    Action.DENY_EXTENSION: (frozenset({Status.ACCEPTED}), None),
+    Action.REQUEST_INFORMATION: (frozenset({Status.ACCEPTED}), None),
+    Action.ADD_INFORMATION: (_OPEN, None),
+    Action.RESOLVE: (frozenset({Status.ACCEPTED}), Status.RESOLVED),
+    Action.RATE: (frozenset({Status.RESOLVED}), None),  # leads to CLOSED or a reopen
+    Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
+    Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.DISPATCHED),
+    Action.WITHDRAW: (_OPEN, Status.WITHDRAWN),
+    Action.MERGE: (_OPEN, Status.MERGED),
+    Action.FLAG_FOR_HUMAN: (_OPEN | {Status.RESOLVED}, None),
+}
+
+
+class DomainError(Exception):
+    """A request the hotline's rules forbid; `message` is safe to show to people (Chinese)."""
+
+    def __init__(self, message: str, *, code: str = "domain_error") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class IllegalTransition(DomainError):
+    """The ticket is not in a state where this action makes sense."""
+
+
+class NotAllowed(DomainError):
+    """The actor has no right to do this to this ticket."""
+
+
+class TicketNotFound(DomainError):
+    """No ticket with that number (or none the asker may see)."""
+
+
+def next_status(action: Action, current: Status) -> Status:
+    """Return the status after `action`, or raise IllegalTransition with a readable reason."""
+    allowed, target = TRANSITIONS[action]
+    if current not in allowed:
+        raise IllegalTransition(
+            f"工单当前状态为“{STATUS_LABELS[current]}”，不能{ACTION_LABELS[action]}。",
+            code=f"illegal_{action.value}_from_{current.value}",
+        )
+    return current if target is None else target
+
+
+Role = Literal["citizen", "staff", "dispatcher", "supervisor", "admin", "system"]
+
+ROLE_LABELS: dict[str, str] = {
+    "citizen": "市民",
+    "staff": "承办人员",
+    "dispatcher": "派单员",
+    "supervisor": "督办人员",
+    "admin": "管理员",
+    "system": "系统",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a role, a stable id for the audit trail, and a department for staff."""
+
+    role: Role
+    id: str
+    department: str | None = None
+    name: str | None = None
+
+    @property
+    def audit_name(self) -> str:
+        dept = f"@{self.department}" if self.department else ""
+        return f"{self.role}:{self.id}{dept}"
+
+
+SYSTEM = Actor(role="system", id="hotline")
+
+DEPARTMENT_ACTIONS = frozenset(
+    {
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.REQUEST_EXTENSION,
+        Action.REQUEST_INFORMATION,
+        Action.RESOLVE,
+    }
+)
+CENTRE_ACTIONS = frozenset(
+    {
+        Action.DISPATCH,
+        Action.APPROVE_EXTENSION,
+        Action.DENY_EXTENSION,
+        Action.MERGE,
+        Action.CLOSE,
+        Action.REOPEN,
+    }
+)
+CITIZEN_ACTIONS = frozenset(
+    {Action.ADD_INFORMATION, Action.WITHDRAW, Action.RATE, Action.FLAG_FOR_HUMAN}
+)
+
+
+def authorize(actor: Actor, action: Action, *, department: str | None, citizen_key: str) -> None:
+    """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`."""
+    if actor.role in ("system", "admin"):
+        return
+    if actor.role in ("dispatcher", "supervisor"):
+        if (
+            action in CENTRE_ACTIONS
+            or action in DEPARTMENT_ACTIONS
+            or action is Action.FLAG_FOR_HUMAN
+        ):
+            return
+    elif actor.role == "staff":
+        if (
+            action in DEPARTMENT_ACTIONS
+            and department is not None
+            and actor.department == department
+        ):
+            return
+        if action in DEPARTMENT_ACTIONS:
+            raise NotAllowed("该工单不属于您所在的部门，无法操作。", code="wrong_department")
+    elif actor.role == "citizen":
+        if action in CITIZEN_ACTIONS | {Action.REOPEN} and actor.id == citizen_key:
+            return
+        if actor.id != citizen_key:
+            raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+    raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。", code="not_allowed")
+
+
+def format_number(day: date, sequence: int) -> str:
+    """Ticket numbers people can read aloud: local date plus a per-day sequence."""
+    return f"{day:%Y%m%d}-{sequence:04d}"

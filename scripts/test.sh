@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, and pytest (SQLite and PostgreSQL, Rasa model included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "[test] ruff"
+.venv/bin/ruff check .
+echo "[test] mypy"
+.venv/bin/mypy
+echo "[test] pytest"
+exec .venv/bin/pytest "$@"

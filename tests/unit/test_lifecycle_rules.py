@@ -1,0 +1,113 @@
+"""Every action from every status: legal moves land where the lifecycle says, others are refused."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from hotline.tickets import (
+    TRANSITIONS,
+    Action,
+    Actor,
+    IllegalTransition,
+    NotAllowed,
+    Status,
+    TicketNotFound,
+    authorize,
+    format_number,
+    next_status,
+)
+
+EXPECTED: dict[tuple[Action, Status], Status] = {
+    (Action.DISPATCH, Status.RECEIVED): Status.DISPATCHED,
+    (Action.DISPATCH, Status.RETURNED): Status.DISPATCHED,
+    (Action.ACCEPT, Status.DISPATCHED): Status.ACCEPTED,
+    (Action.RETURN, Status.DISPATCHED): Status.RETURNED,
+    (Action.RETURN, Status.ACCEPTED): Status.RETURNED,
+    (Action.REQUEST_EXTENSION, Status.ACCEPTED): Status.ACCEPTED,
+    (Action.APPROVE_EXTENSION, Status.ACCEPTED): Status.ACCEPTED,
+    (Action.DENY_EXTENSION, Status.ACCEPTED): Status.ACCEPTED,
+    (Action.REQUEST_INFORMATION, Status.ACCEPTED): Status.ACCEPTED,
+    (Action.RESOLVE, Status.ACCEPTED): Status.RESOLVED,
+    (Action.RATE, Status.RESOLVED): Status.RESOLVED,
+    (Action.CLOSE, Status.RESOLVED): Status.CLOSED,
+    (Action.REOPEN, Status.RESOLVED): Status.DISPATCHED,
+    (Action.REOPEN, Status.CLOSED): Status.DISPATCHED,
+    (Action.FLAG_FOR_HUMAN, Status.RESOLVED): Status.RESOLVED,
+}
+for _s in (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED):
+    EXPECTED[(Action.ADD_INFORMATION, _s)] = _s
+    EXPECTED[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
+    EXPECTED[(Action.MERGE, _s)] = Status.MERGED
+    EXPECTED[(Action.FLAG_FOR_HUMAN, _s)] = _s
+
+PAIRS = list(itertools.product(list(TRANSITIONS), list(Status)))
+
+
+@pytest.mark.parametrize(("action", "status"), PAIRS, ids=str)
+def test_every_action_from_every_status(action: Action, status: Status) -> None:
+    expected = EXPECTED.get((action, status))
+    if expected is None:
+        with pytest.raises(IllegalTransition) as err:
+            next_status(action, status)
+        assert "不能" in err.value.message  # a sentence a person can read
+    else:
+        assert next_status(action, status) is expected
+
+
+def test_terminal_states_accept_nothing() -> None:
+    for action in TRANSITIONS:
+        for status in (Status.WITHDRAWN, Status.MERGED):
+            with pytest.raises(IllegalTransition):
+                next_status(action, status)
+
+
+STAFF = Actor(role="staff", id="u1", department="housing")
+OTHER_STAFF = Actor(role="staff", id="u2", department="transport")
+DISPATCHER = Actor(role="dispatcher", id="d1")
+CITIZEN = Actor(role="citizen", id="telegram:42")
+STRANGER = Actor(role="citizen", id="telegram:43")
+
+
+def _auth(actor: Actor, action: Action) -> None:
+    authorize(actor, action, department="housing", citizen_key="telegram:42")
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.RESOLVE,
+        Action.REQUEST_EXTENSION,
+        Action.REQUEST_INFORMATION,
+    ],
+)
+def test_department_actions_belong_to_the_department(action: Action) -> None:
+    _auth(STAFF, action)
+    _auth(DISPATCHER, action)
+    with pytest.raises(NotAllowed):
+        _auth(OTHER_STAFF, action)
+    with pytest.raises(NotAllowed):
+        _auth(CITIZEN, action)
+
+
+@pytest.mark.parametrize("action", [Action.DISPATCH, Action.APPROVE_EXTENSION, Action.MERGE])
+def test_centre_actions_need_a_dispatcher(action: Action) -> None:
+    _auth(DISPATCHER, action)
+    with pytest.raises(NotAllowed):
+        _auth(STAFF, action)
+
+
+def test_citizens_act_only_on_their_own_tickets() -> None:
+    for action in (Action.WITHDRAW, Action.RATE, Action.ADD_INFORMATION):
+        _auth(CITIZEN, action)
+        with pytest.raises(TicketNotFound):  # a stranger learns nothing, not even existence
+            _auth(STRANGER, action)
+
+
+def test_ticket_numbers_read_aloud() -> None:
+    assert format_number(date(2026, 11, 23), 42) == "20261123-0042"
+    assert format_number(date(2026, 11, 23), 12345) == "20261123-12345"
