@@ -342,6 +342,26 @@ def sla_due(
         typer.echo("注意：该年度节假日安排未知，时限按周末计算，为暂定值。", err=True)
 
 
+@sla_app.command("sweep")
+def sla_sweep() -> None:
+    """立即执行一次时限巡检（预警、催办、督办、回访、自动办结）。"""
+    from hotline.jobs import run_sweep
+
+    result = run_sweep(_app().service)
+    typer.echo(
+        f"巡检完成：检查 {result.examined} 件，发出提醒 {result.sent} 条，"
+        f"自动办结 {result.closed} 件。"
+    )
+
+
+@app.command("scheduler")
+def scheduler() -> None:
+    """运行定时任务进程（每分钟巡检、每日提醒、日历检查）。"""
+    from hotline.scheduler import run
+
+    run()
+
+
 # ------------------------------------------------------------------------ staff
 
 

@@ -117,6 +117,8 @@ class Ticket(Base):
     answer_warn_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_since: Mapped[datetime | None]
+    next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+    surveyed_at: Mapped[datetime | None]
 
     answer: Mapped[str | None] = mapped_column(Text)
     return_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -125,7 +127,7 @@ class Ticket(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    citizen: Mapped[Citizen] = relationship(lazy="joined")
+    citizen: Mapped[Citizen] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
@@ -251,6 +253,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 class DailySequence(Base):

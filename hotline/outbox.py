@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from hotline.models import OutboxMessage
+from hotline.models import OutboxMessage, Ticket
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
@@ -24,32 +26,54 @@ def enqueue(
     address: str,
     kind: str,
     text: str,
-    ticket_id: int | None = None,
+    ticket: Ticket | None = None,
     payload: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage | None:
-    """Add a message to the caller's transaction; a repeated dedupe_key adds nothing."""
-    if dedupe_key is not None:
-        exists = session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+) -> bool:
+    """Add a message to the caller's transaction; False when its dedupe_key was already used.
+
+    Plain messages join the session's next flush (batched with the change they report).
+    Messages with a dedupe key are inserted at once with ON CONFLICT DO NOTHING, so two
+    writers adding the same reminder at the same moment still produce exactly one row.
+    """
+    if dedupe_key is None:
+        session.add(
+            OutboxMessage(
+                created_at=now,
+                audience=audience,
+                address=address,
+                ticket=ticket,
+                kind=kind,
+                text=text,
+                payload=payload or {},
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+            )
         )
-        if exists is not None:
-            return None
-    message = OutboxMessage(
-        created_at=now,
-        audience=audience,
-        address=address,
-        ticket_id=ticket_id,
-        kind=kind,
-        text=text,
-        payload=payload or {},
-        dedupe_key=dedupe_key,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
+        return True
+    if ticket is not None and ticket.id is None:
+        session.flush()
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = (
+        insert(OutboxMessage)
+        .values(
+            created_at=now,
+            audience=audience,
+            address=address,
+            ticket_id=ticket.id if ticket is not None else None,
+            kind=kind,
+            text=text,
+            payload=payload or {},
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
     )
-    session.add(message)
-    return message
+    return session.execute(stmt).scalar() is not None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,6 +36,7 @@ from hotline.models import (
 )
 from hotline.outbox import Audience, enqueue
 from hotline.sla import Deadline, SlaPolicy
+from hotline.sweep import schedule
 from hotline.tickets import (
     STATUS_LABELS,
     SYSTEM,
@@ -187,6 +189,18 @@ class TicketFilter:
     offset: int = 0
 
 
+@cache
+def _sequence_upsert(dialect: str) -> Any:
+    """The numbering statement, built once per dialect (it runs for every new ticket)."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return (
+        insert(DailySequence)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": DailySequence.last + 1})
+        .returning(DailySequence.last)
+    )
+
+
 class HotlineService:
     """The hotline's use cases; adapters parse input, call one method, and render the result."""
 
@@ -219,7 +233,7 @@ class HotlineService:
             )
         query = select(Ticket).where(Ticket.number == number)
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update(of=Ticket)
         ticket = session.scalar(query)
         if ticket is None:
             raise TicketNotFound(f"没有找到工单 {number}。", code="not_found")
@@ -292,7 +306,7 @@ class HotlineService:
     ) -> None:
         if address is None:
             if audience == "citizen":
-                address = str(ticket.citizen_id)
+                address = str(ticket.citizen.id)
             elif audience == "department":
                 address = ticket.department_code or ""
             else:
@@ -304,7 +318,7 @@ class HotlineService:
             address=address,
             kind=kind,
             text=text,
-            ticket_id=ticket.id,
+            ticket=ticket,
             dedupe_key=dedupe_key,
             payload={"number": ticket.number, **(payload or {})},
         )
@@ -397,17 +411,24 @@ class HotlineService:
     def _get_or_create_citizen(
         self, session: Session, channel: str, user_id: str, phone: str | None
     ) -> Citizen:
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        session.execute(
-            insert(Citizen)
-            .values(
-                channel=channel, channel_user_id=user_id, phone=phone, created_at=self.clock.now()
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+        """Find the citizen, creating them race-free (ON CONFLICT DO NOTHING) on first contact."""
+        query = select(Citizen).where(
+            Citizen.channel == channel, Citizen.channel_user_id == user_id
         )
-        citizen = session.scalars(
-            select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == user_id)
-        ).one()
+        citizen = session.scalars(query).one_or_none()
+        if citizen is None:
+            insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+            session.execute(
+                insert(Citizen)
+                .values(
+                    channel=channel,
+                    channel_user_id=user_id,
+                    phone=phone,
+                    created_at=self.clock.now(),
+                )
+                .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
+            )
+            citizen = session.scalars(query).one()
         if phone and citizen.phone != phone:
             citizen.phone = phone
         return citizen
@@ -415,16 +436,9 @@ class HotlineService:
     def _next_number(self, session: Session) -> str:
         """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
         today: date = self.clock.now().astimezone(self.tz).date()
-        key = f"{today:%Y%m%d}"
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        stmt = (
-            insert(DailySequence)
-            .values(day=key, last=1)
-            .on_conflict_do_update(index_elements=["day"], set_={"last": DailySequence.last + 1})
-            .returning(DailySequence.last)
-        )
-        sequence = session.execute(stmt).scalar_one()
-        return format_number(today, sequence)
+        dialect = session.get_bind().dialect.name
+        sequence = session.execute(_sequence_upsert(dialect), {"day": f"{today:%Y%m%d}"})
+        return format_number(today, sequence.scalar_one())
 
     def _view(self, ticket: Ticket, *, with_events: bool = False) -> TicketView:
         events: tuple[EventView, ...] = ()
@@ -468,6 +482,7 @@ class HotlineService:
         with self._unit() as session:
             ticket = self._load(session, number)
             fn(session, ticket)
+            schedule(ticket, self.sla, self.tz, self.clock.now())
             session.flush()
             return self._view(ticket)
 
@@ -547,8 +562,7 @@ class HotlineService:
                 idempotency_key=request.idempotency_key,
                 created_at=self.clock.now(),
             )
-            session.add(ticket)
-            session.flush()
+            session.add(ticket)  # one flush at the end writes ticket, events and outbox together
             self._event(
                 session,
                 ticket,
@@ -575,6 +589,7 @@ class HotlineService:
                     "urgent_ticket",
                     messages.ticket_card(ticket, self.catalogue, self.tz, title="紧急工单提醒"),
                 )
+            schedule(ticket, self.sla, self.tz, self.clock.now())
             session.flush()
             return self._view(ticket)
 
@@ -843,7 +858,7 @@ class HotlineService:
         self._move(session, ticket, actor, Action.REOPEN, note=reason)
         now = self.clock.now()
         ticket.reopen_count += 1
-        ticket.accepted_at = ticket.resolved_at = ticket.closed_at = None
+        ticket.accepted_at = ticket.resolved_at = ticket.closed_at = ticket.surveyed_at = None
         ticket.dispatched_at = now
         self._set_deadlines(
             session,
@@ -943,6 +958,48 @@ class HotlineService:
             )
 
         return self._act(number, run)
+
+    def recompute_provisional_deadlines(self) -> int:
+        """Once holiday data for a year arrives, replace provisional deadlines with real ones."""
+        changed = 0
+        with self._unit() as session:
+            tickets = session.scalars(
+                select(Ticket).where(
+                    Ticket.due_provisional.is_(True),
+                    Ticket.status.in_(
+                        [s.value for s in (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)]
+                    ),
+                    Ticket.dispatched_at.is_not(None),
+                )
+            ).all()
+            for ticket in tickets:
+                assert ticket.dispatched_at is not None
+                start = ticket.dispatched_at
+                accept = self.sla.accept_deadline(
+                    start,
+                    priority=ticket.priority,  # type: ignore[arg-type]
+                    category=ticket.category_code,
+                )
+                answer = self._answer_deadline(ticket, start)
+                extra_days = sum(
+                    session.scalars(
+                        select(ExtensionRequest.working_days).where(
+                            ExtensionRequest.ticket_id == ticket.id,
+                            ExtensionRequest.status == "approved",
+                            ExtensionRequest.decided_at >= start,
+                        )
+                    ).all()
+                )
+                if extra_days:
+                    answer = self.sla.extend(answer, extra_days)
+                if accept.provisional or answer.provisional:
+                    continue  # still unknown: nothing better to offer yet
+                self._set_deadlines(
+                    session, ticket, accept=accept, answer=answer, reason="calendar_update"
+                )
+                schedule(ticket, self.sla, self.tz, self.clock.now())
+                changed += 1
+        return changed
 
     # ------------------------------------------------------------------ queries
 
