@@ -7,9 +7,9 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
