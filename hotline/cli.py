@@ -7,9 +7,8 @@ import sys
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import click
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -18,6 +17,7 @@ from hotline.catalogue import REQUEST_TYPES
 from hotline.config import Settings
 from hotline.messages import local_time
 from hotline.services import NewTicket, TicketFilter, TicketView
+from hotline.sla import Priority
 from hotline.tickets import STATUS_LABELS, Actor, DomainError, Status
 from hotline.yamlconf import ConfigError
 
@@ -199,7 +199,7 @@ def tickets_open(
             category=category,
             address=address,
             contact_phone=phone,
-            request_type=request_type,  # type: ignore[arg-type]
+            request_type=request_type,
             priority="urgent" if urgent else "normal",
         )
     )
@@ -326,15 +326,13 @@ def sla_due(
         raise CliError(f"--start 不是有效时间：{start!r}", 2) from exc
     if when.tzinfo is None:
         when = when.replace(tzinfo=settings.tz)
+    level: Priority = "urgent" if priority == "urgent" else "normal"
     if stage == "accept":
-        due = sla.accept_deadline(when, priority=priority, category=category)  # type: ignore[arg-type]
+        due = sla.accept_deadline(when, priority=level, category=category)
     elif stage == "answer":
         due = sla.answer_deadline(
-            when,
-            request_type=request_type,  # type: ignore[arg-type]
-            priority=priority,
-            category=category,
-        )  # type: ignore[arg-type]
+            when, request_type=request_type, priority=level, category=category
+        )
     else:
         raise CliError("--stage 只能是 accept 或 answer", 2)
     typer.echo(due.at.astimezone(settings.tz).isoformat())
@@ -391,15 +389,39 @@ def classify(
     ] = None,
 ) -> None:
     """用训练好的 NLU 模型给诉求分类，输出 JSON。"""
-    from hotline.classifier import classify_jsonl_file, classify_texts
+    from hotline.classifier import ClassifierUnavailableError, classify_texts
 
     if (text is None) == (jsonl is None):
         raise CliError("请给出一段文字，或用 --jsonl 指定文件（二选一）", 2)
-    if jsonl is not None:
-        for result in classify_jsonl_file(jsonl):
-            typer.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        typer.echo(json.dumps(classify_texts([text or ""])[0], ensure_ascii=False))
+    texts = [text or ""] if jsonl is None else _read_jsonl_texts(jsonl)
+    try:
+        results = classify_texts(texts)
+    except ClassifierUnavailableError as exc:
+        raise CliError(
+            f"分类模型不可用：{exc}（请先运行 make run 或 scripts/train_nlu.sh）", 1
+        ) from exc
+    for result in results:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _read_jsonl_texts(path: Path) -> list[str]:
+    """The "text" field of every line; a bad line is reported with its number."""
+    texts: list[str] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"无法读取 {path}：{exc}", 2) from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{path}:{number}: 不是有效的 JSON（{exc.msg}）", 2) from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise CliError(f'{path}:{number}: 缺少字符串字段 "text"', 2)
+        texts.append(record["text"])
+    return texts
 
 
 @app.command("up")
@@ -420,19 +442,22 @@ def _fail(message: str, code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; known failures become one line on stderr and a non-zero exit code."""
+    """Run the CLI; known failures become one line on stderr and a non-zero exit code.
+
+    Typer runs in standalone mode, so usage errors are printed by it with exit code 2.
+    """
     try:
-        result: Any = app(args=argv, prog_name="hotline", standalone_mode=False)
+        app(args=argv, prog_name="hotline")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except DomainError as exc:
         return _fail(exc.message, 1)
     except CliError as exc:
         return _fail(str(exc), exc.exit_code)
     except ConfigError as exc:
         return _fail(f"配置错误：{exc}", 2)
-    except click.exceptions.Abort:
+    except KeyboardInterrupt:
         return _fail("已取消", 130)
-    except click.ClickException as exc:
-        return _fail(exc.format_message(), exc.exit_code)
     except OperationalError as exc:
         return _fail(
             f"数据库不可用（{type(exc.orig).__name__}：{str(exc.orig)[:200]}）。"
@@ -443,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"数据库错误：{type(exc).__name__}", 3)
     except OSError as exc:
         return _fail(f"{type(exc).__name__}：{exc}", 1)
-    return int(result) if isinstance(result, int) else 0
+    return 0
 
 
 if __name__ == "__main__":

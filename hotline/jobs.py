@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from hotline import messages
 from hotline.db import transaction
 from hotline.models import Ticket
-from hotline.outbox import enqueue
+from hotline.outbox import Audience, enqueue
 from hotline.services import HotlineService
 from hotline.sweep import OPEN_FOR_ANSWER, SweepResult, sweep
 
@@ -82,9 +82,7 @@ def morning_digest(service: HotlineService) -> list[DigestLine]:
             dept: count
             for dept, count in session.execute(open_tickets.where(Ticket.answer_due_at < now))
         }
-        for dept in sorted(set(due_today) | set(overdue)):
-            if dept is None:
-                continue
+        for dept in sorted(d for d in set(due_today) | set(overdue) if d is not None):
             line = DigestLine(dept, int(due_today.get(dept, 0)), int(overdue.get(dept, 0)))
             lines.append(line)
             enqueue(
@@ -117,12 +115,13 @@ def calendar_check(service: HotlineService, horizon_days: int = 60) -> list[int]
         )
         log.warning("holiday calendar missing for %s within %d days", years, horizon_days)
         with transaction(service.sessions) as session:
-            for audience in ("admin", "supervisor"):
+            audiences: tuple[Audience, ...] = ("admin", "supervisor")
+            for audience in audiences:
                 enqueue(
                     session,
                     now=now,
                     audience=audience,
-                    address="*",  # type: ignore[arg-type]
+                    address="*",
                     kind="calendar_missing",
                     text=text,
                     payload={"years": missing},

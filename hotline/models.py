@@ -119,6 +119,11 @@ class Ticket(Base):
     paused_since: Mapped[datetime | None]
     next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
     surveyed_at: Mapped[datetime | None]
+    # Working time (office hours) from dispatch to acceptance / answer, fixed when they happen,
+    # so reports aggregate it in SQL instead of replaying the calendar per ticket.
+    accept_work_seconds: Mapped[int | None] = mapped_column(Integer)
+    answer_work_seconds: Mapped[int | None] = mapped_column(Integer)
+    place_key: Mapped[str | None] = mapped_column(String(60))
 
     answer: Mapped[str | None] = mapped_column(Text)
     return_count: Mapped[int] = mapped_column(Integer, default=0)

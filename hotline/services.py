@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select
@@ -35,6 +35,7 @@ from hotline.models import (
     TicketEvent,
 )
 from hotline.outbox import Audience, enqueue
+from hotline.places import place_key
 from hotline.sla import Deadline, SlaPolicy
 from hotline.sweep import schedule
 from hotline.tickets import (
@@ -187,6 +188,11 @@ class TicketFilter:
     citizen: str | None = None  # "channel:user id"
     limit: int = 100
     offset: int = 0
+
+
+def _priority(ticket: Ticket) -> Priority:
+    """The ticket's priority as the SLA policy's literal type (the column holds only these)."""
+    return "urgent" if ticket.priority == "urgent" else "normal"
 
 
 @cache
@@ -346,11 +352,18 @@ class HotlineService:
         data["provisional"] = provisional
         self._event(session, ticket, actor, "set_deadline", from_status=ticket.status, data=data)
 
+    def _working_seconds_since(self, start: datetime | None) -> int | None:
+        """Office-hours time from `start` to now, the unit of the reports' time-to-x figures."""
+        if start is None:
+            return None
+        spent = self.sla.calendar.working_time_between(start, self.clock.now())
+        return int(spent.total_seconds())
+
     def _answer_deadline(self, ticket: Ticket, start: datetime) -> Deadline:
         return self.sla.answer_deadline(
             start,
-            request_type=ticket.request_type,  # type: ignore[arg-type]
-            priority=ticket.priority,  # type: ignore[arg-type]
+            request_type=cast(RequestType, ticket.request_type),
+            priority=_priority(ticket),
             category=ticket.category_code,
         )
 
@@ -361,9 +374,8 @@ class HotlineService:
             at=ticket.answer_due_at.astimezone(self.tz),
             warn_at=ticket.answer_warn_at.astimezone(self.tz),
             provisional=ticket.due_provisional,
-            calendar_time=ticket.priority == "urgent"
-            or self.sla.is_calendar_time(ticket.category_code, ticket.priority),
-        )  # type: ignore[arg-type]
+            calendar_time=self.sla.is_calendar_time(ticket.category_code, _priority(ticket)),
+        )
 
     def _dispatch(
         self, session: Session, ticket: Ticket, department: str, actor: Actor, note: str | None
@@ -387,7 +399,7 @@ class HotlineService:
             ticket.dispatched_at = now
             accept = self.sla.accept_deadline(
                 now,
-                priority=ticket.priority,  # type: ignore[arg-type]
+                priority=_priority(ticket),
                 category=ticket.category_code,
             )
             self._set_deadlines(
@@ -553,6 +565,7 @@ class HotlineService:
                 status=Status.RECEIVED.value,
                 description=description,
                 address=address,
+                place_key=place_key(address),
                 latitude=request.latitude,
                 longitude=request.longitude,
                 contact_phone=phone,
@@ -616,6 +629,7 @@ class HotlineService:
         def run(session: Session, ticket: Ticket) -> None:
             self._move(session, ticket, actor, Action.ACCEPT)
             ticket.accepted_at = self.clock.now()
+            ticket.accept_work_seconds = self._working_seconds_since(ticket.dispatched_at)
             self._notify(
                 session,
                 ticket,
@@ -817,6 +831,7 @@ class HotlineService:
             self._move(session, ticket, actor, Action.RESOLVE, note=text)
             ticket.answer = text
             ticket.resolved_at = self.clock.now()
+            ticket.answer_work_seconds = self._working_seconds_since(ticket.dispatched_at)
             self._notify(
                 session,
                 ticket,
@@ -865,7 +880,7 @@ class HotlineService:
             ticket,
             accept=self.sla.accept_deadline(
                 now,
-                priority=ticket.priority,  # type: ignore[arg-type]
+                priority=_priority(ticket),
                 category=ticket.category_code,
             ),
             answer=self._answer_deadline(ticket, now),
@@ -977,7 +992,7 @@ class HotlineService:
                 start = ticket.dispatched_at
                 accept = self.sla.accept_deadline(
                     start,
-                    priority=ticket.priority,  # type: ignore[arg-type]
+                    priority=_priority(ticket),
                     category=ticket.category_code,
                 )
                 answer = self._answer_deadline(ticket, start)

@@ -28,7 +28,10 @@ class YamlDocument:
     root: yaml.Node | None
 
     def line_of(self, loc: Loc) -> int:
-        """Return the 1-based line of the deepest node on `loc` that exists in the file."""
+        """Return the 1-based line of the deepest part of `loc` present in the file.
+
+        A mapping entry is reported at its key's line, a list item at the item's line.
+        """
         node = self.root
         if node is None:
             return 1
@@ -38,8 +41,7 @@ class YamlDocument:
             if isinstance(node, yaml.MappingNode):
                 for key, value in node.value:
                     if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                        child = value
-                        line = key.start_mark.line + 1
+                        child, line = value, key.start_mark.line + 1
                         break
             elif (
                 isinstance(node, yaml.SequenceNode)
@@ -47,10 +49,10 @@ class YamlDocument:
                 and 0 <= part < len(node.value)
             ):
                 child = node.value[part]
+                line = child.start_mark.line + 1
             if child is None:
                 break
             node = child
-            line = node.start_mark.line + 1
         return line
 
     def error(self, loc: Loc, message: str) -> ConfigError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -12,9 +13,11 @@ from hotline.clock import ManualClock
 from hotline.jobs import calendar_check, morning_digest, run_sweep
 from hotline.models import OutboxMessage, Ticket, TicketEvent
 from hotline.services import HotlineService, NewTicket
+from hotline.sla import SlaPolicy
 from hotline.tickets import Actor
 
 TZ = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = Actor(role="citizen", id="telegram:1001")
 HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
 
@@ -191,3 +194,31 @@ def test_missing_calendar_data_is_a_loud_daily_warning(service: HotlineService) 
     assert calendar_check(service) == [2027]  # 2026-11-23 + 60 days reaches 2027
     calendar_check(service)
     assert kinds(service).count("calendar_missing") == 2  # admins and supervisors, once a day
+
+
+def test_provisional_deadlines_firm_up_when_the_year_is_published(
+    service: HotlineService, clock: ManualClock, tmp_path: Path
+) -> None:
+    clock.set(datetime(2026, 12, 28, 10, 0, tzinfo=TZ))
+    number = open_ticket(service)  # 投诉: 15 working days, well into 2027
+    before = service.get_ticket(number)
+    assert before.due_provisional
+    assert service.recompute_provisional_deadlines() == 0  # nothing known yet
+    calendar = tmp_path / "calendar.yml"
+    calendar.write_text(
+        "years:\n  2027:\n    holidays: ['2027-01-01', '2027-01-11..2027-01-15']\n",
+        encoding="utf-8",
+    )
+    published = HotlineService(
+        service.sessions,
+        service.catalogue,
+        SlaPolicy.load(ROOT / "data/sla.yml", calendar),
+        clock,
+        TZ,
+    )
+    assert published.recompute_provisional_deadlines() == 1
+    after = published.get_ticket(number)
+    assert not after.due_provisional
+    assert after.answer_due_at is not None and before.answer_due_at is not None
+    assert after.answer_due_at > before.answer_due_at  # six more days off
+    assert after.events[-1].action == "set_deadline"
