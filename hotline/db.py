@@ -71,8 +71,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values usable after commit (views are built from them)."""
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep values usable after commit and write queued events on commit."""
+    from hotline.journal import discard_pending, write_pending
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "before_commit", write_pending)
+    event.listen(factory, "after_rollback", discard_pending)
+    return factory
 
 
 @contextmanager

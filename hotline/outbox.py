@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from hotline.journal import record_message, write_pending
 from hotline.models import OutboxMessage, Ticket
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
@@ -32,28 +33,29 @@ def enqueue(
 ) -> bool:
     """Add a message to the caller's transaction; False when its dedupe_key was already used.
 
-    Plain messages join the session's next flush (batched with the change they report).
+    Plain messages are written at commit, batched with the change they report.
     Messages with a dedupe key are inserted at once with ON CONFLICT DO NOTHING, so two
     writers adding the same reminder at the same moment still produce exactly one row.
     """
     if dedupe_key is None:
-        session.add(
-            OutboxMessage(
-                created_at=now,
-                audience=audience,
-                address=address,
-                ticket=ticket,
-                kind=kind,
-                text=text,
-                payload=payload or {},
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-            )
+        record_message(
+            session,
+            ticket,
+            {
+                "created_at": now,
+                "audience": audience,
+                "address": address,
+                "kind": kind,
+                "text": text,
+                "payload": payload or {},
+                "dedupe_key": None,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            },
         )
         return True
-    if ticket is not None and ticket.id is None:
-        session.flush()
+    write_pending(session)  # keep id order = creation order; new tickets get their ids
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = (
         insert(OutboxMessage)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline import messages
 from hotline.catalogue import REQUEST_TYPES, Catalogue, RequestType
 from hotline.clock import Clock
-from hotline.db import transaction
+from hotline.db import UTCDateTime, transaction
+from hotline.journal import record_event
 from hotline.models import (
     Category,
     Citizen,
@@ -32,7 +33,6 @@ from hotline.models import (
     StaffBinding,
     StaffInvite,
     Ticket,
-    TicketEvent,
 )
 from hotline.outbox import Audience, enqueue
 from hotline.places import place_key
@@ -196,6 +196,22 @@ def _priority(ticket: Ticket) -> Priority:
 
 
 @cache
+def _citizen_upsert(dialect: str) -> Any:
+    """Find-or-create a citizen, keeping the last phone they gave; built once per dialect."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = insert(Citizen).values(
+        channel=bindparam("channel"),
+        channel_user_id=bindparam("user"),
+        phone=bindparam("phone"),
+        created_at=bindparam("now", type_=UTCDateTime()),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "channel_user_id"],
+        set_={"phone": func.coalesce(stmt.excluded.phone, Citizen.phone)},
+    ).returning(Citizen.id)
+
+
+@cache
 def _sequence_upsert(dialect: str) -> Any:
     """The numbering statement, built once per dialect (it runs for every new ticket)."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
@@ -250,6 +266,8 @@ class HotlineService:
         return f"{ticket.citizen.channel}:{ticket.citizen.channel_user_id}"
 
     def _authorize(self, actor: Actor, action: Action, ticket: Ticket) -> None:
+        if actor.role in ("system", "admin"):
+            return  # also spares loading the citizen of a ticket being opened
         authorize(
             actor, action, department=ticket.department_code, citizen_key=self._citizen_key(ticket)
         )
@@ -265,17 +283,16 @@ class HotlineService:
         note: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
-        session.add(
-            TicketEvent(
-                ticket=ticket,
-                at=self.clock.now(),
-                actor=actor.audit_name,
-                action=str(action),
-                from_status=from_status,
-                to_status=ticket.status,
-                note=note,
-                data=data or {},
-            )
+        record_event(
+            session,
+            ticket,
+            at=self.clock.now(),
+            actor=actor.audit_name,
+            action=str(action),
+            from_status=from_status,
+            to_status=ticket.status,
+            note=note,
+            data=data,
         )
 
     def _move(
@@ -312,7 +329,7 @@ class HotlineService:
     ) -> None:
         if address is None:
             if audience == "citizen":
-                address = str(ticket.citizen.id)
+                address = str(ticket.citizen_id)
             elif audience == "department":
                 address = ticket.department_code or ""
             else:
@@ -420,30 +437,14 @@ class HotlineService:
             messages.ticket_card(ticket, self.catalogue, self.tz, title=title),
         )
 
-    def _get_or_create_citizen(
-        self, session: Session, channel: str, user_id: str, phone: str | None
-    ) -> Citizen:
-        """Find the citizen, creating them race-free (ON CONFLICT DO NOTHING) on first contact."""
-        query = select(Citizen).where(
-            Citizen.channel == channel, Citizen.channel_user_id == user_id
+    def _citizen_id(self, session: Session, channel: str, user_id: str, phone: str | None) -> int:
+        """The citizen's id, created on first contact; one race-free upsert either way."""
+        dialect = session.get_bind().dialect.name
+        result = session.execute(
+            _citizen_upsert(dialect),
+            {"channel": channel, "user": user_id, "phone": phone, "now": self.clock.now()},
         )
-        citizen = session.scalars(query).one_or_none()
-        if citizen is None:
-            insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-            session.execute(
-                insert(Citizen)
-                .values(
-                    channel=channel,
-                    channel_user_id=user_id,
-                    phone=phone,
-                    created_at=self.clock.now(),
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
-            )
-            citizen = session.scalars(query).one()
-        if phone and citizen.phone != phone:
-            citizen.phone = phone
-        return citizen
+        return int(result.scalar_one())
 
     def _next_number(self, session: Session) -> str:
         """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
@@ -452,7 +453,9 @@ class HotlineService:
         sequence = session.execute(_sequence_upsert(dialect), {"day": f"{today:%Y%m%d}"})
         return format_number(today, sequence.scalar_one())
 
-    def _view(self, ticket: Ticket, *, with_events: bool = False) -> TicketView:
+    def _view(
+        self, ticket: Ticket, *, with_events: bool = False, citizen_key: str | None = None
+    ) -> TicketView:
         events: tuple[EventView, ...] = ()
         if with_events:
             events = tuple(
@@ -473,7 +476,7 @@ class HotlineService:
             address=ticket.address,
             contact_phone=ticket.contact_phone,
             channel=ticket.channel,
-            citizen=self._citizen_key(ticket),
+            citizen=citizen_key or self._citizen_key(ticket),
             created_at=ticket.created_at,
             dispatched_at=ticket.dispatched_at,
             accepted_at=ticket.accepted_at,
@@ -551,13 +554,11 @@ class HotlineService:
                 )
                 if existing is not None:
                     return self._view(existing)
-            citizen = self._get_or_create_citizen(
-                session, request.channel, request.channel_user_id, phone
-            )
+            citizen_id = self._citizen_id(session, request.channel, request.channel_user_id, phone)
             actor = Actor(role="citizen", id=f"{request.channel}:{request.channel_user_id}")
             ticket = Ticket(
                 number=self._next_number(session),
-                citizen=citizen,
+                citizen_id=citizen_id,
                 channel=request.channel,
                 request_type=request_type,
                 category_code=request.category,
@@ -604,7 +605,7 @@ class HotlineService:
                 )
             schedule(ticket, self.sla, self.tz, self.clock.now())
             session.flush()
-            return self._view(ticket)
+            return self._view(ticket, citizen_key=actor.id)
 
     def dispatch(
         self, number: str, department: str, actor: Actor, note: str | None = None

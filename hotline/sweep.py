@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from hotline import messages
 from hotline.catalogue import Catalogue
-from hotline.models import Ticket, TicketEvent
+from hotline.journal import record_event
+from hotline.models import Ticket
 from hotline.outbox import Audience, enqueue
 from hotline.sla import Deadline, SlaPolicy
 from hotline.tickets import SYSTEM, Status
@@ -167,17 +168,16 @@ def _emit(
     if alert.kind == "auto_close":
         ticket.status = Status.CLOSED.value
         ticket.closed_at = now
-        session.add(
-            TicketEvent(
-                ticket=ticket,
-                at=now,
-                actor=SYSTEM.audit_name,
-                action="close",
-                from_status=Status.RESOLVED.value,
-                to_status=Status.CLOSED.value,
-                note="回访期满未评价，自动办结（计为未评价）",
-                data={"auto": True},
-            )
+        record_event(
+            session,
+            ticket,
+            at=now,
+            actor=SYSTEM.audit_name,
+            action="close",
+            from_status=Status.RESOLVED.value,
+            to_status=Status.CLOSED.value,
+            note="回访期满未评价，自动办结（计为未评价）",
+            data={"auto": True},
         )
         return True
     audience: Audience = _AUDIENCE.get(alert.kind, "supervisor")
@@ -205,17 +205,16 @@ def _emit(
         return False
     if alert.kind.startswith("escalate_") or alert.kind.endswith("_overdue"):
         action = "escalate" if alert.kind.startswith("escalate_") else "chase"
-        session.add(
-            TicketEvent(
-                ticket=ticket,
-                at=now,
-                actor=SYSTEM.audit_name,
-                action=action,
-                from_status=ticket.status,
-                to_status=ticket.status,
-                note=alert.kind,
-                data={"key": alert.key},
-            )
+        record_event(
+            session,
+            ticket,
+            at=now,
+            actor=SYSTEM.audit_name,
+            action=action,
+            from_status=ticket.status,
+            to_status=ticket.status,
+            note=alert.kind,
+            data={"key": alert.key},
         )
     return True
 
