@@ -262,6 +262,24 @@ class OutboxMessage(Base):
     ticket: Mapped[Ticket | None] = relationship()
 
 
+class OutboxDelivery(Base):
+    """One copy of an outbox message handed to one chat: the exactly-once ledger per recipient."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        UniqueConstraint("message_id", "channel", "chat_id", name="uq_outbox_deliveries_target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # sent | failed (permanent)
+    provider_message_id: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
 class DailySequence(Base):
     """The last ticket number handed out on each local day."""
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.journal import record_message, write_pending
-from hotline.models import OutboxMessage, Ticket
+from hotline.models import Citizen, OutboxMessage, Ticket
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
@@ -92,14 +92,23 @@ class PendingMessage:
     attempts: int
 
 
-def due_messages(session: Session, now: datetime, limit: int = 100) -> list[PendingMessage]:
-    """Pending messages whose time has come, oldest first (per-chat order follows id order)."""
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+def due_messages(
+    session: Session, now: datetime, limit: int = 100, *, channel: str | None = None
+) -> list[PendingMessage]:
+    """Pending messages whose time has come, oldest first (per-chat order follows id order).
+
+    With `channel`, citizen messages are limited to that channel's citizens, so a channel
+    never trips over messages only another channel can carry.
+    """
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+    )
+    if channel is not None:
+        own_citizens = select(cast(Citizen.id, String)).where(Citizen.channel == channel)
+        query = query.where(
+            or_(OutboxMessage.audience != "citizen", OutboxMessage.address.in_(own_citizens))
+        )
+    rows = session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
     return [
         PendingMessage(
             id=r.id,
@@ -126,13 +135,23 @@ def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
 
 
 def mark_failed(
-    session: Session, message_id: int, now: datetime, error: str, retry_after: timedelta
+    session: Session,
+    message_id: int,
+    now: datetime,
+    error: str,
+    retry_after: timedelta,
+    *,
+    count_attempt: bool = True,
 ) -> None:
-    """Schedule another attempt, or give up (status 'dead') after MAX_ATTEMPTS."""
+    """Schedule another attempt, or give up (status 'dead') after MAX_ATTEMPTS.
+
+    Waiting for someone to bind a chat is not a failed attempt (`count_attempt=False`).
+    """
     row = session.get(OutboxMessage, message_id)
     if row is None or row.status != "pending":
         return
-    row.attempts += 1
+    if count_attempt:
+        row.attempts += 1
     row.last_error = error[:500]
     if row.attempts >= MAX_ATTEMPTS:
         row.status = "dead"

@@ -1,0 +1,146 @@
+"""Outbox delivery: every recipient chat gets each message once, in order, and nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from hotline.clock import ManualClock
+from hotline.delivery import Deliverer, RetryLater, Undeliverable, pending_count
+from hotline.models import OutboxDelivery
+from hotline.outbox import PendingMessage
+from hotline.services import HotlineService, NewTicket
+from hotline.tickets import Actor
+
+HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
+
+
+class FakeTransport:
+    """Records what it was asked to send; faults are scripted per chat."""
+
+    channel = "telegram"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.faults: dict[str, list[Exception]] = {}
+
+    async def send(self, chat_id: str, message: PendingMessage) -> str | None:
+        queue = self.faults.get(chat_id)
+        if queue:
+            raise queue.pop(0)
+        self.sent.append((chat_id, message.kind))
+        return str(len(self.sent))
+
+
+def bind(
+    service: HotlineService, chat: str, role: str = "staff", department: str | None = "housing"
+) -> None:
+    code = service.invite_staff(role=role, department=department)
+    service.bind_staff(code, channel="telegram", chat_id=chat, user_id=None)
+
+
+def report(service: HotlineService, user: str = "1001", channel: str = "telegram") -> str:
+    return service.open_ticket(
+        NewTicket(
+            channel=channel,
+            channel_user_id=user,
+            description="小区路面塌陷",
+            category="compound_facility",
+        )
+    ).number
+
+
+async def test_every_bound_chat_gets_the_card_once(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    bind(service, "-100")
+    bind(service, "-200")
+    report(service)
+    transport = FakeTransport()
+    deliverer = Deliverer(service.sessions, clock, transport)
+    result = await deliverer.run_once()
+    assert sorted(transport.sent) == [("-100", "ticket_dispatched"), ("-200", "ticket_dispatched")]
+    assert result.sent == 2 and pending_count(service.sessions) == 0
+    await deliverer.run_once()
+    assert len(transport.sent) == 2
+
+
+async def test_unbound_department_keeps_the_message(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    report(service)
+    transport = FakeTransport()
+    deliverer = Deliverer(service.sessions, clock, transport)
+    result = await deliverer.run_once()
+    assert result.waiting_for_binding == 1 and transport.sent == []
+    assert pending_count(service.sessions) == 1
+    bind(service, "-100")
+    clock.advance(timedelta(minutes=11))
+    await deliverer.run_once()
+    assert transport.sent == [("-100", "ticket_dispatched")]
+
+
+async def test_flood_limit_keeps_per_chat_order(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    bind(service, "-100")
+    first = report(service)
+    service.accept(first, HOUSING)  # a citizen message, then
+    report(service, user="1002")  # a second card to the same department chat
+    transport = FakeTransport()
+    transport.faults["-100"] = [RetryLater("429", retry_after=3)]
+    deliverer = Deliverer(service.sessions, clock, transport)
+    result = await deliverer.run_once()
+    assert result.pause == 3
+    assert transport.sent == []  # the second card must not overtake the first
+    clock.advance(timedelta(seconds=4))
+    await deliverer.run_once()
+    cards = [kind for chat, kind in transport.sent if chat == "-100"]
+    assert cards == ["ticket_dispatched", "ticket_dispatched"]
+    assert ("1001", "ticket_accepted") in transport.sent
+
+
+async def test_restart_between_copies_sends_only_what_is_missing(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    bind(service, "-100")
+    bind(service, "-200")
+    report(service)
+    transport = FakeTransport()
+    transport.faults["-200"] = [RetryLater("network down")]
+    await Deliverer(service.sessions, clock, transport).run_once()
+    assert transport.sent == [("-100", "ticket_dispatched")]
+    # the bot restarts: a new deliverer over the same database
+    clock.advance(timedelta(minutes=1))
+    restarted = FakeTransport()
+    await Deliverer(service.sessions, clock, restarted).run_once()
+    assert restarted.sent == [("-200", "ticket_dispatched")]
+    with service.sessions() as s:
+        assert s.scalar(select(func.count(OutboxDelivery.id))) == 2
+
+
+async def test_a_blocked_chat_does_not_hold_the_rest(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    bind(service, "-100")
+    bind(service, "-200")
+    report(service)
+    transport = FakeTransport()
+    transport.faults["-200"] = [Undeliverable("bot was kicked from the group")]
+    result = await Deliverer(service.sessions, clock, transport).run_once()
+    assert result.failed == 1 and transport.sent == [("-100", "ticket_dispatched")]
+    assert pending_count(service.sessions) == 0
+
+
+async def test_citizens_of_other_channels_are_left_to_them(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    bind(service, "-100")
+    number = report(service, user="console-user", channel="console")
+    service.accept(number, HOUSING)
+    transport = FakeTransport()
+    for _ in range(3):
+        await Deliverer(service.sessions, clock, transport).run_once(limit=1)
+    assert transport.sent == [("-100", "ticket_dispatched")]
+    assert pending_count(service.sessions) == 1  # the console citizen's message waits
