@@ -425,15 +425,36 @@ def _read_jsonl_texts(path: Path) -> list[str]:
 
 
 @app.command("up")
-def up() -> None:
-    """准备数据库并启动热线（目前：核心与命令行）。"""
+def up(
+    console: Annotated[
+        bool, typer.Option("--console/--no-console", help="无 Telegram 令牌时在终端里对话")
+    ] = True,
+) -> None:
+    """准备数据库并启动热线：定时任务，加上 Telegram 机器人或终端对话。"""
+    from bot.console import run_console
+    from hotline.scheduler import start_background
+
     db_upgrade()
     application = _app()
     typer.echo(
         f"派单目录：{len(application.catalogue.departments)} 个部门，"
-        f"{len(application.catalogue.categories)} 个类别。"
+        f"{len(application.catalogue.categories)} 个类别；工单总数："
+        f"{application.service.count_tickets()}。"
     )
-    typer.echo(f"工单总数：{application.service.count_tickets()}。试试：hotline tickets list")
+    scheduler = start_background(application)
+    try:
+        if application.settings.telegram_bot_token:
+            from bot.app import run_bot
+
+            run_bot(application)
+        elif console:
+            typer.echo(
+                "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
+                "hotline tickets … 办理工单。"
+            )
+            run_console(application)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _fail(message: str, code: int) -> int:
@@ -468,7 +489,23 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"数据库错误：{type(exc).__name__}", 3)
     except OSError as exc:
         return _fail(f"{type(exc).__name__}：{exc}", 1)
+    except Exception as exc:
+        return _fail(
+            f"内部错误（{type(exc).__name__}：{str(exc)[:200]}），详情见 {_log_traceback()}", 4
+        )
     return 0
+
+
+def _log_traceback() -> str:
+    """Keep the traceback for operators in var/log, not on the user's screen."""
+    import traceback
+
+    log_dir = Settings.from_env().var_dir / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "cli-errors.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now().isoformat()}\n{traceback.format_exc()}\n")
+    return str(path)
 
 
 if __name__ == "__main__":

@@ -89,11 +89,20 @@ def _backoff(attempts: int) -> timedelta:
 class Deliverer:
     """Runs delivery passes for one channel over the shared outbox."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, transport: Transport) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        transport: Transport,
+        *,
+        staff_chat: str | None = None,
+    ) -> None:
+        """`staff_chat` sends every staff audience to one chat (the console has no bindings)."""
         self.sessions = sessions
         self.clock = clock
         self.transport = transport
         self.channel = transport.channel
+        self.staff_chat = staff_chat
 
     def _already_delivered(self, session: Session, message_id: int) -> set[str]:
         return set(
@@ -132,7 +141,10 @@ class Deliverer:
             batch = due_messages(session, self.clock.now(), limit, channel=self.channel)
             plans = []
             for message in batch:
-                targets = recipients(session, message, self.channel)
+                if self.staff_chat is not None and message.audience != "citizen":
+                    targets = [self.staff_chat]
+                else:
+                    targets = recipients(session, message, self.channel)
                 done = self._already_delivered(session, message.id)
                 plans.append((message, targets, done))
         blocked: set[str] = set()

@@ -15,6 +15,8 @@ from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from hotline import jobs
@@ -50,9 +52,10 @@ def calendar_job() -> None:
     service.recompute_provisional_deadlines()
 
 
-def build_scheduler(app: App) -> BlockingScheduler:
+def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:
     """A scheduler with the hotline's jobs, stored in the hotline database."""
-    scheduler = BlockingScheduler(
+    kind = BackgroundScheduler if background else BlockingScheduler
+    scheduler = kind(
         jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename="apscheduler_jobs")},
         executors={"default": ThreadPoolExecutor(2)},
         job_defaults=JOB_DEFAULTS,
@@ -65,6 +68,15 @@ def build_scheduler(app: App) -> BlockingScheduler:
     scheduler.add_job(
         calendar_job, "cron", hour=7, minute=0, id="calendar_check", replace_existing=True
     )
+    return scheduler
+
+
+def start_background(app: App) -> BaseScheduler:
+    """Run the jobs in this process's background (used by `hotline up`)."""
+    jobs.calendar_check(app.service)
+    jobs.run_sweep(app.service)
+    scheduler = build_scheduler(app, background=True)
+    scheduler.start()
     return scheduler
 
 

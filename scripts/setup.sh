@@ -34,7 +34,7 @@ fi
 if ! stamp_ok app pyproject.toml || [ ! -x .venv/bin/hotline ]; then
   say "installing the app environment (.venv): SQLAlchemy, APScheduler, python-telegram-bot, rasa-sdk ..."
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
   stamp_write app pyproject.toml
 else
   say ".venv is up to date"
