@@ -1,0 +1,156 @@
+"""Wires the Telegram application: handlers, the custom context, and the outbox delivery loop."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import citizen, staff
+from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
+from bot.delivery import DeliveryLoop
+from bot.transport import TelegramTransport
+from hotline.bootstrap import App
+from hotline.delivery import Deliverer
+
+log = logging.getLogger(__name__)
+
+LOOP_KEY = "delivery_loop"
+COMMANDS = [
+    BotCommand("start", "开始咨询"),
+    BotCommand("my", "我的工单"),
+    BotCommand("ticket", "查看工单：/ticket 工单编号"),
+]
+UNSUPPORTED = (
+    filters.Sticker.ALL
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.AUDIO
+    | filters.CONTACT
+    | filters.Document.ALL
+    | filters.ANIMATION
+    | filters.POLL
+    | filters.VENUE
+)
+
+
+async def post_init(application: HotlineApplication) -> None:
+    """Start delivering the outbox once the bot is initialized."""
+    wiring = application.bot_data.hotline
+    assert wiring is not None
+    transport = TelegramTransport(application.bot, wiring.service.catalogue)
+    deliverer = Deliverer(wiring.service.sessions, wiring.service.clock, transport)
+    loop = DeliveryLoop(deliverer, idle=wiring.delivery_idle)
+    wiring.extras[LOOP_KEY] = loop
+    loop.start()
+    log.info("outbox delivery loop started")
+
+
+async def post_stop(application: HotlineApplication) -> None:
+    """Stop the delivery loop between passes, while the bot can still finish a send."""
+    wiring = application.bot_data.hotline
+    loop = wiring.extras.pop(LOOP_KEY, None) if wiring is not None else None
+    if isinstance(loop, DeliveryLoop):
+        await loop.stop()
+        log.info("outbox delivery loop stopped")
+
+
+async def post_shutdown(application: HotlineApplication) -> None:
+    """Stop anything still running and close the Rasa HTTP client."""
+    await post_stop(application)
+    wiring = application.bot_data.hotline
+    if wiring is not None:
+        await wiring.http.aclose()
+
+
+async def on_error(update: object, context: HotlineContext) -> None:
+    """Log a handler's failure and tell the person something, never a traceback."""
+    log.error("handler failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await update.effective_message.reply_text("系统繁忙，请稍后再试。")
+        except Exception:
+            log.debug("could not tell the user about the failure", exc_info=True)
+
+
+def add_handlers(application: HotlineApplication) -> None:
+    """Register every handler; group -1 completes pending staff replies before anything else."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text, staff.complete_pending), group=-1)
+
+    application.add_handler(CommandHandler("bind", staff.bind))
+    application.add_handler(CommandHandler("ticket", staff.ticket_command))
+    application.add_handler(CommandHandler("overdue", staff.overdue_command))
+    application.add_handler(CommandHandler("start", citizen.start, filters=private))
+    application.add_handler(CommandHandler("my", citizen.my_tickets, filters=private))
+    application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))
+    application.add_handler(CallbackQueryHandler(staff.on_dispatch_button, pattern=r"^[dx]:"))
+    application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
+    application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
+    application.add_handler(CallbackQueryHandler(staff.on_unknown_button))
+    application.add_handler(MessageHandler(private & text, citizen.on_text))
+    application.add_handler(MessageHandler(private & filters.LOCATION, citizen.on_location))
+    application.add_handler(MessageHandler(private & filters.PHOTO, citizen.on_photo))
+    application.add_handler(MessageHandler(private & UNSUPPORTED, citizen.on_unsupported))
+    application.add_handler(MessageHandler(groups, staff.ignore_unbound_group))
+    application.add_error_handler(on_error)
+
+
+def build_application(
+    app: App,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    token: str | None = None,
+    rasa_url: str | None = None,
+    delivery_idle: float = 1.0,
+    rasa_timeout: float = 10.0,
+) -> HotlineApplication:
+    """Build the Telegram application for this hotline (tests point base_url at the double)."""
+    settings = app.settings
+    token = token or settings.telegram_bot_token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    context_types = ContextTypes(context=HotlineContext, bot_data=BotData)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(token)
+        .base_url(base_url or settings.telegram_api_base_url)
+        .context_types(context_types)
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+    )
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    application: HotlineApplication = builder.build()
+    application.bot_data.hotline = Hotline(
+        service=app.service,
+        settings=settings,
+        rasa_url=rasa_url or settings.rasa_url,
+        http=httpx.AsyncClient(timeout=rasa_timeout),
+        delivery_idle=delivery_idle,
+        rasa_timeout=rasa_timeout,
+    )
+    add_handlers(application)
+    return application
+
+
+def run_bot(app: App) -> None:
+    """Run the bot with long polling until interrupted; updates wait in Telegram meanwhile."""
+    application = build_application(app)
+    application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)

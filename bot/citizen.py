@@ -1,0 +1,224 @@
+"""The citizen side: private chats bridged to Rasa's REST channel, /start, /my, survey buttons.
+
+Shared locations go to Rasa as ``/inform{"latitude": 31.23, "longitude": 121.47}`` (Rasa's
+"intent with entities" message syntax), so the dialogue can fill an address slot from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, cast
+
+import httpx
+from telegram import Chat, InlineKeyboardMarkup, Message, Update
+
+from bot import keyboards
+from bot.context import HotlineContext
+from bot.transport import CHANNEL, clip
+from hotline.messages import local_time
+from hotline.services import Score, TicketFilter
+from hotline.tickets import Actor, DomainError
+
+log = logging.getLogger(__name__)
+
+GREETING = "您好！12345热线，请问有什么可以帮您？"
+BUSY = "系统繁忙，请稍后再试。您的消息我们已记录。"
+TEXT_ONLY = "抱歉，暂时无法识别语音、贴纸、视频或名片，请用文字描述您的问题。"
+PHOTO_NOTED = "照片已收到，将作为您正在反映问题的附件一并登记。"
+NO_ANSWER = "抱歉，我没有理解您的意思，请换个说法描述您的问题。"
+UNSENT_KEY = "unsent_to_rasa"
+BUTTONS_KEY = "rasa_buttons"
+PHOTOS_KEY = "photos"
+MAX_UNSENT = 20
+MAX_INPUT = 4000
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer usefully (down, timed out, 5xx, garbage)."""
+
+
+async def ask_rasa(context: HotlineContext, sender: str, text: str) -> list[dict[str, Any]]:
+    """Send one message to Rasa's REST channel and return its replies."""
+    wiring = context.hotline
+    url = f"{wiring.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    try:
+        response = await wiring.http.post(
+            url, json={"sender": sender, "message": text}, timeout=wiring.rasa_timeout
+        )
+        response.raise_for_status()
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(body, list):
+        raise RasaUnavailable("unexpected reply shape")
+    return [item for item in body if isinstance(item, dict)]
+
+
+async def show_replies(
+    message: Message, context: HotlineContext, replies: list[dict[str, Any]]
+) -> None:
+    """Turn each Rasa reply into a Telegram message (plain text, buttons inline)."""
+    store: dict[str, str] = (
+        context.chat_data.setdefault(BUTTONS_KEY, {}) if context.chat_data is not None else {}
+    )
+    for reply in replies:
+        text = str(reply.get("text") or reply.get("image") or "").strip()
+        buttons = reply.get("buttons")
+        markup: InlineKeyboardMarkup | None = None
+        if isinstance(buttons, list):
+            markup = keyboards.rasa_buttons([b for b in buttons if isinstance(b, dict)], store)
+        if not text and markup is None:
+            continue
+        await message.get_bot().send_message(
+            chat_id=message.chat_id, text=clip(text or "请选择："), reply_markup=markup
+        )
+
+
+async def converse(message: Message, context: HotlineContext, text: str) -> None:
+    """Forward a citizen's text (after anything Rasa missed before) and show the answers."""
+    user = message.from_user
+    if user is None or context.chat_data is None:
+        return
+    sender = f"{CHANNEL}:{user.id}"
+    unsent: list[str] = context.chat_data.setdefault(UNSENT_KEY, [])
+    unsent.append(text[:MAX_INPUT])
+    del unsent[:-MAX_UNSENT]  # a citizen flooding a dead Rasa keeps only the latest
+    replies: list[dict[str, Any]] = []
+    try:
+        while unsent:
+            replies.extend(await ask_rasa(context, sender, unsent[0]))
+            unsent.pop(0)
+    except RasaUnavailable as exc:
+        log.warning("rasa unavailable for %s (%d kept): %s", sender, len(unsent), exc)
+        await show_replies(message, context, replies)
+        await message.reply_text(BUSY)
+        return
+    if not replies:
+        replies = [{"text": NO_ANSWER}]
+    await show_replies(message, context, replies)
+
+
+async def start(update: Update, context: HotlineContext) -> None:
+    """Greet the citizen in the 12345 voice."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(GREETING)
+
+
+async def on_text(update: Update, context: HotlineContext) -> None:
+    """Bridge a private text message to the dialogue."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = message.text.strip()
+    if not text:
+        await message.reply_text("请用文字描述您的问题。")
+        return
+    await message.get_bot().send_chat_action(chat_id=message.chat_id, action="typing")
+    await converse(message, context, text)
+
+
+async def on_location(update: Update, context: HotlineContext) -> None:
+    """Pass a shared location to the dialogue as an inform message with coordinates."""
+    message = update.effective_message
+    if message is None or message.location is None:
+        return
+    where = {"latitude": message.location.latitude, "longitude": message.location.longitude}
+    if context.user_data is not None:
+        context.user_data["location"] = where
+    await converse(message, context, "/inform" + json.dumps(where))
+
+
+async def on_photo(update: Update, context: HotlineContext) -> None:
+    """Keep the photo's file_id for the report in progress (the core has no attach yet)."""
+    message = update.effective_message
+    if message is None or not message.photo:
+        return
+    if context.user_data is not None:
+        photos: list[str] = context.user_data.setdefault(PHOTOS_KEY, [])
+        photos.append(message.photo[-1].file_id)
+        del photos[:-10]
+    await message.reply_text(PHOTO_NOTED)
+    if message.caption and message.caption.strip():
+        await converse(message, context, message.caption.strip())
+
+
+async def on_unsupported(update: Update, context: HotlineContext) -> None:
+    """Ask for text when a citizen sends a sticker, voice, video, contact or the like."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(TEXT_ONLY)
+
+
+async def my_tickets(update: Update, context: HotlineContext) -> None:
+    """List the citizen's own tickets."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    service = context.service
+    filters = TicketFilter(citizen=f"{CHANNEL}:{user.id}", limit=20)
+    views = await asyncio.to_thread(service.list_tickets, filters)
+    if not views:
+        await message.reply_text("您还没有工单。直接描述您遇到的问题，我来为您登记。")
+        return
+    lines = ["您的工单："]
+    for view in views:
+        lines.append(
+            f"{view.number} {view.status_label}｜{view.department_name}"
+            f"｜答复时限 {local_time(view.answer_due_at, service.tz)}"
+        )
+    lines.append("发送 /ticket 工单编号 查看详情。")
+    await message.reply_text(clip("\n".join(lines)))
+
+
+async def on_rasa_button(update: Update, context: HotlineContext) -> None:
+    """Send a pressed Rasa button's payload to the dialogue as the citizen's next message."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    data = query.data
+    payload: str | None = None
+    if data.startswith("r:"):
+        payload = data[2:]
+    elif data.startswith("r#") and context.chat_data is not None:
+        payload = context.chat_data.get(BUTTONS_KEY, {}).get(data[2:])
+    message = query.message
+    if not payload or not isinstance(message, Message) or message.chat.type != Chat.PRIVATE:
+        log.warning("unusable rasa button %.80r from user %s", data, query.from_user.id)
+        await query.answer("该选项已失效，请直接输入文字。")
+        return
+    await query.answer()
+    await converse(message, context, payload)
+
+
+async def on_survey(update: Update, context: HotlineContext) -> None:
+    """Record the citizen's follow-up verdict; 不满意 reopens the ticket."""
+    query = update.callback_query
+    if query is None:
+        return
+    press = keyboards.parse(query.data)
+    if press is None or press.family != "s":
+        log.warning("forged survey data %.80r from user %s", query.data, query.from_user.id)
+        await query.answer("该按钮已失效。")
+        return
+    citizen = Actor(role="citizen", id=f"{CHANNEL}:{query.from_user.id}")
+    score = cast(Score, press.arg)
+    try:
+        await asyncio.to_thread(context.service.rate, press.number, citizen, score)
+    except DomainError as exc:
+        log.info("survey %s by %s refused: %s", press.number, citizen.id, exc.code)
+        await query.answer(exc.message, show_alert=True)
+        return
+    label = keyboards.SURVEY_SCORES[press.arg]
+    if press.arg == "unsatisfied":
+        thanks = f"已记录您的评价：{label}。我们将安排承办部门重新办理。"
+    else:
+        thanks = f"已记录您的评价：{label}。感谢您对12345热线的支持！"
+    await query.answer("感谢您的评价")
+    message = query.message
+    if isinstance(message, Message):
+        await message.get_bot().edit_message_text(
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            text=clip(f"{message.text or ''}\n{thanks}"),
+        )

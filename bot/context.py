@@ -1,0 +1,58 @@
+"""The custom PTB context: handlers reach the hotline's services through it, never globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from hotline.config import Settings
+from hotline.services import HotlineService
+
+
+@dataclass
+class Hotline:
+    """What handlers need from the rest of the product, wired once in build_application."""
+
+    service: HotlineService
+    settings: Settings
+    rasa_url: str
+    http: httpx.AsyncClient
+    delivery_idle: float = 1.0
+    rasa_timeout: float = 10.0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class BotData:
+    """Application-wide data: the Hotline wiring (PTB instantiates this class with no arguments)."""
+
+    def __init__(self) -> None:
+        self.hotline: Hotline | None = None
+
+
+ChatData = dict[str, Any]
+UserData = dict[str, Any]
+
+
+class HotlineContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
+    """A callback context that carries the hotline's services."""
+
+    @property
+    def hotline(self) -> Hotline:
+        """Return the wiring, failing loudly if the application was built without it."""
+        wiring = self.bot_data.hotline
+        if wiring is None:
+            raise RuntimeError("the application was built without build_application()")
+        return wiring
+
+    @property
+    def service(self) -> HotlineService:
+        """Return the hotline service every handler calls."""
+        return self.hotline.service
+
+
+HotlineApplication = Application[
+    ExtBot[None], HotlineContext, UserData, ChatData, BotData, JobQueue[HotlineContext]
+]

@@ -1,0 +1,150 @@
+"""Inline keyboards and their callback data: short, parseable, and never trusted on the way back.
+
+Callback data formats (Telegram allows at most 64 bytes):
+
+- ``t:<action>:<number>`` staff card: accept, return, extend, resolve, phone
+- ``d:<department code>:<number>`` dispatcher re-routes a returned/unroutable ticket
+- ``x:approve|deny:<number>`` dispatcher decides an extension request
+- ``s:<score>:<number>`` citizen survey: satisfied, basically_satisfied, unsatisfied
+- ``r:<payload>`` a Rasa button payload; ``r#<key>`` when the payload is too long and kept in
+  chat_data under ``key``
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from hotline.tickets import Status
+
+MAX_CALLBACK_BYTES = 64
+MAX_INLINE_PAYLOAD = 60
+MAX_STORED_PAYLOADS = 200
+
+STAFF_ACTIONS: dict[str, str] = {
+    "accept": "签收",
+    "return": "退单",
+    "extend": "申请延期",
+    "resolve": "办结",
+    "phone": "显示电话",
+}
+# Which card buttons still make sense in each ticket state.
+STAFF_BUTTONS_BY_STATUS: dict[str, tuple[str, ...]] = {
+    Status.DISPATCHED.value: ("accept", "return", "phone"),
+    Status.ACCEPTED.value: ("return", "extend", "resolve", "phone"),
+}
+SURVEY_SCORES: dict[str, str] = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "unsatisfied": "不满意",
+}
+DEPARTMENT_COLUMNS = 3
+
+_NUMBER = r"\d{8}-\d{4,6}"
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "t": re.compile(rf"^t:(accept|return|extend|resolve|phone):({_NUMBER})$"),
+    "d": re.compile(rf"^d:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
+    "x": re.compile(rf"^x:(approve|deny):({_NUMBER})$"),
+    "s": re.compile(rf"^s:(satisfied|basically_satisfied|unsatisfied):({_NUMBER})$"),
+}
+
+
+@dataclass(frozen=True)
+class Press:
+    """A parsed button press: its family (t/d/x/s), the verb or argument, and the ticket."""
+
+    family: str
+    arg: str
+    number: str
+
+
+def parse(data: str | None) -> Press | None:
+    """Parse ticket callback data; None for anything forged, stale-format or unknown."""
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    pattern = _PATTERNS.get(data[:1])
+    match = pattern.match(data) if pattern else None
+    if match is None:
+        return None
+    return Press(family=data[:1], arg=match[1], number=match[2])
+
+
+def _data(*parts: str) -> str:
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def staff_card(number: str, status: str = Status.DISPATCHED.value) -> InlineKeyboardMarkup | None:
+    """The buttons a department card shows for a ticket in `status` (None when none apply)."""
+    actions = STAFF_BUTTONS_BY_STATUS.get(status, ())
+    if not actions:
+        return None
+    buttons = [
+        InlineKeyboardButton(STAFF_ACTIONS[a], callback_data=_data("t", a, number)) for a in actions
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows)
+
+
+def departments(number: str, names: Mapping[str, str]) -> InlineKeyboardMarkup:
+    """One button per department (short names), three to a row, to re-dispatch a ticket."""
+    buttons = [
+        InlineKeyboardButton(name, callback_data=_data("d", code, number))
+        for code, name in names.items()
+    ]
+    rows = [buttons[i : i + DEPARTMENT_COLUMNS] for i in range(0, len(buttons), DEPARTMENT_COLUMNS)]
+    return InlineKeyboardMarkup(rows)
+
+
+def extension(number: str) -> InlineKeyboardMarkup:
+    """Approve or deny a pending extension request."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("批准延期", callback_data=_data("x", "approve", number)),
+                InlineKeyboardButton("驳回延期", callback_data=_data("x", "deny", number)),
+            ]
+        ]
+    )
+
+
+def survey(number: str) -> InlineKeyboardMarkup:
+    """The follow-up survey's three verdicts."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=_data("s", score, number))
+                for score, label in SURVEY_SCORES.items()
+            ]
+        ]
+    )
+
+
+def rasa_buttons(
+    buttons: Iterable[Mapping[str, Any]], store: dict[str, str]
+) -> InlineKeyboardMarkup | None:
+    """Turn Rasa buttons into an inline keyboard; long payloads are parked in `store`."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        title = str(button.get("title") or button.get("payload") or "").strip()[:64]
+        payload = str(button.get("payload") or title)
+        if not title or not payload:
+            continue
+        if len(payload.encode()) <= MAX_INLINE_PAYLOAD:
+            data = f"r:{payload}"
+        else:
+            key = hashlib.sha1(payload.encode()).hexdigest()[:12]
+            store.pop(key, None)
+            store[key] = payload  # newest last, so trimming drops the oldest
+            while len(store) > MAX_STORED_PAYLOADS:
+                del store[next(iter(store))]
+            data = f"r#{key}"
+        rows.append([InlineKeyboardButton(title, callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None

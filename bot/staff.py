@@ -1,0 +1,474 @@
+"""Staff, dispatcher and supervisor handlers: binding chats, card buttons, replies, commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from telegram import CallbackQuery, Chat, ForceReply, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop
+
+from bot import keyboards
+from bot.context import HotlineContext
+from bot.transport import CHANNEL, clip
+from hotline.db import transaction
+from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
+from hotline.models import StaffBinding
+from hotline.services import HotlineService, TicketFilter, TicketView
+from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Role
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "pending_actions"
+ROLE_RANK = {"admin": 4, "supervisor": 3, "dispatcher": 2, "staff": 1}
+CENTRE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
+PROMPTS = {
+    "return": "请回复退单理由（工单 {number}）",
+    "extend": "请回复延期天数和理由，例如“5 需要协调施工单位”（工单 {number}）",
+    "resolve": "请回复给市民的答复内容（工单 {number}）",
+}
+DONE_MARKS = {
+    "accept": "✅ 已签收",
+    "return": "↩️ 已退单",
+    "extend": "⏳ 已申请延期",
+    "resolve": "🏁 已办结答复",
+    "dispatch": "➡️ 已派往",
+    "approve": "✅ 已批准延期",
+    "deny": "❌ 已驳回延期",
+}
+REFUSED = "抱歉，本聊天尚未绑定部门，无法办理工单。请先向管理员申请绑定码，发送 /bind 绑定码。"
+STALE = "该按钮已失效，请以最新的工单卡片为准。"
+_EXTENSION = re.compile(r"^\s*(\d{1,3})\s*(?:天|个工作日|日)?\s*[,，、:：\s]\s*(.+)$", re.S)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Who a chat member is to the hotline: role and department."""
+
+    role: str
+    department: str | None
+    whole_chat: bool
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """A card button that waits for the presser's next text (reason, answer, days)."""
+
+    action: str
+    number: str
+    card_chat_id: int
+    card_message_id: int | None
+    card_text: str
+
+
+def find_binding(service: HotlineService, chat_id: int, user_id: int | None) -> Binding | None:
+    """The strongest active binding for this user in this chat (a whole-chat one counts)."""
+    members = [None] if user_id is None else [None, str(user_id)]
+    with transaction(service.sessions) as session:
+        rows = session.execute(
+            select(StaffBinding.role, StaffBinding.department_code, StaffBinding.user_id).where(
+                StaffBinding.channel == CHANNEL,
+                StaffBinding.chat_id == str(chat_id),
+                StaffBinding.active.is_(True),
+            )
+        ).all()
+    found = [r for r in rows if r.user_id in members]
+    if not found:
+        return None
+    best = max(found, key=lambda r: (ROLE_RANK.get(r.role, 0), r.user_id is not None))
+    return Binding(role=best.role, department=best.department_code, whole_chat=best.user_id is None)
+
+
+def actor_for(binding: Binding, user: User) -> Actor:
+    """The audited actor for a bound chat member."""
+    role: Role = binding.role  # type: ignore[assignment]  # bindings only hold staff roles
+    return Actor(
+        role=role, id=f"{CHANNEL}:{user.id}", department=binding.department, name=user.full_name
+    )
+
+
+async def staff_actor(update: Update, context: HotlineContext) -> Actor | None:
+    """The presser's actor, or None (logged) when the chat is not bound."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
+    if binding is None:
+        log.warning("refused: unbound chat %s user %s", chat.id, user.id)
+        return None
+    return actor_for(binding, user)
+
+
+def stamp(context: HotlineContext, mark: str, user: User, extra: str = "") -> str:
+    """A line for the card: what happened, who did it, and when (local time)."""
+    service = context.service
+    when = service.clock.now().astimezone(service.tz).strftime("%m-%d %H:%M")
+    return f"{mark}{extra}（{user.full_name} {when}）"
+
+
+def render_view(view: TicketView, tz_service: HotlineService) -> str:
+    """A ticket as staff read it (phone masked)."""
+    tz = tz_service.tz
+    lines = [
+        f"工单 {view.number}（{view.status_label}）",
+        f"类别：{view.category_name}（{view.request_type}）",
+        f"优先级：{PRIORITY_LABELS.get(view.priority, view.priority)}",
+        f"承办部门：{view.department_name}",
+        f"签收时限：{local_time(view.accept_due_at, tz)}",
+        f"办结时限：{local_time(view.answer_due_at, tz)}",
+        f"地址：{view.address or '未提供'}",
+        f"联系电话：{mask_phone(view.contact_phone)}",
+        f"诉求内容：{view.description}",
+    ]
+    if view.answer:
+        lines.append(f"答复：{view.answer}")
+    return clip("\n".join(lines))
+
+
+def render_for_citizen(view: TicketView, service: HotlineService) -> str:
+    """A ticket as its citizen reads it."""
+    lines = [
+        f"工单 {view.number}：{view.status_label}",
+        f"承办部门：{view.department_name}",
+        f"答复时限：{local_time(view.answer_due_at, service.tz)}",
+        f"诉求内容：{view.description}",
+    ]
+    if view.answer:
+        lines.append(f"答复：{view.answer}")
+    return clip("\n".join(lines))
+
+
+async def edit_card(
+    context: HotlineContext,
+    chat_id: int,
+    message_id: int | None,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Show the card's new state in place; a failed edit must not undo the action."""
+    if message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(
+            chat_id=chat_id, message_id=message_id, text=clip(text), reply_markup=markup
+        )
+    except BadRequest as exc:
+        log.info("card %s/%s not edited: %s", chat_id, message_id, exc.message)
+
+
+# ------------------------------------------------------------------------- /bind
+
+
+async def bind(update: Update, context: HotlineContext) -> None:
+    """Bind this chat (a group as a whole, or one person in private) with a one-time code."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    if not context.args:
+        await message.reply_text("请发送：/bind 绑定码（绑定码由管理员发放）。")
+        return
+    group = chat.type != Chat.PRIVATE
+    try:
+        binding = await asyncio.to_thread(
+            context.service.bind_staff,
+            context.args[0],
+            channel=CHANNEL,
+            chat_id=str(chat.id),
+            user_id=None if group else str(user.id),
+            display_name=(chat.title if group else user.full_name),
+        )
+    except DomainError as exc:
+        log.warning("bind refused in chat %s by user %s: %s", chat.id, user.id, exc.code)
+        await message.reply_text(exc.message)
+        return
+    role = {"staff": "承办人员", "dispatcher": "派单员", "supervisor": "督办人员"}.get(
+        binding.role, "管理员"
+    )
+    where = context.service.catalogue.department_name(binding.department_code)
+    scope = "本群" if group else "您"
+    dept = f"{where}的" if binding.department_code else ""
+    await message.reply_text(f"绑定成功！{scope}已登记为{dept}{role}，新工单将发送到这里。")
+
+
+# ------------------------------------------------------------------ card buttons
+
+
+async def on_ticket_button(update: Update, context: HotlineContext) -> None:
+    """Handle a staff card button: act at once (签收, 显示电话) or ask for the text it needs."""
+    query = update.callback_query
+    if query is None:
+        return
+    press = keyboards.parse(query.data)
+    if press is None or press.family != "t":
+        await refuse_forged(query)
+        return
+    actor = await staff_actor(update, context)
+    if actor is None:
+        await query.answer(REFUSED, show_alert=True)
+        return
+    service = context.service
+    try:
+        if press.arg == "accept":
+            view = await asyncio.to_thread(service.accept, press.number, actor)
+            await query.answer("已签收")
+            await _mark_card(query, context, "accept", view.status, press.number)
+        elif press.arg == "phone":
+            await reveal_phone(query, context, press.number, actor)
+        else:
+            await ask_for_text(query, context, press.arg, press.number, actor)
+    except DomainError as exc:
+        log.info("button %s by %s refused: %s", query.data, actor.audit_name, exc.code)
+        await query.answer(exc.message, show_alert=True)
+
+
+async def refuse_forged(query: CallbackQuery) -> None:
+    """Answer forged or unknown callback data politely and log it."""
+    log.warning(
+        "forged or unknown callback data from user %s: %.80r", query.from_user.id, query.data
+    )
+    await query.answer(STALE)
+
+
+async def _mark_card(
+    query: CallbackQuery, context: HotlineContext, action: str, status: str, number: str
+) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    text = f"{message.text or ''}\n{stamp(context, DONE_MARKS[action], query.from_user)}"
+    await edit_card(
+        context, message.chat_id, message.message_id, text, keyboards.staff_card(number, status)
+    )
+
+
+async def reveal_phone(
+    query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
+) -> None:
+    """Show the full phone to the presser only, as a private alert (the audit needs the core)."""
+    view = await asyncio.to_thread(context.service.get_ticket, number, actor)
+    # TODO(core): replace with service.reveal_phone(number, actor), which audits the reveal.
+    log.info("phone of ticket %s revealed to %s", number, actor.audit_name)
+    phone = view.contact_phone or "市民未留联系电话"
+    await query.answer(f"工单 {number} 联系电话：{phone}", show_alert=True)
+
+
+async def ask_for_text(
+    query: CallbackQuery, context: HotlineContext, action: str, number: str, actor: Actor
+) -> None:
+    """Check the action is possible now, then ask the presser for its text."""
+    view = await asyncio.to_thread(context.service.get_ticket, number, actor)
+    allowed = keyboards.STAFF_BUTTONS_BY_STATUS.get(view.status, ())
+    if action not in allowed:
+        await query.answer(
+            f"工单当前状态为“{view.status_label}”，不能{keyboards.STAFF_ACTIONS[action]}。",
+            show_alert=True,
+        )
+        return
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    card = message if isinstance(message, Message) else None
+    pending = PendingAction(
+        action=action,
+        number=number,
+        card_chat_id=chat_id,
+        card_message_id=card.message_id if card else None,
+        card_text=(card.text or "") if card else "",
+    )
+    if context.chat_data is not None:
+        context.chat_data.setdefault(PENDING_KEY, {})[query.from_user.id] = pending
+    await query.answer()
+    prompt = PROMPTS[action].format(number=number)
+    name = query.from_user.full_name
+    await context.bot.send_message(
+        chat_id=chat_id,
+        text=f"{name}，{prompt}" if chat_id != query.from_user.id else prompt,
+        reply_markup=ForceReply(input_field_placeholder=keyboards.STAFF_ACTIONS[action]),
+    )
+
+
+async def complete_pending(update: Update, context: HotlineContext) -> None:
+    """Finish a pending 退单/延期/办结 with this text; stop other handlers when it was one."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or context.chat_data is None:
+        return
+    waiting: dict[int, PendingAction] = context.chat_data.get(PENDING_KEY, {})
+    pending = waiting.get(user.id)
+    if pending is None:
+        return
+    text = message.text or ""
+    actor = await staff_actor(update, context)
+    if actor is None:
+        waiting.pop(user.id, None)
+        await message.reply_text(REFUSED)
+        raise ApplicationHandlerStop
+    service = context.service
+    extra = ""
+    try:
+        if pending.action == "return":
+            view = await asyncio.to_thread(service.return_ticket, pending.number, actor, text)
+            done = f"已退单，工单 {pending.number} 将由派单员重新派单。"
+        elif pending.action == "resolve":
+            view = await asyncio.to_thread(service.resolve, pending.number, actor, text)
+            done = f"已办结，答复已发送给市民（工单 {pending.number}）。"
+        else:
+            match = _EXTENSION.match(text)
+            if match is None:
+                await message.reply_text(
+                    "格式不对。请回复“天数 理由”，例如：5 需要协调施工单位",
+                    reply_markup=ForceReply(input_field_placeholder="天数 理由"),
+                )
+                raise ApplicationHandlerStop
+            days, reason = int(match[1]), match[2]
+            view = await asyncio.to_thread(
+                service.request_extension, pending.number, actor, days, reason
+            )
+            done = f"延期申请已提交（{days}个工作日），等待派单员审核。"
+            extra = f"{days}个工作日"
+    except DomainError as exc:
+        if exc.code in ("empty", "too_long", "bad_extension_days"):
+            await message.reply_text(f"{exc.message}请重新回复。", reply_markup=ForceReply())
+        else:  # the ticket moved on meanwhile: give up this action
+            waiting.pop(user.id, None)
+            await message.reply_text(exc.message)
+        raise ApplicationHandlerStop from None
+    waiting.pop(user.id, None)
+    await message.reply_text(done)
+    line = stamp(context, DONE_MARKS[pending.action], user, extra)
+    await edit_card(
+        context,
+        pending.card_chat_id,
+        pending.card_message_id,
+        f"{pending.card_text}\n{line}",
+        keyboards.staff_card(pending.number, view.status),
+    )
+    raise ApplicationHandlerStop
+
+
+# ------------------------------------------------------------ dispatcher buttons
+
+
+async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
+    """Re-dispatch a returned or unroutable ticket, or decide an extension request."""
+    query = update.callback_query
+    if query is None:
+        return
+    press = keyboards.parse(query.data)
+    if press is None or press.family not in ("d", "x"):
+        await refuse_forged(query)
+        return
+    actor = await staff_actor(update, context)
+    if actor is None:
+        await query.answer(REFUSED, show_alert=True)
+        return
+    service = context.service
+    try:
+        if press.family == "d":
+            view = await asyncio.to_thread(service.dispatch, press.number, press.arg, actor)
+            mark = DONE_MARKS["dispatch"] + view.department_name
+            await query.answer(f"已派往{view.department_name}")
+        else:
+            approve = press.arg == "approve"
+            view = await asyncio.to_thread(
+                service.decide_extension, press.number, actor, approve=approve
+            )
+            mark = DONE_MARKS[press.arg]
+            await query.answer("已批准" if approve else "已驳回")
+    except DomainError as exc:
+        log.info("button %s by %s refused: %s", query.data, actor.audit_name, exc.code)
+        await query.answer(exc.message, show_alert=True)
+        return
+    message = query.message
+    if isinstance(message, Message):
+        text = f"{message.text or ''}\n{stamp(context, mark, query.from_user)}"
+        await edit_card(context, message.chat_id, message.message_id, text, None)
+
+
+async def on_unknown_button(update: Update, context: HotlineContext) -> None:
+    """Answer any press no other handler claims (old formats, forged data)."""
+    if update.callback_query is not None:
+        await refuse_forged(update.callback_query)
+
+
+# --------------------------------------------------------------------- commands
+
+
+async def ticket_command(update: Update, context: HotlineContext) -> None:
+    """Show one ticket: bound staff see their department's, citizens only their own."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    if not context.args:
+        await message.reply_text("请发送：/ticket 工单编号，例如 /ticket 20261123-0001")
+        return
+    number = context.args[0]
+    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
+    service = context.service
+    try:
+        if binding is not None:
+            view = await asyncio.to_thread(service.get_ticket, number, actor_for(binding, user))
+            await message.reply_text(render_view(view, service))
+        elif chat.type == Chat.PRIVATE:
+            citizen = Actor(role="citizen", id=f"{CHANNEL}:{user.id}")
+            view = await asyncio.to_thread(service.get_ticket, number, citizen)
+            await message.reply_text(render_for_citizen(view, service))
+        else:
+            log.warning("refused /ticket in unbound group %s by user %s", chat.id, user.id)
+    except DomainError as exc:
+        if binding is None:
+            log.info("citizen %s asked for ticket %.30r: %s", user.id, number, exc.code)
+        await message.reply_text(exc.message)
+
+
+async def overdue_command(update: Update, context: HotlineContext) -> None:
+    """List open tickets past their answer deadline (dispatchers and supervisors)."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
+    if binding is None or binding.role not in CENTRE_ROLES:
+        log.warning("refused /overdue in chat %s by user %s", chat.id, user.id)
+        await message.reply_text("抱歉，只有派单员和督办人员可以查看超期工单。")
+        return
+    overdue = await asyncio.to_thread(list_overdue, context.service)
+    if not overdue:
+        await message.reply_text("目前没有超期未办结的工单。")
+        return
+    lines = [f"超期工单（{len(overdue)}件）："]
+    for view in overdue[:50]:
+        lines.append(
+            f"{view.number} {view.department_name} {view.status_label} "
+            f"时限 {local_time(view.answer_due_at, context.service.tz)}"
+        )
+    if len(overdue) > 50:
+        lines.append(f"……另有{len(overdue) - 50}件，请用 hotline tickets list 查看。")
+    await message.reply_text(clip("\n".join(lines)))
+
+
+def list_overdue(service: HotlineService) -> list[TicketView]:
+    """Open tickets whose answer deadline has passed, most overdue first.
+
+    TODO(core): a `TicketFilter(overdue_at=now)` query would do this in SQL.
+    """
+    now: datetime = service.clock.now()
+    found = [
+        view
+        for status in sorted(OPEN_STATUSES)
+        for view in service.list_tickets(TicketFilter(status=status.value, limit=5000))
+        if view.answer_due_at is not None and view.answer_due_at < now
+    ]
+    return sorted(found, key=lambda v: v.answer_due_at or now)
+
+
+async def ignore_unbound_group(update: Update, context: HotlineContext) -> None:
+    """Log (and otherwise ignore) a group message that is no pending reply."""
+    chat, user = update.effective_chat, update.effective_user
+    log.debug(
+        "ignored group message in chat %s from %s",
+        chat.id if chat else "?",
+        user.id if user else "?",
+    )

@@ -1,0 +1,90 @@
+"""Carries outbox messages to Telegram chats as plain text, with the buttons each kind needs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot import keyboards
+from hotline.catalogue import Catalogue
+from hotline.delivery import RetryLater, Undeliverable
+from hotline.outbox import PendingMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_MESSAGE = 4096
+STAFF_CARD_KINDS = frozenset({"ticket_dispatched", "ticket_reopened"})
+DISPATCH_KINDS = frozenset({"ticket_returned", "ticket_unroutable"})
+
+
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Fit a text into one Telegram message (a longer one is refused with a 400 forever)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Read RetryAfter's wait without PTB 22's int/timedelta deprecation warning."""
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        return float(value)
+    return 1.0
+
+
+def markup_for(message: PendingMessage, catalogue: Catalogue) -> InlineKeyboardMarkup | None:
+    """The inline keyboard an outbox message carries, decided by its kind and audience."""
+    number = message.payload.get("number")
+    if not isinstance(number, str):
+        return None
+    if message.audience == "department" and message.kind in STAFF_CARD_KINDS:
+        return keyboards.staff_card(number)
+    if message.audience == "dispatcher" and message.kind in DISPATCH_KINDS:
+        names = {code: dept.short for code, dept in catalogue.departments.items()}
+        return keyboards.departments(number, names)
+    if message.audience == "dispatcher" and message.kind == "extension_requested":
+        return keyboards.extension(number)
+    if message.audience == "citizen" and message.kind == "survey":
+        return keyboards.survey(number)
+    return None
+
+
+class TelegramTransport:
+    """The Telegram side of outbox delivery (hotline.delivery.Transport)."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot, catalogue: Catalogue) -> None:
+        self.bot = bot
+        self.catalogue = catalogue
+
+    async def send(self, chat_id: str, message: PendingMessage) -> str | None:
+        """Send one copy as plain text; map Telegram's refusals onto retry or give-up."""
+        try:
+            target = int(chat_id)
+        except ValueError as exc:
+            raise Undeliverable(f"not a Telegram chat id: {chat_id[:40]!r}") from exc
+        try:
+            sent = await self.bot.send_message(
+                chat_id=target,
+                text=clip(message.text),
+                reply_markup=markup_for(message, self.catalogue),
+            )
+        except RetryAfter as exc:
+            raise RetryLater("telegram flood control", retry_after=retry_seconds(exc)) from exc
+        except Forbidden as exc:
+            raise Undeliverable(f"forbidden: {exc.message}") from exc
+        except ChatMigrated as exc:
+            # The group became a supergroup: the binding must move (see the report).
+            raise Undeliverable(f"chat migrated to {exc.new_chat_id}") from exc
+        except BadRequest as exc:
+            # Chat not found, or a request Telegram will refuse however often we try it.
+            log.warning("outbox %d to %s refused: %s", message.id, chat_id, exc.message)
+            raise Undeliverable(f"bad request: {exc.message}") from exc
+        except NetworkError as exc:  # includes TimedOut; a lost answer lands here too
+            raise RetryLater(f"telegram network: {exc.message}") from exc
+        return str(sent.message_id)

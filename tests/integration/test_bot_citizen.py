@@ -1,0 +1,140 @@
+"""The citizen's side of the real Telegram application: Rasa bridge, /start, /my, odd input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hotline.config import Settings
+from hotline.services import HotlineService, NewTicket
+from tests.integration.test_bot_staff import CITIZEN, buttons, make_bot, running, to
+from tests.support.rasa_double import RasaDouble, Reply
+from tests.support.telegram_double import TelegramDouble
+
+
+def script(sender: str, message: str) -> Reply:
+    """A dialogue stand-in: buttons for greetings, a long payload, an echo otherwise."""
+    if message == "你好":
+        long = '/choose_category{"category": "' + "compound_facility" * 4 + '"}'
+        return [
+            {"recipient_id": sender, "text": "请问您要反映什么问题？"},
+            {
+                "recipient_id": sender,
+                "text": "请选择：",
+                "buttons": [
+                    {"title": "路灯不亮", "payload": "/report_streetlight"},
+                    {"title": "小区设施", "payload": long},
+                ],
+            },
+        ]
+    return [{"recipient_id": sender, "text": f"收到：{message}"}]
+
+
+@pytest.fixture
+def double() -> Iterator[TelegramDouble]:
+    with TelegramDouble() as running_double:
+        yield running_double
+
+
+@pytest.fixture
+def rasa() -> Iterator[RasaDouble]:
+    with RasaDouble(script) as running_rasa:
+        yield running_rasa
+
+
+def citizen_bot(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> Any:
+    return make_bot(service, settings, double, rasa_url=rasa.url, rasa_timeout=0.5)
+
+
+async def test_start_and_text_bridged_to_rasa_with_buttons(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> None:
+    """Texts reach Rasa as telegram:<id>; buttons become inline keys whose press goes back."""
+    async with running(citizen_bot(service, settings, double, rasa)):
+        double.user_says(CITIZEN, "/start")
+        await double.wait_for_sent(to(CITIZEN, "您好！12345热线，请问有什么可以帮您？"))
+        double.user_says(CITIZEN, "你好")
+        menu = await double.wait_for_sent(lambda s: s["chat_id"] == CITIZEN and bool(buttons(s)))
+        short, parked = buttons(menu)
+        assert short == "r:/report_streetlight" and parked.startswith("r#")
+        assert all(len(b.encode()) <= 64 for b in buttons(menu))
+        double.press(CITIZEN, menu["message_id"], parked)
+        await double.wait_for_sent(to(CITIZEN, "收到：/choose_category"))
+        double.press(CITIZEN, menu["message_id"], short)
+        await double.wait_for_sent(to(CITIZEN, "收到：/report_streetlight"))
+    assert rasa.requests[0] == {"sender": f"telegram:{CITIZEN}", "message": "你好"}
+
+
+async def test_rasa_down_answers_busy_and_keeps_the_message(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> None:
+    """A 500 or a hang gets the busy answer; the kept message goes first once Rasa is back."""
+    async with running(citizen_bot(service, settings, double, rasa)):
+        rasa.fail(500)
+        double.user_says(CITIZEN, "路灯坏了")
+        await double.wait_for_sent(to(CITIZEN, "系统繁忙，请稍后再试。您的消息我们已记录。"))
+        rasa.recover()
+        rasa.hang(2)
+        double.user_says(CITIZEN, "在吗")
+        await double.wait_for_sent(
+            lambda s: (
+                s["chat_id"] == CITIZEN
+                and len([x for x in double.sent(CITIZEN) if "系统繁忙" in (x["text"] or "")]) == 2
+            )
+        )
+        rasa.recover()
+        double.user_says(CITIZEN, "还在吗")
+        await double.wait_for_sent(to(CITIZEN, "收到：还在吗"))
+        texts = [s["text"] for s in double.sent(CITIZEN)]
+    assert texts.index("收到：路灯坏了") < texts.index("收到：在吗") < texts.index("收到：还在吗")
+
+
+async def test_location_photo_and_unsupported_media(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> None:
+    """A location goes to Rasa as /inform{...}; a photo is noted; a sticker asks for text."""
+    async with running(citizen_bot(service, settings, double, rasa)):
+        double.user_shares_location(CITIZEN, 31.23, 121.47)
+        await double.wait_for_sent(to(CITIZEN, "收到：/inform"))
+        double.user_sends_photo(CITIZEN)
+        await double.wait_for_sent(to(CITIZEN, "照片已收到"))
+        double.user_sends_sticker(CITIZEN)
+        double.user_sends_voice(CITIZEN)
+        await double.wait_for_sent(
+            lambda s: len([x for x in double.sent(CITIZEN) if "文字描述" in (x["text"] or "")]) == 2
+        )
+    sent = rasa.messages()[0]
+    assert sent.startswith("/inform")
+    assert json.loads(sent.removeprefix("/inform")) == {"latitude": 31.23, "longitude": 121.47}
+
+
+async def test_my_lists_only_the_citizens_own_tickets(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> None:
+    """/my shows number, status, department and deadline; /ticket refuses someone else's."""
+
+    def report(user: int) -> str:
+        return service.open_ticket(
+            NewTicket(
+                channel="telegram",
+                channel_user_id=str(user),
+                description="路灯不亮",
+                category="compound_facility",
+            )
+        ).number
+
+    mine, other = report(CITIZEN), report(4242)
+    async with running(citizen_bot(service, settings, double, rasa)):
+        double.user_says(CITIZEN, "/my")
+        listing = await double.wait_for_sent(to(CITIZEN, "您的工单"))
+        assert mine in listing["text"] and other not in listing["text"]
+        assert "住房和城乡建设局" in listing["text"] and "答复时限" in listing["text"]
+        double.user_says(CITIZEN, f"/ticket {other}")
+        await double.wait_for_sent(to(CITIZEN, "没有找到您名下的这张工单"))
+        double.user_says(CITIZEN, f"/ticket {mine}")
+        await double.wait_for_sent(to(CITIZEN, f"工单 {mine}："))
