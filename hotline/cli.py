@@ -424,6 +424,17 @@ def _read_jsonl_texts(path: Path) -> list[str]:
     return texts
 
 
+@app.command("bot")
+def bot() -> None:
+    """只运行 Telegram 机器人（轮询 TELEGRAM_API_BASE_URL），含消息投递。"""
+    from bot.app import run_bot
+
+    application = _app()
+    if not application.settings.telegram_bot_token:
+        raise CliError("未设置 TELEGRAM_BOT_TOKEN，无法启动 Telegram 机器人", 2)
+    run_bot(application)
+
+
 @app.command("up")
 def up(
     console: Annotated[

@@ -186,6 +186,7 @@ class TicketFilter:
     priority: str | None = None
     request_type: str | None = None
     citizen: str | None = None  # "channel:user id"
+    overdue_at: datetime | None = None  # open tickets whose answer deadline is before this
     limit: int = 100
     offset: int = 0
 
@@ -1017,6 +1018,18 @@ class HotlineService:
                 changed += 1
         return changed
 
+    def reveal_phone(self, number: str, actor: Actor) -> str | None:
+        """Show the citizen's phone to staff of the ticket's department, and audit that look."""
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._authorize(actor, Action.REVEAL_PHONE, ticket)
+            self._event(session, ticket, actor, Action.REVEAL_PHONE, from_status=ticket.status)
+
+        with self._unit() as session:
+            ticket = self._load(session, number, lock=False)
+            run(session, ticket)
+            return ticket.contact_phone
+
     # ------------------------------------------------------------------ queries
 
     def get_ticket(self, number: str, actor: Actor | None = None) -> TicketView:
@@ -1052,6 +1065,13 @@ class HotlineService:
         ):
             if value is not None:
                 query = query.where(column == value)
+        if f.overdue_at is not None:
+            open_states = [s.value for s in (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)]
+            query = (
+                query.where(Ticket.status.in_(open_states), Ticket.answer_due_at < f.overdue_at)
+                .order_by(None)
+                .order_by(Ticket.answer_due_at)
+            )
         if f.citizen is not None:
             channel, _, user = f.citizen.partition(":")
             query = query.join(Citizen).where(

@@ -55,6 +55,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     MERGE = "merge"
     FLAG_FOR_HUMAN = "flag_for_human"
+    REVEAL_PHONE = "reveal_phone"  # not a transition: an audited look at the citizen's phone
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -74,6 +75,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.WITHDRAW: "撤销",
     Action.MERGE: "合并",
     Action.FLAG_FOR_HUMAN: "转人工",
+    Action.REVEAL_PHONE: "查看联系电话",
 }
 
 _OPEN = frozenset(OPEN_STATUSES)
@@ -166,6 +168,7 @@ DEPARTMENT_ACTIONS = frozenset(
         Action.REQUEST_EXTENSION,
         Action.REQUEST_INFORMATION,
         Action.RESOLVE,
+        Action.REVEAL_PHONE,
     }
 )
 CENTRE_ACTIONS = frozenset(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hotline.clock import ManualClock
 from hotline.models import ExtensionRequest, OutboxMessage, Rating, Ticket, TicketEvent
-from hotline.services import HotlineService, NewTicket
+from hotline.services import HotlineService, NewTicket, TicketFilter
 from hotline.tickets import Actor, DomainError, IllegalTransition, NotAllowed, TicketNotFound
 
 CITIZEN = Actor(role="citizen", id="telegram:1001")
@@ -301,3 +301,26 @@ def test_extension_requests_are_recorded(service: HotlineService) -> None:
     with service.sessions() as s:
         row = s.scalars(select(ExtensionRequest)).one()
         assert row.status == "pending" and row.working_days == 2
+
+
+def test_revealing_a_phone_is_audited_and_limited_to_the_department(
+    service: HotlineService,
+) -> None:
+    number = report(service)
+    assert service.reveal_phone(number, HOUSING) == "13812345678"
+    with pytest.raises(NotAllowed):
+        service.reveal_phone(number, TRANSPORT)
+    events = service.get_ticket(number).events
+    assert [e.actor for e in events if e.action == "reveal_phone"] == [HOUSING.audit_name]
+    assert all("13812345678" not in (e.note or "") for e in events)
+
+
+def test_overdue_filter_lists_the_most_overdue_first(service: HotlineService,
+                                                     clock: ManualClock) -> None:
+    early = report(service, category="water_supply")  # 24 h limit
+    late = report(service)  # 10 working days
+    report(service, category="water_supply", channel_user_id="1003")
+    service.withdraw(service.list_tickets()[0].number, Actor(role="citizen", id="telegram:1003"))
+    clock.advance(timedelta(days=30))
+    overdue = service.list_tickets(TicketFilter(overdue_at=clock.now()))
+    assert [v.number for v in overdue] == [early, late]
