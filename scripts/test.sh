@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "[test] ruff"
-.venv/bin/ruff check .
+.venv/bin/ruff check --no-cache .
+.venv/bin/ruff format --no-cache --check .
 echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"

@@ -9,7 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hotline.sla import SlaPolicy
 from sqlalchemy import Engine, text
 
 from hotline.bootstrap import load_policies
@@ -20,6 +19,7 @@ from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Base
 from hotline.services import HotlineService
+from hotline.sla import SlaPolicy
 from tests.support.postgres import Cluster, find_bindir, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,16 +25,28 @@ class ScriptedClassifier:
 
 
 def session_for(service: HotlineService) -> tuple[ConsoleSession, io.StringIO]:
-    app = App(settings=None, engine=None, catalogue=service.catalogue, sla=service.sla,  # type: ignore[arg-type]
-              service=service)
+    app = App(
+        settings=None,
+        engine=None,
+        catalogue=service.catalogue,
+        sla=service.sla,  # type: ignore[arg-type]
+        service=service,
+    )
     out = io.StringIO()
     session = ConsoleSession(app, out)
-    session.classifier = ScriptedClassifier({  # type: ignore[assignment]
-        "你好": {"department": None, "intent": "greet"},
-        "电梯卡住了里面有人": {"department": "market_regulation", "category": "elevator_fault",
-                         "urgent": True, "type": "求助", "intent": "elevator_fault",
-                         "confidence": 0.97},
-    })
+    session.classifier = ScriptedClassifier(
+        {  # type: ignore[assignment]
+            "你好": {"department": None, "intent": "greet"},
+            "电梯卡住了里面有人": {
+                "department": "market_regulation",
+                "category": "elevator_fault",
+                "urgent": True,
+                "type": "求助",
+                "intent": "elevator_fault",
+                "confidence": 0.97,
+            },
+        }
+    )
     return session, out
 
 

@@ -15,14 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_jobs_are_stored_and_reloaded(tmp_path: Path) -> None:
-    settings = Settings.from_env({"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"},
-                                 root=ROOT)
+    settings = Settings.from_env(
+        {"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}, root=ROOT
+    )
     app = build_app(settings)
     upgrade(app.engine)
     first = build_scheduler(app, background=True)
     first.start(paused=True)
-    assert {job.id for job in first.get_jobs()} == {"sla_sweep", "morning_digest",
-                                                    "calendar_check"}
+    assert {job.id for job in first.get_jobs()} == {"sla_sweep", "morning_digest", "calendar_check"}
     first.shutdown(wait=False)
     assert "apscheduler_jobs" in inspect(app.engine).get_table_names()
     again = build_scheduler(app, background=True)  # a restarted process

@@ -315,8 +315,9 @@ def test_revealing_a_phone_is_audited_and_limited_to_the_department(
     assert all("13812345678" not in (e.note or "") for e in events)
 
 
-def test_overdue_filter_lists_the_most_overdue_first(service: HotlineService,
-                                                     clock: ManualClock) -> None:
+def test_overdue_filter_lists_the_most_overdue_first(
+    service: HotlineService, clock: ManualClock
+) -> None:
     early = report(service, category="water_supply")  # 24 h limit
     late = report(service)  # 10 working days
     report(service, category="water_supply", channel_user_id="1003")
