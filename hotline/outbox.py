@@ -78,6 +78,28 @@ def enqueue(
     return session.execute(stmt).scalar() is not None
 
 
+def enqueue_unique(session: Session, rows: list[dict[str, Any]], chunk: int = 200) -> set[str]:
+    """Insert many messages with dedupe keys at once; returns the keys that were new.
+
+    One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: a reminder already
+    written by an earlier or concurrent sweep is skipped by the database itself.
+    """
+    if not rows:
+        return set()
+    write_pending(session)  # keep id order = creation order
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    added: set[str] = set()
+    for start in range(0, len(rows), chunk):
+        stmt = (
+            insert(OutboxMessage)
+            .values(rows[start : start + chunk])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.dedupe_key)
+        )
+        added.update(key for key in session.scalars(stmt) if key is not None)
+    return added
+
+
 @dataclass(frozen=True)
 class PendingMessage:
     """A detached copy of an outbox row, safe to hand to a delivery adapter."""

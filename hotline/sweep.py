@@ -21,7 +21,7 @@ from hotline import messages
 from hotline.catalogue import Catalogue
 from hotline.journal import record_event
 from hotline.models import Ticket
-from hotline.outbox import Audience, enqueue
+from hotline.outbox import Audience, enqueue_unique
 from hotline.sla import Deadline, SlaPolicy
 from hotline.tickets import SYSTEM, Status
 
@@ -156,67 +156,45 @@ class SweepResult:
     closed: int = 0
 
 
-def _emit(
-    session: Session,
-    ticket: Ticket,
-    alert: Alert,
-    catalogue: Catalogue,
-    tz: ZoneInfo,
-    now: datetime,
-) -> bool:
-    """Write the alert's outbox row (and audit event); False when it was already sent."""
-    if alert.kind == "auto_close":
-        ticket.status = Status.CLOSED.value
-        ticket.closed_at = now
-        record_event(
-            session,
-            ticket,
-            at=now,
-            actor=SYSTEM.audit_name,
-            action="close",
-            from_status=Status.RESOLVED.value,
-            to_status=Status.CLOSED.value,
-            note="回访期满未评价，自动办结（计为未评价）",
-            data={"auto": True},
-        )
-        return True
-    audience: Audience = _AUDIENCE.get(alert.kind, "supervisor")
-    address = (
-        str(ticket.citizen_id)
-        if audience == "citizen"
-        else ticket.department_code or ""
-        if audience == "department"
-        else "*"
-    )
-    added = enqueue(
+def _auto_close(session: Session, ticket: Ticket, now: datetime) -> None:
+    ticket.status = Status.CLOSED.value
+    ticket.closed_at = now
+    record_event(
         session,
-        now=now,
-        audience=audience,
-        address=address,
-        kind=alert.kind,
-        text=_alert_text(alert, ticket, catalogue, tz),
-        ticket=ticket,
-        dedupe_key=alert.key,
-        payload={"number": ticket.number},
+        ticket,
+        at=now,
+        actor=SYSTEM.audit_name,
+        action="close",
+        from_status=Status.RESOLVED.value,
+        to_status=Status.CLOSED.value,
+        note="回访期满未评价，自动办结（计为未评价）",
+        data={"auto": True},
     )
-    if alert.kind == "survey" and ticket.surveyed_at is None:
-        ticket.surveyed_at = now
-    if not added:
-        return False
-    if alert.kind.startswith("escalate_") or alert.kind.endswith("_overdue"):
-        action = "escalate" if alert.kind.startswith("escalate_") else "chase"
-        record_event(
-            session,
-            ticket,
-            at=now,
-            actor=SYSTEM.audit_name,
-            action=action,
-            from_status=ticket.status,
-            to_status=ticket.status,
-            note=alert.kind,
-            data={"key": alert.key},
-        )
-    return True
+
+
+def _message_row(
+    alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, now: datetime
+) -> dict[str, object]:
+    audience: Audience = _AUDIENCE.get(alert.kind, "supervisor")
+    if audience == "citizen":
+        address = str(ticket.citizen_id)
+    elif audience == "department":
+        address = ticket.department_code or ""
+    else:
+        address = "*"
+    return {
+        "created_at": now,
+        "audience": audience,
+        "address": address,
+        "ticket_id": ticket.id,
+        "kind": alert.kind,
+        "text": _alert_text(alert, ticket, catalogue, tz),
+        "payload": {"number": ticket.number},
+        "dedupe_key": alert.key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
 
 
 def sweep(
@@ -238,7 +216,9 @@ def sweep(
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Ticket)
-    for ticket in session.scalars(query):
+    pending: list[tuple[Ticket, Alert]] = []
+    tickets = list(session.scalars(query))
+    for ticket in tickets:
         result.examined += 1
         due = [a for a in plan_alerts(ticket, sla, tz) if a.at <= now]
         # A warning whose overdue alert is also due is stale: say the stronger thing only.
@@ -247,12 +227,39 @@ def sweep(
             stage = alert.kind.split("_")[0]
             if alert.kind.endswith("_warning") and f"{stage}_overdue" in kinds:
                 result.skipped_superseded += 1
-                continue
-            if _emit(session, ticket, alert, catalogue, tz, now):
-                if alert.kind == "auto_close":
-                    result.closed += 1
-                else:
-                    result.sent += 1
+            elif alert.kind == "auto_close":
+                _auto_close(session, ticket, now)
+                result.closed += 1
+            else:
+                pending.append((ticket, alert))
+                if alert.kind == "survey" and ticket.surveyed_at is None:
+                    ticket.surveyed_at = now
+    rows = [_message_row(alert, ticket, catalogue, tz, now) for ticket, alert in pending]
+    added = enqueue_unique(session, rows)
+    for ticket, alert in pending:
+        if alert.key not in added:
+            continue
+        result.sent += 1
+        if alert.kind.startswith("escalate_") or alert.kind.endswith("_overdue"):
+            record_event(
+                session,
+                ticket,
+                at=now,
+                actor=SYSTEM.audit_name,
+                action="escalate" if alert.kind.startswith("escalate_") else "chase",
+                from_status=ticket.status,
+                to_status=ticket.status,
+                note=alert.kind,
+                data={"key": alert.key},
+            )
+    for ticket, _ in pending:
+        ticket.next_alert_at = next_alert_at(ticket, sla, tz, now)
+    # tickets with nothing pending (auto-closed or only superseded warnings) move on too
+    for ticket in {
+        id(t): t
+        for t in session.identity_map.values()
+        if isinstance(t, Ticket) and t.next_alert_at is not None and t.next_alert_at <= now
+    }.values():
         ticket.next_alert_at = next_alert_at(ticket, sla, tz, now)
     return result
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Engine
 
 from bot.console import ConsoleSession
 from hotline.bootstrap import App
+from hotline.config import Settings
 from hotline.services import HotlineService
 from hotline.tickets import Actor
 
@@ -26,10 +29,10 @@ class ScriptedClassifier:
 
 def session_for(service: HotlineService) -> tuple[ConsoleSession, io.StringIO]:
     app = App(
-        settings=None,
-        engine=None,
+        settings=cast(Settings, None),
+        engine=cast(Engine, None),
         catalogue=service.catalogue,
-        sla=service.sla,  # type: ignore[arg-type]
+        sla=service.sla,
         service=service,
     )
     out = io.StringIO()
