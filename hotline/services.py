@@ -77,6 +77,8 @@ def clean_text(
         if required:
             raise DomainError(f"请填写{field_name}。", code="empty")
         return None
+    # Lone surrogates (what undecodable bytes become) cannot be stored: make them U+FFFD.
+    value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = unicodedata.normalize("NFC", _CONTROL.sub("", value)).strip()
     if not text:
         if required:

@@ -325,3 +325,10 @@ def test_overdue_filter_lists_the_most_overdue_first(
     clock.advance(timedelta(days=30))
     overdue = service.list_tickets(TicketFilter(overdue_at=clock.now()))
     assert [v.number for v in overdue] == [early, late]
+
+
+def test_undecodable_text_is_kept_not_crashed_on(service: HotlineService) -> None:
+    number = report(service, description="路灯坏了\ud800\udfff", contact_phone="\udc80")
+    view = service.get_ticket(number)
+    assert view.description == "路灯坏了\ufffd\ufffd"
+    assert view.contact_phone == "\ufffd"
