@@ -328,7 +328,7 @@ def test_overdue_filter_lists_the_most_overdue_first(
 
 
 def test_undecodable_text_is_kept_not_crashed_on(service: HotlineService) -> None:
-    number = report(service, description="路灯坏了\ud800\udfff", contact_phone="\udc80")
+    number = report(service, description="路灯坏了\ud800\ud800", contact_phone="\udc80")
     view = service.get_ticket(number)
     assert view.description == "路灯坏了\ufffd\ufffd"
     assert view.contact_phone == "\ufffd"
