@@ -1000,17 +1000,17 @@ class HotlineService:
                     category=ticket.category_code,
                 )
                 answer = self._answer_deadline(ticket, start)
-                extra_days = sum(
-                    session.scalars(
-                        select(ExtensionRequest.working_days).where(
-                            ExtensionRequest.ticket_id == ticket.id,
-                            ExtensionRequest.status == "approved",
-                            ExtensionRequest.decided_at >= start,
-                        )
-                    ).all()
-                )
-                if extra_days:
-                    answer = self.sla.extend(answer, extra_days)
+                approved = session.scalars(
+                    select(ExtensionRequest.working_days)
+                    .where(
+                        ExtensionRequest.ticket_id == ticket.id,
+                        ExtensionRequest.status == "approved",
+                        ExtensionRequest.decided_at >= start,
+                    )
+                    .order_by(ExtensionRequest.id)
+                ).all()
+                for days in approved:  # one at a time, as they were granted
+                    answer = self.sla.extend(answer, days)
                 if accept.provisional or answer.provisional:
                     continue  # still unknown: nothing better to offer yet
                 self._set_deadlines(

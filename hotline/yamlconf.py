@@ -78,7 +78,34 @@ def read_yaml(path: Path) -> YamlDocument:
         raise ConfigError(f"{path}:{line}: invalid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    except ValueError as exc:  # PyYAML's constructors, e.g. an impossible date 2027-02-30
+        bad_line = _unconstructible_line(text)
+        where = f"{path}:{bad_line}" if bad_line is not None else str(path)
+        raise ConfigError(f"{where}: invalid value: {exc}") from exc
     return YamlDocument(path=path, data=data, root=root)
+
+
+def _unconstructible_line(text: str) -> int | None:
+    """Find the scalar PyYAML fails to construct, so the error can name its line."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        stack: list[yaml.Node] = [root] if root is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    loader.construct_object(node, deep=True)
+                except ValueError:
+                    return int(node.start_mark.line) + 1
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+    finally:
+        loader.dispose()
+    return None
 
 
 def validate(doc: YamlDocument, model: type[M]) -> M:
