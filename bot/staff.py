@@ -197,19 +197,30 @@ async def bind(update: Update, context: HotlineContext) -> None:
 # ------------------------------------------------------------------ card buttons
 
 
-async def on_ticket_button(update: Update, context: HotlineContext) -> None:
-    """Handle a staff card button: act at once (签收, 显示电话) or ask for the text it needs."""
+async def authorized_press(
+    update: Update, context: HotlineContext, families: tuple[str, ...]
+) -> tuple[CallbackQuery, keyboards.Press, Actor] | None:
+    """Parse a button press and resolve who pressed it; refuse forged data and strangers."""
     query = update.callback_query
     if query is None:
-        return
+        return None
     press = keyboards.parse(query.data)
-    if press is None or press.family != "t":
+    if press is None or press.family not in families:
         await refuse_forged(query)
-        return
+        return None
     actor = await staff_actor(update, context)
     if actor is None:
         await query.answer(REFUSED, show_alert=True)
+        return None
+    return query, press, actor
+
+
+async def on_ticket_button(update: Update, context: HotlineContext) -> None:
+    """Handle a staff card button: act at once (签收, 显示电话) or ask for the text it needs."""
+    pressed = await authorized_press(update, context, ("t",))
+    if pressed is None:
         return
+    query, press, actor = pressed
     service = context.service
     try:
         if press.arg == "accept":
@@ -351,17 +362,10 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
 
 async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
     """Re-dispatch a returned or unroutable ticket, or decide an extension request."""
-    query = update.callback_query
-    if query is None:
+    pressed = await authorized_press(update, context, ("d", "x"))
+    if pressed is None:
         return
-    press = keyboards.parse(query.data)
-    if press is None or press.family not in ("d", "x"):
-        await refuse_forged(query)
-        return
-    actor = await staff_actor(update, context)
-    if actor is None:
-        await query.answer(REFUSED, show_alert=True)
-        return
+    query, press, actor = pressed
     service = context.service
     try:
         if press.family == "d":

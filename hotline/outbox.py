@@ -19,6 +19,15 @@ Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 MAX_ATTEMPTS = 12
 
 
+def address_for(audience: Audience, ticket: Ticket) -> str:
+    """The outbox address of a ticket's citizen, its department, or a whole staff role."""
+    if audience == "citizen":
+        return str(ticket.citizen_id)
+    if audience == "department":
+        return ticket.department_code or ""
+    return "*"
+
+
 def enqueue(
     session: Session,
     *,

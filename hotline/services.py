@@ -34,7 +34,7 @@ from hotline.models import (
     StaffInvite,
     Ticket,
 )
-from hotline.outbox import Audience, enqueue
+from hotline.outbox import Audience, address_for, enqueue
 from hotline.places import place_key
 from hotline.sla import Deadline, SlaPolicy
 from hotline.sweep import schedule
@@ -330,18 +330,11 @@ class HotlineService:
         dedupe_key: str | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        if address is None:
-            if audience == "citizen":
-                address = str(ticket.citizen_id)
-            elif audience == "department":
-                address = ticket.department_code or ""
-            else:
-                address = "*"
         enqueue(
             session,
             now=self.clock.now(),
             audience=audience,
-            address=address,
+            address=address if address is not None else address_for(audience, ticket),
             kind=kind,
             text=text,
             ticket=ticket,

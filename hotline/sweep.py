@@ -21,7 +21,7 @@ from hotline import messages
 from hotline.catalogue import Catalogue
 from hotline.journal import record_event
 from hotline.models import Ticket
-from hotline.outbox import Audience, enqueue_unique
+from hotline.outbox import Audience, address_for, enqueue_unique
 from hotline.sla import Deadline, SlaPolicy
 from hotline.tickets import SYSTEM, Status
 
@@ -176,12 +176,7 @@ def _message_row(
     alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, now: datetime
 ) -> dict[str, object]:
     audience: Audience = _AUDIENCE.get(alert.kind, "supervisor")
-    if audience == "citizen":
-        address = str(ticket.citizen_id)
-    elif audience == "department":
-        address = ticket.department_code or ""
-    else:
-        address = "*"
+    address = address_for(audience, ticket)
     return {
         "created_at": now,
         "audience": audience,

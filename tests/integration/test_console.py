@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import io
-from typing import Any, cast
-
-from sqlalchemy import Engine
+from typing import Any
 
 from bot.console import ConsoleSession
-from hotline.bootstrap import App
-from hotline.config import Settings
 from hotline.services import HotlineService
 from hotline.tickets import Actor
+from tests.support.console import console_session
 
 
 class ScriptedClassifier:
@@ -28,29 +25,22 @@ class ScriptedClassifier:
 
 
 def session_for(service: HotlineService) -> tuple[ConsoleSession, io.StringIO]:
-    app = App(
-        settings=cast(Settings, None),
-        engine=cast(Engine, None),
-        catalogue=service.catalogue,
-        sla=service.sla,
-        service=service,
+    return console_session(
+        service,
+        ScriptedClassifier(
+            {
+                "你好": {"department": None, "intent": "greet"},
+                "电梯卡住了里面有人": {
+                    "department": "market_regulation",
+                    "category": "elevator_fault",
+                    "urgent": True,
+                    "type": "求助",
+                    "intent": "elevator_fault",
+                    "confidence": 0.97,
+                },
+            }
+        ),
     )
-    out = io.StringIO()
-    session = ConsoleSession(app, out)
-    session.classifier = ScriptedClassifier(
-        {  # type: ignore[assignment]
-            "你好": {"department": None, "intent": "greet"},
-            "电梯卡住了里面有人": {
-                "department": "market_regulation",
-                "category": "elevator_fault",
-                "urgent": True,
-                "type": "求助",
-                "intent": "elevator_fault",
-                "confidence": 0.97,
-            },
-        }
-    )
-    return session, out
 
 
 def test_urgent_report_gets_advice_then_a_ticket_and_staff_see_it(service: HotlineService) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import io
-from typing import Any, cast
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
-from bot.console import ConsoleSession
-from hotline.bootstrap import App
-from hotline.config import Settings
 from hotline.services import HotlineService, NewTicket
 from hotline.tickets import Actor, DomainError
+from tests.support.console import console_session
 
 HOSTILE = st.sampled_from(
     [
@@ -87,16 +83,7 @@ def test_open_ticket_answers_or_refuses_politely(
 )
 @given(line=TEXT)
 def test_console_always_answers(service: HotlineService, line: str) -> None:
-    app = App(
-        settings=cast(Settings, None),
-        engine=cast(Engine, None),
-        catalogue=service.catalogue,
-        sla=service.sla,
-        service=service,
-    )
-    out = io.StringIO()
-    session = ConsoleSession(app, out)
-    session.classifier = EchoClassifier()  # type: ignore[assignment]
+    session, out = console_session(service, EchoClassifier())
     keep_going = session.handle(line)
     assert keep_going is True or line.strip() in ("/quit", "/exit", "退出")
     assert out.getvalue().startswith("12345> ")  # the citizen always hears something
