@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 echo "[test] ruff"
 .venv/bin/ruff check --no-cache .
 .venv/bin/ruff format --no-cache --check .
+echo "[test] knowledge base is in step with its generated Rasa files"
+.venv/bin/python scripts/build_faq.py --check
 echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"
