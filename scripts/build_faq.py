@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generate the Rasa FAQ files from the knowledge base, so they never drift from it.
 
-    data/knowledge.yml  ──►  data/nlu/faq.yml        (intent faq/<id>, the `questions`)
-                        └─►  data/responses/faq.yml  (utter_faq/<id>, the `answer`)
+    data/knowledge.yml  ──►  data/faq/nlu.yml        (intent faq/<id>, the `questions`)
+                        └─►  data/faq/responses.yml  (utter_faq/<id>, the `answer`)
 
 Usage (either Python environment; needs only PyYAML):
 
@@ -225,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
 
     root: Path = args.root
     knowledge_path = root / "data" / "knowledge.yml"
-    nlu_path = root / "data" / "nlu" / "faq.yml"
-    responses_path = root / "data" / "responses" / "faq.yml"
+    # Not under data/nlu/ yet: the dialogue (issue 4) will train on it once it can choose
+    # between answering from the knowledge base and opening a ticket; trained today, the
+    # faq intent took routing accuracy from 0.956 to 0.901 on the held-out set.
+    nlu_path = root / "data" / "faq" / "nlu.yml"
+    responses_path = root / "data" / "faq" / "responses.yml"
     seeds_dir = root.parent / "shared" / "seeds"
 
     try:
