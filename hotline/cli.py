@@ -424,6 +424,15 @@ def _read_jsonl_texts(path: Path) -> list[str]:
     return texts
 
 
+def _register_report() -> None:
+    from hotline.report_cli import register
+
+    register(app)
+
+
+_register_report()
+
+
 @app.command("bot")
 def bot() -> None:
     """只运行 Telegram 机器人（轮询 TELEGRAM_API_BASE_URL），含消息投递。"""

@@ -52,6 +52,14 @@ def calendar_job() -> None:
     service.recompute_provisional_deadlines()
 
 
+def weekly_report_job() -> None:
+    """Mondays 09:00: last week's report pack for supervisors (summary, charts, workbook)."""
+    from hotline.report_outputs import weekly_report_job as write_weekly
+
+    app = _app()
+    write_weekly(app.service, app.settings.var_dir / "reports")
+
+
 def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:
     """A scheduler with the hotline's jobs, stored in the hotline database."""
     kind = BackgroundScheduler if background else BlockingScheduler
@@ -67,6 +75,15 @@ def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:
     )
     scheduler.add_job(
         calendar_job, "cron", hour=7, minute=0, id="calendar_check", replace_existing=True
+    )
+    scheduler.add_job(
+        weekly_report_job,
+        "cron",
+        day_of_week="mon",
+        hour=9,
+        minute=0,
+        id="weekly_report",
+        replace_existing=True,
     )
     return scheduler
 

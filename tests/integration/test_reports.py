@@ -1,0 +1,350 @@
+"""Supervisor KPIs on a small known history, asserted exactly, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from hotline.clock import ManualClock
+from hotline.models import OutboxMessage
+from hotline.report_cli import report_command
+from hotline.report_outputs import weekly_report_job
+from hotline.reports import UNASSIGNED, Kpis, Rate, WorkTime, make_period, report_for
+from hotline.services import HotlineService, NewTicket
+from hotline.tickets import Actor
+
+TZ = ZoneInfo("Asia/Shanghai")
+CITIZEN = Actor(role="citizen", id="telegram:1001")
+CONSOLE_CITIZEN = Actor(role="citizen", id="console:1001")
+HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
+URBAN = Actor(role="staff", id="telegram:2002", department="urban_management")
+DISPATCHER = Actor(role="dispatcher", id="telegram:3001")
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A local instant in November 2026 (the 23rd is a Monday)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=TZ)
+
+
+def open_ticket(
+    service: HotlineService, category: str | None, address: str | None, **kw: str
+) -> str:
+    fields: dict[str, object] = {
+        "channel": "telegram",
+        "channel_user_id": "1001",
+        "description": "测试诉求",
+        "category": category,
+        "address": address,
+    }
+    fields.update(kw)
+    return service.open_ticket(NewTicket(**fields)).number  # type: ignore[arg-type]
+
+
+@dataclass
+class History:
+    a: str
+    b: str
+    c: str
+    d: str
+    e: str
+    g: str
+    h: str
+    i: str
+    k: str
+    lt: str
+    m: str
+
+
+def build_history(service: HotlineService, clock: ManualClock) -> History:
+    """Office hours 09:00–12:00, 13:30–17:30; one working day (7 h) to accept; 咨询 2 working
+    days to answer, 求助 10, 投诉 15; urgent tickets 30 min / 24 h in calendar time.
+
+    Previous week: G (咨询, accepted, never answered) and L (咨询, never accepted).
+    Week of Mon 23 – Sun 29 November:
+      A  housing, accepted 30 min, answered 1 h, satisfied.
+      B  housing, accepted late (Tue 11:00), answered, unsatisfied → reopened Tue 14:00,
+         accepted 30 min later, answered, basically satisfied.
+      C  housing, returned twice (housing, urban management), back to housing, accepted.
+      D  urban management (投诉, via console), extended once, answered, never rated.
+      E  urban management (投诉, via console), never accepted.
+      F  unroutable: received, never dispatched.
+      I  housing 咨询, accepted late (Tue 10:30), answered late (Wed 11:00), satisfied.
+      M  urban management, answered, unsatisfied → reopened Mon 11:30, not accepted again.
+      H  urban management 咨询 (Wed 10:00), accepted, not answered: overdue since Fri 10:00.
+      K  urban management, urgent (Sat 12:00), never accepted: overdue since Sun 12:00.
+    """
+    clock.set(at(16, 10))
+    g = open_ticket(service, "old_compound_renovation", "幸福家园1号楼")
+    clock.set(at(16, 10, 30))
+    service.accept(g, HOUSING)
+    clock.set(at(19, 10))
+    lt = open_ticket(service, "old_compound_renovation", "幸福家园2号楼")
+
+    return _this_week(service, clock, g, lt)
+
+
+def _this_week(service: HotlineService, clock: ManualClock, g: str, lt: str) -> History:
+    clock.set(at(23, 10))
+    a = open_ticket(service, "compound_facility", "幸福家园3号楼")
+    b = open_ticket(service, "compound_facility", "幸福家园5号楼")
+    c = open_ticket(service, "compound_facility", "幸福家园7号楼")
+    d = open_ticket(service, "street_vendor", "人民路12号", channel="console")
+    e = open_ticket(service, "street_vendor", "人民路30号", channel="console")
+    open_ticket(service, None, None, description="说不清楚找谁")  # F
+    i = open_ticket(service, "old_compound_renovation", "幸福家园9号楼")
+    m = open_ticket(service, "street_light", "人民路1号")
+
+    clock.set(at(23, 10, 30))
+    for number, staff in ((a, HOUSING), (d, URBAN), (m, URBAN)):
+        service.accept(number, staff)
+    service.return_ticket(c, HOUSING, "不归我们管")
+    service.dispatch(c, "urban_management", DISPATCHER)
+    service.return_ticket(c, URBAN, "也不归我们管")
+    service.dispatch(c, "housing", DISPATCHER, note="确属住建")
+
+    clock.set(at(23, 11))
+    service.accept(c, HOUSING)
+    service.resolve(a, HOUSING, "已修复")
+    service.rate(a, CITIZEN, "satisfied")
+    service.resolve(m, URBAN, "已修好路灯")
+    service.request_extension(d, URBAN, 3, "需要协调")
+    service.decide_extension(d, DISPATCHER, approve=True)
+    clock.set(at(23, 11, 30))
+    service.rate(m, CITIZEN, "unsatisfied", "灯还是不亮")
+    service.resolve(d, URBAN, "已劝离")
+
+    _tuesday_onwards(service, clock, b, i)
+    clock.set(at(25, 10))
+    h = open_ticket(service, "street_vendor", "人民路8号", request_type="咨询")
+    clock.set(at(25, 10, 30))
+    service.accept(h, URBAN)
+    clock.set(at(28, 12))
+    k = open_ticket(service, "manhole_cover", "人民路3号", priority="urgent")
+    clock.set(at(30, 10))
+    return History(a=a, b=b, c=c, d=d, e=e, g=g, h=h, i=i, k=k, lt=lt, m=m)
+
+
+def _tuesday_onwards(service: HotlineService, clock: ManualClock, b: str, i: str) -> None:
+    clock.set(at(24, 10, 30))
+    service.accept(i, HOUSING)
+    clock.set(at(24, 11))
+    service.accept(b, HOUSING)
+    clock.set(at(24, 14))
+    service.resolve(b, HOUSING, "已处理")
+    service.rate(b, CITIZEN, "unsatisfied")
+    clock.set(at(24, 14, 30))
+    service.accept(b, HOUSING)
+    clock.set(at(24, 15))
+    service.resolve(b, HOUSING, "再次处理")
+    service.rate(b, CITIZEN, "basically_satisfied")
+
+    clock.set(at(25, 11))
+    service.resolve(i, HOUSING, "已答复")
+    service.rate(i, CITIZEN, "satisfied")
+
+
+def test_week_kpis_exact(service: HotlineService, clock: ManualClock) -> None:
+    build_history(service, clock)
+    report = report_for(service, "week", date(2026, 11, 29))
+    p = report.period
+    assert (p.start, p.end, p.now) == (at(23, 0), at(30, 0), at(30, 0))
+    t = report.total
+
+    assert t.received == 10
+    assert t.dispatched == 9
+    assert t.response == Rate(5, 9)  # I late, E and K never, M not yet in its new round
+    assert t.response.value == Fraction(5, 9)
+    assert t.on_time_answer == Rate(3, 4)  # A, B, D on time; I late; M's answer was reopened
+    assert t.resolution == Rate(3, 4)  # latest ratings: A, B (basically), I good; M not
+    assert t.satisfaction == Rate(3, 5)  # all rounds: B and M unsatisfied once
+    assert t.ratings_count == 5
+    assert t.first_dispatch_accuracy == Rate(8, 9)
+    assert t.returns_total == 2
+    assert t.bounces == (8, 0, 1, 0)
+    assert t.reopen == Rate(2, 9)
+    assert t.extension == Rate(1, 9)
+    # accept: A, B (new round), D, H 30 min; C 1 h; I 7.5 h. M reopened: not counted.
+    assert t.accept_time == WorkTime(count=6, total_seconds=37800, p90_seconds=27000)
+    assert t.accept_time.average_seconds == 6300
+    assert (t.accept_time.average_hours, t.accept_time.p90_hours) == (1.8, 7.5)
+    # answer: A 1 h, B 1 h (new round), D 1.5 h, I 15 h.
+    assert t.answer_time == WorkTime(count=4, total_seconds=66600, p90_seconds=54000)
+    assert (t.answer_time.average_hours, t.answer_time.p90_hours) == (4.6, 15.0)
+    # overdue at Mon 30 00:00: K 0.5 d, H 2.6 d, L 6.6 d, G 11.6 d.
+    assert t.overdue_bands == (1, 1, 1, 1)
+    assert t.overdue == 4
+    assert dict(t.by_request_type) == {"求助": 6, "投诉": 2, "咨询": 2}
+    assert dict(t.by_channel) == {"telegram": 8, "console": 2}
+
+
+def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -> None:
+    build_history(service, clock)
+    report = report_for(service, "week", date(2026, 11, 29))
+    housing = report.departments["housing"]
+    assert housing == Kpis(
+        received=4,  # A, B, C, I
+        dispatched=4,
+        response=Rate(3, 4),
+        on_time_answer=Rate(2, 3),
+        resolution=Rate(3, 3),
+        satisfaction=Rate(3, 4),
+        first_dispatch_accuracy=Rate(3, 4),
+        returns_total=2,
+        bounces=(3, 0, 1, 0),
+        reopen=Rate(1, 4),
+        extension=Rate(0, 4),
+        accept_time=WorkTime(4, 34200, 27000),
+        answer_time=WorkTime(3, 61200, 54000),
+        overdue_bands=(0, 0, 1, 1),
+        by_request_type={"求助": 3, "咨询": 1},
+        by_channel={"telegram": 4},
+    )
+    urban = report.departments["urban_management"]
+    assert urban.received == 5
+    assert urban.dispatched == 5
+    assert urban.response == Rate(2, 5)
+    assert urban.on_time_answer == Rate(1, 1)
+    assert urban.resolution == Rate(0, 1)
+    assert urban.satisfaction == Rate(0, 1)
+    assert urban.first_dispatch_accuracy == Rate(5, 5)
+    assert urban.reopen == Rate(1, 5)
+    assert urban.extension == Rate(1, 5)
+    assert urban.accept_time == WorkTime(2, 3600, 1800)
+    assert urban.answer_time == WorkTime(1, 5400, 5400)
+    assert urban.overdue_bands == (1, 1, 0, 0)
+    assert dict(urban.by_channel) == {"console": 2, "telegram": 3}
+    unassigned = report.departments[UNASSIGNED]
+    assert (unassigned.received, unassigned.dispatched) == (1, 0)
+    assert unassigned.satisfaction.percent == "—"  # nothing rated: never 0 %
+    assert report.top_overdue_departments() == [("housing", 2), ("urban_management", 2)]
+
+
+def test_week_kpis_per_category_and_hot_topics(service: HotlineService, clock: ManualClock) -> None:
+    build_history(service, clock)
+    report = report_for(service, "week", date(2026, 11, 29))
+    facility = report.categories["compound_facility"]
+    assert (facility.dispatched, facility.response, facility.first_dispatch_accuracy) == (
+        3,
+        Rate(3, 3),
+        Rate(2, 3),
+    )
+    assert facility.satisfaction == Rate(2, 3)
+    assert facility.accept_time == WorkTime(3, 7200, 3600)
+    vendor = report.categories["street_vendor"]
+    assert (vendor.received, vendor.dispatched, vendor.response) == (3, 3, Rate(2, 3))
+    assert vendor.overdue_bands == (0, 1, 0, 0)
+    renovation = report.categories["old_compound_renovation"]
+    assert renovation.on_time_answer == Rate(0, 1)
+    assert renovation.overdue_bands == (0, 0, 1, 1)
+    assert report.categories["manhole_cover"].overdue_bands == (1, 0, 0, 0)
+
+    assert [(h.code, h.now, h.before) for h in report.hot_categories] == [
+        ("compound_facility", 3, 0),
+        ("street_vendor", 3, 0),
+    ]
+    assert report.hot_categories[0].name == "小区内道路设施损坏"
+    assert [(h.code, h.now, h.before, h.rise) for h in report.hot_places] == [
+        ("人民路", 5, 0, 5),
+        ("幸福家园", 4, 2, 2),
+    ]
+    assert [(d.day.day, d.received, d.dispatched) for d in report.daily] == [
+        (23, 8, 6),
+        (24, 0, 1),
+        (25, 1, 1),
+        (26, 0, 0),
+        (27, 0, 0),
+        (28, 1, 1),
+        (29, 0, 0),
+    ]
+
+
+def test_overdue_list_and_bands_follow_now(service: HotlineService, clock: ManualClock) -> None:
+    hist = build_history(service, clock)
+    report = report_for(service, "week", date(2026, 11, 29))
+    assert [t.number for t in report.overdue_list] == [hist.g, hist.lt, hist.h, hist.k]
+    assert [t.days_overdue for t in report.overdue_list] == [11.6, 6.6, 2.6, 0.5]
+    assert report.overdue_list[0].department_name == "住房和城乡建设局"
+    # Earlier in the week (the clock's now is before the period's end): fewer are overdue.
+    clock.set(at(27, 12))
+    mid = report_for(service, "week", date(2026, 11, 29))
+    assert mid.period.now == at(27, 12)
+    assert mid.total.overdue_bands == (1, 0, 1, 1)  # H 2 h; L 4.1 d; G 9.1 d; K not yet due
+    # The previous week on its own: only G and L were in it; L had not been accepted.
+    prev = report_for(service, "week", date(2026, 11, 22))
+    assert (prev.total.dispatched, prev.total.response, prev.total.received) == (2, Rate(1, 2), 2)
+    assert prev.total.overdue_bands == (0, 0, 1, 0)  # at Mon 23 00:00 only G (4.6 d)
+
+
+def test_periods() -> None:
+    now = at(23, 10)
+    week = make_period("week", None, now=now, tz=TZ)
+    assert (week.first_day, week.last_day) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert week.previous_start == at(9, 0)
+    today = make_period("today", None, now=now, tz=TZ)
+    assert (today.start, today.end, today.now) == (at(23, 0), at(24, 0), now)
+    month = make_period("month", date(2026, 11, 30), now=now, tz=TZ)
+    assert (month.first_day, month.days, month.now) == (date(2026, 11, 1), 30, now)
+    assert month.previous_start == datetime(2026, 10, 2, tzinfo=TZ)
+    assert make_period("month", None, now=datetime(2026, 12, 1, 9, tzinfo=TZ), tz=TZ).days == 30
+
+
+def test_empty_period_has_no_rates(service: HotlineService) -> None:
+    report = report_for(service, "today")
+    assert report.total.dispatched == 0
+    assert report.total.response.value is None
+    assert report.total.satisfaction.percent == "—"
+    assert report.total.accept_time.average_hours is None
+
+
+def test_cli_and_weekly_job_write_the_pack(
+    service: HotlineService, clock: ManualClock, tmp_path: Path
+) -> None:
+    hist = build_history(service, clock)
+    text = report_command("week", "2026-11-29", None, service=service)
+    assert "响应率 55.6%（5/9）" in text
+    assert "满意率 60.0%（已评价 5 次" in text
+
+    out = tmp_path / "pack"
+    report_command(
+        "week",
+        "2026-11-29",
+        out,
+        service=service,
+        ticket_url="https://crm.example/tickets/{number}",
+    )
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.md", "report.xlsx", "report.csv"} <= names
+    assert len([n for n in names if n.endswith(".png")]) == 3
+    wb = load_workbook(out / "report.xlsx")
+    sheet = wb["超期清单"]
+    assert [sheet.cell(r, 1).value for r in range(2, 6)] == [hist.g, hist.lt, hist.h, hist.k]
+    assert sheet.cell(2, 1).hyperlink.target == f"https://crm.example/tickets/{hist.g}"
+    with (out / "report.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["派单量"] == "9" and rows[0]["超期合计"] == "4"
+
+    # Monday 30 November 10:00: the job reports on 23–29 November, once.
+    folder = weekly_report_job(service, tmp_path / "weekly")
+    assert folder.name == "2026-W48"
+    weekly_report_job(service, tmp_path / "weekly")
+    with service.sessions() as session:
+        rows_out = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "weekly_report")
+        ).all()
+        assert len(rows_out) == 1
+        msg = rows_out[0]
+        assert (msg.audience, msg.address, msg.dedupe_key) == (
+            "supervisor",
+            "*",
+            "weekly_report:2026-W48",
+        )
+        assert "2026-11-23 至 2026-11-29" in msg.text
+        assert len(msg.payload["photos"]) == 3
+        assert all(Path(p).is_file() for p in msg.payload["documents"])
