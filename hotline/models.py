@@ -85,6 +85,7 @@ class Ticket(Base):
         Index("ix_tickets_status_answer_due", "status", "answer_due_at"),
         Index("ix_tickets_department_status", "department_code", "status"),
         Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_dispatched_at", "dispatched_at"),  # report cohorts
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
