@@ -447,11 +447,11 @@ def run(count: int, db: str | None, file: Path | None) -> None:
             ("no dispatched_at index", None),
             (
                 "with ix_tickets_dispatched_at",
-                "CREATE INDEX ix_tickets_dispatched_at ON tickets (dispatched_at)",
+                "CREATE INDEX IF NOT EXISTS ix_tickets_dispatched_at ON tickets (dispatched_at)",
             ),
             (
                 "and ix_ticket_events_ticket_action_at",
-                "CREATE INDEX ix_ticket_events_ticket_action_at "
+                "CREATE INDEX IF NOT EXISTS ix_ticket_events_ticket_action_at "
                 "ON ticket_events (ticket_id, action, at)",
             ),
         ):
