@@ -871,6 +871,7 @@ class HotlineService:
         now = self.clock.now()
         ticket.reopen_count += 1
         ticket.accepted_at = ticket.resolved_at = ticket.closed_at = ticket.surveyed_at = None
+        ticket.accept_work_seconds = ticket.answer_work_seconds = None  # a new round
         ticket.dispatched_at = now
         self._set_deadlines(
             session,

@@ -332,3 +332,16 @@ def test_undecodable_text_is_kept_not_crashed_on(service: HotlineService) -> Non
     view = service.get_ticket(number)
     assert view.description == "路灯坏了\ufffd\ufffd"
     assert view.contact_phone == "\ufffd"
+
+
+def test_a_reopened_ticket_starts_a_new_round_of_timings(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    number = report(service)
+    clock.advance(timedelta(hours=2))
+    service.accept(number, HOUSING)
+    service.resolve(number, HOUSING, "已处理")
+    service.rate(number, CITIZEN, "unsatisfied", "没修好")
+    with service.sessions() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.number == number)).one()
+        assert ticket.accept_work_seconds is None and ticket.answer_work_seconds is None
