@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import messages
@@ -247,25 +247,6 @@ def sweep(
                 note=alert.kind,
                 data={"key": alert.key},
             )
-    for ticket, _ in pending:
-        ticket.next_alert_at = next_alert_at(ticket, sla, tz, now)
-    # tickets with nothing pending (auto-closed or only superseded warnings) move on too
-    for ticket in {
-        id(t): t
-        for t in session.identity_map.values()
-        if isinstance(t, Ticket) and t.next_alert_at is not None and t.next_alert_at <= now
-    }.values():
+    for ticket in tickets:  # every examined ticket moves its watermark on, once
         ticket.next_alert_at = next_alert_at(ticket, sla, tz, now)
     return result
-
-
-def overdue_count(session: Session, now: datetime) -> int:
-    """Open tickets past their answer deadline (for digests and reports)."""
-    return (
-        session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.status.in_(OPEN_FOR_ANSWER), Ticket.answer_due_at < now
-            )
-        )
-        or 0
-    )
