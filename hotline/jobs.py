@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from hotline import messages
 from hotline.db import transaction
 from hotline.models import Ticket
 from hotline.outbox import Audience, enqueue
@@ -128,7 +127,3 @@ def calendar_check(service: HotlineService, horizon_days: int = 60) -> list[int]
                     dedupe_key=f"calendar_missing:{audience}:{today:%Y%m%d}",
                 )
     return missing
-
-
-def local_stamp(service: HotlineService) -> str:
-    return messages.local_time(service.clock.now(), service.tz)

@@ -1133,9 +1133,3 @@ class HotlineService:
             session.add(binding)
             session.flush()
             return binding
-
-
-def run_in_unit(service: HotlineService, fn: Callable[[Session], T]) -> T:
-    """Run a read or write against the service's database in one transaction."""
-    with transaction(service.sessions) as session:
-        return fn(session)
