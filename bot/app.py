@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from bot import citizen, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery import DeliveryLoop
 from bot.transport import TelegramTransport
+from hotline.attachments import DEFAULT_WINDOW, AttachmentService
 from hotline.bootstrap import App
 from hotline.delivery import Deliverer
 
@@ -31,6 +33,7 @@ COMMANDS = [
     BotCommand("start", "开始咨询"),
     BotCommand("my", "我的工单"),
     BotCommand("ticket", "查看工单：/ticket 工单编号"),
+    BotCommand("files", "查看附件：/files 工单编号"),
 ]
 UNSUPPORTED = (
     filters.Sticker.ALL
@@ -39,7 +42,6 @@ UNSUPPORTED = (
     | filters.VIDEO_NOTE
     | filters.AUDIO
     | filters.CONTACT
-    | filters.Document.ALL
     | filters.ANIMATION
     | filters.POLL
     | filters.VENUE
@@ -50,7 +52,9 @@ async def post_init(application: HotlineApplication) -> None:
     """Start delivering the outbox once the bot is initialized."""
     wiring = application.bot_data.hotline
     assert wiring is not None
-    transport = TelegramTransport(application.bot, wiring.service.catalogue)
+    transport = TelegramTransport(
+        application.bot, wiring.service.catalogue, attachments=wiring.attachments
+    )
     deliverer = Deliverer(wiring.service.sessions, wiring.service.clock, transport)
     loop = DeliveryLoop(deliverer, idle=wiring.delivery_idle)
     wiring.extras[LOOP_KEY] = loop
@@ -95,6 +99,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CommandHandler("bind", staff.bind))
     application.add_handler(CommandHandler("ticket", staff.ticket_command))
     application.add_handler(CommandHandler("overdue", staff.overdue_command))
+    application.add_handler(CommandHandler("files", staff.files_command))
     application.add_handler(CommandHandler("start", citizen.start, filters=private))
     application.add_handler(CommandHandler("my", citizen.my_tickets, filters=private))
     application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))
@@ -105,6 +110,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(MessageHandler(private & text, citizen.on_text))
     application.add_handler(MessageHandler(private & filters.LOCATION, citizen.on_location))
     application.add_handler(MessageHandler(private & filters.PHOTO, citizen.on_photo))
+    application.add_handler(MessageHandler(private & filters.Document.ALL, citizen.on_document))
     application.add_handler(MessageHandler(private & UNSUPPORTED, citizen.on_unsupported))
     application.add_handler(MessageHandler(groups, staff.ignore_unbound_group))
     application.add_error_handler(on_error)
@@ -119,6 +125,7 @@ def build_application(
     rasa_url: str | None = None,
     delivery_idle: float = 1.0,
     rasa_timeout: float = 10.0,
+    attach_window: timedelta = DEFAULT_WINDOW,
 ) -> HotlineApplication:
     """Build the Telegram application for this hotline (tests point base_url at the double)."""
     settings = app.settings
@@ -143,6 +150,9 @@ def build_application(
         settings=settings,
         rasa_url=rasa_url or settings.rasa_url,
         http=httpx.AsyncClient(timeout=rasa_timeout),
+        attachments=AttachmentService(
+            app.service.sessions, app.service.clock, app.service.tz, window=attach_window
+        ),
         delivery_idle=delivery_idle,
         rasa_timeout=rasa_timeout,
     )

@@ -2,6 +2,8 @@
 
 Shared locations go to Rasa as ``/inform{"latitude": 31.23, "longitude": 121.47}`` (Rasa's
 "intent with entities" message syntax), so the dialogue can fill an address slot from them.
+Locations, photos and files are also attachments (hotline.attachments): they go on the
+citizen's current ticket, or wait for the next one, and the citizen is told which.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from bot import keyboards
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
+from hotline.attachments import KIND_LABELS, Kind
 from hotline.messages import local_time
 from hotline.services import Score, TicketFilter
 from hotline.tickets import Actor, DomainError
@@ -26,11 +29,13 @@ log = logging.getLogger(__name__)
 GREETING = "您好！12345热线，请问有什么可以帮您？"
 BUSY = "系统繁忙，请稍后再试。您的消息我们已记录。"
 TEXT_ONLY = "抱歉，暂时无法识别语音、贴纸、视频或名片，请用文字描述您的问题。"
-PHOTO_NOTED = "照片已收到，将作为您正在反映问题的附件一并登记。"
+ATTACHED = "已收到{what}，已附到工单 {number}。"
+HELD = "已收到{what}，将附到您接下来提交的工单。"
+NOT_KEPT = "抱歉，{what}未能保存：{reason}"
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 NO_ANSWER = "抱歉，我没有理解您的意思，请换个说法描述您的问题。"
 UNSENT_KEY = "unsent_to_rasa"
 BUTTONS_KEY = "rasa_buttons"
-PHOTOS_KEY = "photos"
 MAX_UNSENT = 20
 MAX_INPUT = 4000
 
@@ -119,27 +124,82 @@ async def on_text(update: Update, context: HotlineContext) -> None:
     await converse(message, context, text)
 
 
+async def attach(
+    message: Message,
+    context: HotlineContext,
+    kind: Kind,
+    *,
+    file_ref: str | None = None,
+    file_name: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> None:
+    """Store an attachment on the citizen's current ticket (or hold it) and say which."""
+    user = message.from_user
+    if user is None:
+        return
+    what = KIND_LABELS[kind]
+    try:
+        received = await asyncio.to_thread(
+            context.attachments.receive,
+            CHANNEL,
+            str(user.id),
+            kind=kind,
+            file_ref=file_ref,
+            file_name=file_name,
+            latitude=latitude,
+            longitude=longitude,
+        )
+    except DomainError as exc:
+        log.info("attachment from %s refused: %s", user.id, exc.code)
+        await message.reply_text(NOT_KEPT.format(what=what, reason=exc.message))
+        return
+    if received.number is None:
+        await message.reply_text(HELD.format(what=what))
+    else:
+        await message.reply_text(ATTACHED.format(what=what, number=received.number))
+
+
 async def on_location(update: Update, context: HotlineContext) -> None:
-    """Pass a shared location to the dialogue as an inform message with coordinates."""
+    """Attach a shared location, and pass it to the dialogue as an inform with coordinates."""
     message = update.effective_message
     if message is None or message.location is None:
         return
     where = {"latitude": message.location.latitude, "longitude": message.location.longitude}
     if context.user_data is not None:
         context.user_data["location"] = where
+    await attach(
+        message,
+        context,
+        "location",
+        latitude=message.location.latitude,
+        longitude=message.location.longitude,
+    )
     await converse(message, context, "/inform" + json.dumps(where))
 
 
 async def on_photo(update: Update, context: HotlineContext) -> None:
-    """Keep the photo's file_id for the report in progress (the core has no attach yet)."""
+    """Attach the photo (largest size, by file_id); a caption goes to the dialogue."""
     message = update.effective_message
     if message is None or not message.photo:
         return
-    if context.user_data is not None:
-        photos: list[str] = context.user_data.setdefault(PHOTOS_KEY, [])
-        photos.append(message.photo[-1].file_id)
-        del photos[:-10]
-    await message.reply_text(PHOTO_NOTED)
+    await attach(message, context, "photo", file_ref=message.photo[-1].file_id)
+    if message.caption and message.caption.strip():
+        await converse(message, context, message.caption.strip())
+
+
+async def on_document(update: Update, context: HotlineContext) -> None:
+    """Attach a file the citizen sends (e.g. an uncompressed photo or a PDF)."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    document = message.document
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await message.reply_text("抱歉，文件超过20MB，无法接收。请压缩后再发送，或改发照片。")
+        return
+    await attach(
+        message, context, "document", file_ref=document.file_id, file_name=document.file_name
+    )
     if message.caption and message.caption.strip():
         await converse(message, context, message.caption.strip())
 

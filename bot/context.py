@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
+from hotline.attachments import AttachmentService
 from hotline.config import Settings
 from hotline.services import HotlineService
 
@@ -20,6 +21,7 @@ class Hotline:
     settings: Settings
     rasa_url: str
     http: httpx.AsyncClient
+    attachments: AttachmentService
     delivery_idle: float = 1.0
     rasa_timeout: float = 10.0
     extras: dict[str, Any] = field(default_factory=dict)
@@ -51,6 +53,11 @@ class HotlineContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData])
     def service(self) -> HotlineService:
         """Return the hotline service every handler calls."""
         return self.hotline.service
+
+    @property
+    def attachments(self) -> AttachmentService:
+        """Return the attachment service (citizens' photos, files and locations)."""
+        return self.hotline.attachments
 
 
 HotlineApplication = Application[

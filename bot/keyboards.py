@@ -2,7 +2,7 @@
 
 Callback data formats (Telegram allows at most 64 bytes):
 
-- ``t:<action>:<number>`` staff card: accept, return, extend, resolve, phone
+- ``t:<action>:<number>`` staff card: accept, return, extend, resolve, phone, files (查看附件)
 - ``d:<department code>:<number>`` dispatcher re-routes a returned/unroutable ticket
 - ``x:approve|deny:<number>`` dispatcher decides an extension request
 - ``s:<score>:<number>`` citizen survey: satisfied, basically_satisfied, unsatisfied
@@ -32,6 +32,7 @@ STAFF_ACTIONS: dict[str, str] = {
     "extend": "申请延期",
     "resolve": "办结",
     "phone": "显示电话",
+    "files": "查看附件",
 }
 # Which card buttons still make sense in each ticket state.
 STAFF_BUTTONS_BY_STATUS: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,7 @@ DEPARTMENT_COLUMNS = 3
 
 _NUMBER = r"\d{8}-\d{4,6}"
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    "t": re.compile(rf"^t:(accept|return|extend|resolve|phone):({_NUMBER})$"),
+    "t": re.compile(rf"^t:(accept|return|extend|resolve|phone|files):({_NUMBER})$"),
     "d": re.compile(rf"^d:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
     "x": re.compile(rf"^x:(approve|deny):({_NUMBER})$"),
     "s": re.compile(rf"^s:(satisfied|basically_satisfied|unsatisfied):({_NUMBER})$"),
@@ -81,9 +82,14 @@ def _data(*parts: str) -> str:
     return data
 
 
-def staff_card(number: str, status: str = Status.DISPATCHED.value) -> InlineKeyboardMarkup | None:
-    """The buttons a department card shows for a ticket in `status` (None when none apply)."""
-    actions = STAFF_BUTTONS_BY_STATUS.get(status, ())
+def staff_card(
+    number: str, status: str = Status.DISPATCHED.value, *, files: bool = False
+) -> InlineKeyboardMarkup | None:
+    """The buttons a department card shows for a ticket in `status` (None when none apply).
+
+    `files` adds 查看附件, whatever the status, for a ticket that has attachments.
+    """
+    actions = STAFF_BUTTONS_BY_STATUS.get(status, ()) + (("files",) if files else ())
     if not actions:
         return None
     buttons = [
@@ -91,6 +97,17 @@ def staff_card(number: str, status: str = Status.DISPATCHED.value) -> InlineKeyb
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return InlineKeyboardMarkup(rows)
+
+
+def has_files_button(markup: InlineKeyboardMarkup | None) -> bool:
+    """Tell whether a card's keyboard offers 查看附件 (so an edit keeps it)."""
+    if markup is None:
+        return False
+    return any(
+        str(button.callback_data or "").startswith("t:files:")
+        for row in markup.inline_keyboard
+        for button in row
+    )
 
 
 def departments(number: str, names: Mapping[str, str]) -> InlineKeyboardMarkup:

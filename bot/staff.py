@@ -13,8 +13,10 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot import keyboards
+from bot.attachments import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
+from hotline.attachments import describe
 from hotline.db import transaction
 from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
 from hotline.models import StaffBinding
@@ -63,6 +65,7 @@ class PendingAction:
     card_chat_id: int
     card_message_id: int | None
     card_text: str
+    files: bool = False
 
 
 def find_binding(service: HotlineService, chat_id: int, user_id: int | None) -> Binding | None:
@@ -229,6 +232,8 @@ async def on_ticket_button(update: Update, context: HotlineContext) -> None:
             await _mark_card(query, context, "accept", view.status, press.number)
         elif press.arg == "phone":
             await reveal_phone(query, context, press.number, actor)
+        elif press.arg == "files":
+            await show_files(query, context, press.number, actor)
         else:
             await ask_for_text(query, context, press.arg, press.number, actor)
     except DomainError as exc:
@@ -251,8 +256,13 @@ async def _mark_card(
     if not isinstance(message, Message):
         return
     text = f"{message.text or ''}\n{stamp(context, DONE_MARKS[action], query.from_user)}"
+    files = keyboards.has_files_button(message.reply_markup)
     await edit_card(
-        context, message.chat_id, message.message_id, text, keyboards.staff_card(number, status)
+        context,
+        message.chat_id,
+        message.message_id,
+        text,
+        keyboards.staff_card(number, status, files=files),
     )
 
 
@@ -263,6 +273,24 @@ async def reveal_phone(
     phone = await asyncio.to_thread(context.service.reveal_phone, number, actor)
     phone = phone or "市民未留联系电话"
     await query.answer(f"工单 {number} 联系电话：{phone}", show_alert=True)
+
+
+async def show_files(
+    query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
+) -> None:
+    """Download the ticket's attachments and send them to the chat the card is in (audited)."""
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    views = await asyncio.to_thread(context.attachments.open_for_viewing, number, actor)
+    await query.answer("正在发送附件……" if views else "该工单没有附件。")
+    await send_attachments(
+        context.bot,
+        context.attachments,
+        var_dir=context.hotline.settings.var_dir,
+        chat_id=chat_id,
+        number=number,
+        views=views,
+    )
 
 
 async def ask_for_text(
@@ -286,6 +314,7 @@ async def ask_for_text(
         card_chat_id=chat_id,
         card_message_id=card.message_id if card else None,
         card_text=(card.text or "") if card else "",
+        files=keyboards.has_files_button(card.reply_markup) if card else False,
     )
     if context.chat_data is not None:
         context.chat_data.setdefault(PENDING_KEY, {})[query.from_user.id] = pending
@@ -352,7 +381,7 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
         pending.card_chat_id,
         pending.card_message_id,
         f"{pending.card_text}\n{line}",
-        keyboards.staff_card(pending.number, view.status),
+        keyboards.staff_card(pending.number, view.status, files=pending.files),
     )
     raise ApplicationHandlerStop
 
@@ -412,7 +441,11 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
     try:
         if binding is not None:
             view = await asyncio.to_thread(service.get_ticket, number, actor_for(binding, user))
-            await message.reply_text(render_view(view, service))
+            files = await asyncio.to_thread(context.attachments.for_card, view.number)
+            text = render_view(view, service)
+            if files:
+                text = clip(f"{text}\n{describe(files)}（发送 /files {view.number} 查看）")
+            await message.reply_text(text)
         elif chat.type == Chat.PRIVATE:
             citizen = Actor(role="citizen", id=f"{CHANNEL}:{user.id}")
             view = await asyncio.to_thread(service.get_ticket, number, citizen)
@@ -423,6 +456,38 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
         if binding is None:
             log.info("citizen %s asked for ticket %.30r: %s", user.id, number, exc.code)
         await message.reply_text(exc.message)
+
+
+async def files_command(update: Update, context: HotlineContext) -> None:
+    """查看附件: send a ticket's photos, files and locations to this staff chat (audited)."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    if not context.args:
+        await message.reply_text("请发送：/files 工单编号，例如 /files 20261123-0001")
+        return
+    actor = await staff_actor(update, context)
+    if actor is None:
+        await message.reply_text(REFUSED)
+        return
+    number = context.args[0]
+    try:
+        views = await asyncio.to_thread(context.attachments.open_for_viewing, number, actor)
+    except DomainError as exc:
+        log.info("/files %.30r by %s refused: %s", number, actor.audit_name, exc.code)
+        await message.reply_text(exc.message)
+        return
+    if not views:
+        await message.reply_text(f"工单 {number} 没有附件。")
+        return
+    await send_attachments(
+        context.bot,
+        context.attachments,
+        var_dir=context.hotline.settings.var_dir,
+        chat_id=chat.id,
+        number=number,
+        views=views,
+    )
 
 
 async def overdue_command(update: Update, context: HotlineContext) -> None:

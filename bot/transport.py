@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -9,9 +10,11 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot import keyboards
+from hotline.attachments import AttachmentService, describe
 from hotline.catalogue import Catalogue
 from hotline.delivery import RetryLater, Undeliverable
 from hotline.outbox import PendingMessage
+from hotline.tickets import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +22,9 @@ CHANNEL = "telegram"
 MAX_MESSAGE = 4096
 STAFF_CARD_KINDS = frozenset({"ticket_dispatched", "ticket_reopened"})
 DISPATCH_KINDS = frozenset({"ticket_returned", "ticket_unroutable"})
+ATTACHMENT_KINDS = frozenset({"attachment_added"})
+# Cards that list the ticket's attachments, rendered when they are sent.
+LISTS_ATTACHMENTS = STAFF_CARD_KINDS | DISPATCH_KINDS | ATTACHMENT_KINDS
 
 
 def clip(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -36,13 +42,17 @@ def retry_seconds(exc: RetryAfter) -> float:
     return 1.0
 
 
-def markup_for(message: PendingMessage, catalogue: Catalogue) -> InlineKeyboardMarkup | None:
+def markup_for(
+    message: PendingMessage, catalogue: Catalogue, *, files: bool = False
+) -> InlineKeyboardMarkup | None:
     """The inline keyboard an outbox message carries, decided by its kind and audience."""
     number = message.payload.get("number")
     if not isinstance(number, str):
         return None
     if message.audience == "department" and message.kind in STAFF_CARD_KINDS:
-        return keyboards.staff_card(number)
+        return keyboards.staff_card(number, files=files)
+    if message.audience == "department" and message.kind in ATTACHMENT_KINDS:
+        return keyboards.staff_card(number, status="", files=True)
     if message.audience == "dispatcher" and message.kind in DISPATCH_KINDS:
         names = {code: dept.short for code, dept in catalogue.departments.items()}
         return keyboards.departments(number, names)
@@ -58,9 +68,30 @@ class TelegramTransport:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, catalogue: Catalogue) -> None:
+    def __init__(
+        self, bot: Bot, catalogue: Catalogue, attachments: AttachmentService | None = None
+    ) -> None:
         self.bot = bot
         self.catalogue = catalogue
+        self.attachments = attachments
+
+    async def render(self, message: PendingMessage) -> tuple[str, bool]:
+        """The text to send (cards list the ticket's attachments) and whether it has any."""
+        number = message.payload.get("number")
+        if (
+            self.attachments is None
+            or message.kind not in LISTS_ATTACHMENTS
+            or not isinstance(number, str)
+        ):
+            return message.text, False
+        try:
+            views = await asyncio.to_thread(self.attachments.for_card, number)
+        except DomainError as exc:  # the ticket is gone or the number odd: send the text as is
+            log.warning("attachments of %.30r not listed: %s", number, exc.code)
+            return message.text, False
+        if not views or message.kind in ATTACHMENT_KINDS:
+            return message.text, bool(views)
+        return f"{message.text}\n{describe(views)}", True
 
     async def send(self, chat_id: str, message: PendingMessage) -> str | None:
         """Send one copy as plain text; map Telegram's refusals onto retry or give-up."""
@@ -68,11 +99,12 @@ class TelegramTransport:
             target = int(chat_id)
         except ValueError as exc:
             raise Undeliverable(f"not a Telegram chat id: {chat_id[:40]!r}") from exc
+        text, files = await self.render(message)
         try:
             sent = await self.bot.send_message(
                 chat_id=target,
-                text=clip(message.text),
-                reply_markup=markup_for(message, self.catalogue),
+                text=clip(text),
+                reply_markup=markup_for(message, self.catalogue, files=files),
             )
         except RetryAfter as exc:
             raise RetryLater("telegram flood control", retry_after=retry_seconds(exc)) from exc

@@ -193,12 +193,18 @@ class StaffInvite(Base):
 
 
 class Attachment(Base):
-    """A photo, file or location a citizen sent with a ticket."""
+    """A photo, file or location a citizen sent with a ticket.
+
+    `ticket_id` stays empty while the attachment waits for the citizen's next ticket
+    (hotline.attachments decides which ticket an attachment belongs to).
+    """
 
     __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_pending", "citizen_id", "ticket_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
     kind: Mapped[str] = mapped_column(String(16))
     file_ref: Mapped[str | None] = mapped_column(String(200))
     file_name: Mapped[str | None] = mapped_column(String(200))

@@ -97,12 +97,14 @@ async def test_rasa_down_answers_busy_and_keeps_the_message(
 async def test_location_photo_and_unsupported_media(
     service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
-    """A location goes to Rasa as /inform{...}; a photo is noted; a sticker asks for text."""
+    """A location is held and goes to Rasa as /inform{...}; a photo is held; a sticker asks
+    for text (attachments on tickets: test_bot_attachments.py)."""
     async with running(citizen_bot(service, settings, double, rasa)):
         double.user_shares_location(CITIZEN, 31.23, 121.47)
+        await double.wait_for_sent(to(CITIZEN, "已收到位置，将附到您接下来提交的工单"))
         await double.wait_for_sent(to(CITIZEN, "收到：/inform"))
         double.user_sends_photo(CITIZEN)
-        await double.wait_for_sent(to(CITIZEN, "照片已收到"))
+        await double.wait_for_sent(to(CITIZEN, "已收到照片，将附到您接下来提交的工单"))
         double.user_sends_sticker(CITIZEN)
         double.user_sends_voice(CITIZEN)
         await double.wait_for_sent(
