@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import citizen, staff
+from bot import citizen, reports, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery import DeliveryLoop
 from bot.transport import TelegramTransport
@@ -34,6 +34,7 @@ COMMANDS = [
     BotCommand("my", "我的工单"),
     BotCommand("ticket", "查看工单：/ticket 工单编号"),
     BotCommand("files", "查看附件：/files 工单编号"),
+    BotCommand("report", "报表：/report today|week|month"),
 ]
 UNSUPPORTED = (
     filters.Sticker.ALL
@@ -100,6 +101,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CommandHandler("ticket", staff.ticket_command))
     application.add_handler(CommandHandler("overdue", staff.overdue_command))
     application.add_handler(CommandHandler("files", staff.files_command))
+    application.add_handler(CommandHandler("report", reports.report_command))
     application.add_handler(CommandHandler("start", citizen.start, filters=private))
     application.add_handler(CommandHandler("my", citizen.my_tickets, filters=private))
     application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))

@@ -5,9 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import keyboards
 from hotline.attachments import AttachmentService, describe
@@ -20,9 +28,12 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 MAX_MESSAGE = 4096
+MAX_FILE_RETRIES = 3
+MAX_FLOOD_WAIT = 30.0
 STAFF_CARD_KINDS = frozenset({"ticket_dispatched", "ticket_reopened"})
 DISPATCH_KINDS = frozenset({"ticket_returned", "ticket_unroutable"})
 ATTACHMENT_KINDS = frozenset({"attachment_added"})
+FILE_KINDS = frozenset({"weekly_report"})  # payload "photos" / "documents": files to follow
 # Cards that list the ticket's attachments, rendered when they are sent.
 LISTS_ATTACHMENTS = STAFF_CARD_KINDS | DISPATCH_KINDS | ATTACHMENT_KINDS
 
@@ -40,6 +51,47 @@ def retry_seconds(exc: RetryAfter) -> float:
     if isinstance(value, int | float):
         return float(value)
     return 1.0
+
+
+async def send_file(bot: Bot, chat_id: int, path: Path, *, photo: bool, caption: str) -> bool:
+    """Upload one file, waiting out a short flood limit; False (logged) when it fails."""
+    for _ in range(MAX_FILE_RETRIES):
+        try:
+            if photo:
+                await bot.send_photo(chat_id=chat_id, photo=path, caption=caption)
+            else:
+                await bot.send_document(
+                    chat_id=chat_id, document=path, caption=caption, filename=path.name
+                )
+            return True
+        except RetryAfter as exc:
+            await asyncio.sleep(min(retry_seconds(exc), MAX_FLOOD_WAIT))
+        except (TelegramError, OSError) as exc:
+            log.warning("report file %s not sent to %s: %s", path, chat_id, exc)
+            return False
+    return False
+
+
+async def send_files(
+    bot: Bot, chat_id: int, photos: list[Path], documents: list[Path], title: str
+) -> int:
+    """Send the charts as photos and the workbook (and CSV) as documents; returns how many."""
+    sent = 0
+    for path in photos:
+        if path.is_file():
+            sent += await send_file(bot, chat_id, path, photo=True, caption=f"{title} {path.stem}")
+    for path in documents:
+        if path.is_file():
+            sent += await send_file(bot, chat_id, path, photo=False, caption=title)
+    return sent
+
+
+def payload_paths(message: PendingMessage, key: str) -> list[Path]:
+    """File paths an outbox message carries in its payload (the weekly report pack)."""
+    value = message.payload.get(key)
+    if not isinstance(value, list):
+        return []
+    return [Path(item) for item in value if isinstance(item, str)]
 
 
 def markup_for(
@@ -119,4 +171,15 @@ class TelegramTransport:
             raise Undeliverable(f"bad request: {exc.message}") from exc
         except NetworkError as exc:  # includes TimedOut; a lost answer lands here too
             raise RetryLater(f"telegram network: {exc.message}") from exc
+        if message.kind in FILE_KINDS:
+            # The pack follows its summary, best effort: the text is the delivery the ledger
+            # records, so a failed chart is logged and never makes the summary go twice.
+            title = message.text.splitlines()[0] if message.text else "报表"
+            await send_files(
+                self.bot,
+                target,
+                payload_paths(message, "photos"),
+                payload_paths(message, "documents"),
+                title,
+            )
         return str(sent.message_id)
