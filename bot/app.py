@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -21,8 +22,9 @@ from telegram.ext import (
 from bot import citizen, reports, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery import DeliveryLoop
-from bot.transport import TelegramTransport
+from bot.transport import CHANNEL, TelegramTransport
 from hotline.attachments import DEFAULT_WINDOW, AttachmentService
+from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.delivery import Deliverer
 
@@ -54,7 +56,10 @@ async def post_init(application: HotlineApplication) -> None:
     wiring = application.bot_data.hotline
     assert wiring is not None
     transport = TelegramTransport(
-        application.bot, wiring.service.catalogue, attachments=wiring.attachments
+        application.bot,
+        wiring.service.catalogue,
+        attachments=wiring.attachments,
+        migrate=partial(migrate_chat, wiring.service.sessions, CHANNEL),
     )
     deliverer = Deliverer(wiring.service.sessions, wiring.service.clock, transport)
     loop = DeliveryLoop(deliverer, idle=wiring.delivery_idle)
@@ -114,6 +119,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(MessageHandler(private & filters.PHOTO, citizen.on_photo))
     application.add_handler(MessageHandler(private & filters.Document.ALL, citizen.on_document))
     application.add_handler(MessageHandler(private & UNSUPPORTED, citizen.on_unsupported))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, staff.on_migrate))
     application.add_handler(MessageHandler(groups, staff.ignore_unbound_group))
     application.add_error_handler(on_error)
 

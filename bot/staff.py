@@ -17,6 +17,7 @@ from bot.attachments import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.attachments import describe
+from hotline.bindings import migrate_chat
 from hotline.db import transaction
 from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
 from hotline.models import StaffBinding
@@ -518,6 +519,27 @@ async def overdue_command(update: Update, context: HotlineContext) -> None:
 def list_overdue(service: HotlineService) -> list[TicketView]:
     """Open tickets whose answer deadline has passed, most overdue first (one SQL query)."""
     return service.list_tickets(TicketFilter(overdue_at=service.clock.now(), limit=5000))
+
+
+async def on_migrate(update: Update, context: HotlineContext) -> None:
+    """A group became a supergroup: its bindings and pending replies move to the new id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    moved = await asyncio.to_thread(
+        migrate_chat, context.service.sessions, CHANNEL, str(old), str(new)
+    )
+    context.application.migrate_chat_data(old_chat_id=old, new_chat_id=new)
+    if moved:
+        await context.bot.send_message(
+            chat_id=new, text="本群已升级为超级群，部门绑定已随之迁移，工单消息将继续发送到这里。"
+        )
 
 
 async def ignore_unbound_group(update: Update, context: HotlineContext) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,11 +122,17 @@ class TelegramTransport:
     channel = CHANNEL
 
     def __init__(
-        self, bot: Bot, catalogue: Catalogue, attachments: AttachmentService | None = None
+        self,
+        bot: Bot,
+        catalogue: Catalogue,
+        attachments: AttachmentService | None = None,
+        migrate: Callable[[str, str], int] | None = None,
     ) -> None:
+        """`migrate(old, new)` moves a chat's bindings when Telegram says the chat moved."""
         self.bot = bot
         self.catalogue = catalogue
         self.attachments = attachments
+        self.migrate = migrate
 
     async def render(self, message: PendingMessage) -> tuple[str, bool]:
         """The text to send (cards list the ticket's attachments) and whether it has any."""
@@ -152,18 +159,27 @@ class TelegramTransport:
         except ValueError as exc:
             raise Undeliverable(f"not a Telegram chat id: {chat_id[:40]!r}") from exc
         text, files = await self.render(message)
+        markup = markup_for(message, self.catalogue, files=files)
         try:
-            sent = await self.bot.send_message(
-                chat_id=target,
-                text=clip(text),
-                reply_markup=markup_for(message, self.catalogue, files=files),
-            )
+            try:
+                sent = await self.bot.send_message(
+                    chat_id=target, text=clip(text), reply_markup=markup
+                )
+            except ChatMigrated as moved:
+                if self.migrate is None:
+                    raise
+                # The group became a supergroup while nobody saw the service message:
+                # move the bindings and hand this copy to the new chat (same people).
+                target = int(moved.new_chat_id)
+                await asyncio.to_thread(self.migrate, chat_id, str(target))
+                sent = await self.bot.send_message(
+                    chat_id=target, text=clip(text), reply_markup=markup
+                )
         except RetryAfter as exc:
             raise RetryLater("telegram flood control", retry_after=retry_seconds(exc)) from exc
         except Forbidden as exc:
             raise Undeliverable(f"forbidden: {exc.message}") from exc
-        except ChatMigrated as exc:
-            # The group became a supergroup: the binding must move (see the report).
+        except ChatMigrated as exc:  # without a migrate hook, or moved twice in a row
             raise Undeliverable(f"chat migrated to {exc.new_chat_id}") from exc
         except BadRequest as exc:
             # Chat not found, or a request Telegram will refuse however often we try it.

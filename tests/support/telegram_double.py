@@ -275,6 +275,7 @@ class TelegramDouble:
             self._calls: list[JSON] = []
             self._failures: list[JSON] = []
             self._faults: list[Fault] = []
+            self._migrated: dict[int | str, int] = {}
             self.commands: list[JSON] = []
             self.webhook_deleted = 0
             self._changed.notify_all()
@@ -546,6 +547,23 @@ class TelegramDouble:
             "user_id": user_id,
         }
         return self._user_message(user_id, user_id, {"contact": contact})
+
+    def migrate_group(
+        self, old_chat_id: int, new_chat_id: int, user_id: int, *, announce: bool = True
+    ) -> None:
+        """Upgrade a group to a supergroup: sends to the old id fail with migrate_to_chat_id.
+
+        With ``announce`` the two service messages Telegram posts are queued as updates
+        (``migrate_to_chat_id`` in the old group, ``migrate_from_chat_id`` in the new one).
+        """
+        with self._lock:
+            old_chat = self._chat(old_chat_id)
+            title = old_chat.get("title") or f"群{old_chat_id}"
+            self._remember_chat({"id": new_chat_id, "type": "supergroup", "title": title})
+            self._migrated[old_chat_id] = new_chat_id
+        if announce:
+            self._user_message(old_chat_id, user_id, {"migrate_to_chat_id": new_chat_id})
+            self._user_message(new_chat_id, user_id, {"migrate_from_chat_id": old_chat_id})
 
     def user_edits(self, chat_id: int, message_id: int, text: str) -> int:
         """Inject an ``edited_message`` for a message the user sent earlier."""
@@ -1096,6 +1114,13 @@ class TelegramDouble:
     def _bot_message(self, chat_id: int | str, content: JSON, params: JSON) -> JSON:
         """Store and return a Message the bot sent to ``chat_id``."""
         with self._lock:
+            moved_to = self._migrated.get(chat_id)
+            if moved_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": moved_to},
+                )
             message: JSON = {
                 "message_id": self._next_message_id(chat_id),
                 "from": dict(self.bot_user),
