@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from telegram import BotCommand, Update
@@ -26,7 +29,9 @@ from bot.transport import CHANNEL, TelegramTransport
 from hotline.attachments import DEFAULT_WINDOW, AttachmentService
 from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
+from hotline.config import Settings
 from hotline.delivery import Deliverer
+from hotline.yamlconf import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +173,51 @@ def build_application(
     return application
 
 
+@dataclass(frozen=True)
+class RunPlan:
+    """How the bot receives updates: long polling (default) or a webhook, with arguments."""
+
+    mode: Literal["polling", "webhook"]
+    kwargs: dict[str, Any]
+
+
+def plan_run(settings: Settings) -> RunPlan:
+    """Polling unless HOTLINE_TELEGRAM_WEBHOOK_URL is set; then Application.run_webhook's args.
+
+    Telegram POSTs to the public URL; a reverse proxy (TLS) forwards it to listen:port, and
+    the local path is the URL's path. Pending updates are never dropped in either mode.
+    """
+    common: dict[str, Any] = {
+        "drop_pending_updates": False,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+    url = settings.telegram_webhook_url
+    if url is None:
+        return RunPlan("polling", common)
+    return RunPlan(
+        "webhook",
+        {
+            **common,
+            "listen": settings.telegram_webhook_listen,
+            "port": settings.telegram_webhook_port,
+            "url_path": urlsplit(url).path.strip("/"),
+            "webhook_url": url,
+            "secret_token": settings.telegram_webhook_secret,
+        },
+    )
+
+
 def run_bot(app: App) -> None:
-    """Run the bot with long polling until interrupted; updates wait in Telegram meanwhile."""
+    """Run the bot until interrupted (polling, or the configured webhook)."""
+    plan = plan_run(app.settings)
+    if plan.mode == "webhook" and importlib.util.find_spec("tornado") is None:
+        raise ConfigError(
+            "HOTLINE_TELEGRAM_WEBHOOK_URL: webhook mode needs python-telegram-bot[webhooks] "
+            "(tornado), which is not installed; unset it to use polling"
+        )
     application = build_application(app)
-    application.run_polling(drop_pending_updates=False, allowed_updates=Update.ALL_TYPES)
+    log.info("receiving Telegram updates by %s", plan.mode)
+    if plan.mode == "webhook":
+        application.run_webhook(**plan.kwargs)
+    else:
+        application.run_polling(**plan.kwargs)

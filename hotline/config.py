@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hotline.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -40,6 +43,12 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_port: int = 5055
+    # Webhook mode (polling when the URL is unset): Telegram POSTs updates to the URL, which
+    # a reverse proxy forwards to listen:port; the secret token authenticates Telegram.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,6 +70,10 @@ class Settings:
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
             rasa_url=env.get("HOTLINE_RASA_URL", "http://127.0.0.1:5005"),
             action_server_port=_int(env, "HOTLINE_ACTION_SERVER_PORT", 5055),
+            telegram_webhook_url=env.get("HOTLINE_TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_listen=env.get("HOTLINE_TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            telegram_webhook_port=_int(env, "HOTLINE_TELEGRAM_WEBHOOK_PORT", 8443),
+            telegram_webhook_secret=env.get("HOTLINE_TELEGRAM_WEBHOOK_SECRET") or None,
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -70,9 +83,29 @@ class Settings:
             raise ConfigError(
                 "HOTLINE_DATABASE_URL: only sqlite:/// and postgresql:// are supported"
             )
+        _check_webhook(settings)
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings
+
+
+def _check_webhook(settings: Settings) -> None:
+    """Telegram only calls HTTPS webhooks, and only with a secret of [A-Za-z0-9_-]{1,256}."""
+    url = settings.telegram_webhook_url
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(f"HOTLINE_TELEGRAM_WEBHOOK_URL: must be an https:// URL, got {url!r}")
+    secret = settings.telegram_webhook_secret
+    if secret is not None and not _SECRET.match(secret):
+        raise ConfigError(
+            "HOTLINE_TELEGRAM_WEBHOOK_SECRET: 1–256 characters of A–Z, a–z, 0–9, _ and -"
+        )
+    if not 0 < settings.telegram_webhook_port < 65536:
+        raise ConfigError(
+            f"HOTLINE_TELEGRAM_WEBHOOK_PORT: {settings.telegram_webhook_port} is not a port"
+        )
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:
