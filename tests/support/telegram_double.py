@@ -742,6 +742,19 @@ class TelegramDouble:
 
         return list((await self._wait_async(probe, timeout, None))["failures"])
 
+    def wait_until_sync(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Block until ``condition()`` holds, re-checking on every call and every 50 ms.
+
+        For conditions outside the double (a database row, another process's state).
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(self._nothing_matched(timeout, None))
+                self._changed.wait(min(remaining, 0.05))
+
     @staticmethod
     def _find(records: list[JSON], predicate: Predicate | None) -> JSON | None:
         """Return the first record the predicate accepts."""
