@@ -603,6 +603,22 @@ class HotlineService:
             session.flush()
             return self._view(ticket, citizen_key=actor.id)
 
+    def expected_answer_due(
+        self, category: str | None, request_type: str | None, priority: Priority = "normal"
+    ) -> datetime | None:
+        """When the department would have to answer if the ticket were opened now (for the
+        citizen's confirmation); None when a human must route it first."""
+        if category is None or category not in self.catalogue.categories:
+            return None
+        kind = request_type if request_type in REQUEST_TYPES else None
+        due = self.sla.answer_deadline(
+            self.clock.now(),
+            request_type=kind or self.catalogue.categories[category].type,
+            priority=priority,
+            category=category,
+        )
+        return due.at
+
     def dispatch(
         self, number: str, department: str, actor: Actor, note: str | None = None
     ) -> TicketView:

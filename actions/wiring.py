@@ -1,0 +1,70 @@
+"""What the actions talk to: the hotline service, the knowledge base and the NLU parser.
+
+rasa_sdk instantiates actions without arguments, so the adapters are built once per process
+from the environment on first use; tests install their own with :func:`install`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+
+from hotline.bootstrap import build_app
+from hotline.knowledge import KnowledgeBase, load_knowledge
+from hotline.services import HotlineService
+
+log = logging.getLogger(__name__)
+
+
+class Parser(Protocol):
+    """Classifies one more piece of text (a second problem in the same message)."""
+
+    async def parse(self, text: str) -> dict[str, Any] | None: ...
+
+
+class RasaParser:
+    """Rasa's own model through its HTTP API (`rasa run --enable-api`), on 127.0.0.1."""
+
+    def __init__(self, base_url: str, timeout: float = 3.0) -> None:
+        self.url = base_url.rstrip("/") + "/model/parse"
+        self.timeout = timeout
+
+    async def parse(self, text: str) -> dict[str, Any] | None:
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(self.url, json={"text": text})
+                response.raise_for_status()
+                body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("second-problem parse failed: %s", type(exc).__name__)
+            return None
+        return body if isinstance(body, dict) else None
+
+
+@dataclass
+class Wiring:
+    service: HotlineService
+    knowledge: KnowledgeBase
+    parser: Parser
+
+
+_current: Wiring | None = None
+
+
+def install(wiring: Wiring | None) -> None:
+    """Use these adapters from now on (tests; None rebuilds from the environment)."""
+    global _current  # noqa: PLW0603 - rasa_sdk gives actions no other way in
+    _current = wiring
+
+
+def wiring() -> Wiring:
+    """The process's adapters, built from the environment the first time they are needed."""
+    global _current  # noqa: PLW0603
+    if _current is None:
+        app = build_app()
+        knowledge = load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue)
+        _current = Wiring(app.service, knowledge, RasaParser(app.settings.rasa_url))
+    return _current

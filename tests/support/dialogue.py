@@ -1,0 +1,125 @@
+"""Drive the rasa_sdk actions the way the Rasa server would: a tracker per turn, slots carried
+over from the events each action returns, replies collected by a CollectingDispatcher."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.wiring import Parser, Wiring, install
+from hotline.knowledge import load_knowledge
+from hotline.services import HotlineService
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+_ids = itertools.count(1)
+
+
+class ScriptedParser:
+    """Stands in for Rasa's /model/parse with fixed answers (None: the server is down)."""
+
+    def __init__(self, answers: dict[str, dict[str, Any]] | None = None) -> None:
+        self.answers = answers or {}
+        self.calls: list[str] = []
+
+    async def parse(self, text: str) -> dict[str, Any] | None:
+        self.calls.append(text)
+        return self.answers.get(text)
+
+
+def wire(service: HotlineService, parser: Parser | None = None) -> Wiring:
+    """Install the test's service (and a parser) for the actions; returns the wiring."""
+    knowledge = load_knowledge(ROOT / "data" / "knowledge.yml", service.catalogue)
+    wiring = Wiring(service, knowledge, parser or ScriptedParser())
+    install(wiring)
+    return wiring
+
+
+def parse(
+    text: str,
+    intent: str,
+    confidence: float = 0.9,
+    *,
+    ranking: list[tuple[str, float]] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    urgent: bool = False,
+    request_type: str | None = None,
+) -> dict[str, Any]:
+    """A parse result shaped like the hotline model's (intent ranking, urgent, type)."""
+    ranked = ranking or [(intent, confidence)]
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranked],
+        "entities": entities or [],
+        "urgent": urgent,
+        "type": request_type,
+    }
+
+
+class Conversation:
+    """One citizen's conversation with the actions; slots persist between turns."""
+
+    def __init__(self, sender: str = "telegram:42") -> None:
+        self.sender = sender
+        self.slots: dict[str, Any] = {}
+        self.events: list[dict[str, Any]] = []
+        self.latest: dict[str, Any] = parse("", "")
+        self.active_loop: dict[str, Any] = {}
+        self.replies: list[dict[str, Any]] = []
+
+    def say(self, message: dict[str, Any], **slot_values: Any) -> None:
+        """A user turn (with the slots Rasa's slot mappings would fill from it)."""
+        self.latest = message
+        self.events.append(
+            {
+                "event": "user",
+                "text": message["text"],
+                "parse_data": message,
+                "message_id": f"m{next(_ids)}",
+            }
+        )
+        for name, value in slot_values.items():
+            self.slots[name] = value
+            self.events.append({"event": "slot", "name": name, "value": value})
+
+    def tracker(self) -> Tracker:
+        return Tracker(
+            self.sender,
+            dict(self.slots),
+            self.latest,
+            list(self.events),
+            False,
+            None,
+            dict(self.active_loop),
+            "action_listen",
+        )
+
+    async def run(self, action: Action) -> list[dict[str, Any]]:
+        """Run one action; apply its events; return what it said this time."""
+        dispatcher = CollectingDispatcher()
+        events = list(await action.run(dispatcher, self.tracker(), DOMAIN))
+        for event in events:
+            if event.get("event") == "slot":
+                self.slots[event["name"]] = event["value"]
+            elif event.get("event") == "active_loop":
+                self.active_loop = {"name": event["name"]} if event["name"] else {}
+        self.events.extend(events)
+        for message in dispatcher.messages:
+            self.events.append({"event": "bot", "text": message.get("text")})
+        messages: list[dict[str, Any]] = dispatcher.messages
+        self.replies = messages
+        return messages
+
+    @property
+    def text(self) -> str:
+        """Everything the assistant said in the last action, joined."""
+        return "\n".join(str(m.get("text") or "") for m in self.replies)
+
+    def buttons(self) -> list[dict[str, Any]]:
+        return [b for m in self.replies for b in m.get("buttons") or []]
