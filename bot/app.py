@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +30,6 @@ from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.delivery import Deliverer
-from hotline.yamlconf import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +208,6 @@ def plan_run(settings: Settings) -> RunPlan:
 def run_bot(app: App) -> None:
     """Run the bot until interrupted (polling, or the configured webhook)."""
     plan = plan_run(app.settings)
-    if plan.mode == "webhook" and importlib.util.find_spec("tornado") is None:
-        raise ConfigError(
-            "HOTLINE_TELEGRAM_WEBHOOK_URL: webhook mode needs python-telegram-bot[webhooks] "
-            "(tornado), which is not installed; unset it to use polling"
-        )
     application = build_application(app)
     log.info("receiving Telegram updates by %s", plan.mode)
     if plan.mode == "webhook":

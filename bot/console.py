@@ -1,10 +1,12 @@
 """The console channel: a terminal chat as a citizen, with staff messages printed beside it.
 
-Used when no Telegram token is configured. Until the Rasa dialogue (issue 4) serves the
-conversation, a citizen's message is routed by the trained NLU model directly: a dispatch
-request opens a ticket at once (urgent ones after the safety advice); everything else gets a
-short answer. Staff act with the CLI in another terminal (`hotline tickets accept …`), and
-what the outbox carries is printed here, labelled with its recipient.
+Used when no Telegram token is configured. Normally the citizen talks to the Rasa dialogue
+through its REST channel (sender ``console:local``), exactly as Telegram citizens do; buttons
+are printed as numbered choices ("回复数字即可选择"). If Rasa is down, the citizen hears
+"系统繁忙" and the message is kept and replayed first when Rasa answers again. When the stack
+could not start at all (no model), the session falls back to routing with the NLU model
+directly: a dispatch request opens a ticket at once. Staff act with the CLI in another
+terminal (`hotline tickets accept …`); what the outbox carries is printed here, labelled.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TextIO
+
+import httpx
 
 from hotline.bootstrap import App
 from hotline.classifier import ClassifierProcess, ClassifierUnavailableError
@@ -43,6 +47,37 @@ SMALL_TALK = {
     "chitchat": "我是12345热线助手，主要帮您反映问题、咨询政策。请问有什么可以帮您？",
     "out_of_scope": "抱歉，这个问题不在12345热线的受理范围内。如需报警请拨110，急救请拨120。",
 }
+
+
+BUSY = "系统繁忙，请稍后再试。您的消息已记下，恢复后会自动重新发送。"
+MAX_UNSENT = 20
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer usefully (down, timed out, 5xx, garbage)."""
+
+
+class RasaChat:
+    """The console citizen's side of Rasa's REST channel."""
+
+    def __init__(self, base_url: str, sender: str, timeout: float = 30.0) -> None:
+        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.sender = sender
+        self.client = httpx.Client(timeout=timeout)
+
+    def send(self, text: str) -> list[dict[str, Any]]:
+        try:
+            response = self.client.post(self.url, json={"sender": self.sender, "message": text})
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        if not isinstance(body, list):
+            raise RasaUnavailable("unexpected reply")
+        return [item for item in body if isinstance(item, dict)]
+
+    def close(self) -> None:
+        self.client.close()
 
 
 class ConsoleTransport:
@@ -75,6 +110,9 @@ class ConsoleSession:
             app.service.sessions, app.service.clock, self.transport, staff_chat="console"
         )
         self.classifier: ClassifierProcess | None = None
+        self.rasa: RasaChat | None = None
+        self.buttons: list[dict[str, Any]] = []
+        self.unsent: list[str] = []
 
     def say(self, text: str) -> None:
         self.out.write(f"12345> {text}\n")
@@ -107,6 +145,9 @@ class ConsoleSession:
         if not text:
             self.say("请描述您要反映的问题。")
             return True
+        if self.rasa is not None:
+            self.converse(text)
+            return True
         result = self.classify(text[:5000])
         intent = str(result.get("intent") or "")
         if result.get("department") is None:
@@ -121,6 +162,39 @@ class ConsoleSession:
                 return True
         self.open_ticket(text, result)
         return True
+
+    def converse(self, text: str) -> None:
+        """Send the line to Rasa (after anything kept while it was down) and print the answers;
+        a number picks one of the buttons shown last."""
+        assert self.rasa is not None
+        if text.isdigit() and 1 <= int(text) <= len(self.buttons):
+            text = str(self.buttons[int(text) - 1].get("payload") or text)
+        self.unsent.append(text)
+        while self.unsent:
+            try:
+                replies = self.rasa.send(self.unsent[0])
+            except RasaUnavailable:
+                self.unsent = self.unsent[-MAX_UNSENT:]
+                self.say(BUSY)
+                return
+            self.unsent.pop(0)
+            self.show(replies)
+
+    def show(self, replies: list[dict[str, Any]]) -> None:
+        if not replies:
+            self.say("抱歉，我没有理解您的意思，请换个说法描述您的问题。")
+        buttons: list[dict[str, Any]] = []
+        for reply in replies:
+            if reply.get("text"):
+                self.say(str(reply["text"]))
+            for button in reply.get("buttons") or []:
+                if isinstance(button, dict) and button.get("title"):
+                    buttons.append(button)
+                    self.out.write(f"      [{len(buttons)}] {button['title']}\n")
+        if buttons:
+            self.out.write("      （回复数字即可选择）\n")
+            self.out.flush()
+        self.buttons = buttons
 
     def open_ticket(self, text: str, result: dict[str, Any]) -> None:
         service = self.app.service
@@ -172,12 +246,19 @@ class ConsoleSession:
 
 
 def run_console(
-    app: App, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, poll_seconds: float = 2.0
+    app: App,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    poll_seconds: float = 2.0,
+    rasa_url: str | None = None,
 ) -> None:
-    """Chat in the terminal until /quit or end of input."""
+    """Chat in the terminal until /quit or end of input (through Rasa when `rasa_url`)."""
     session = ConsoleSession(app, out)
     session.say(GREETING)
-    session.start_classifier()
+    if rasa_url:
+        session.rasa = RasaChat(rasa_url, f"{CHANNEL}:{CITIZEN_ID}")
+    else:
+        session.start_classifier()
     stop = threading.Event()
 
     def pump() -> None:
@@ -204,3 +285,5 @@ def run_console(
         session.deliver()
         if session.classifier is not None:
             session.classifier.close()
+        if session.rasa is not None:
+            session.rasa.close()

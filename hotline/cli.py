@@ -449,13 +449,40 @@ def up(
     console: Annotated[
         bool, typer.Option("--console/--no-console", help="无 Telegram 令牌时在终端里对话")
     ] = True,
+    dialogue: Annotated[
+        bool,
+        typer.Option("--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器"),
+    ] = True,
 ) -> None:
-    """准备数据库并启动热线：定时任务，加上 Telegram 机器人或终端对话。"""
+    """准备数据库并启动热线：Rasa 对话、动作服务器、定时任务，加上 Telegram 机器人或终端对话。"""
+    from urllib.parse import urlparse
+
     from bot.console import run_console
     from hotline.scheduler import start_background
+    from hotline.stack import Stack, StackConfig, StackError
 
     db_upgrade()
     application = _app()
+    settings = application.settings
+    stack: Stack | None = None
+    if dialogue:
+        stack = Stack(
+            StackConfig(
+                rasa_port=urlparse(settings.rasa_url).port or 5005,
+                action_port=settings.action_server_port,
+                log_dir=settings.var_dir / "log",
+                tracker_db=settings.var_dir / "rasa-tracker.db",
+                workdir=settings.var_dir / "rasa",
+            )
+        )
+        typer.echo("正在启动 Rasa 对话服务（加载模型约需半分钟）…")
+        try:
+            stack.start()
+            typer.echo(f"对话服务已就绪：{settings.rasa_url}/webhooks/rest/webhook")
+        except StackError as exc:
+            typer.echo(f"对话服务未能启动：{exc}。终端对话将直接用分类模型登记。", err=True)
+            stack.stop()
+            stack = None
     typer.echo(
         f"派单目录：{len(application.catalogue.departments)} 个部门，"
         f"{len(application.catalogue.categories)} 个类别；工单总数："
@@ -472,9 +499,11 @@ def up(
                 "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
                 "hotline tickets … 办理工单。"
             )
-            run_console(application)
+            run_console(application, rasa_url=settings.rasa_url if stack else None)
     finally:
         scheduler.shutdown(wait=False)
+        if stack is not None:
+            stack.stop()
 
 
 def _fail(message: str, code: int) -> int:

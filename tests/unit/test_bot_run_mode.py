@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,27 +59,3 @@ def test_bad_webhook_settings_are_refused_at_start(key: str, value: str, named: 
     with pytest.raises(ConfigError) as refused:
         settings(**{**WEBHOOK, key: value})
     assert named in str(refused.value)
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("tornado") is not None, reason="webhook extra is installed"
-)
-def test_hotline_bot_without_the_webhook_extra_says_so(tmp_path: Path) -> None:
-    """`hotline bot` in webhook mode without tornado: one clear line, exit code 2."""
-    env = {
-        **os.environ,
-        **WEBHOOK,
-        "TELEGRAM_BOT_TOKEN": "123:abc",
-        "HOTLINE_VAR_DIR": str(tmp_path),
-        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.db'}",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "hotline.cli", "bot"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 2
-    assert "python-telegram-bot[webhooks]" in done.stderr and "Traceback" not in done.stderr

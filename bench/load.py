@@ -1,0 +1,234 @@
+"""Whole-path chat benchmark: simulated citizens talk to the real stack through Rasa's REST
+channel (NLU + dialogue + actions + database) and the figures are printed.
+
+    .venv/bin/python -m bench.load                           # chat-turn latency, 1 citizen
+    .venv/bin/python -m bench.load --citizens 16 --duration 600   # load for 10 minutes
+
+Each simulated citizen runs conversations drawn from the held-out corpus
+(bench/nlu_eval/heldout.jsonl): a report answered turn by turn as the assistant asks (place,
+phone, extra field, confirmation, choice buttons), consultations, status questions and small
+talk. At the end it reconciles: every report conversation that was confirmed has exactly one
+ticket, and every ticket exactly one routing message (ticket_dispatched or ticket_unroutable)
+in the outbox. Starts its own stack on free ports with a fresh database unless --rasa-url is
+given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import resource
+import socket
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from hotline.db import make_engine, make_session_factory
+from hotline.migrate import upgrade
+from hotline.models import Citizen, OutboxMessage, Ticket
+from hotline.stack import Stack, StackConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")
+ADDRESSES = ["幸福路88号", "金桂园3期5栋", "解放大道与中山路交叉口", "建设北路126号", "滨江花园7栋"]
+SMALL_TALK = ["你好", "谢谢", "你是机器人吗", "我的工单", "今天天气怎么样", "再见"]
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    empty: int = 0
+    conversations: int = 0
+    expected: dict[str, set[str]] = field(default_factory=dict)  # sender -> ticket numbers
+
+
+def corpus() -> list[dict[str, Any]]:
+    path = ROOT / "bench" / "nlu_eval" / "heldout.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in rows if r.get("kind") in ("dispatch", "consult")]
+
+
+class SimulatedCitizen:
+    """One simulated citizen: answers what the assistant asks, like a cooperative caller."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, sender: str, stats: Stats) -> None:
+        self.client = client
+        self.url = url
+        self.sender = sender
+        self.stats = stats
+
+    async def say(self, text: str) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(
+                self.url, json={"sender": self.sender, "message": text}
+            )
+            response.raise_for_status()
+            replies: list[dict[str, Any]] = response.json()
+        except (httpx.HTTPError, ValueError):
+            self.stats.errors += 1
+            return []
+        self.stats.latencies.append(time.perf_counter() - started)
+        if not replies:
+            self.stats.empty += 1
+        for number in NUMBER.findall(" ".join(str(r.get("text") or "") for r in replies)):
+            self.stats.expected.setdefault(self.sender, set()).add(number)
+        return replies
+
+    async def report(self, text: str, rng: random.Random) -> None:
+        replies = await self.say(text)
+        for _ in range(8):
+            said = " ".join(str(r.get("text") or "") for r in replies)
+            buttons = [b for r in replies for b in r.get("buttons") or []]
+            titles = [b.get("title") for b in buttons]
+            if "确认提交" in titles:
+                replies = await self.say("/affirm")
+            elif "需要登记工单" in titles:
+                replies = await self.say(rng.choice(["/affirm", "/deny"]))
+            elif buttons and "都不是（交人工派单）" in titles:
+                replies = await self.say(str(rng.choice(buttons)["payload"]))
+            elif "具体地点" in said or ("具体位置" in said and "紧急工单" not in said):
+                replies = await self.say(rng.choice(ADDRESSES))
+            elif "联系电话" in said:
+                replies = await self.say(rng.choice(["不用", "13812345678"]))
+            elif "叫什么" in said or "哪所" in said or "哪家" in said or "线路" in said:
+                replies = await self.say("宏达公司")
+            else:
+                return
+
+    async def run(self, rows: list[dict[str, Any]], rng: random.Random, until: float) -> None:
+        while time.monotonic() < until:
+            self.stats.conversations += 1
+            if rng.random() < 0.15:
+                await self.say(rng.choice(SMALL_TALK))
+            else:
+                await self.report(str(rng.choice(rows)["text"]), rng)
+
+
+def reconcile(database_url: str, stats: Stats) -> tuple[int, int, int]:
+    """(tickets missing or extra, tickets without exactly one routing message, total)."""
+    sessions = make_session_factory(make_engine(database_url))
+    mismatched = 0
+    with sessions() as session:
+        rows = session.execute(
+            select(Citizen.channel, Citizen.channel_user_id, Ticket.number, Ticket.id).join(
+                Ticket, Ticket.citizen_id == Citizen.id
+            )
+        ).all()
+        found: dict[str, set[str]] = {}
+        for channel, user, number, _ in rows:
+            found.setdefault(f"{channel}:{user}", set()).add(number)
+        for sender in set(found) | set(stats.expected):
+            mismatched += len(found.get(sender, set()) ^ stats.expected.get(sender, set()))
+        routing = dict(
+            session.execute(
+                select(OutboxMessage.ticket_id, func.count())
+                .where(OutboxMessage.kind.in_(("ticket_dispatched", "ticket_unroutable")))
+                .group_by(OutboxMessage.ticket_id)
+            ).all()
+        )
+        unrouted = sum(1 for *_, ticket_id in rows if routing.get(ticket_id, 0) != 1)
+    return mismatched, unrouted, len(rows)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def drive(url: str, citizens: int, duration: float, seed: int) -> tuple[Stats, float]:
+    rows = corpus()
+    stats = Stats()
+    limits = httpx.Limits(max_connections=citizens, max_keepalive_connections=citizens)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
+        started = time.monotonic()
+        until = started + duration
+        await asyncio.gather(
+            *(
+                SimulatedCitizen(client, endpoint, f"bench:{seed}-{i}", stats).run(
+                    rows, random.Random(seed * 1000 + i), until
+                )
+                for i in range(citizens)
+            )
+        )
+        return stats, time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--citizens", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds")
+    parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--rasa-url", help="use a running stack instead of starting one")
+    parser.add_argument("--database-url", help="its database, for the reconciliation")
+    args = parser.parse_args()
+
+    stack: Stack | None = None
+    url = args.rasa_url
+    database_url = args.database_url
+    if url is None:
+        tmp = Path(tempfile.mkdtemp(prefix="hotline-load-"))
+        database_url = f"sqlite:///{tmp / 'hotline.db'}"
+        upgrade(make_engine(database_url))
+        config = StackConfig(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            log_dir=tmp / "log",
+            tracker_db=tmp / "tracker.db",
+            workdir=tmp / "rasa",
+            env={"HOTLINE_DATABASE_URL": database_url, "HOTLINE_VAR_DIR": str(tmp)},
+        )
+        stack = Stack(config)
+        print(f"starting the stack in {tmp} …", flush=True)
+        stack.start(timeout=300)
+        url = config.rasa_url
+    try:
+        stats, elapsed = asyncio.run(drive(url, args.citizens, args.duration, args.seed))
+    finally:
+        if stack is not None:
+            stack.stop()
+    turns = len(stats.latencies)
+    ms = [x * 1000 for x in stats.latencies]
+    print(f"citizens {args.citizens}, {elapsed:.0f} s, conversations {stats.conversations}")
+    print(f"turns {turns}: {turns / elapsed:.1f} turns/s")
+    if ms:
+        print(
+            f"latency ms: p50 {statistics.median(ms):.0f}  p95 {percentile(ms, 0.95):.0f}  "
+            f"p99 {percentile(ms, 0.99):.0f}  max {max(ms):.0f}"
+        )
+    print(
+        f"errors {stats.errors} ({stats.errors / max(1, turns + stats.errors):.2%}), "
+        f"turns without any answer {stats.empty}"
+    )
+    print(
+        f"bench max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+        f"children (Rasa, actions) max RSS "
+        f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB"
+    )
+    if database_url:
+        mismatched, unrouted, total = reconcile(database_url, stats)
+        print(
+            f"tickets {total}; lost or duplicated {mismatched}; "
+            f"without exactly one routing message {unrouted}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Start and stop the conversation stack: the Rasa server (.venv-rasa) and the action server.
+
+`hotline up`, the integration tests and the benchmarks all start it the same way, as child
+processes on 127.0.0.1 with their logs under var/log/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from hotline.config import ROOT
+
+
+class StackError(Exception):
+    """A server of the stack did not come up; the message says which and where its log is."""
+
+
+@dataclass
+class StackConfig:
+    """Where things are and which ports to use; defaults are the README's."""
+
+    root: Path = ROOT
+    model: Path = ROOT / "models" / "hotline.tar.gz"
+    rasa_port: int = 5005
+    action_port: int = 5055
+    log_dir: Path = ROOT / "var" / "log"
+    tracker_db: Path = ROOT / "var" / "rasa-tracker.db"
+    workdir: Path = ROOT / "var" / "rasa"
+    env: dict[str, str] = field(default_factory=dict)
+    rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
+    app_python: Path = ROOT / ".venv" / "bin" / "python"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+
+def write_endpoints(config: StackConfig) -> Path:
+    """endpoints.yml for this stack: its action server and a SQL tracker store (conversations
+    survive restarts of Rasa and of the action server)."""
+    config.workdir.mkdir(parents=True, exist_ok=True)
+    path = config.workdir / "endpoints.yml"
+    path.write_text(
+        "action_endpoint:\n"
+        f'  url: "{config.action_url}"\n'
+        "tracker_store:\n"
+        "  type: SQL\n"
+        "  dialect: sqlite\n"
+        f'  db: "{config.tracker_db}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+class Stack:
+    """The two servers as child processes; `start` waits until both answer."""
+
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.rasa: subprocess.Popen[bytes] | None = None
+        self.actions: subprocess.Popen[bytes] | None = None
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "PYTHONPATH": str(self.config.root),
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "HOTLINE_RASA_URL": self.config.rasa_url,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.config.env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            argv,
+            cwd=self.config.root,
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions",
+            [
+                str(self.config.app_python),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.config.action_port),
+            ],
+        )
+
+    def start_rasa(self) -> None:
+        if not self.config.model.is_file():
+            raise StackError(f"没有找到对话模型 {self.config.model}，请先运行 scripts/train_nlu.sh")
+        self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        endpoints = write_endpoints(self.config)
+        self.rasa = self._spawn(
+            "rasa",
+            [
+                str(self.config.rasa_python),
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(self.config.model),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(self.config.root / "credentials.yml"),
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.config.rasa_port),
+            ],
+        )
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start both servers and wait until they answer (Rasa loads its model first)."""
+        self.start_actions()
+        self.start_rasa()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        checks = {
+            "actions": f"http://127.0.0.1:{self.config.action_port}/health",
+            "rasa": f"{self.config.rasa_url}/status",
+        }
+        pending = dict(checks)
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.actions if name == "actions" else self.rasa
+                if process is not None and process.poll() is not None:
+                    log = self.config.log_dir / f"{name}.log"
+                    raise StackError(f"{name} 进程已退出（代码 {process.returncode}），见 {log}")
+                try:
+                    if httpx.get(url, timeout=2.0).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                names = "、".join(pending)
+                raise StackError(f"{names} 在 {timeout:.0f} 秒内没有就绪，见 {self.config.log_dir}")
+            if pending:
+                time.sleep(0.5)
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def kill_actions(self) -> None:
+        """Fault drills: the action server dies without warning."""
+        self._stop(self.actions, signal.SIGKILL)
+
+    def kill_rasa(self) -> None:
+        self._stop(self.rasa, signal.SIGKILL)
+
+    def stop(self) -> None:
+        self._stop(self.rasa)
+        self._stop(self.actions)

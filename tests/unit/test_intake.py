@@ -1,0 +1,86 @@
+"""Intake rules shared by every channel: routing a parse, advice, phones, several problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hotline.catalogue import Catalogue
+from hotline.intake import SKIP, parse_phone, route_parse, safety_advice, split_problems
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_category_reaches_the_dialogue(catalogue: Catalogue) -> None:
+    """The rule that receives requests lists exactly the catalogue's categories (+ extras)."""
+    rules = yaml.safe_load((ROOT / "data/rules/requests.yml").read_text(encoding="utf-8"))
+    [rule] = rules["rules"]
+    intents = {step["intent"] for step in rule["steps"][0]["or"]}
+    assert intents - {"nlu_fallback", "chitchat", "out_of_scope", "inform"} == set(
+        catalogue.categories
+    )
+
+
+def test_department_confidence_is_summed_across_its_categories(catalogue: Catalogue) -> None:
+    routing = route_parse(
+        [
+            {"name": "street_light", "confidence": 0.3},
+            {"name": "power_outage", "confidence": 0.25},
+            {"name": "gas_service", "confidence": 0.25},
+            {"name": "greet", "confidence": 0.2},
+        ],
+        catalogue,
+    )
+    assert routing.department == "utilities"
+    assert routing.category in ("power_outage", "gas_service")
+    assert routing.confidence == pytest.approx(0.5)
+    assert [c.department for c in routing.choices] == ["utilities", "urban_management"]
+    assert routing.sure
+
+
+def test_no_dispatch_intent_means_no_route(catalogue: Catalogue) -> None:
+    routing = route_parse([{"name": "greet", "confidence": 0.9}], catalogue)
+    assert routing.department is None and not routing.sure and routing.choices == ()
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "expected"),
+    [
+        ("gas_service", "燃气泄漏", "打开门窗通风"),
+        ("heating", "家里一股煤气味", "打开门窗通风"),
+        (None, "有人拿刀打人", "110"),
+        (None, "电梯卡住了", "按下电梯内的警铃"),
+        (None, "说不清", "110、119或120"),
+    ],
+)
+def test_safety_advice(
+    catalogue: Catalogue, category: str | None, text: str, expected: str
+) -> None:
+    assert expected in safety_advice(catalogue, category, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("13812345678", "13812345678"),
+        ("0571-87654321", "057187654321"),
+        ("电话 15900001111", "15900001111"),
+        ("不用", SKIP),
+        ("没有", SKIP),
+        ("12345678", None),
+        ("我不知道你在说什么东西不用管我了好吗", None),
+    ],
+)
+def test_parse_phone(text: str, expected: str | None) -> None:
+    assert parse_phone(text) == expected
+
+
+def test_split_problems() -> None:
+    assert split_problems("楼上装修噪音太大了，另外小区门口的路灯也不亮") == [
+        "楼上装修噪音太大了",
+        "小区门口的路灯也不亮",
+    ]
+    assert split_problems("路灯坏了。") == ["路灯坏了。"]
+    assert split_problems("路灯坏了，还有") == ["路灯坏了，还有"]
