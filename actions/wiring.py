@@ -65,6 +65,7 @@ def wiring() -> Wiring:
     global _current  # noqa: PLW0603
     if _current is None:
         app = build_app()
+        app.service.sync_catalogue()  # routing needs the catalogue's rows; idempotent
         knowledge = load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue)
         _current = Wiring(app.service, knowledge, RasaParser(app.settings.rasa_url))
     return _current
