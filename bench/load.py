@@ -107,8 +107,12 @@ class SimulatedCitizen:
                 return
 
     async def run(self, rows: list[dict[str, Any]], rng: random.Random, until: float) -> None:
+        base = self.sender
         while time.monotonic() < until:
             self.stats.conversations += 1
+            # A conversation is a session of its own (Rasa starts a new one after 60 idle
+            # minutes); one sender for hundreds of them would measure an ever-growing tracker.
+            self.sender = f"{base}-{self.stats.conversations}"
             if rng.random() < 0.15:
                 await self.say(rng.choice(SMALL_TALK))
             else:
