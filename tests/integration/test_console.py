@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from bot.console import ConsoleSession
+from bot.console import ConsoleSession, RasaChat
 from hotline.services import HotlineService
 from hotline.tickets import Actor
 from tests.support.console import console_session
+from tests.support.rasa_double import RasaDouble
 
 
 class ScriptedClassifier:
@@ -73,3 +74,49 @@ def test_empty_and_blank_lines_get_a_prompt(service: HotlineService) -> None:
     assert session.handle("   ")
     assert "请描述" in out.getvalue()
     assert service.list_tickets() == []
+
+
+def rasa_session(service: HotlineService, url: str) -> tuple[ConsoleSession, io.StringIO]:
+    session, out = session_for(service)
+    session.rasa = RasaChat(url, "console:local", timeout=2.0)
+    return session, out
+
+
+def buttons(sender: str, message: str) -> list[dict[str, Any]]:
+    if message == "/affirm":
+        return [{"recipient_id": sender, "text": "已为您登记工单"}]
+    return [
+        {
+            "recipient_id": sender,
+            "text": "请核对",
+            "buttons": [
+                {"title": "确认提交", "payload": "/affirm"},
+                {"title": "取消", "payload": "/deny"},
+            ],
+        }
+    ]
+
+
+def test_the_console_talks_to_rasa_and_numbers_pick_buttons(service: HotlineService) -> None:
+    with RasaDouble(buttons) as rasa:
+        session, out = rasa_session(service, rasa.url)
+        session.handle("路灯坏了")
+        assert "[1] 确认提交" in out.getvalue() and "[2] 取消" in out.getvalue()
+        session.handle("1")
+        assert rasa.messages() == ["路灯坏了", "/affirm"]
+        assert "已为您登记工单" in out.getvalue()
+        assert rasa.requests[0]["sender"] == "console:local"
+
+
+def test_rasa_down_means_busy_and_nothing_lost(service: HotlineService) -> None:
+    with RasaDouble() as rasa:
+        session, out = rasa_session(service, rasa.url)
+        rasa.fail(503)
+        session.handle("路灯坏了")
+        session.handle("在幸福路")
+        assert out.getvalue().count("系统繁忙") == 2
+        rasa.recover()
+        session.handle("电话不用留")
+        delivered = [m for m in rasa.messages()]
+        assert delivered[-3:] == ["路灯坏了", "在幸福路", "电话不用留"]
+        assert "收到：在幸福路" in out.getvalue()
