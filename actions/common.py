@@ -25,6 +25,7 @@ DRAFT_SLOTS = (
     "longitude",
     "phone",
     "detail",
+    "draft_key",
 )
 BUSY = "系统繁忙，请稍后再试。您刚才的内容已记下，稍后再发一次即可。"
 _TICKET_NUMBER = re.compile(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)")
@@ -80,6 +81,14 @@ def turn_key(tracker: Tracker, index: int = 0) -> str:
             break
     raw = f"{tracker.sender_id}|{message_id}|{index}"
     return "rasa:" + hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:48]
+
+
+def ticket_key(tracker: Tracker, index: int) -> str:
+    """The key of the `index`-th ticket of the draft: fixed when the draft began, so a
+    confirmation sent again after a failure (the action server died after the commit) opens
+    the same ticket instead of a second one."""
+    draft = tracker.get_slot("draft_key")
+    return f"{str(draft)[:100]}:{index}" if draft else turn_key(tracker, index)
 
 
 def transcript(tracker: Tracker, limit: int = 20) -> str:

@@ -22,6 +22,7 @@ from actions.common import (
     latest_intent,
     latest_text,
     reset_draft,
+    ticket_key,
     turn_key,
 )
 from actions.wiring import Wiring, wiring
@@ -148,6 +149,7 @@ class ActionReceiveRequest(Action):
             return [
                 *reset_draft("answered"),
                 SlotSet("description", text),
+                SlotSet("draft_key", turn_key(tracker)),
                 SlotSet("category", answer.category),
                 SlotSet(
                     "department", catalogue.route(answer.category) if answer.category else None
@@ -166,6 +168,7 @@ class ActionReceiveRequest(Action):
         draft: Events = [
             *reset_draft("form" if routing.sure else "choose"),
             SlotSet("description", text),
+            SlotSet("draft_key", turn_key(tracker)),
             SlotSet("request_type", request_type),
             SlotSet("confidence", round(routing.confidence, 4)),
             SlotSet(
@@ -533,7 +536,7 @@ class ActionOpenTicket(Action):
                         details=details if index == 0 else {},
                         confidence=tracker.get_slot("confidence"),
                         needs_human=department is None,
-                        idempotency_key=turn_key(tracker, index),
+                        idempotency_key=ticket_key(tracker, index),
                     )
                 )
             except DomainError as exc:

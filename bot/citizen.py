@@ -33,7 +33,8 @@ ATTACHED = "已收到{what}，已附到工单 {number}。"
 HELD = "已收到{what}，将附到您接下来提交的工单。"
 NOT_KEPT = "抱歉，{what}未能保存：{reason}"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
-NO_ANSWER = "抱歉，我没有理解您的意思，请换个说法描述您的问题。"
+# Our dialogue answers every turn: silence means a service behind Rasa failed mid-turn.
+NO_ANSWER = "系统繁忙，请稍后再试。如刚才的内容没有生效，请再发一次。"
 UNSENT_KEY = "unsent_to_rasa"
 BUTTONS_KEY = "rasa_buttons"
 MAX_UNSENT = 20

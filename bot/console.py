@@ -51,6 +51,7 @@ SMALL_TALK = {
 
 BUSY = "系统繁忙，请稍后再试。您的消息已记下，恢复后会自动重新发送。"
 MAX_UNSENT = 20
+SILENT = "系统繁忙，请稍后再试。如刚才的内容没有生效，请再发一次。"
 
 
 class RasaUnavailable(Exception):
@@ -182,7 +183,7 @@ class ConsoleSession:
 
     def show(self, replies: list[dict[str, Any]]) -> None:
         if not replies:
-            self.say("抱歉，我没有理解您的意思，请换个说法描述您的问题。")
+            self.say(SILENT)  # every dialogue turn answers; silence means a failure behind Rasa
         buttons: list[dict[str, Any]] = []
         for reply in replies:
             if reply.get("text"):

@@ -121,7 +121,7 @@ class Stack:
             [
                 str(self.config.rasa_python),
                 "-m",
-                "rasa",
+                "nlu.serve",  # `rasa` with compiled response validation (see nlu/serve.py)
                 "run",
                 "--model",
                 str(self.config.model),

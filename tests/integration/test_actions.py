@@ -610,3 +610,20 @@ async def test_wrong_category_after_the_ticket_asks_a_dispatcher(service: Hotlin
     number = chat.slots["last_ticket"]
     assert number in chat.text
     assert service.get_ticket(number).needs_human
+
+
+async def test_confirming_again_after_a_lost_answer_opens_no_second_ticket(
+    service: HotlineService,
+) -> None:
+    """The action server died after the commit: Rasa lost the events, the citizen presses
+    确认提交 again (a new message) and gets the same ticket."""
+    chat = Conversation()
+    await report_light(chat)
+    saved = dict(chat.slots)
+    chat.say(parse("确认", "affirm"))
+    await chat.run(ActionOpenTicket())
+    chat.slots = saved
+    chat.say(parse("确认提交", "affirm"))
+    await chat.run(ActionOpenTicket())
+    [view] = tickets(service)
+    assert view.number in chat.text
