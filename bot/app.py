@@ -30,6 +30,7 @@ from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.delivery import Deliverer
+from hotline.ratelimit import FloodGuard
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,9 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))
-    application.add_handler(MessageHandler(private & text, citizen.on_text))
+    edited = filters.UpdateType.EDITED_MESSAGE
+    application.add_handler(MessageHandler(private & edited, citizen.on_edited))
+    application.add_handler(MessageHandler(private & text & ~edited, citizen.on_text))
     application.add_handler(MessageHandler(private & filters.LOCATION, citizen.on_location))
     application.add_handler(MessageHandler(private & filters.PHOTO, citizen.on_photo))
     application.add_handler(MessageHandler(private & filters.Document.ALL, citizen.on_document))
@@ -164,6 +167,7 @@ def build_application(
         attachments=AttachmentService(
             app.service.sessions, app.service.clock, app.service.tz, window=attach_window
         ),
+        flood=FloodGuard(app.service.clock),
         delivery_idle=delivery_idle,
         rasa_timeout=rasa_timeout,
     )

@@ -21,6 +21,7 @@ from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.attachments import KIND_LABELS, Kind
 from hotline.messages import local_time
+from hotline.ratelimit import FLOOD_NOTICE, Verdict
 from hotline.services import Score, TicketFilter
 from hotline.tickets import Actor, DomainError
 
@@ -35,6 +36,7 @@ NOT_KEPT = "抱歉，{what}未能保存：{reason}"
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 # Our dialogue answers every turn: silence means a service behind Rasa failed mid-turn.
 NO_ANSWER = "系统繁忙，请稍后再试。如刚才的内容没有生效，请再发一次。"
+EDITED = "您修改了之前的消息，修改不会重新提交。如需更正，请直接发送新的说明，例如“地址改成……”。"
 UNSENT_KEY = "unsent_to_rasa"
 BUTTONS_KEY = "rasa_buttons"
 MAX_UNSENT = 20
@@ -121,8 +123,22 @@ async def on_text(update: Update, context: HotlineContext) -> None:
     if not text:
         await message.reply_text("请用文字描述您的问题。")
         return
+    user = message.from_user
+    verdict = context.hotline.flood.check(f"{CHANNEL}:{user.id if user else message.chat_id}")
+    if verdict is Verdict.NOTICE:
+        await message.reply_text(FLOOD_NOTICE)
+    if verdict is not Verdict.PASS:
+        log.info("flood from chat %s: %s", message.chat_id, verdict.value)
+        return
     await message.get_bot().send_chat_action(chat_id=message.chat_id, action="typing")
     await converse(message, context, text)
+
+
+async def on_edited(update: Update, context: HotlineContext) -> None:
+    """An edited message is not a new turn: say so instead of running the dialogue again."""
+    message = update.edited_message
+    if message is not None:
+        await message.reply_text(EDITED)
 
 
 async def attach(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -140,3 +142,24 @@ async def test_my_lists_only_the_citizens_own_tickets(
         await double.wait_for_sent(to(CITIZEN, "没有找到您名下的这张工单"))
         double.user_says(CITIZEN, f"/ticket {mine}")
         await double.wait_for_sent(to(CITIZEN, f"工单 {mine}："))
+
+
+async def test_a_flood_gets_one_notice_and_edits_are_not_new_turns(
+    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+) -> None:
+    async with running(citizen_bot(service, settings, double, rasa)):
+        for i in range(20):
+            double.user_says(CITIZEN, f"路灯坏了{i}")
+        await double.wait_for_sent(to(CITIZEN, "您发送得太快了"))
+        await double.wait_for_sent(to(CITIZEN, "收到：路灯坏了11"))
+        await asyncio.sleep(0.5)
+        notices = [s for s in double.sent(CITIZEN) if "太快" in (s["text"] or "")]
+        assert len(notices) == 1
+        assert len(rasa.messages()) == 12  # the budget; the rest of the flood is not a turn each
+        service.clock.set(service.clock.now() + timedelta(minutes=1))  # type: ignore[attr-defined]
+        double.user_says(CITIZEN, "改一下")
+        await double.wait_for_sent(to(CITIZEN, "收到：改一下"))
+        [message_id] = [key[1] for key, m in double._messages.items() if m.get("text") == "改一下"]
+        double.user_edits(CITIZEN, message_id, "改成别的内容")
+        await double.wait_for_sent(to(CITIZEN, "修改不会重新提交"))
+        assert "改成别的内容" not in rasa.messages()
