@@ -139,3 +139,25 @@ def test_the_conversation_survives_restarts_of_both_servers(stack: tuple[Stack, 
     [(ticket, _)] = tickets_of(url, "citizen3")
     assert ticket.department_code == "human_resources"
     assert ticket.details == {"employer": "宏达建筑工程有限公司"}
+
+
+def test_action_server_killed_mid_form_then_back(stack: tuple[Stack, str]) -> None:
+    """Drill: the action server dies while the citizen fills the form. The turn comes back
+    empty (the channels then say 系统繁忙); once it is back, the citizen repeats and finishes,
+    and exactly one ticket exists."""
+    server, url = stack
+    sender = "rest:citizen4"
+    say(server, sender, "我家楼下的路灯坏了好几天了，晚上黑漆漆的")
+    server.kill_actions()
+    lost = say(server, sender, "幸福路88号")
+    assert "联系电话" not in texts(lost)
+    server.start_actions()
+    server.wait_ready(timeout=120)
+    again = texts(say(server, sender, "幸福路88号"))
+    assert "联系电话" in again or "答复时限" in again
+    if "联系电话" in again:
+        say(server, sender, "不用了")
+    say(server, sender, "/affirm")
+    say(server, sender, "/affirm")  # an impatient double press
+    [(ticket, events)] = tickets_of(url, "citizen4")
+    assert ticket.address == "幸福路88号" and events.count("open") == 1
