@@ -50,6 +50,25 @@ class Cluster:
             cmd = ["runuser", "-u", self.run_as, "--", *cmd]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
+    def halt(self) -> None:
+        """Stop the server but keep its data: the database is unavailable until `resume`."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.datadir),
+            "-o",
+            _options(self.port, self.datadir.parent),
+            "-l",
+            str(self.datadir.parent / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
     def stop(self) -> None:
         try:
             self._run(
@@ -63,6 +82,13 @@ class Cluster:
             )
         finally:
             shutil.rmtree(self.datadir.parent, ignore_errors=True)
+
+
+def _options(port: int, base: Path) -> str:
+    return (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
 
 
 def start_cluster() -> Cluster:
@@ -91,10 +117,7 @@ def start_cluster() -> Cluster:
         "--locale=C.UTF-8",
         "--no-sync",
     )
-    opts = (
-        f"-p {cluster.port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
+    opts = _options(cluster.port, base)
     cluster._run(
         str(bindir / "pg_ctl"),
         "-D",

@@ -1,0 +1,75 @@
+"""Fault drills on the conversation's write path: the database goes away mid-conversation.
+
+The citizen gets a clear 系统繁忙 answer instead of an error, nothing they said is lost (the
+draft stays in the conversation), and when the database is back the same confirmation opens
+exactly one ticket. PostgreSQL is really stopped (pg_ctl stop) and started again; how long it
+stays down does not matter to the code (no timers), so the drill keeps it short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from actions import ActionOpenTicket, ActionReceiveRequest, ActionShowStatus
+from actions.wiring import install
+from hotline.catalogue import Catalogue
+from hotline.clock import ManualClock
+from hotline.db import make_engine, make_session_factory
+from hotline.migrate import upgrade
+from hotline.services import HotlineService, TicketFilter
+from hotline.sla import SlaPolicy
+from tests.conftest import IN_CI, TZ
+from tests.support.dialogue import Conversation, parse, wire
+from tests.support.postgres import Cluster, find_bindir, start_cluster
+
+pytestmark = pytest.mark.skipif(
+    find_bindir() is None and not IN_CI, reason="PostgreSQL server binaries not installed"
+)
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    running = start_cluster()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_database_down_mid_conversation(
+    cluster: Cluster, catalogue: Catalogue, sla: SlaPolicy, clock: ManualClock
+) -> None:
+    engine = make_engine(cluster.url)
+    upgrade(engine)
+    service = HotlineService(make_session_factory(engine), catalogue, sla, clock, TZ)
+    service.sync_catalogue()
+    wire(service)
+    try:
+        chat = Conversation()
+        chat.say(parse("我家楼下的路灯坏了好几天了", "street_light", 0.9, request_type="求助"))
+        await chat.run(ActionReceiveRequest())
+        chat.say(parse("幸福路88号", "inform"), address="幸福路88号", phone="none")
+
+        cluster.halt()
+        chat.say(parse("确认", "affirm"))
+        await chat.run(ActionOpenTicket())
+        assert "系统繁忙" in chat.text and "重新提交" in chat.text
+        assert chat.slots["stage"] == "confirm" and chat.slots["address"] == "幸福路88号"
+        chat.say(parse("我的工单", "check_status"))
+        await chat.run(ActionShowStatus())
+        assert "系统繁忙" in chat.text
+
+        cluster.resume()
+        chat.say(parse("确认", "affirm"))
+        await chat.run(ActionOpenTicket())
+        opened = chat.text
+        chat.say(parse("确认", "affirm"))  # pressed twice
+        await chat.run(ActionOpenTicket())
+        views = service.list_tickets(TicketFilter(citizen="telegram:42"))
+        assert len(views) == 1 and views[0].address == "幸福路88号"
+        assert views[0].number in opened
+    finally:
+        install(None)
+        engine.dispose()
