@@ -23,7 +23,7 @@ pytestmark = [
 
 
 def rasa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", LOG_LEVEL="INFO")
     env["SQLALCHEMY_SILENCE_UBER_WARNING"] = "1"
     return subprocess.run(
         [str(classifier.rasa_python()), "-m", "rasa", *args],
