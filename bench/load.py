@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Citizen, OutboxMessage, Ticket
-from hotline.stack import Stack, StackConfig
+from hotline.stack import Stack, StackConfig, rasa_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")
@@ -61,18 +61,19 @@ def corpus() -> list[dict[str, Any]]:
 class SimulatedCitizen:
     """One simulated citizen: answers what the assistant asks, like a cooperative caller."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, sender: str, stats: Stats) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, urls: list[str], sender: str, stats: Stats
+    ) -> None:
         self.client = client
-        self.url = url
+        self.urls = urls
         self.sender = sender
         self.stats = stats
 
     async def say(self, text: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
         try:
-            response = await self.client.post(
-                self.url, json={"sender": self.sender, "message": text}
-            )
+            url = rasa_url_for(self.sender, self.urls) + "/webhooks/rest/webhook"
+            response = await self.client.post(url, json={"sender": self.sender, "message": text})
             response.raise_for_status()
             replies: list[dict[str, Any]] = response.json()
         except (httpx.HTTPError, ValueError):
@@ -156,17 +157,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def drive(url: str, citizens: int, duration: float, seed: int) -> tuple[Stats, float]:
+async def drive(urls: list[str], citizens: int, duration: float, seed: int) -> tuple[Stats, float]:
     rows = corpus()
     stats = Stats()
     limits = httpx.Limits(max_connections=citizens, max_keepalive_connections=citizens)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        endpoint = url.rstrip("/") + "/webhooks/rest/webhook"
         started = time.monotonic()
         until = started + duration
         await asyncio.gather(
             *(
-                SimulatedCitizen(client, endpoint, f"bench:{seed}-{i}", stats).run(
+                SimulatedCitizen(client, urls, f"bench:{seed}-{i}", stats).run(
                     rows, random.Random(seed * 1000 + i), until
                 )
                 for i in range(citizens)
@@ -180,19 +180,23 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--rasa-url", help="use a running stack instead of starting one")
+    parser.add_argument("--rasa-workers", type=int, default=1, help="Rasa processes to start")
+    parser.add_argument(
+        "--rasa-url", action="append", help="use a running stack (repeat for each worker)"
+    )
     parser.add_argument("--database-url", help="its database, for the reconciliation")
     args = parser.parse_args()
 
     stack: Stack | None = None
-    url = args.rasa_url
+    urls: list[str] = args.rasa_url or []
     database_url = args.database_url
-    if url is None:
+    if not urls:
         tmp = Path(tempfile.mkdtemp(prefix="hotline-load-"))
         database_url = f"sqlite:///{tmp / 'hotline.db'}"
         upgrade(make_engine(database_url))
         config = StackConfig(
-            rasa_port=free_port(),
+            rasa_port=free_port() + 100,
+            rasa_workers=args.rasa_workers,
             action_port=free_port(),
             log_dir=tmp / "log",
             tracker_db=tmp / "tracker.db",
@@ -202,15 +206,18 @@ def main() -> None:
         stack = Stack(config)
         print(f"starting the stack in {tmp} …", flush=True)
         stack.start(timeout=300)
-        url = config.rasa_url
+        urls = config.rasa_urls
     try:
-        stats, elapsed = asyncio.run(drive(url, args.citizens, args.duration, args.seed))
+        stats, elapsed = asyncio.run(drive(urls, args.citizens, args.duration, args.seed))
     finally:
         if stack is not None:
             stack.stop()
     turns = len(stats.latencies)
     ms = [x * 1000 for x in stats.latencies]
-    print(f"citizens {args.citizens}, {elapsed:.0f} s, conversations {stats.conversations}")
+    print(
+        f"citizens {args.citizens}, Rasa workers {len(urls)}, {elapsed:.0f} s, "
+        f"conversations {stats.conversations}"
+    )
     print(f"turns {turns}: {turns / elapsed:.1f} turns/s")
     if ms:
         print(

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class StackConfig:
     root: Path = ROOT
     model: Path = ROOT / "models" / "hotline.tar.gz"
     rasa_port: int = 5005
+    rasa_workers: int = 1  # worker i listens on rasa_port + i; see rasa_url_for
     action_port: int = 5055
     log_dir: Path = ROOT / "var" / "log"
     tracker_db: Path = ROOT / "var" / "rasa-tracker.db"
@@ -40,6 +42,10 @@ class StackConfig:
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
 
     @property
     def action_url(self) -> str:
@@ -68,7 +74,7 @@ class Stack:
 
     def __init__(self, config: StackConfig | None = None) -> None:
         self.config = config or StackConfig()
-        self.rasa: subprocess.Popen[bytes] | None = None
+        self.rasa: list[subprocess.Popen[bytes]] = []
         self.actions: subprocess.Popen[bytes] | None = None
 
     def _env(self) -> dict[str, str]:
@@ -85,13 +91,15 @@ class Stack:
         env.update(self.config.env)
         return env
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.config.log_dir / f"{name}.log").open("ab")
         return subprocess.Popen(
             argv,
             cwd=self.config.root,
-            env=self._env(),
+            env={**self._env(), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -116,26 +124,33 @@ class Stack:
             raise StackError(f"没有找到对话模型 {self.config.model}，请先运行 scripts/train_nlu.sh")
         self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         endpoints = write_endpoints(self.config)
-        self.rasa = self._spawn(
-            "rasa",
-            [
-                str(self.config.rasa_python),
-                "-m",
-                "nlu.serve",  # `rasa` with compiled response validation (see nlu/serve.py)
-                "run",
-                "--model",
-                str(self.config.model),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(self.config.root / "credentials.yml"),
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.config.rasa_port),
-            ],
-        )
+        self.rasa = [
+            self._spawn(
+                "rasa" if i == 0 else f"rasa-{i}",
+                [
+                    str(self.config.rasa_python),
+                    "-m",
+                    "nlu.serve",  # `rasa` with compiled response validation (see nlu/serve.py)
+                    "run",
+                    "--model",
+                    str(self.config.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(self.config.root / "credentials.yml"),
+                    "--enable-api",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.config.rasa_port + i),
+                ],
+                # Several workers share 2 cores: one TensorFlow thread each, not one per core.
+                {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+                if self.config.rasa_workers > 1
+                else {},
+            )
+            for i in range(self.config.rasa_workers)
+        ]
 
     def start(self, timeout: float = 180.0) -> None:
         """Start both servers and wait until they answer (Rasa loads its model first)."""
@@ -145,14 +160,14 @@ class Stack:
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
-        checks = {
-            "actions": f"http://127.0.0.1:{self.config.action_port}/health",
-            "rasa": f"{self.config.rasa_url}/status",
+        pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
+            "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
         }
-        pending = dict(checks)
+        for i, url in enumerate(self.config.rasa_urls):
+            worker = self.rasa[i] if i < len(self.rasa) else None
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (f"{url}/status", worker)
         while pending:
-            for name, url in list(pending.items()):
-                process = self.actions if name == "actions" else self.rasa
+            for name, (url, process) in list(pending.items()):
                 if process is not None and process.poll() is not None:
                     log = self.config.log_dir / f"{name}.log"
                     raise StackError(f"{name} 进程已退出（代码 {process.returncode}），见 {log}")
@@ -186,8 +201,16 @@ class Stack:
         self._stop(self.actions, signal.SIGKILL)
 
     def kill_rasa(self) -> None:
-        self._stop(self.rasa, signal.SIGKILL)
+        for worker in self.rasa:
+            self._stop(worker, signal.SIGKILL)
 
     def stop(self) -> None:
-        self._stop(self.rasa)
+        for worker in self.rasa:
+            self._stop(worker)
         self._stop(self.actions)
+
+
+def rasa_url_for(sender: str, urls: list[str]) -> str:
+    """The Rasa worker a sender always talks to: one conversation never runs on two workers
+    at once, so the per-process lock store is enough and no Redis is needed."""
+    return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]
