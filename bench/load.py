@@ -21,7 +21,6 @@ import json
 import random
 import re
 import resource
-import socket
 import statistics
 import tempfile
 import time
@@ -35,7 +34,7 @@ from sqlalchemy import func, select
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Citizen, OutboxMessage, Ticket
-from hotline.stack import Stack, StackConfig, rasa_url_for
+from hotline.stack import Stack, StackConfig, free_port, rasa_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")
@@ -144,12 +143,6 @@ def reconcile(database_url: str, stats: Stats) -> tuple[int, int, int]:
         )
         unrouted = sum(1 for *_, ticket_id in rows if routing.get(ticket_id, 0) != 1)
     return mismatched, unrouted, len(rows)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:

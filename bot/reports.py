@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.context import HotlineContext
-from bot.staff import CENTRE_ROLES, find_binding
+from bot.staff import centre_message
 from bot.transport import MAX_MESSAGE, send_files
 from hotline.report_outputs import NoCjkFont, ReportFiles, summary_text, write_report_pack
 from hotline.reports import report_for
@@ -66,13 +66,8 @@ def build_pack(
 
 async def report_command(update: Update, context: HotlineContext) -> None:
     """Send the supervisor report of today, this week or this month to this chat."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or user is None:
-        return
-    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
-    if binding is None or binding.role not in CENTRE_ROLES:
-        log.warning("refused /report in chat %s by user %s", chat.id, user.id)
-        await message.reply_text("抱歉，只有派单员和督办人员可以查看报表。")
+    message = await centre_message(update, context, "报表")
+    if message is None:
         return
     period = PERIODS.get((context.args or ["week"])[0].lower())
     if period is None:
@@ -87,4 +82,4 @@ async def report_command(update: Update, context: HotlineContext) -> None:
         await message.reply_text("图表和表格暂未生成：服务器缺少中文字体，请联系管理员。")
         return
     title = text.splitlines()[0] if text else "报表"
-    await send_files(context.bot, chat.id, list(files.charts), [files.xlsx], title)
+    await send_files(context.bot, message.chat_id, list(files.charts), [files.xlsx], title)

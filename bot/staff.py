@@ -95,6 +95,20 @@ def actor_for(binding: Binding, user: User) -> Actor:
     )
 
 
+async def centre_message(update: Update, context: HotlineContext, what: str) -> Message | None:
+    """The command's message when a dispatcher or supervisor sent it; otherwise refuse (logged)
+    and return None."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return None
+    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
+    if binding is None or binding.role not in CENTRE_ROLES:
+        log.warning("refused %s in chat %s by user %s", message.text, chat.id, user.id)
+        await message.reply_text(f"抱歉，只有派单员和督办人员可以查看{what}。")
+        return None
+    return message
+
+
 async def staff_actor(update: Update, context: HotlineContext) -> Actor | None:
     """The presser's actor, or None (logged) when the chat is not bound."""
     chat, user = update.effective_chat, update.effective_user
@@ -493,13 +507,8 @@ async def files_command(update: Update, context: HotlineContext) -> None:
 
 async def overdue_command(update: Update, context: HotlineContext) -> None:
     """List open tickets past their answer deadline (dispatchers and supervisors)."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or user is None:
-        return
-    binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
-    if binding is None or binding.role not in CENTRE_ROLES:
-        log.warning("refused /overdue in chat %s by user %s", chat.id, user.id)
-        await message.reply_text("抱歉，只有派单员和督办人员可以查看超期工单。")
+    message = await centre_message(update, context, "超期工单")
+    if message is None:
         return
     overdue = await asyncio.to_thread(list_overdue, context.service)
     if not overdue:

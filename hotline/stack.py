@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 import zlib
@@ -208,6 +209,13 @@ class Stack:
         for worker in self.rasa:
             self._stop(worker)
         self._stop(self.actions)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (tests and benchmarks start their own stack)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def rasa_url_for(sender: str, urls: list[str]) -> str:

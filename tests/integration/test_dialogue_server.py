@@ -7,8 +7,6 @@ a restart of the action server and of Rasa (SQL tracker store; idempotent ticket
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,22 +19,10 @@ from hotline import classifier
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Ticket, TicketEvent
-from hotline.stack import Stack, StackConfig
+from hotline.stack import Stack, StackConfig, free_port
+from tests.support.rasa_env import NEEDS_MODEL
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-MISSING = classifier.model_path() is None or not classifier.rasa_python().exists()
-
-pytestmark = [
-    pytest.mark.rasa,
-    pytest.mark.slow,
-    pytest.mark.skipif(MISSING and not IN_CI, reason="no trained model or no .venv-rasa"),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = NEEDS_MODEL
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from hotline import classifier
+from tests.support.rasa_env import NEEDS_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-MISSING = classifier.model_path() is None or not classifier.rasa_python().exists()
-
-pytestmark = [
-    pytest.mark.rasa,
-    pytest.mark.slow,
-    pytest.mark.skipif(MISSING and not IN_CI, reason="no trained model or no .venv-rasa"),
-]
+pytestmark = NEEDS_MODEL
 
 
 def rasa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -6,21 +6,14 @@ CI, and run (failing if they are missing) when ``CI=true``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
 from hotline import classifier
+from tests.support.rasa_env import NEEDS_MODEL
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-MISSING = classifier.model_path() is None or not classifier.rasa_python().exists()
-
-pytestmark = [
-    pytest.mark.rasa,
-    pytest.mark.slow,
-    pytest.mark.skipif(MISSING and not IN_CI, reason="no trained model or no .venv-rasa"),
-]
+pytestmark = NEEDS_MODEL
 
 MESSAGES = [
     "家里燃气泄漏了，味道很大",

@@ -1,0 +1,19 @@
+"""Marks for tests that need the trained model and .venv-rasa: skipped without them outside
+CI, run (and failing if they are missing) when CI=true."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from hotline import classifier
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+MISSING = classifier.model_path() is None or not classifier.rasa_python().exists()
+
+NEEDS_MODEL = [
+    pytest.mark.rasa,
+    pytest.mark.slow,
+    pytest.mark.skipif(MISSING and not IN_CI, reason="no trained model or no .venv-rasa"),
+]
