@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Citizen, OutboxMessage, Ticket
-from hotline.stack import Stack, StackConfig, free_port, rasa_url_for
+from hotline.stack import Stack, StackConfig, rasa_url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")
@@ -187,15 +187,7 @@ def main() -> None:
         tmp = Path(tempfile.mkdtemp(prefix="hotline-load-"))
         database_url = f"sqlite:///{tmp / 'hotline.db'}"
         upgrade(make_engine(database_url))
-        config = StackConfig(
-            rasa_port=free_port() + 100,
-            rasa_workers=args.rasa_workers,
-            action_port=free_port(),
-            log_dir=tmp / "log",
-            tracker_db=tmp / "tracker.db",
-            workdir=tmp / "rasa",
-            env={"HOTLINE_DATABASE_URL": database_url, "HOTLINE_VAR_DIR": str(tmp)},
-        )
+        config = StackConfig.scratch(tmp, database_url, rasa_workers=args.rasa_workers)
         stack = Stack(config)
         print(f"starting the stack in {tmp} …", flush=True)
         stack.start(timeout=300)

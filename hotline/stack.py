@@ -40,6 +40,22 @@ class StackConfig:
     rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
     app_python: Path = ROOT / ".venv" / "bin" / "python"
 
+    @classmethod
+    def scratch(
+        cls, folder: Path, database_url: str, *, model: Path | None = None, rasa_workers: int = 1
+    ) -> StackConfig:
+        """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
+        return cls(
+            model=model or ROOT / "models" / "hotline.tar.gz",
+            rasa_port=free_port(),
+            rasa_workers=rasa_workers,
+            action_port=free_port(),
+            log_dir=folder / "log",
+            tracker_db=folder / "tracker.db",
+            workdir=folder / "rasa",
+            env={"HOTLINE_DATABASE_URL": database_url, "HOTLINE_VAR_DIR": str(folder)},
+        )
+
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"

@@ -19,7 +19,7 @@ from hotline import classifier
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Ticket, TicketEvent
-from hotline.stack import Stack, StackConfig, free_port
+from hotline.stack import Stack, StackConfig
 from tests.support.rasa_env import NEEDS_MODEL
 
 pytestmark = NEEDS_MODEL
@@ -32,15 +32,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str
     upgrade(make_engine(url))
     model = classifier.model_path()
     assert model is not None
-    config = StackConfig(
-        model=Path(model),
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=tmp / "log",
-        tracker_db=tmp / "tracker.db",
-        workdir=tmp / "rasa",
-        env={"HOTLINE_DATABASE_URL": url, "HOTLINE_VAR_DIR": str(tmp)},
-    )
+    config = StackConfig.scratch(tmp, url, model=Path(model))
     running = Stack(config)
     try:
         running.start(timeout=300)
