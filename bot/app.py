@@ -162,7 +162,7 @@ def build_application(
     application.bot_data.hotline = Hotline(
         service=app.service,
         settings=settings,
-        rasa_url=rasa_url or settings.rasa_url,
+        rasa_urls=[rasa_url] if rasa_url else settings.rasa_urls,
         http=httpx.AsyncClient(timeout=rasa_timeout),
         attachments=AttachmentService(
             app.service.sessions, app.service.clock, app.service.tz, window=attach_window

@@ -23,6 +23,7 @@ from hotline.attachments import KIND_LABELS, Kind
 from hotline.messages import local_time
 from hotline.ratelimit import FLOOD_NOTICE, Verdict
 from hotline.services import Score, TicketFilter
+from hotline.stack import rasa_url_for
 from hotline.tickets import Actor, DomainError
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class RasaUnavailable(Exception):
 async def ask_rasa(context: HotlineContext, sender: str, text: str) -> list[dict[str, Any]]:
     """Send one message to Rasa's REST channel and return its replies."""
     wiring = context.hotline
-    url = f"{wiring.rasa_url.rstrip('/')}/webhooks/rest/webhook"
+    url = f"{rasa_url_for(sender, wiring.rasa_urls).rstrip('/')}/webhooks/rest/webhook"
     try:
         response = await wiring.http.post(
             url, json={"sender": sender, "message": text}, timeout=wiring.rasa_timeout

@@ -25,6 +25,7 @@ from hotline.delivery import Deliverer
 from hotline.messages import local_time
 from hotline.outbox import PendingMessage
 from hotline.services import NewTicket, TicketFilter
+from hotline.stack import rasa_url_for
 from hotline.tickets import STATUS_LABELS, DomainError, Status
 
 CHANNEL = "console"
@@ -251,13 +252,14 @@ def run_console(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     poll_seconds: float = 2.0,
-    rasa_url: str | None = None,
+    rasa_urls: list[str] | None = None,
 ) -> None:
-    """Chat in the terminal until /quit or end of input (through Rasa when `rasa_url`)."""
+    """Chat in the terminal until /quit or end of input (through Rasa when `rasa_urls`)."""
     session = ConsoleSession(app, out)
     session.say(GREETING)
-    if rasa_url:
-        session.rasa = RasaChat(rasa_url, f"{CHANNEL}:{CITIZEN_ID}")
+    if rasa_urls:
+        sender = f"{CHANNEL}:{CITIZEN_ID}"
+        session.rasa = RasaChat(rasa_url_for(sender, rasa_urls), sender)
     else:
         session.start_classifier()
     stop = threading.Event()

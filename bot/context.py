@@ -20,7 +20,7 @@ class Hotline:
 
     service: HotlineService
     settings: Settings
-    rasa_url: str
+    rasa_urls: list[str]  # one per Rasa worker; a citizen always talks to the same one
     http: httpx.AsyncClient
     attachments: AttachmentService
     flood: FloodGuard

@@ -469,6 +469,7 @@ def up(
         stack = Stack(
             StackConfig(
                 rasa_port=urlparse(settings.rasa_url).port or 5005,
+                rasa_workers=settings.rasa_workers,
                 action_port=settings.action_server_port,
                 log_dir=settings.var_dir / "log",
                 tracker_db=settings.var_dir / "rasa-tracker.db",
@@ -499,7 +500,7 @@ def up(
                 "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
                 "hotline tickets … 办理工单。"
             )
-            run_console(application, rasa_url=settings.rasa_url if stack else None)
+            run_console(application, rasa_urls=settings.rasa_urls if stack else None)
     finally:
         scheduler.shutdown(wait=False)
         if stack is not None:

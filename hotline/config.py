@@ -42,6 +42,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_workers: int = 1
     action_server_port: int = 5055
     # Webhook mode (polling when the URL is unset): Telegram POSTs updates to the URL, which
     # a reverse proxy forwards to listen:port; the secret token authenticates Telegram.
@@ -54,6 +55,14 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """One URL per Rasa worker: HOTLINE_RASA_URL's port, then the next ones."""
+        parts = urlsplit(self.rasa_url)
+        port = parts.port or 5005
+        host = parts.hostname or "127.0.0.1"
+        return [f"{parts.scheme}://{host}:{port + i}" for i in range(self.rasa_workers)]
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, root: Path = ROOT) -> Settings:
@@ -69,6 +78,7 @@ class Settings:
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
             rasa_url=env.get("HOTLINE_RASA_URL", "http://127.0.0.1:5005"),
+            rasa_workers=_int(env, "HOTLINE_RASA_WORKERS", 1),
             action_server_port=_int(env, "HOTLINE_ACTION_SERVER_PORT", 5055),
             telegram_webhook_url=env.get("HOTLINE_TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_listen=env.get("HOTLINE_TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
@@ -84,6 +94,8 @@ class Settings:
                 "HOTLINE_DATABASE_URL: only sqlite:/// and postgresql:// are supported"
             )
         _check_webhook(settings)
+        if not 1 <= settings.rasa_workers <= 16:
+            raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings

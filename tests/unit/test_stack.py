@@ -1,0 +1,36 @@
+"""Several Rasa workers: each conversation always goes to the same one."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.config import Settings
+from hotline.stack import rasa_url_for
+from hotline.yamlconf import ConfigError
+
+
+def test_workers_listen_on_consecutive_ports() -> None:
+    settings = Settings.from_env(
+        {"HOTLINE_RASA_URL": "http://127.0.0.1:6005", "HOTLINE_RASA_WORKERS": "3"}
+    )
+    assert settings.rasa_urls == [
+        "http://127.0.0.1:6005",
+        "http://127.0.0.1:6006",
+        "http://127.0.0.1:6007",
+    ]
+    assert Settings.from_env({}).rasa_urls == ["http://127.0.0.1:5005"]
+
+
+@pytest.mark.parametrize("workers", ["0", "17", "two"])
+def test_a_bad_worker_count_is_refused(workers: str) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_RASA_WORKERS"):
+        Settings.from_env({"HOTLINE_RASA_WORKERS": workers})
+
+
+def test_a_sender_sticks_to_one_worker_and_senders_spread() -> None:
+    urls = ["http://a", "http://b"]
+    assert {rasa_url_for("telegram:42", urls) for _ in range(10)} == {
+        rasa_url_for("telegram:42", urls)
+    }
+    chosen = [rasa_url_for(f"telegram:{i}", urls) for i in range(1000)]
+    assert 400 < chosen.count("http://a") < 600
