@@ -130,7 +130,8 @@ class ActionAddInformation(Action):
         except OperationalError:
             log.exception("add information failed")
             dispatcher.utter_message(text=BUSY)
-            return []
+            urgent = tracker.get_slot("stage") == "urgent"
+            return [SlotSet("stage", "urgent" if urgent else "idle")]
         dispatcher.utter_message(
             text=f"已把您补充的内容加到工单 {view.number}，并转告{view.department_name}。"
         )

@@ -53,7 +53,10 @@ def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
 
 
 def texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(str(r.get("text") or "") for r in replies)
+    """What the citizen read; a fallback tacked onto a handled turn is a dialogue bug."""
+    said = "\n".join(str(r.get("text") or "") for r in replies)
+    assert "没看明白" not in said or len(replies) == 1, said
+    return said
 
 
 def tickets_of(url: str, user: str) -> list[tuple[Ticket, list[str]]]:
@@ -100,6 +103,8 @@ def test_an_urgent_report_gets_advice_and_a_ticket_in_one_turn(stack: tuple[Stac
     assert "请立即离开现场" in reply
     [(ticket, _)] = tickets_of(url, "citizen2")
     assert ticket.priority == "urgent" and ticket.number in reply
+    where = texts(say(server, "rest:citizen2", "在金桂园3期5栋"))
+    assert ticket.number in where and "没看明白" not in where
 
 
 def test_the_conversation_survives_restarts_of_both_servers(stack: tuple[Stack, str]) -> None:
