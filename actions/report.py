@@ -475,10 +475,8 @@ class ActionUpdateDraft(Action):
             events.append(SlotSet("phone", phone))
         if detail:
             events.append(SlotSet("detail", detail[:100]))
-        if tracker.latest_message.get("latitude") is not None or (
-            tracker.get_slot("latitude") is not None and text.startswith("/inform")
-        ):
-            events.append(SlotSet("address", None))
+        if text.startswith("/inform") and tracker.get_slot("latitude") is not None:
+            events.append(SlotSet("address", None))  # a shared location replaces the typed place
         if not events and text and not text.startswith("/"):
             description = str(tracker.get_slot("description") or "")
             events.append(SlotSet("description", f"{description}\n补充：{text}"[:4000]))

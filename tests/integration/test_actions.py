@@ -627,3 +627,22 @@ async def test_confirming_again_after_a_lost_answer_opens_no_second_ticket(
     await chat.run(ActionOpenTicket())
     [view] = tickets(service)
     assert view.number in chat.text
+
+
+async def test_a_location_shared_at_confirmation_replaces_the_typed_place(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await report_light(chat)
+    chat.say(
+        parse('/inform{"latitude": 31.23, "longitude": 121.47}', "inform"),
+        latitude=31.23,
+        longitude=121.47,
+    )
+    await chat.run(ActionUpdateDraft())
+    await chat.run(ActionConfirmReport())
+    assert "已收到您发送的定位" in chat.text and "幸福路88号" not in chat.text
+    chat.say(parse("确认", "affirm"))
+    await chat.run(ActionOpenTicket())
+    [view] = tickets(service)
+    assert view.address is None
