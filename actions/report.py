@@ -63,8 +63,23 @@ SMALL_TALK = {
 }
 
 
-def _choice_title(catalogue: Catalogue, department: str | None, category: str | None) -> str:
-    return f"{catalogue.department_name(department)}（{catalogue.category_name(category)}）"
+def _choice_buttons(catalogue: Catalogue, choices: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """One button per (department, category) the citizen may pick, then 都不是 for a human."""
+    buttons = [
+        {
+            "title": catalogue.department_name(department)
+            + f"（{catalogue.category_name(category)}）",
+            "payload": f'/choose_category{{"category": "{category}"}}',
+        }
+        for department, category in choices
+    ]
+    buttons.append(
+        {
+            "title": "都不是（交人工派单）",
+            "payload": f'/choose_category{{"category": "{NONE_OF_THESE}"}}',
+        }
+    )
+    return buttons
 
 
 def _problem(text: str, routing: Routing, request_type: str | None) -> dict[str, Any]:
@@ -183,7 +198,9 @@ class ActionReceiveRequest(Action):
         if not routing.sure:
             dispatcher.utter_message(
                 text="为了准确派单，请确认您的问题由哪个部门办理：",
-                buttons=self.choice_buttons(w, routing),
+                buttons=_choice_buttons(
+                    catalogue, [(c.department, c.category) for c in routing.choices]
+                ),
             )
             return draft
 
@@ -200,24 +217,6 @@ class ActionReceiveRequest(Action):
             + ("（您提到了两件事，我们会分别立单办理。）" if extras else "")
         )
         return draft
-
-    @staticmethod
-    def choice_buttons(w: Wiring, routing: Routing) -> list[dict[str, str]]:
-        catalogue = w.service.catalogue
-        buttons = [
-            {
-                "title": _choice_title(catalogue, c.department, c.category),
-                "payload": f'/choose_category{{"category": "{c.category}"}}',
-            }
-            for c in routing.choices
-        ]
-        buttons.append(
-            {
-                "title": "都不是（交人工派单）",
-                "payload": f'/choose_category{{"category": "{NONE_OF_THESE}"}}',
-            }
-        )
-        return buttons
 
     async def _extra_problems(self, w: Wiring, text: str, first: Routing) -> list[dict[str, Any]]:
         """Further problems in the same message ("…；另外…"), each routed on its own."""
@@ -589,20 +588,12 @@ class ActionOfferCategories(Action):
                 dispatcher.utter_message(text="请先描述您要反映的问题，我来为您登记。")
             return [SlotSet("stage", "idle")]
         current = tracker.get_slot("department")
-        buttons = [
-            {
-                "title": _choice_title(catalogue, c["department"], c["category"]),
-                "payload": f'/choose_category{{"category": "{c["category"]}"}}',
-            }
+        others = [
+            (c["department"], c["category"])
             for c in tracker.get_slot("choices") or []
             if c.get("department") != current and c.get("category") in catalogue.categories
         ]
-        buttons.append(
-            {
-                "title": "都不是（交人工派单）",
-                "payload": f'/choose_category{{"category": "{NONE_OF_THESE}"}}',
-            }
-        )
+        buttons = _choice_buttons(catalogue, others)
         dispatcher.utter_message(text="好的，请选择正确的办理部门：", buttons=buttons)
         return [SlotSet("stage", "choose")]
 

@@ -44,8 +44,9 @@ _RATING_WORDS: tuple[tuple[Score, tuple[str, ...]], ...] = (
 
 
 def _my_tickets(tracker: Tracker, limit: int = 20) -> list[TicketView]:
-    channel, user = citizen(tracker)
-    return wiring().service.list_tickets(TicketFilter(citizen=f"{channel}:{user}", limit=limit))
+    return wiring().service.list_tickets(
+        TicketFilter(citizen=citizen_actor(tracker).id, limit=limit)
+    )
 
 
 def _target(tracker: Tracker, states: set[str]) -> str | None:
