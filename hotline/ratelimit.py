@@ -29,9 +29,13 @@ class FloodGuard:
         self.window = window
         self._seen: dict[str, deque[float]] = {}
         self._told: dict[str, float] = {}
+        self._checks = 0
 
     def check(self, citizen: str) -> Verdict:
         """Count one message from `citizen` and say whether to handle it."""
+        self._checks += 1
+        if self._checks % 1000 == 0:  # every citizen ever seen would otherwise stay in memory
+            self.forget_idle()
         now = self.clock.now().timestamp()
         horizon = now - self.window.total_seconds()
         seen = self._seen.setdefault(citizen, deque())

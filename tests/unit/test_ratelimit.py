@@ -31,3 +31,13 @@ def test_steady_typing_is_never_limited() -> None:
     for i in range(200):
         clock.set(START + timedelta(seconds=3 * i))
         assert guard.check("console:local") is Verdict.PASS
+
+
+def test_citizens_gone_quiet_are_forgotten_without_being_asked() -> None:
+    clock = ManualClock(START)
+    guard = FloodGuard(clock, limit=12, window=timedelta(seconds=30))
+    for i in range(999):
+        guard.check(f"telegram:{i}")
+    clock.set(START + timedelta(minutes=1))
+    guard.check("telegram:new")  # the 1000th message sweeps the idle ones
+    assert set(guard._seen) == {"telegram:new"}
