@@ -78,7 +78,7 @@ def write_endpoints(config: StackConfig) -> Path:
         "action_endpoint:\n"
         f'  url: "{config.action_url}"\n'
         "tracker_store:\n"
-        "  type: SQL\n"
+        "  type: nlu.tracker_store.HotlineTrackerStore\n"
         "  dialect: sqlite\n"
         f'  db: "{config.tracker_db}"\n',
         encoding="utf-8",

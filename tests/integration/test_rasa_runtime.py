@@ -1,0 +1,81 @@
+"""The Rasa-side speed-ups keep Rasa's behaviour: the lean tracker store (nlu/tracker_store.py)
+loses and duplicates no event across saves, restarts and sessions, and the compiled
+action-response check (nlu/serve.py) accepts and rejects what Rasa's jsonschema does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotline import classifier
+from tests.support.rasa_env import NEEDS_RASA_ENV
+
+pytestmark = NEEDS_RASA_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def facts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    db = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    result = subprocess.run(
+        [
+            str(classifier.rasa_python()),
+            str(ROOT / "tests" / "support" / "rasa_side_probe.py"),
+            str(db),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        },
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def test_conversation_survives_restart_without_loss_or_duplicates(facts: dict[str, Any]) -> None:
+    assert facts["unknown"] is True
+    assert facts["texts"] == ["路灯坏了", "幸福路88号"]
+    assert facts["stage"] == "form"
+    assert facts["events_after_restart"] == 6
+    # 6 events, one slot set by a store that had not seen the sender, 2 of a new session.
+    assert facts["rows"] == 9
+    assert facts["distinct_rows"] == 9
+    assert facts["keys"] == ["citizen-1"]
+
+
+def test_new_session_loads_only_its_own_events(facts: dict[str, Any]) -> None:
+    assert facts["events_in_new_session"] == 2
+    assert facts["events_all_sessions"] == 9
+
+
+def test_sqlite_runs_in_wal_mode(facts: dict[str, Any]) -> None:
+    assert facts["journal_mode"] == "wal"
+
+
+def test_action_responses_checked_like_rasa(facts: dict[str, Any]) -> None:
+    assert facts["good_accepted"] is True
+    assert facts["bad_rejected"] == {
+        "slot_without_value": "ValidationError",
+        "unknown_event": "ValidationError",
+        "no_event_name": "ValidationError",
+        "responses_not_list": "ValidationError",
+        "events_not_list": "ValidationError",
+        "bad_confidence": "ValidationError",
+    }
+
+
+def test_event_types_resolve_as_before(facts: dict[str, Any]) -> None:
+    assert facts["resolved"] == [True, True, True]
+    assert facts["unknown_type"] == "ValueError"
+    assert facts["unknown_with_default"] is True

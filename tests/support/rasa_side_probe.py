@@ -1,0 +1,141 @@
+"""Runs in .venv-rasa: exercises nlu.tracker_store and nlu.serve, prints what it saw as JSON.
+
+    .venv-rasa/bin/python tests/support/rasa_side_probe.py DB_PATH
+
+The app-env test (tests/integration/test_rasa_runtime.py) asserts on the printed facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+async def tracker_store_facts(db: str) -> dict[str, Any]:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from nlu.tracker_store import HotlineTrackerStore
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    store = HotlineTrackerStore(domain=domain, dialect="sqlite", db=db)
+    facts: dict[str, Any] = {"unknown": await store.retrieve("nobody") is None}
+
+    tracker = DialogueStateTracker("citizen-1", domain.slots)
+    tracker.update(SessionStarted(timestamp=1.0))
+    tracker.update(ActionExecuted("action_listen", timestamp=1.1))
+    tracker.update(UserUttered("路灯坏了", {"name": "streetlight_broken"}, timestamp=2.0))
+    tracker.update(SlotSet("stage", "form", timestamp=2.1))
+    await store.save(tracker)
+    await store.save(tracker)  # a second save of the same turn writes nothing new
+
+    loaded = await store.retrieve("citizen-1")
+    assert loaded is not None
+    loaded.update(ActionExecuted("action_listen", timestamp=3.0))
+    loaded.update(UserUttered("幸福路88号", {"name": "inform"}, timestamp=4.0))
+    await store.save(loaded)
+
+    restarted = HotlineTrackerStore(domain=domain, dialect="sqlite", db=db)
+    again = await restarted.retrieve("citizen-1")
+    assert again is not None
+    facts["texts"] = [e.text for e in again.events if isinstance(e, UserUttered)]
+    facts["stage"] = again.get_slot("stage")
+    facts["events_after_restart"] = len(again.events)
+    # A store that never loaded this sender (another worker after a restart) counts first.
+    again.update(SlotSet("stage", "confirm", timestamp=5.0))
+    await HotlineTrackerStore(domain=domain, dialect="sqlite", db=db).save(again)
+
+    # A new session: only its events come back, the old ones stay in the table.
+    again.update(SessionStarted(timestamp=10.0))
+    again.update(ActionExecuted("action_listen", timestamp=10.1))
+    await restarted.save(again)
+    fresh = await HotlineTrackerStore(domain=domain, dialect="sqlite", db=db).retrieve("citizen-1")
+    assert fresh is not None
+    facts["events_in_new_session"] = len(fresh.events)
+    full = await restarted.retrieve_full_tracker("citizen-1")
+    assert full is not None
+    facts["events_all_sessions"] = len(full.events)
+
+    with sqlite3.connect(db) as connection:
+        facts["rows"] = connection.execute(
+            "SELECT count(*) FROM events WHERE sender_id = 'citizen-1'"
+        ).fetchone()[0]
+        facts["distinct_rows"] = connection.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT type_name, timestamp, data FROM events)"
+        ).fetchone()[0]
+        facts["journal_mode"] = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    facts["keys"] = sorted(await restarted.keys())
+    return facts
+
+
+def serve_facts() -> dict[str, Any]:
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+    from nlu import serve
+
+    schema = RemoteAction.action_response_format_spec()
+    good = {
+        "events": [
+            {"event": "slot", "name": "stage", "value": "form", "timestamp": None},
+            {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+            {"event": "followup", "name": "action_listen"},
+        ],
+        "responses": [{"text": "请问地址？", "buttons": []}],
+    }
+    facts: dict[str, Any] = {}
+    serve.validate(good, schema)
+    facts["good_accepted"] = True
+    bad_cases = {
+        "slot_without_value": {"events": [{"event": "slot", "name": "stage"}]},
+        "unknown_event": {"events": [{"event": "teleport"}]},
+        "no_event_name": {"events": [{"name": "x"}]},
+        "responses_not_list": {"events": [], "responses": "请问地址？"},
+        "events_not_list": {"events": {"event": "slot"}},
+        "bad_confidence": {"events": [{"event": "action", "name": "x", "confidence": "high"}]},
+    }
+    facts["bad_rejected"] = {}
+    for name, response in bad_cases.items():
+        try:
+            serve.validate(response, schema)
+        except jsonschema.ValidationError as error:
+            facts["bad_rejected"][name] = type(error).__name__
+        else:
+            facts["bad_rejected"][name] = None
+    serve.cache_event_types()
+    facts["resolved"] = [
+        Event.resolve_by_type("slot") is SlotSet,
+        Event.resolve_by_type("user") is UserUttered,
+        Event.resolve_by_type("slot") is SlotSet,
+    ]
+    try:
+        Event.resolve_by_type("teleport")
+        facts["unknown_type"] = "accepted"
+    except ValueError:
+        facts["unknown_type"] = "ValueError"
+    facts["unknown_with_default"] = Event.resolve_by_type("teleport", SlotSet) is SlotSet
+    return facts
+
+
+def main() -> None:
+    facts = asyncio.run(tracker_store_facts(sys.argv[1]))
+    facts.update(serve_facts())
+    print(json.dumps(facts, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
