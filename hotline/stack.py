@@ -45,11 +45,12 @@ class StackConfig:
         cls, folder: Path, database_url: str, *, model: Path | None = None, rasa_workers: int = 1
     ) -> StackConfig:
         """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
+        rasa_port, action_port = free_ports(rasa_workers)
         return cls(
             model=model or ROOT / "models" / "hotline.tar.gz",
-            rasa_port=free_port(),
+            rasa_port=rasa_port,
             rasa_workers=rasa_workers,
-            action_port=free_port(),
+            action_port=action_port,
             log_dir=folder / "log",
             tracker_db=folder / "tracker.db",
             workdir=folder / "rasa",
@@ -227,11 +228,30 @@ class Stack:
         self._stop(self.actions)
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now (tests and benchmarks start their own stack)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_ports(consecutive: int) -> tuple[int, int]:
+    """(first of `consecutive` free ports in a row, one more free port apart from them).
+
+    All are held open while choosing, so the action server never gets a Rasa worker's port."""
+    for _ in range(50):
+        held: list[socket.socket] = []
+        try:
+            first = _hold(held, 0)
+            for offset in range(1, consecutive):
+                _hold(held, first + offset)
+            return first, _hold(held, 0)
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise StackError("找不到空闲端口")
+
+
+def _hold(held: list[socket.socket], port: int) -> int:
+    sock = socket.socket()
+    held.append(sock)
+    sock.bind(("127.0.0.1", port))
+    return int(sock.getsockname()[1])
 
 
 def rasa_url_for(sender: str, urls: list[str]) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 
 from hotline.config import Settings
-from hotline.stack import rasa_url_for
+from hotline.stack import StackConfig, rasa_url_for
 from hotline.yamlconf import ConfigError
 
 
@@ -34,3 +37,13 @@ def test_a_sender_sticks_to_one_worker_and_senders_spread() -> None:
     }
     chosen = [rasa_url_for(f"telegram:{i}", urls) for i in range(1000)]
     assert 400 < chosen.count("http://a") < 600
+
+
+def test_scratch_stacks_never_give_a_worker_port_to_the_action_server(tmp_path: Path) -> None:
+    for _ in range(200):
+        config = StackConfig.scratch(tmp_path, "sqlite://", rasa_workers=3)
+        worker_ports = {config.rasa_port + i for i in range(3)}
+        assert config.action_port not in worker_ports
+        for port in [*worker_ports, config.action_port]:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", port))  # free when chosen
