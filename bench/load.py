@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import resource
@@ -145,6 +146,41 @@ def reconcile(database_url: str, stats: Stats) -> tuple[int, int, int]:
     return mismatched, unrouted, len(rows)
 
 
+def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) of each named process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+    hz = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for name, root in roots.items():
+        family, frontier = {root}, [root]
+        while frontier:
+            children = [pid for pid, ppid in parents.items() if ppid in frontier]
+            frontier = [pid for pid in children if pid not in family]
+            family.update(frontier)
+        found[name] = sum(ticks.get(pid, 0) for pid in family) / hz
+    return found
+
+
+def stack_processes(stack: Stack | None) -> dict[str, int]:
+    """The processes whose CPU the benchmark reports: the Rasa workers and the action server."""
+    roots: dict[str, int] = {}
+    if stack is not None:
+        roots.update({f"rasa-{i}": worker.pid for i, worker in enumerate(stack.rasa)})
+        if stack.actions is not None:
+            roots["actions"] = stack.actions.pid
+    return roots
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -192,8 +228,11 @@ def main() -> None:
         print(f"starting the stack in {tmp} …", flush=True)
         stack.start(timeout=300)
         urls = config.rasa_urls
+    roots = stack_processes(stack)
     try:
+        cpu_before, own_before = cpu_seconds(roots), time.process_time()
         stats, elapsed = asyncio.run(drive(urls, args.citizens, args.duration, args.seed))
+        cpu_after, own_after = cpu_seconds(roots), time.process_time()
     finally:
         if stack is not None:
             stack.stop()
@@ -213,6 +252,16 @@ def main() -> None:
         f"errors {stats.errors} ({stats.errors / max(1, turns + stats.errors):.2%}), "
         f"turns without any answer {stats.empty}"
     )
+    if turns:
+        used = {name: cpu_after[name] - cpu_before[name] for name in roots}
+        used["bench"] = own_after - own_before
+        rasa = sum(v for name, v in used.items() if name.startswith("rasa"))
+        print(
+            f"CPU per turn ms: Rasa {1000 * rasa / turns:.1f}  "
+            f"actions {1000 * used.get('actions', 0.0) / turns:.1f}  "
+            f"bench {1000 * used['bench'] / turns:.1f}; "
+            f"these processes used {sum(used.values()) / elapsed:.2f} of {os.cpu_count()} cores"
+        )
     print(
         f"bench max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
         f"children (Rasa, actions) max RSS "

@@ -172,9 +172,13 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         """Start both servers and wait until they answer (Rasa loads its model first)."""
-        self.start_actions()
-        self.start_rasa()
-        self.wait_ready(timeout)
+        try:
+            self.start_actions()
+            self.start_rasa()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()  # a failed start leaves no server behind holding ports and memory
+            raise
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout

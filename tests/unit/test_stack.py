@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotline.config import Settings
-from hotline.stack import StackConfig, rasa_url_for
+from hotline.stack import Stack, StackConfig, StackError, rasa_url_for
 from hotline.yamlconf import ConfigError
 
 
@@ -47,3 +47,13 @@ def test_scratch_stacks_never_give_a_worker_port_to_the_action_server(tmp_path: 
         for port in [*worker_ports, config.action_port]:
             with socket.socket() as sock:
                 sock.bind(("127.0.0.1", port))  # free when chosen
+
+
+def test_a_failed_start_leaves_no_server_running(tmp_path: Path) -> None:
+    config = StackConfig.scratch(tmp_path, f"sqlite:///{tmp_path / 'h.db'}")
+    config.model = tmp_path / "missing.tar.gz"
+    stack = Stack(config)
+    with pytest.raises(StackError, match="没有找到对话模型"):
+        stack.start(timeout=30)
+    assert stack.actions is not None
+    assert stack.actions.poll() is not None  # the action server was stopped, not leaked
