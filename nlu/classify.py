@@ -149,6 +149,7 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
         "confidence": round(float(confidence), 4),
         "top3": [[d, round(float(c), 4)] for d, c in top[:3]],
         "urgent": bool(parse.get("urgent", rules.is_urgent(text))),
+        "urgent_score": parse.get("urgent_score"),
         "type": rules.request_type(text, default_type, dispatch=dispatch),
         "intent": intent,
         "fallback": bool(fallback),

@@ -6,8 +6,11 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
 
 * :class:`PatternEntityExtractor` — phone numbers, ticket numbers (``YYYYMMDD-NNNN``) and time
   expressions by regular expression; wins over learnt entities that overlap it.
-* :class:`HotlineAnnotator` — adds ``urgent`` (bool) and ``type`` (诉求类型 or null) to every
-  parse, from :mod:`nlu.rules` and the catalogue's category defaults.
+* :class:`UrgencyClassifier` — the learned urgency signal (:mod:`nlu.urgency`): adds
+  ``urgent_score`` (probability) and ``urgent`` (bool) to every parse.
+* :class:`HotlineAnnotator` — adds ``type`` (诉求类型 or null) to every parse, from
+  :mod:`nlu.rules` and the catalogue's category defaults, and ``urgent`` from the rules when
+  no :class:`UrgencyClassifier` set it.
 * :class:`LinearIntentClassifier` — TF-IDF + logistic regression blended into DIET's ranking.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,10 +37,11 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import rules
-from nlu.catalogue import FALLBACK_INTENT, load_routing
+from nlu import rules, urgency
+from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 URGENT_KEY = "urgent"
+URGENT_SCORE_KEY = "urgent_score"
 TYPE_KEY = "type"
 
 PHONE_RE = re.compile(
@@ -160,7 +165,8 @@ class HotlineAnnotator(GraphComponent):
             is_faq = intent is not None and intent.split("/")[0] == "faq"
             dispatch = route.department is not None or is_faq
             default = "咨询" if is_faq else route.type
-            message.set(URGENT_KEY, rules.is_urgent(text), add_to_output=True)
+            if message.get(URGENT_KEY) is None:
+                message.set(URGENT_KEY, rules.is_urgent(text), add_to_output=True)
             message.set(
                 TYPE_KEY, rules.request_type(text, default, dispatch=dispatch), add_to_output=True
             )
@@ -305,4 +311,118 @@ class LinearIntentClassifier(GraphComponent):
                 [{INTENT_NAME_KEY: n, "confidence": c} for n, c in ranking],
                 add_to_output=True,
             )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class UrgencyClassifier(GraphComponent):
+    """Learned urgency: ``urgent_score`` (probability) and ``urgent`` (bool) on every parse.
+
+    Trains :class:`nlu.urgency.UrgencyModel` (character 1–4-gram TF-IDF + the rules' evidence
+    flags → logistic regression, a few seconds) on the urgency corpus (``corpus``, default
+    ``data/urgency/``), the NLU examples labelled by ``data/urgency/nlu_urgent.yml`` and the
+    ``extra`` JSONL files. Those files are not Rasa training data, so their content hash is
+    part of this component's fingerprint (:meth:`fingerprint_addon`): editing them retrains.
+    Put it before :class:`HotlineAnnotator`, which then keeps this ``urgent``.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Paths relative to the repository root; ``threshold`` on the probability."""
+        return {
+            "corpus": "data/urgency",
+            "extra": ["bench/nlu_eval/urgent_dev.jsonl"],
+            "threshold": urgency.DEFAULT_THRESHOLD,
+            "C": 16.0,
+            "rule_weight": 1.0,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: urgency.UrgencyModel | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @staticmethod
+    def _paths(config: dict[str, Any]) -> tuple[Path, list[Path]]:
+        corpus = REPO_ROOT / str(config.get("corpus") or "data/urgency")
+        extra = [REPO_ROOT / str(p) for p in config.get("extra") or []]
+        return corpus, extra
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Hash of the corpus and extra files, so that editing them retrains the model."""
+        corpus, extra = cls._paths({**cls.get_default_config(), **config})
+        return urgency.content_hash([*sorted(corpus.glob("*.yml")), *extra])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UrgencyClassifier:
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the urgency model on the corpus, the NLU examples and the extra files."""
+        corpus, extra = self._paths(self._config)
+        texts, labels = urgency.training_set(
+            [str(m.get(TEXT)) for m in training_data.intent_examples if m.get(TEXT)],
+            corpus_dir=corpus,
+            extra_jsonl=[p for p in extra if p.exists()],
+        )
+        if len(set(labels)) < 2:
+            return self._resource
+        self._model = urgency.UrgencyModel(
+            c=float(self._config["C"]), rule_weight=float(self._config["rule_weight"])
+        ).fit(texts, labels)
+        import joblib
+
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / "urgency.joblib")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> UrgencyClassifier:
+        """Load the trained urgency model (or an untrained component if there is none)."""
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / "urgency.joblib")
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave training data unchanged."""
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``urgent_score`` and ``urgent`` on each message."""
+        if self._model is None:
+            return messages
+        threshold = float(os.environ.get("HOTLINE_URGENT_THRESHOLD", self._config["threshold"]))
+        for message in messages:
+            text = message.get(TEXT) or ""
+            score = self._model.predict(text)
+            verdict = urgency.combine(score, rules.is_urgent(text), threshold)
+            message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
+            message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages

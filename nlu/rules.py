@@ -307,17 +307,69 @@ def urgent_cues(text: str) -> list[str]:
 
 def is_urgent(text: str) -> bool:
     """Whether ``text`` reports a danger to life, health or property happening now."""
+    return urgency_evidence(text)["rule"]
+
+
+# Names of the evidence flags, in a fixed order (the urgency model's rule features).
+EVIDENCE = (
+    "rule",
+    "cue",
+    "raw_cue",
+    "now",
+    "strong_now",
+    "past",
+    "resolved",
+    "habitual",
+    "consult",
+    "hypothetical",
+    "slow_repair",
+)
+
+
+def urgency_evidence(text: str) -> dict[str, bool]:
+    """What the urgency rules see in ``text``: the verdict and the guards behind it.
+
+    ``rule`` is :func:`is_urgent`'s verdict; ``cue`` whether an unguarded danger cue fired;
+    ``raw_cue`` whether any cue matched before negation and hypothetical guards; ``now``,
+    ``strong_now``, ``past``, ``resolved``, ``habitual``, ``consult``, ``hypothetical`` and
+    ``slow_repair`` whether those frames occur anywhere in the message. The learned urgency
+    model (:mod:`nlu.urgency`) reads these flags as features next to character n-grams.
+    """
     t = re.sub(r"\s+", "", text or "")
-    if not urgent_cues(t):
-        return False
-    now = bool(_NOW.search(_SLOW_REPAIR.sub("", t)))
-    if _CONSULT_FRAME.search(t) and not _STRONG_NOW.search(_SLOW_REPAIR.sub("", t)):
-        return False
-    if _RESOLVED.search(t) and not re.search(r"还|又|仍|依然|一直", t):
-        return False
-    if _HABITUAL.search(t) and not now:
-        return False
-    return not (_PAST.search(t) and not now)
+    cue = bool(urgent_cues(t))
+    raw_cue = cue or any(
+        rx.search(t) and not (setting is not None and setting.search(t))
+        for rx, setting in _URGENT_RE
+    )
+    unslowed = _SLOW_REPAIR.sub("", t)
+    now = bool(_NOW.search(unslowed))
+    strong_now = bool(_STRONG_NOW.search(unslowed))
+    consult = bool(_CONSULT_FRAME.search(t))
+    resolved = bool(_RESOLVED.search(t))
+    habitual = bool(_HABITUAL.search(t))
+    past = bool(_PAST.search(t))
+    rule = cue
+    if consult and not strong_now:
+        rule = False
+    if resolved and not re.search(r"还|又|仍|依然|一直", t):
+        rule = False
+    if habitual and not now:
+        rule = False
+    if past and not now:
+        rule = False
+    return {
+        "rule": rule,
+        "cue": cue,
+        "raw_cue": raw_cue,
+        "now": now,
+        "strong_now": strong_now,
+        "past": past,
+        "resolved": resolved,
+        "habitual": habitual,
+        "consult": consult,
+        "hypothetical": bool(_HYPOTHETICAL.search(t)),
+        "slow_repair": bool(_SLOW_REPAIR.search(t)),
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,3 +17,10 @@ NEEDS_MODEL = [
     pytest.mark.slow,
     pytest.mark.skipif(MISSING and not IN_CI, reason="no trained model or no .venv-rasa"),
 ]
+
+# Tests that run code in .venv-rasa (numpy, scikit-learn, rasa) but need no trained model.
+NEEDS_RASA_ENV = [
+    pytest.mark.rasa,
+    pytest.mark.slow,
+    pytest.mark.skipif(not classifier.rasa_python().exists() and not IN_CI, reason="no .venv-rasa"),
+]

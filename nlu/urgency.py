@@ -1,0 +1,217 @@
+"""The learned urgency signal: character n-grams + the rules' evidence → logistic regression.
+
+``urgent`` means danger to life, health or property *now* (the catalogue's priority rule).
+Keyword rules (:mod:`nlu.rules`) are precise but miss new paraphrases, so a linear model on
+character 1–4-gram TF-IDF learns the wording, and the rules' flags (a cue fired; negated,
+past, settled, habitual, hypothetical, consultation frames …) are extra features it weighs.
+
+Training data (see ``data/urgency/README.md``):
+
+* the urgency corpus ``data/urgency/*.yml`` (``urgent:`` / ``not_urgent:`` lists);
+* every NLU example of ``data/nlu/``: urgent when its text is listed in
+  ``data/urgency/nlu_urgent.yml``, otherwise not urgent;
+* optional extra JSONL files with ``text`` and ``urgent`` (the first urgency dev set).
+
+The model is trained at ``rasa train`` time by ``nlu.components.UrgencyClassifier`` and can be
+trained and cross-validated directly with ``bench/nlu_eval/urgency_model.py``. Needs numpy and
+scikit-learn (the Rasa env); :func:`combine` and the corpus readers are pure Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nlu import rules
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = REPO_ROOT / "data" / "urgency"
+NLU_LABELS = "nlu_urgent.yml"
+
+# Chosen by cross-validation on the training data and checked on urgent_dev2.jsonl (see
+# bench/nlu_eval/README.md); the component's ``threshold`` config overrides it.
+DEFAULT_THRESHOLD = 0.25
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus
+# --------------------------------------------------------------------------------------------
+
+
+def _block_items(block: str | None) -> list[str]:
+    """Items of a Rasa-style block list (``- text`` lines)."""
+    items = []
+    for raw in (block or "").splitlines():
+        line = raw.strip()
+        if line.startswith("- "):
+            text = line[2:].strip()
+            if text:
+                items.append(text)
+    return items
+
+
+def corpus_files(directory: str | Path | None = None) -> list[Path]:
+    """The corpus files (``*.yml`` except the NLU label list), sorted."""
+    root = Path(directory) if directory else CORPUS_DIR
+    return sorted(p for p in root.glob("*.yml") if p.name != NLU_LABELS)
+
+
+def load_corpus(directory: str | Path | None = None) -> list[tuple[str, bool]]:
+    """``(text, urgent)`` pairs of the urgency corpus."""
+    import yaml
+
+    pairs: list[tuple[str, bool]] = []
+    for path in corpus_files(directory):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        pairs += [(t, True) for t in _block_items(data.get("urgent"))]
+        pairs += [(t, False) for t in _block_items(data.get("not_urgent"))]
+    return pairs
+
+
+def load_nlu_labels(directory: str | Path | None = None) -> set[str]:
+    """Texts of ``data/nlu/`` examples that are urgent (``nlu_urgent.yml``)."""
+    import yaml
+
+    path = (Path(directory) if directory else CORPUS_DIR) / NLU_LABELS
+    if not path.exists():
+        return set()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {normalise(t) for t in _block_items(data.get("urgent_examples"))}
+
+
+def load_jsonl(path: str | Path) -> list[tuple[str, bool]]:
+    """``(text, urgent)`` pairs of a JSONL file with ``text`` and ``urgent`` fields."""
+    with Path(path).open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [(str(r["text"]), bool(r["urgent"])) for r in rows]
+
+
+def content_hash(paths: Iterable[str | Path]) -> str:
+    """SHA-256 over the names and contents of ``paths`` (for Rasa's fingerprint)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+    return digest.hexdigest()
+
+
+def normalise(text: str) -> str:
+    """Lower-case, collapse whitespace (what the model and the label lookup see)."""
+    return re.sub(r"\s+", " ", (text or "").strip()).lower()
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------
+
+
+def evidence_vector(text: str) -> list[float]:
+    """The rules' evidence flags of ``text`` as 0/1 floats, in ``rules.EVIDENCE`` order."""
+    flags = rules.urgency_evidence(text)
+    return [1.0 if flags[name] else 0.0 for name in rules.EVIDENCE]
+
+
+class UrgencyModel:
+    """Character n-gram TF-IDF + rule evidence → logistic regression (probability urgent)."""
+
+    def __init__(
+        self,
+        c: float = 16.0,
+        min_df: int = 2,
+        max_ngram: int = 4,
+        rule_weight: float = 1.0,
+        class_weight: str | None = "balanced",
+    ) -> None:
+        self.c = c
+        self.min_df = min_df
+        self.max_ngram = max_ngram
+        self.rule_weight = rule_weight
+        self.class_weight = class_weight
+        self.vectorizer: Any = None
+        self.classifier: Any = None
+        self._fast: Any = None
+
+    def _matrix(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+        import scipy.sparse
+
+        grams = self.vectorizer.transform([normalise(t) for t in texts])
+        flags = np.array([evidence_vector(t) for t in texts]) * self.rule_weight
+        return scipy.sparse.hstack([grams, scipy.sparse.csr_matrix(flags)]).tocsr()
+
+    def fit(self, texts: Sequence[str], labels: Sequence[bool]) -> UrgencyModel:
+        """Fit on ``texts`` with boolean ``labels``."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char",
+            ngram_range=(1, self.max_ngram),
+            min_df=self.min_df,
+            sublinear_tf=True,
+            lowercase=False,
+        )
+        self.vectorizer.fit([normalise(t) for t in texts])
+        self.classifier = LogisticRegression(
+            C=self.c, class_weight=self.class_weight, max_iter=2000, solver="liblinear"
+        )
+        self.classifier.fit(self._matrix(texts), [bool(y) for y in labels])
+        self._fast = None
+        return self
+
+    def predict_many(self, texts: Sequence[str]) -> list[float]:
+        """Probability that each text is urgent."""
+        if not texts:
+            return []
+        column = list(self.classifier.classes_).index(True)
+        return [float(p) for p in self.classifier.predict_proba(self._matrix(texts))[:, column]]
+
+    def predict(self, text: str) -> float:
+        """Probability that ``text`` is urgent (one message; no sklearn per-call checks)."""
+        import numpy as np
+
+        if self._fast is None:
+            coef = np.asarray(self.classifier.coef_[0], dtype=np.float64)
+            sign = 1.0 if list(self.classifier.classes_).index(True) == 1 else -1.0
+            n_grams = len(self.vectorizer.vocabulary_)
+            intercept = float(self.classifier.intercept_[0])
+            self._fast = (coef[:n_grams], coef[n_grams:], intercept, sign)
+        gram_coef, flag_coef, intercept, sign = self._fast
+        row = self.vectorizer.transform([normalise(text)])
+        score = float(row.data @ gram_coef[row.indices]) if row.nnz else 0.0
+        score += float(np.dot(flag_coef, evidence_vector(text))) * self.rule_weight + intercept
+        return float(1.0 / (1.0 + np.exp(-sign * score)))
+
+
+def combine(score: float, rule_urgent: bool, threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """The ``urgent`` verdict from the model's probability and the rules' verdict.
+
+    The model decides; it already reads the rules' cues and guards as features, so a rule hit
+    raises the probability and a negation, a past or settled event or a question lowers it.
+    ``rule_urgent`` is kept in the signature so a combination policy can be changed in one
+    place (measured: see bench/nlu_eval/README.md).
+    """
+    return score >= threshold
+
+
+def training_set(
+    nlu_texts: Iterable[str],
+    corpus_dir: str | Path | None = None,
+    extra_jsonl: Iterable[str | Path] = (),
+) -> tuple[list[str], list[bool]]:
+    """Texts and labels: the corpus, the NLU examples (labelled by ``nlu_urgent.yml``), extras."""
+    urgent_nlu = load_nlu_labels(corpus_dir)
+    pairs = load_corpus(corpus_dir)
+    pairs += [(t, normalise(t) in urgent_nlu) for t in nlu_texts]
+    for path in extra_jsonl:
+        pairs += load_jsonl(path)
+    seen: dict[str, bool] = {}
+    for text, label in pairs:
+        key = normalise(text)
+        seen[key] = seen.get(key, False) or label
+    texts = list(seen)
+    return texts, [seen[t] for t in texts]

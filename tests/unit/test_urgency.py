@@ -1,0 +1,173 @@
+"""The learned urgency signal (``nlu.urgency``): its corpus, its labels and its verdicts.
+
+The corpus and combination checks run in the app env (pure Python). The model checks train
+:class:`nlu.urgency.UrgencyModel` on the real training set inside ``.venv-rasa`` (numpy,
+scikit-learn; about 15 s) and classify phrasings that are in neither the corpus nor the dev
+sets. They guard against regressions; the figures are in ``bench/nlu_eval/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hotline import classifier
+from nlu import rules, urgency
+from tests.support.rasa_env import NEEDS_RASA_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+# heldout.jsonl is not opened here either (bench/nlu_eval/README.md): only the dev set.
+DEV_SETS = [ROOT / "bench" / "nlu_eval" / "urgent_dev2.jsonl"]
+
+URGENT = [
+    "厨房里全是天然气的味 我婆婆在里面晕了",
+    "快递站后面的纸箱堆烧起来了 火往仓库那边走",
+    "我跟同事困在货梯里快一个小时了 里面很闷",
+    "有个大叔在公交站台上突然倒下 嘴唇发紫",
+    "我家五岁的儿子在游乐场不见了 已经找了四十分钟",
+    "两个男的在烧烤摊抡起凳子互砸 有人头上流血",
+    "涵洞积水把一辆出租车淹了一半 司机爬到车顶上了",
+    "阳台外面的防盗窗整个松了 挂在五楼晃 底下是人行道",
+    "闺蜜说她吞了一把安眠药 现在不接电话",
+    "路当中的下水井盖被撬走了 刚有辆自行车栽进去",
+]
+
+NOT_URGENT = [
+    "天然气的账单是不是算错了 这个月两百多",
+    "快递站门口纸箱堆得太多 挡路",
+    "货梯坏了三天了 物业说配件还没到",
+    "公交站台的顶棚漏雨 等车全身湿",
+    "想问问孩子的学籍转到本市要什么手续",
+    "烧烤摊每天开到凌晨两点 太吵了",
+    "涵洞的照明灯坏了 晚上黑",
+    "上个月阳台防盗窗掉下来过 物业已经修好了 想问费用谁出",
+    "失眠很久了 想问医院的睡眠门诊怎么挂号",
+    "小区的井盖上周换新了 就是颜色不统一",
+]
+
+
+def _nlu_texts() -> set[str]:
+    """Plain texts of the data/nlu examples (entity annotations removed)."""
+    texts: set[str] = set()
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            for raw in str(block.get("examples") or "").splitlines():
+                line = raw.strip()
+                if line.startswith("- "):
+                    plain = re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line[2:])
+                    texts.add(urgency.normalise(plain))
+    return texts
+
+
+def test_corpus_is_large_labelled_and_mixed() -> None:
+    pairs = urgency.load_corpus()
+    urgent = sum(1 for _, label in pairs if label)
+    assert len(pairs) >= 1500
+    assert 0.25 < urgent / len(pairs) < 0.6
+    assert all(text.strip() for text, _ in pairs)
+
+
+def test_every_labelled_nlu_example_exists_in_the_nlu_data() -> None:
+    labelled = urgency.load_nlu_labels()
+    assert len(labelled) > 200
+    assert labelled <= _nlu_texts()
+
+
+def test_no_dev_or_held_out_text_is_trained_on() -> None:
+    trained = {urgency.normalise(t) for t, _ in urgency.load_corpus()}
+    trained |= urgency.load_nlu_labels()
+    for path in DEV_SETS:
+        with path.open(encoding="utf-8") as fh:
+            texts = {urgency.normalise(json.loads(line)["text"]) for line in fh if line.strip()}
+        assert not texts & trained, path.name
+
+
+def test_unit_test_phrasings_are_not_in_the_corpus() -> None:
+    trained = {urgency.normalise(t) for t, _ in urgency.load_corpus()}
+    assert not {urgency.normalise(t) for t in URGENT + NOT_URGENT} & trained
+
+
+def test_evidence_verdict_is_the_rules_verdict() -> None:
+    for text in [*URGENT, *NOT_URGENT, "电梯坏了 没人被困", "万一燃气泄漏怎么办", ""]:
+        evidence = rules.urgency_evidence(text)
+        assert set(evidence) == set(rules.EVIDENCE)
+        assert evidence["rule"] == rules.is_urgent(text)
+        assert urgency.evidence_vector(text) == [float(evidence[n]) for n in rules.EVIDENCE]
+
+
+def test_guards_show_in_the_evidence() -> None:
+    assert rules.urgency_evidence("上个月电梯困过人")["past"]
+    assert rules.urgency_evidence("万一煤气泄漏怎么办")["hypothetical"]
+    assert rules.urgency_evidence("火已经扑灭了")["resolved"]
+    calm = rules.urgency_evidence("电梯坏了 没人被困")
+    assert calm["raw_cue"] and not calm["cue"]
+
+
+def test_combine_uses_the_threshold() -> None:
+    t = urgency.DEFAULT_THRESHOLD
+    assert urgency.combine(t, rule_urgent=False)
+    assert not urgency.combine(t - 0.01, rule_urgent=True)
+    assert urgency.combine(0.9, rule_urgent=False, threshold=0.5)
+
+
+def test_content_hash_follows_the_files(tmp_path: Path) -> None:
+    corpus = tmp_path / "a.yml"
+    corpus.write_text("urgent: |\n  - 着火了\n", encoding="utf-8")
+    before = urgency.content_hash([corpus])
+    corpus.write_text("urgent: |\n  - 着火了\n  - 漏气了\n", encoding="utf-8")
+    assert urgency.content_hash([corpus]) != before
+    assert urgency.load_corpus(tmp_path) == [("着火了", True), ("漏气了", True)]
+
+
+def _needs_rasa_env(test: Callable[..., Any]) -> Callable[..., Any]:
+    for mark in NEEDS_RASA_ENV:
+        test = mark(test)
+    return test
+
+
+_SCORE = """
+import json, logging, sys
+logging.disable(logging.WARNING)
+from rasa.shared.nlu.training_data.loading import load_data
+from nlu import urgency
+texts = [str(m.get("text")) for m in load_data("data/nlu").intent_examples]
+x, y = urgency.training_set(texts, extra_jsonl=["bench/nlu_eval/urgent_dev.jsonl"])
+model = urgency.UrgencyModel().fit(x, y)
+print(json.dumps({t: model.predict(t) for t in json.loads(sys.stdin.read())}))
+"""
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, float]:
+    out = subprocess.run(
+        [str(classifier.rasa_python()), "-c", _SCORE],
+        input=json.dumps(URGENT + NOT_URGENT),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("text", URGENT)
+@_needs_rasa_env
+def test_model_flags_present_danger(scores: dict[str, float], text: str) -> None:
+    assert urgency.combine(scores[text], rules.is_urgent(text)), scores[text]
+
+
+@pytest.mark.parametrize("text", NOT_URGENT)
+@_needs_rasa_env
+def test_model_leaves_look_alikes_alone(scores: dict[str, float], text: str) -> None:
+    assert not urgency.combine(scores[text], rules.is_urgent(text)), scores[text]
