@@ -73,6 +73,24 @@ class HotlineTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._events = self.SQLEvent.__table__
+        self._insert = self._events.insert()
+        table = self._events.name
+        session_start = (
+            f"(SELECT max(timestamp) FROM {table} "
+            f"WHERE sender_id = :sender AND type_name = '{SessionStarted.type_name}')"
+        )
+        latest_session = (
+            f"sender_id = :sender AND (timestamp >= {session_start} OR {session_start} IS NULL)"
+        )
+        # Built once: statements made per call cost more CPU than the queries themselves.
+        self._select_latest = sa.text(
+            f"SELECT id, data FROM {table} WHERE {latest_session} ORDER BY id"
+        )
+        self._select_all = sa.text(
+            f"SELECT id, data FROM {table} WHERE sender_id = :sender ORDER BY id"
+        )
+        self._count_latest = sa.text(f"SELECT count(*) FROM {table} WHERE {latest_session}")
+        self._newest = sa.text(f"SELECT max(id) FROM {table} WHERE sender_id = :sender")
         # sender -> (events of its latest session in the table, id of its newest row)
         self._stored: OrderedDict[str, tuple[int, int | None]] = OrderedDict()
 
@@ -82,50 +100,26 @@ class HotlineTrackerStore(SQLTrackerStore):
         while len(self._stored) > REMEMBERED_SENDERS:
             self._stored.popitem(last=False)
 
-    def _session_filter(self, sender_id: str) -> Any:
-        """Events of the sender's latest conversation session (Rasa's own rule)."""
-        events = self._events
-        session_start = (
-            sa.select(sa.func.max(events.c.timestamp))
-            .where(events.c.sender_id == sender_id)
-            .where(events.c.type_name == SessionStarted.type_name)
-            .scalar_subquery()
-        )
-        return sa.and_(
-            events.c.sender_id == sender_id,
-            sa.or_(events.c.timestamp >= session_start, session_start.is_(None)),
-        )
-
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        events = self._events
-        condition = (
-            events.c.sender_id == sender_id
-            if fetch_events_from_all_sessions
-            else self._session_filter(sender_id)
-        )
-        query = sa.select(events.c.id, events.c.data).where(condition).order_by(events.c.id)
+        query = self._select_all if fetch_events_from_all_sessions else self._select_latest
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(query, {"sender": sender_id}).all()
         if not fetch_events_from_all_sessions:
-            self._remember(sender_id, len(rows), rows[-1].id if rows else None)
+            self._remember(sender_id, len(rows), rows[-1][0] if rows else None)
         if not self.domain or not rows:
             return None
         return DialogueStateTracker.from_dict(
-            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+            sender_id, [json.loads(row[1]) for row in rows], self.domain.slots
         )
 
     def _newest_id(self, connection: Any, sender_id: str) -> int | None:
-        query = sa.select(sa.func.max(self._events.c.id)).where(
-            self._events.c.sender_id == sender_id
-        )
-        newest = connection.execute(query).scalar()
+        newest = connection.execute(self._newest, {"sender": sender_id}).scalar()
         return None if newest is None else int(newest)
 
     def _stored_count(self, connection: Any, sender_id: str) -> int:
-        query = sa.select(sa.func.count()).where(self._session_filter(sender_id))
-        return int(connection.execute(query).scalar_one())
+        return int(connection.execute(self._count_latest, {"sender": sender_id}).scalar_one())
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Insert the events the database does not have yet, in one statement."""
@@ -155,7 +149,7 @@ class HotlineTrackerStore(SQLTrackerStore):
                     }
                 )
             if rows:
-                connection.execute(self._events.insert(), rows)
+                connection.execute(self._insert, rows)
                 newest = self._newest_id(connection, sender_id)
         self._remember(sender_id, total, newest)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")

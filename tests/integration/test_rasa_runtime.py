@@ -1,6 +1,7 @@
 """The Rasa-side speed-ups keep Rasa's behaviour: the lean tracker store (nlu/tracker_store.py)
-loses and duplicates no event across saves, restarts and sessions, and the compiled
-action-response check (nlu/serve.py) accepts and rejects what Rasa's jsonschema does."""
+loses and duplicates no event across saves, restarts and sessions; the compiled
+action-response check (nlu/serve.py) accepts and rejects what Rasa's jsonschema does; kept-alive
+action-server connections survive a restart of the action server."""
 
 from __future__ import annotations
 
@@ -79,3 +80,9 @@ def test_event_types_resolve_as_before(facts: dict[str, Any]) -> None:
     assert facts["resolved"] == [True, True, True]
     assert facts["unknown_type"] == "ValueError"
     assert facts["unknown_with_default"] is True
+
+
+def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, Any]) -> None:
+    assert facts["echoes"] == [0, 1, 2, 3, 4, 5]
+    assert facts["connections_first_server"] == 1  # one kept-alive connection, not five
+    assert facts["connections_after_restart"] == 1

@@ -131,9 +131,50 @@ def serve_facts() -> dict[str, Any]:
     return facts
 
 
+async def connection_facts() -> dict[str, Any]:
+    """Action-server calls through EndpointConfig: connections kept, a restart survived."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from nlu import serve
+
+    serve.reuse_connections()
+    peers: list[set[int]] = [set(), set()]
+
+    def app_for(seen: set[int]) -> web.Application:
+        async def webhook(request: web.Request) -> web.Response:
+            seen.add(request.transport.get_extra_info("peername")[1])
+            return web.json_response({"events": [], "echo": (await request.json())["n"]})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        return app
+
+    async def serve_on(port: int, seen: set[int]) -> web.AppRunner:
+        runner = web.AppRunner(app_for(seen))
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return runner
+
+    runner = await serve_on(0, peers[0])
+    port = runner.addresses[0][1]
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+    echoes = [(await endpoint.request(json={"n": n}))["echo"] for n in range(5)]
+    await runner.cleanup()  # the action server restarts
+    runner = await serve_on(port, peers[1])
+    echoes.append((await endpoint.request(json={"n": 5}))["echo"])
+    await runner.cleanup()
+    return {
+        "echoes": echoes,
+        "connections_first_server": len(peers[0]),
+        "connections_after_restart": len(peers[1]),
+    }
+
+
 def main() -> None:
     facts = asyncio.run(tracker_store_facts(sys.argv[1]))
     facts.update(serve_facts())
+    facts.update(asyncio.run(connection_facts()))
     print(json.dumps(facts, ensure_ascii=False))
 
 
