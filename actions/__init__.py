@@ -4,9 +4,7 @@ Run with ``.venv/bin/python -m rasa_sdk --actions actions`` (``hotline up`` does
 """
 
 from actions.report import (
-    ActionAskAddress,
     ActionAskDetail,
-    ActionAskPhone,
     ActionCancelReport,
     ActionChooseCategory,
     ActionConfirmReport,
@@ -26,9 +24,7 @@ from actions.tickets import (
 
 __all__ = [
     "ActionAddInformation",
-    "ActionAskAddress",
     "ActionAskDetail",
-    "ActionAskPhone",
     "ActionCancelReport",
     "ActionChooseCategory",
     "ActionConfirmReport",

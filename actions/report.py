@@ -347,36 +347,6 @@ class ValidateReportForm(FormValidationAction):
         return {"detail": text}
 
 
-class ActionAskAddress(Action):
-    def name(self) -> str:
-        return "action_ask_address"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Ask where, and say a shared location is just as good."""
-        dispatcher.utter_message(
-            text="请问问题发生的具体地点在哪里？（例如：XX区XX路XX号、小区名称和楼栋，"
-            "也可以直接发送定位）"
-        )
-        return []
-
-
-class ActionAskPhone(Action):
-    def name(self) -> str:
-        return "action_ask_phone"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        """Ask for a contact number, making clear it is optional."""
-        dispatcher.utter_message(
-            text="方便留一个联系电话吗？办理部门可能需要与您核实情况。不方便的话请回复“不用”。",
-            buttons=[{"title": "不留电话", "payload": "不用"}],
-        )
-        return []
-
-
 class ActionAskDetail(Action):
     def name(self) -> str:
         return "action_ask_detail"

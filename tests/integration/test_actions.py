@@ -4,16 +4,16 @@ CollectingDispatcher: what the citizen is told, and what ends up in the database
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import (
     ActionAddInformation,
-    ActionAskAddress,
     ActionAskDetail,
-    ActionAskPhone,
     ActionCancelReport,
     ActionChooseCategory,
     ActionConfirmReport,
@@ -31,6 +31,8 @@ from actions.wiring import install
 from hotline.services import HotlineService, NewTicket, TicketFilter
 from hotline.tickets import Actor
 from tests.support.dialogue import DOMAIN, Conversation, ScriptedParser, parse, wire
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STAFF = Actor(role="staff", id="tg:7", department="urban_management")
 LIGHT = "我家楼下的路灯坏了好几天了，晚上黑漆漆的"
@@ -197,12 +199,11 @@ async def test_overlong_address_and_detail_are_refused_kindly() -> None:
     assert "200字以内" in dispatcher.messages[0]["text"]
 
 
-async def test_ask_actions_speak_chinese() -> None:
-    chat = Conversation()
-    await chat.run(ActionAskAddress())
-    assert "具体地点" in chat.text
-    await chat.run(ActionAskPhone())
-    assert "联系电话" in chat.text and chat.buttons()[0]["payload"] == "不用"
+def test_form_questions_speak_chinese_and_phone_can_be_skipped() -> None:
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    assert "具体地点" in responses["utter_ask_address"][0]["text"]
+    phone = responses["utter_ask_phone"][0]
+    assert "联系电话" in phone["text"] and phone["buttons"][0]["payload"] == "不用"
 
 
 async def test_correcting_the_address_at_confirmation(service: HotlineService) -> None:

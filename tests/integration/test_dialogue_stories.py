@@ -43,10 +43,14 @@ def test_training_data_validates_without_warnings() -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "No story structure conflicts found" in output
+    # The form's own questions (utter_ask_<slot>) are spoken by the form, never by a rule,
+    # and Rasa's validator does not know that: those are the only warnings allowed.
     dialogue_warnings = [
         line
         for line in output.splitlines()
-        if "UserWarning" in line and ("story or rule" in line or "domain file" in line)
+        if "UserWarning" in line
+        and ("story or rule" in line or "domain file" in line)
+        and not any(f"'utter_ask_{slot}'" in line for slot in ("address", "phone", "detail"))
     ]
     assert dialogue_warnings == []
 
