@@ -319,7 +319,8 @@ class UrgencyClassifier(GraphComponent):
     """Learned urgency: ``urgent_score`` (probability) and ``urgent`` (bool) on every parse.
 
     Trains :class:`nlu.urgency.UrgencyModel` (character 1–4-gram TF-IDF + the rules' evidence
-    flags → logistic regression, a few seconds) on the urgency corpus (``corpus``, default
+    flags → logistic regression, averaged with one on character n-grams + jieba words; a few
+    seconds) on the urgency corpus (``corpus``, default
     ``data/urgency/``), the NLU examples labelled by ``data/urgency/nlu_urgent.yml`` and the
     ``extra`` JSONL files. Those files are not Rasa training data, so their content hash is
     part of this component's fingerprint (:meth:`fingerprint_addon`): editing them retrains.
@@ -335,6 +336,7 @@ class UrgencyClassifier(GraphComponent):
             "threshold": urgency.DEFAULT_THRESHOLD,
             "C": 16.0,
             "rule_weight": 1.0,
+            "word_share": 0.5,
         }
 
     def __init__(
@@ -383,7 +385,9 @@ class UrgencyClassifier(GraphComponent):
         if len(set(labels)) < 2:
             return self._resource
         self._model = urgency.UrgencyModel(
-            c=float(self._config["C"]), rule_weight=float(self._config["rule_weight"])
+            c=float(self._config["C"]),
+            rule_weight=float(self._config["rule_weight"]),
+            word_share=float(self._config["word_share"]),
         ).fit(texts, labels)
         import joblib
 

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 from nlu import rules, urgency  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 
 def nlu_texts() -> list[str]:
@@ -63,12 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     """Cross-validate, train on everything, score the dev files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cv", type=int, default=5, help="folds (0: skip)")
-    parser.add_argument("--dev", type=Path, nargs="*", default=[HERE / "urgent_dev2.jsonl"])
+    parser.add_argument(
+        "--dev", type=Path, nargs="*", default=[HERE / "urgent_dev2.jsonl", HERE / "dept_dev.jsonl"]
+    )
     parser.add_argument("--extra", type=Path, nargs="*", default=[HERE / "urgent_dev.jsonl"])
     parser.add_argument("--no-extra", action="store_true", help="train without --extra files")
     parser.add_argument("--C", type=float, default=16.0)
     parser.add_argument("--rule-weight", type=float, default=1.0)
     parser.add_argument("--max-ngram", type=int, default=4)
+    parser.add_argument("--word-share", type=float, default=0.5, help="0: the rules model alone")
     args = parser.parse_args(argv)
     if any(p.name == "heldout.jsonl" for p in [*args.dev, *args.extra]):
         parser.error("heldout.jsonl is for the final evaluation only (bench/nlu_eval/README.md)")
@@ -79,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def model() -> urgency.UrgencyModel:
         return urgency.UrgencyModel(
-            c=args.C, rule_weight=args.rule_weight, max_ngram=args.max_ngram
+            c=args.C,
+            rule_weight=args.rule_weight,
+            max_ngram=args.max_ngram,
+            word_share=args.word_share,
         )
 
     if args.cv:
