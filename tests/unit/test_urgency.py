@@ -24,7 +24,7 @@ from tests.support.rasa_env import NEEDS_RASA_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 # heldout.jsonl is not opened here either (bench/nlu_eval/README.md): only the dev set.
-DEV_SETS = [ROOT / "bench" / "nlu_eval" / "urgent_dev2.jsonl"]
+DEV_SETS = [ROOT / "bench" / "nlu_eval" / n for n in ("urgent_dev2.jsonl", "dept_dev.jsonl")]
 
 URGENT = [
     "厨房里全是天然气的味 我婆婆在里面晕了",
@@ -88,6 +88,14 @@ def test_no_dev_or_held_out_text_is_trained_on() -> None:
         with path.open(encoding="utf-8") as fh:
             texts = {urgency.normalise(json.loads(line)["text"]) for line in fh if line.strip()}
         assert not texts & trained, path.name
+
+
+def test_department_dev_set_is_not_in_the_nlu_data() -> None:
+    path = ROOT / "bench" / "nlu_eval" / "dept_dev.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    assert len(rows) >= 300
+    assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
 
 
 def test_unit_test_phrasings_are_not_in_the_corpus() -> None:
