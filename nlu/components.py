@@ -29,6 +29,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
     ENTITIES,
+    FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -266,19 +267,42 @@ class LinearIntentClassifier(GraphComponent):
             model = None
         return cls(config, model_storage, resource, model)
 
-    def _probabilities(self, features: Any) -> tuple[list[str], np.ndarray]:
-        """Class probabilities for one 1×D sparse row, without sklearn's per-call checks."""
+    @staticmethod
+    def _sentence_row(message: Message) -> tuple[np.ndarray, np.ndarray] | None:
+        """The sentence row ``get_sparse_features`` would build (featurizers side by side, in
+        pipeline order), as (columns, counts) without its deep copy and ``hstack`` (~1 ms)."""
+        columns: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        offset = 0
+        for feature in message.features:
+            if (
+                feature.attribute != TEXT
+                or not feature.is_sparse()
+                or feature.type != FEATURE_TYPE_SENTENCE
+            ):
+                continue
+            block = feature.features.tocoo()
+            columns.append(block.col.astype(np.int64) + offset)
+            counts.append(block.data.astype(np.float64))
+            offset += block.shape[1]
+        if not columns:
+            return None
+        return np.concatenate(columns), np.concatenate(counts)
+
+    def _probabilities(self, row: tuple[np.ndarray, np.ndarray]) -> tuple[list[str], np.ndarray]:
+        """Class probabilities for one sentence row, without sklearn's per-call checks."""
         tfidf, classifier = self._model
         if not hasattr(self, "_fast"):
             idf = np.asarray(tfidf.idf_, dtype=np.float64)
             coef = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
             self._fast = ([str(c) for c in classifier.classes_], idf, coef, classifier.intercept_)
         classes, idf, coef, intercept = self._fast
-        row = features.tocsr()
-        data = row.data.astype(np.float64)
-        data = (1.0 + np.log(np.maximum(data, 1e-12))) * idf[row.indices]  # sublinear tf-idf
+        indices, data = row
+        keep = data != 0
+        indices, data = indices[keep], data[keep]
+        data = (1.0 + np.log(np.maximum(data, 1e-12))) * idf[indices]  # sublinear tf-idf
         norm = np.sqrt(np.dot(data, data)) or 1.0
-        scores = (data / norm) @ coef[row.indices] + intercept
+        scores = (data / norm) @ coef[indices] + intercept
         if len(classes) == 2:  # binary logistic regression: one column
             p = 1.0 / (1.0 + np.exp(-scores[0]))
             return classes, np.array([1.0 - p, p])
@@ -291,10 +315,10 @@ class LinearIntentClassifier(GraphComponent):
             return messages
         weight = float(os.environ.get("HOTLINE_LINEAR_WEIGHT", self._config["weight"]))
         for message in messages:
-            features = self._features(message)
-            if features is None:
+            row = self._sentence_row(message)
+            if row is None:
                 continue
-            classes, probs = self._probabilities(features)
+            classes, probs = self._probabilities(row)
             blended = {c: weight * float(p) for c, p in zip(classes, probs, strict=True)}
             for item in message.get(INTENT_RANKING_KEY) or []:
                 name = item.get(INTENT_NAME_KEY)

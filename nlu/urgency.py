@@ -228,7 +228,11 @@ class UrgencyModel:
         return [float(p) for p in probs]
 
     def predict(self, text: str) -> float:
-        """Probability that ``text`` is urgent (one message; no sklearn per-call checks)."""
+        """Probability that ``text`` is urgent (one message; no sklearn per-call checks).
+
+        Same arithmetic as :meth:`predict_many`; sklearn's ``transform`` of one message
+        (input checks, a diagonal idf matrix per call) was 2.6 ms of a 3 ms prediction.
+        """
         import numpy as np
 
         if self._fast is None:
@@ -236,10 +240,16 @@ class UrgencyModel:
             sign = 1.0 if list(self.classifier.classes_).index(True) == 1 else -1.0
             n_grams = len(self.vectorizer.vocabulary_)
             intercept = float(self.classifier.intercept_[0])
-            self._fast = (coef[:n_grams], coef[n_grams:], intercept, sign)
-        gram_coef, flag_coef, intercept, sign = self._fast
-        row = self.vectorizer.transform([normalise(text)])
-        score = float(row.data @ gram_coef[row.indices]) if row.nnz else 0.0
+            self._fast = (
+                coef[:n_grams],
+                coef[n_grams:],
+                intercept,
+                sign,
+                _FastTfidf(self.vectorizer),
+            )
+        gram_coef, flag_coef, intercept, sign, grams = self._fast
+        indices, values = grams.row(normalise(text))
+        score = float(values @ gram_coef[indices]) if len(indices) else 0.0
         score += float(np.dot(flag_coef, evidence_vector(text))) * self.rule_weight + intercept
         probability = float(1.0 / (1.0 + np.exp(-sign * score)))
         if getattr(self, "word_classifier", None) is None:  # a model saved before word_share
@@ -249,13 +259,55 @@ class UrgencyModel:
             coef = np.asarray(clf.coef_[0], dtype=np.float64)
             w_sign = 1.0 if list(clf.classes_).index(True) == 1 else -1.0
             n_grams = len(self.vectorizer.vocabulary_)
-            self._fast_words = (coef[:n_grams], coef[n_grams:], float(clf.intercept_[0]), w_sign)
-        char_coef, word_coef, w_intercept, w_sign = self._fast_words
-        wrow = self.word_vectorizer.transform([text])
-        w_score = float(row.data @ char_coef[row.indices]) if row.nnz else 0.0
-        w_score += float(wrow.data @ word_coef[wrow.indices]) if wrow.nnz else 0.0
+            self._fast_words = (
+                coef[:n_grams],
+                coef[n_grams:],
+                float(clf.intercept_[0]),
+                w_sign,
+                _FastTfidf(self.word_vectorizer),
+            )
+        char_coef, word_coef, w_intercept, w_sign, word_grams = self._fast_words
+        w_indices, w_values = word_grams.row(text)
+        w_score = float(values @ char_coef[indices]) if len(indices) else 0.0
+        w_score += float(w_values @ word_coef[w_indices]) if len(w_indices) else 0.0
         other = float(1.0 / (1.0 + np.exp(-w_sign * (w_score + w_intercept))))
         return (1.0 - self.word_share) * probability + self.word_share * other
+
+
+class _FastTfidf:
+    """One message through a fitted ``TfidfVectorizer``: the same row, without its overhead."""
+
+    def __init__(self, vectorizer: Any) -> None:
+        import numpy as np
+
+        self.analyze = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.sublinear = bool(vectorizer.sublinear_tf)
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64) if vectorizer.use_idf else None
+        self.norm = vectorizer.norm
+
+    def row(self, text: str) -> tuple[Any, Any]:
+        """(column indices, values) of the message's TF-IDF row."""
+        import numpy as np
+
+        counts: dict[int, int] = {}
+        for gram in self.analyze(text):
+            column = self.vocabulary.get(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if not len(values):
+            return indices, values
+        if self.sublinear:
+            values = np.log(values) + 1.0
+        if self.idf is not None:
+            values = values * self.idf[indices]
+        if self.norm == "l2":
+            values = values / (np.sqrt(np.dot(values, values)) or 1.0)
+        elif self.norm == "l1":
+            values = values / (np.abs(values).sum() or 1.0)
+        return indices, values
 
 
 def combine(score: float, rule_urgent: bool, threshold: float = DEFAULT_THRESHOLD) -> bool:

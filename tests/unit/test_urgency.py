@@ -149,12 +149,14 @@ from nlu import urgency
 texts = [str(m.get("text")) for m in load_data("data/nlu").intent_examples]
 x, y = urgency.training_set(texts, extra_jsonl=["bench/nlu_eval/urgent_dev.jsonl"])
 model = urgency.UrgencyModel().fit(x, y)
-print(json.dumps({t: model.predict(t) for t in json.loads(sys.stdin.read())}))
+texts = json.loads(sys.stdin.read())
+one = {t: model.predict(t) for t in texts}
+print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts)))}))
 """
 
 
 @pytest.fixture(scope="module")
-def scores() -> dict[str, float]:
+def both() -> dict[str, dict[str, float]]:
     out = subprocess.run(
         [str(classifier.rasa_python()), "-c", _SCORE],
         input=json.dumps(URGENT + NOT_URGENT),
@@ -165,8 +167,20 @@ def scores() -> dict[str, float]:
         timeout=300,
         check=True,
     )
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, dict[str, float]] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+@pytest.fixture(scope="module")
+def scores(both: dict[str, dict[str, float]]) -> dict[str, float]:
+    return both["one"]
+
+
+@_needs_rasa_env
+def test_one_message_path_scores_like_sklearn(both: dict[str, dict[str, float]]) -> None:
+    """predict() skips sklearn's transform for speed; it must give the very same score."""
+    for text, score in both["many"].items():
+        assert abs(both["one"][text] - score) < 1e-9, text
 
 
 @pytest.mark.parametrize("text", URGENT)
