@@ -63,6 +63,25 @@ TIME_RE = re.compile(
 )
 
 
+def _save_joblib(storage: ModelStorage, resource: Resource, name: str, model: Any) -> None:
+    """Persist a trained scikit-learn model in the component's model-storage folder."""
+    import joblib
+
+    with storage.write_to(resource) as directory:
+        joblib.dump(model, directory / name)
+
+
+def _load_joblib(storage: ModelStorage, resource: Resource, name: str) -> Any:
+    """The model saved by :func:`_save_joblib`, or None if the component was never trained."""
+    import joblib
+
+    try:
+        with storage.read_from(resource) as directory:
+            return joblib.load(directory / name)
+    except (ValueError, FileNotFoundError):
+        return None
+
+
 def _span_overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(a["start"] < b["end"] and b["start"] < a["end"])
 
@@ -243,10 +262,7 @@ class LinearIntentClassifier(GraphComponent):
         return self._resource
 
     def _persist(self) -> None:
-        import joblib
-
-        with self._storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / "linear.joblib")
+        _save_joblib(self._storage, self._resource, "linear.joblib", self._model)
 
     @classmethod
     def load(
@@ -258,13 +274,7 @@ class LinearIntentClassifier(GraphComponent):
         **kwargs: Any,
     ) -> LinearIntentClassifier:
         """Load the trained linear model (or an untrained component if there is none)."""
-        import joblib
-
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / "linear.joblib")
-        except (ValueError, FileNotFoundError):
-            model = None
+        model = _load_joblib(model_storage, resource, "linear.joblib")
         return cls(config, model_storage, resource, model)
 
     @staticmethod
@@ -413,10 +423,7 @@ class UrgencyClassifier(GraphComponent):
             rule_weight=float(self._config["rule_weight"]),
             word_share=float(self._config["word_share"]),
         ).fit(texts, labels)
-        import joblib
-
-        with self._storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / "urgency.joblib")
+        _save_joblib(self._storage, self._resource, "urgency.joblib", self._model)
         return self._resource
 
     @classmethod
@@ -429,13 +436,7 @@ class UrgencyClassifier(GraphComponent):
         **kwargs: Any,
     ) -> UrgencyClassifier:
         """Load the trained urgency model (or an untrained component if there is none)."""
-        import joblib
-
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / "urgency.joblib")
-        except (ValueError, FileNotFoundError):
-            model = None
+        model = _load_joblib(model_storage, resource, "urgency.joblib")
         return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -86,3 +86,8 @@ def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, 
     assert facts["echoes"] == [0, 1, 2, 3, 4, 5]
     assert facts["connections_first_server"] == 1  # one kept-alive connection, not five
     assert facts["connections_after_restart"] == 1
+
+
+def test_component_models_survive_storage(facts: dict[str, Any]) -> None:
+    assert facts["reloaded"] == {"weights": [1.5, -2.0]}
+    assert facts["never_trained"] is None

@@ -171,10 +171,28 @@ async def connection_facts() -> dict[str, Any]:
     }
 
 
+def component_storage_facts(folder: str) -> dict[str, Any]:
+    """Trained scikit-learn models go into Rasa's model storage and come back out."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from nlu.components import _load_joblib, _save_joblib
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    storage = LocalModelStorage(Path(folder))
+    trained, untrained = Resource("trained"), Resource("untrained")
+    _save_joblib(storage, trained, "model.joblib", {"weights": [1.5, -2.0]})
+    return {
+        "reloaded": _load_joblib(storage, trained, "model.joblib"),
+        "never_trained": _load_joblib(storage, untrained, "model.joblib"),
+    }
+
+
 def main() -> None:
     facts = asyncio.run(tracker_store_facts(sys.argv[1]))
     facts.update(serve_facts())
     facts.update(asyncio.run(connection_facts()))
+    facts.update(component_storage_facts(str(Path(sys.argv[1]).parent / "model-storage")))
     print(json.dumps(facts, ensure_ascii=False))
 
 
