@@ -63,23 +63,58 @@ TIME_RE = re.compile(
 )
 
 
-def _save_joblib(storage: ModelStorage, resource: Resource, name: str, model: Any) -> None:
-    """Persist a trained scikit-learn model in the component's model-storage folder."""
-    import joblib
+class _TrainedComponent(GraphComponent):
+    """A component whose trained scikit-learn model lives in Rasa's model storage."""
 
-    with storage.write_to(resource) as directory:
-        joblib.dump(model, directory / name)
+    MODEL_FILE = "model.joblib"
 
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model  # None until trained
 
-def _load_joblib(storage: ModelStorage, resource: Resource, name: str) -> Any:
-    """The model saved by :func:`_save_joblib`, or None if the component was never trained."""
-    import joblib
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Any:
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
 
-    try:
-        with storage.read_from(resource) as directory:
-            return joblib.load(directory / name)
-    except (ValueError, FileNotFoundError):
-        return None
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Any:
+        """Load the trained model (or an untrained component if there is none)."""
+        import joblib
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / cls.MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def _save(self) -> None:
+        import joblib
+
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / self.MODEL_FILE)
 
 
 def _span_overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -194,7 +229,7 @@ class HotlineAnnotator(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class LinearIntentClassifier(GraphComponent):
+class LinearIntentClassifier(_TrainedComponent):
     """TF-IDF + logistic regression over the sparse sentence features, blended with DIET.
 
     Put it after DIETClassifier and before FallbackClassifier. It reads the bag-of-n-grams
@@ -203,33 +238,12 @@ class LinearIntentClassifier(GraphComponent):
     on character n-grams generalises well to unseen wording; DIET captures interactions.
     """
 
+    MODEL_FILE = "linear.joblib"
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """``C``: inverse regularisation; ``weight``: share of the linear model in the blend."""
         return {"C": 20.0, "weight": 0.5, "max_iter": 300, "ranking_length": 10}
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Any = None,
-    ) -> None:
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model  # (tfidf, classifier) or None
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        """Create an untrained component."""
-        return cls(config, model_storage, resource)
 
     @staticmethod
     def _features(message: Message) -> Any:
@@ -258,24 +272,8 @@ class LinearIntentClassifier(GraphComponent):
         )
         classifier.fit(matrix, labels)
         self._model = (tfidf, classifier)
-        self._persist()
+        self._save()
         return self._resource
-
-    def _persist(self) -> None:
-        _save_joblib(self._storage, self._resource, "linear.joblib", self._model)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LinearIntentClassifier:
-        """Load the trained linear model (or an untrained component if there is none)."""
-        model = _load_joblib(model_storage, resource, "linear.joblib")
-        return cls(config, model_storage, resource, model)
 
     @staticmethod
     def _sentence_row(message: Message) -> tuple[np.ndarray, np.ndarray] | None:
@@ -349,7 +347,7 @@ class LinearIntentClassifier(GraphComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class UrgencyClassifier(GraphComponent):
+class UrgencyClassifier(_TrainedComponent):
     """Learned urgency: ``urgent_score`` (probability) and ``urgent`` (bool) on every parse.
 
     Trains :class:`nlu.urgency.UrgencyModel` (character 1–4-gram TF-IDF + the rules' evidence
@@ -360,6 +358,8 @@ class UrgencyClassifier(GraphComponent):
     part of this component's fingerprint (:meth:`fingerprint_addon`): editing them retrains.
     Put it before :class:`HotlineAnnotator`, which then keeps this ``urgent``.
     """
+
+    MODEL_FILE = "urgency.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -380,10 +380,7 @@ class UrgencyClassifier(GraphComponent):
         resource: Resource,
         model: urgency.UrgencyModel | None = None,
     ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
+        super().__init__({**self.get_default_config(), **config}, model_storage, resource, model)
 
     @staticmethod
     def _paths(config: dict[str, Any]) -> tuple[Path, list[Path]]:
@@ -396,17 +393,6 @@ class UrgencyClassifier(GraphComponent):
         """Hash of the corpus and extra files, so that editing them retrains the model."""
         corpus, extra = cls._paths({**cls.get_default_config(), **config})
         return urgency.content_hash([*sorted(corpus.glob("*.yml")), *extra])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UrgencyClassifier:
-        """Create an untrained component."""
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the urgency model on the corpus, the NLU examples and the extra files."""
@@ -423,21 +409,8 @@ class UrgencyClassifier(GraphComponent):
             rule_weight=float(self._config["rule_weight"]),
             word_share=float(self._config["word_share"]),
         ).fit(texts, labels)
-        _save_joblib(self._storage, self._resource, "urgency.joblib", self._model)
+        self._save()
         return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> UrgencyClassifier:
-        """Load the trained urgency model (or an untrained component if there is none)."""
-        model = _load_joblib(model_storage, resource, "urgency.joblib")
-        return cls(config, model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leave training data unchanged."""

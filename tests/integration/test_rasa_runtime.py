@@ -90,4 +90,5 @@ def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, 
 
 def test_component_models_survive_storage(facts: dict[str, Any]) -> None:
     assert facts["reloaded"] == {"weights": [1.5, -2.0]}
+    assert facts["reloaded_file"] == ["linear.joblib"]  # the name older models were saved under
     assert facts["never_trained"] is None

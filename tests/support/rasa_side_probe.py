@@ -176,15 +176,20 @@ def component_storage_facts(folder: str) -> dict[str, Any]:
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
 
-    from nlu.components import _load_joblib, _save_joblib
+    from nlu.components import LinearIntentClassifier, UrgencyClassifier
 
     Path(folder).mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(Path(folder))
     trained, untrained = Resource("trained"), Resource("untrained")
-    _save_joblib(storage, trained, "model.joblib", {"weights": [1.5, -2.0]})
+    component = LinearIntentClassifier.create({}, storage, trained, None)
+    component._model = {"weights": [1.5, -2.0]}
+    component._save()
+    reloaded = LinearIntentClassifier.load({}, storage, trained, None)
+    never = UrgencyClassifier.load({}, storage, untrained, None)
     return {
-        "reloaded": _load_joblib(storage, trained, "model.joblib"),
-        "never_trained": _load_joblib(storage, untrained, "model.joblib"),
+        "reloaded": reloaded._model,
+        "reloaded_file": sorted(p.name for p in (Path(folder) / "trained").iterdir()),
+        "never_trained": never._model,
     }
 
 
