@@ -2,7 +2,10 @@
 channel (NLU + dialogue + actions + database) and the figures are printed.
 
     .venv/bin/python -m bench.load                           # chat-turn latency, 1 citizen
-    .venv/bin/python -m bench.load --citizens 16 --duration 600   # load for 10 minutes
+    .venv/bin/python -m bench.load --citizens 7 --duration 600 --rasa-workers 2   # 10 minutes
+
+On 2 cores, run it on an otherwise idle machine: it measures CPU, and another job's CPU use
+shows up as lost turns/s (the printed CPU per turn of each process tells which).
 
 Each simulated citizen runs conversations drawn from the held-out corpus
 (bench/nlu_eval/heldout.jsonl): a report answered turn by turn as the assistant asks (place,
