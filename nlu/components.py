@@ -424,7 +424,7 @@ class UrgencyClassifier(_TrainedComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             score = self._model.predict(text)
-            verdict = urgency.combine(score, rules.is_urgent(text), threshold)
+            verdict = urgency.combine(score, threshold)
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages

@@ -310,13 +310,12 @@ class _FastTfidf:
         return indices, values
 
 
-def combine(score: float, rule_urgent: bool, threshold: float = DEFAULT_THRESHOLD) -> bool:
-    """The ``urgent`` verdict from the model's probability and the rules' verdict.
+def combine(score: float, threshold: float = DEFAULT_THRESHOLD) -> bool:
+    """The ``urgent`` verdict from the model's probability.
 
-    The model decides; it already reads the rules' cues and guards as features, so a rule hit
-    raises the probability and a negation, a past or settled event or a question lowers it.
-    ``rule_urgent`` is kept in the signature so a combination policy can be changed in one
-    place (measured: see bench/nlu_eval/README.md).
+    The model decides alone: it already reads the rules' cues and guards as features, so a
+    rule hit raises the probability and a negation, a past or settled event or a question
+    lowers it (measured: see bench/nlu_eval/README.md).
     """
     return score >= threshold
 

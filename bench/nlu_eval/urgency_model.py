@@ -54,7 +54,7 @@ def table(name: str, labels: list[bool], scores: list[float], rule: list[bool]) 
     print(f"{name}: rows {len(labels)}, urgent {sum(labels)}")
     print(f"  rules only        P {p:.3f} R {r:.3f}  (TP {tp} FP {fp} FN {fn})")
     for t in THRESHOLDS:
-        preds = [urgency.combine(s, u, t) for s, u in zip(scores, rule, strict=True)]
+        preds = [urgency.combine(s, t) for s in scores]
         p, r, tp, fp, fn = prf(labels, preds)
         print(f"  model t={t:<5}     P {p:.3f} R {r:.3f}  (TP {tp} FP {fp} FN {fn})")
 

@@ -93,7 +93,7 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
     )
     model = urgency.UrgencyModel().fit(texts, labels)
     cut = urgency.DEFAULT_THRESHOLD if threshold is None else threshold
-    return lambda text: urgency.combine(model.predict(text), is_urgent(text), cut)
+    return lambda text: urgency.combine(model.predict(text), cut)
 
 
 def parse_predictor(model: str | None) -> Callable[[str], bool]:

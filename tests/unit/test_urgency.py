@@ -121,9 +121,9 @@ def test_guards_show_in_the_evidence() -> None:
 
 def test_combine_uses_the_threshold() -> None:
     t = urgency.DEFAULT_THRESHOLD
-    assert urgency.combine(t, rule_urgent=False)
-    assert not urgency.combine(t - 0.01, rule_urgent=True)
-    assert urgency.combine(0.9, rule_urgent=False, threshold=0.5)
+    assert urgency.combine(t)
+    assert not urgency.combine(t - 0.01)
+    assert urgency.combine(0.9, threshold=0.5)
 
 
 def test_content_hash_follows_the_files(tmp_path: Path) -> None:
@@ -186,10 +186,10 @@ def test_one_message_path_scores_like_sklearn(both: dict[str, dict[str, float]])
 @pytest.mark.parametrize("text", URGENT)
 @_needs_rasa_env
 def test_model_flags_present_danger(scores: dict[str, float], text: str) -> None:
-    assert urgency.combine(scores[text], rules.is_urgent(text)), scores[text]
+    assert urgency.combine(scores[text]), scores[text]
 
 
 @pytest.mark.parametrize("text", NOT_URGENT)
 @_needs_rasa_env
 def test_model_leaves_look_alikes_alone(scores: dict[str, float], text: str) -> None:
-    assert not urgency.combine(scores[text], rules.is_urgent(text)), scores[text]
+    assert not urgency.combine(scores[text]), scores[text]
