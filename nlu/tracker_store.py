@@ -62,7 +62,8 @@ class HotlineTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             url = self.engine.url
             self.engine.dispose()
-            # One pooled connection instead of Rasa 1.4's NullPool: no reconnect per turn.
+            # A connection pool instead of SQLAlchemy 1.4's NullPool for SQLite files: no
+            # reconnect (and no PRAGMAs again) on every turn.
             self.engine = sa.create_engine(
                 url,
                 poolclass=sa.pool.QueuePool,
