@@ -1,8 +1,491 @@
-"""A coarse place key from a free-text address, so reports can spot hot places in SQL."""
+"""Places as citizens type them: kept whole, filler tidied, so the ticket stores the real spot.
+
+A place is never cut inside a name: the department, hot-spot reports and duplicate detection
+all key on what is stored. Answers to the place question are taken whole (up to ~100
+characters) once filler, refusals and phone numbers are tidied away; inside a longer message
+the place is the run of text around road/number/building/landmark words that no predicate
+("有", "一直", "的路灯", …) interrupts.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+
+# An answer up to this long is the place itself; a longer one is searched for a place span.
+WHOLE_ANSWER_LIMIT = 100
+# A keyword-less answer ("万达", "城南") is taken as a place only when this short.
+BARE_NAME_LIMIT = 12
+
+_NUM = r"[0-9一二三四五六七八九十百千零〇两]+"
+_DIR = r"[东南西北]"
+
+# Words that contain a place character but are not places: masked before token search.
+_TRAPS = re.compile(
+    r"知道|味道|频道|渠道|报道|难道|说道|道理|道歉|顺道|公道|下水道|"
+    r"路灯|路面|路况|路费|路过|一路|走路|跑路|路人|路由|"
+    r"市民|市长|居民|城管|部门(?!口)|区别|区分|村民|村长|这里|那里|哪里|家里|心里|夜里|"
+    r"门牌号?|地址|地点|位置|地方|网站|站长|站着|现场|立场|当场|在场|住院|院长|"
+    r"号码|电话|手机|几号|多少号|口罩|人口|问题|房东|房租|房价|房贷|全部|内部|外部|部分|电池|处理|到处|好处|坏处|"
+    r"东西|出门|门票|热门|专门|上门|进门|开门|关门"
+)
+
+# Words that end a part of a place: roads, numbers, compounds, landmarks, villages.
+_STRONG = (
+    # house numbers, buildings, units, rooms, village groups
+    rf"{_NUM}\s?(?:号楼|号院|号|栋|幢|座|单元|层|楼(?![上下道顶前后])|室|户|组|队|排|弄|巷|期|区)",
+    r"(?<=[元楼栋幢座层号])\s?[0-9]{2,5}(?:室|号|户)?",
+    r"[A-Za-z][0-9]{0,3}\s?(?:座|栋|幢|区|号楼|楼|单元|口|出口|门)",
+    r"(?<=号)门(?!口)",
+    # numbered schools and hospitals: "二中", "一院", "三小"
+    rf"{_NUM}(?:中|小|院)(?![心间午学时])",
+    # administrative areas and villages
+    r"自治区|开发区|高新区|新区|街道|社区|省|市(?!场)|区|县|镇|乡|村|屯|庄|寨|洼|圩|坪|岗|铺|营|堡",
+    # roads
+    r"大道|大街|马路|公路|国道|省道|高速|高架|隧道|环路|辅路|胡同|巷|弄|路|街|道|段|桥",
+    # compounds, buildings, landmarks
+    r"小区|花园|家园|新村|公寓|宿舍|家属院|大院|大厦|大楼|广场|中心|苑|园|庭|府|城|阁|轩|墅|坊|"
+    r"院|楼|厂|公司|工地|仓库|车库|地下室|市场|商场|超市|菜场|场|店|馆|局|厅|堂|亭|塔|寺|庙|"
+    r"学校|中学|小学|大学|学院|幼儿园|校区|校门|医院|诊所|卫生所|派出所|厕所|司法所|供电所|"
+    r"居委会|村委会|管委会|办事处|政府|银行|酒店|宾馆|饭店|站|站台|地铁|码头|机场|"
+    r"河|湖|江|塘|池|沟|渠|山|坡|岭|林|堤|坝|港|湾|岛|滩|田|菜地|空地|绿地|"
+    r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
+)
+
+# Words that place a spot relative to another: part of a place, never one alone.
+_WEAK = (
+    r"(?:往|向|朝)?[东南西北前后左右]{0,2}(?:走|拐)?(?:大概|大约|约|差不多)?"
+    r"[0-9一二三四五六七八九十百几两半]+多?(?:米|公里|里地|步)(?:左右|远|处)?|"
+    rf"{_DIR}{{1,2}}(?:门|侧|边|面|角|口|头|端)|(?<=[路街道巷桥河])(?:{_DIR}(?![西]))|"
+    rf"以{_DIR}|(?:往|向|朝){_DIR}{{1,2}}|"
+    r"门口|大门|侧门|后门|正门|门前|旁边|对面|附近|边上|隔壁|拐角|转角|拐弯处|"
+    r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
+    r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|转盘|环岛|出口|入口|边|里"
+)
+
+# The name before a relative spot, and the words that make it no name ("我家", "这").
+_NAME_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}$")
+_DEICTIC = re.compile(r"[我你他她俺咱们这那个家的在是就哪□]")
+_STRONG_RE = re.compile("|".join(_STRONG))
+_TOKEN_RE = re.compile("|".join((_WEAK, *_STRONG)))
+
+# "的" joins two parts of one place only when a place part follows it ("小区的北门").
+_AFTER_DE = re.compile(
+    rf"的(?:{_DIR}{{1,2}}(?:门|侧|边|面|角|口)|门口|大门|侧门|后门|旁边|对面|斜对面|附近|"
+    rf"边上|隔壁|拐角|楼下|楼上|后面|前面|里面|路口|交叉口|出口|入口|公交站|车站|停车场|"
+    rf"{_NUM}\s?(?:号楼|号|栋|幢|单元|楼|层)|[A-Za-z]座)"
+)
+
+# What interrupts a place inside a message: pronouns, verbs, times, complaint objects.
+_BREAK = re.compile(
+    r"的|在|是|我|你|他|她|俺|咱|们|了|吗|呢|吧|啊|呀|把|被|很|没|也|都是|"
+    r"不是|不能|不知道|不清楚|有人|有个|有一|有很多|有些|有辆|有只|有条|有家|有|"
+    r"一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|早上|凌晨|中午|下午|上午|"
+    r"昨天|今天|前天|最近|这几天|好几天|好久|已经|发生|出现|存在|"
+    r"占道|乱|噪音|施工|装修|漏水|积水|堵|坏|破|臭|吵|脏|"
+    r"路灯|路面|井盖|垃圾(?!站|桶|箱|房)|污水|下水道|油烟|摆摊|违章|违建|车辆|"
+    r"投诉|反映|举报|咨询|请|帮|麻烦|希望|要求|能不能|怎么|什么|为什么|谁|哪|"
+    r"一下|关于|对于|住|家住|位于|地址|地点|位置|问题|情况|这个|那个|这边|那边|这里|那里"
+)
+
+# Break words that still sit inside a place answer ("在红色大门那家", "我住3楼").
+_BENIGN = frozenset(
+    ("的", "在", "是", "就是", "那个", "这个", "这边", "那边", "这里", "那里", "我", "俺", "咱")
+    + ("们", "住", "家住", "位于")
+)
+
+# Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
+_LEAD = re.compile(
+    r"^(?:嗯+|呃+|额+|哦+|噢+|喔|啊+|哎呀|哎哟|唉呀|哎|唉|诶|欸|喂|那个|这个|就是说|您好|你好|同志|师傅|"
+    r"(?:问题|事情|事儿|出事的?地方|地方|具体|具体的)?(?:地址|地点|位置|地方)?(?:在|是|为)?[:：]|"
+    r"(?:问题|事情|事儿)?(?:发生|出事)?在|"
+    r"(?:问题|事情|事儿)?(?:发生|出事)?(?:的)?(?:具体)?(?:的)?(?:地址|地点|位置|地方)"
+    r"(?:的话)?(?:嘛|呢)?(?:就|应该|大概)?(?:是在|是|在|为)|"
+    r"(?:我|俺|咱)们?(?:家|这里|这边|这儿|那里|这|那)?(?:就)?(?:住)?(?:就)?(?:是在|在|是)|"
+    r"(?:我|俺|咱)们?(?:家|这|那)?(?:就)?住|家住|住在|"
+    r"(?:反正|大概|大约|好像|应该|可能|估计|差不多)(?:就)?(?:是在|在|是)|"
+    r"就是在|就在|是在|位于|就是|在|是)"
+    r"[\s,，、:：]*"
+)
+
+# Fillers that close an answer: "这里", "那边", particles and punctuation.
+_TRAIL = re.compile(
+    r"(?:这里|这儿|这边儿?|这块儿?|这一块|这一片|那里|那儿|那边儿?|那块儿?|那一块|那一片|"
+    r"那个地方|这个地方|谢谢你们|谢谢你|谢谢|麻烦你们了|麻烦了|辛苦了|"
+    r"(?<![网酒水书茶氧陶话])吧|[啊呢哈呀嘛啦哦喔嘞咯噢呗的了]|[\s。．.!！~～…,，、;；:：])+$"
+)
+
+# Answers that hold no place: refusals, "don't know", "just asking", assent, greetings.
+_REFUSAL = re.compile(
+    r"不知道|不清楚|不记得|记不清|记不得|不晓得|不懂|忘了|忘记了|想不起|不想说|不方便|不告诉|不能说|"
+    r"保密|隐私|不要登记|不用登记|不登记|不需要登记|就是问问|只是问问|问问而已|随便问问|"
+    r"只是咨询|咨询一下|算了|不用了|不需要|不要了|不说了|不想|拒绝|不填|跳过|没有地址|没地址|"
+    r"凭什么|关你什么事|说不清|说不上来|不好说|无可奉告|不确定|没法说"
+)
+_NOTHING = re.compile(
+    r"(?:(?:我|俺|咱)们?)?(?:家|家里|单位|公司|老家|村里|外面|外边|路上|本地|当地|这边|那边)|"
+    r"(?:没有|没|无|不|否|不用|不要|好|好的|好吧|嗯+|是|是的|对|对的|行|可以|ok|okay|收到|"
+    r"谢谢|谢谢你|多谢|你好|您好|喂|哈+|呵+|啥|什么|等一下|稍等|随便|都行|不详|未知|暂无|略|"
+    r"no|yes|hi|hello|[/\-_.。?？!！]+)",
+    re.IGNORECASE,
+)
+_COURTESY = re.compile(
+    r"谢谢|麻烦|辛苦|快点|赶紧|尽快|抓紧|快来|帮忙|帮我|处理|解决|来人|派人|看看|过来"
+)
+# Characters no place name holds; a keyword-less answer with one is a sentence, not a name.
+_NOT_NAME = re.compile(r"[要不没吗呢吧了是有会能想说问给钱办查去来看让叫做干谁]")
+_SENTENCE = re.compile(r"[我你他她俺咱们了吗呢吧啊呀把被很没也]|知道|一下|一直|天天|每天")
+_QUESTION = re.compile(r"吗|什么|为什么|干嘛|干什么|怎么|咋|啥|哪|[?？]")
+
+# Phone numbers: mobiles (optionally +86) and landlines with an area code, spaces/dashes allowed.
+_PHONE = re.compile(
+    r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])|"
+    r"(?<![0-9])[(（]?0[0-9]{2,3}[)）]?[\s-]?[0-9]{3,4}[\s-]?[0-9]{4}(?![0-9])"
+)
+_PHONE_WORDS = re.compile(
+    r"(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?"
+)
+
+_CLAUSE_SEP = re.compile(r"[，,。！!？?；;\n…]+|\.(?![0-9])")
+# A hesitation between two parts of one place ("健康路……12号"): joined without it.
+_PAUSE = re.compile(r"[….\s]*")
+_SPACES = re.compile(r"\s+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Words that announce the place inside a message.
+_INTRO = re.compile(
+    r"(?:位于|住在|家住|地址是|地址在|地址[:：]|地点是|地点在|地点[:：]|位置在|位置是|就在|是在|在)"
+)
+
+
+# What may sit between two parts of one place in a message: "的那个", "那个".
+_DEMONSTRATIVE_GAP = re.compile(r"的?(?:那个|这个|那|这)的?")
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A candidate place in a message, with how sure we are that it is the place."""
+
+    start: int
+    end: int
+    strong: int
+    introduced: bool
+
+
+def _normalise(text: str) -> str:
+    """Full-width digits become ASCII and emoji go, so numbers match and symbols never count."""
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if 0xFF10 <= code <= 0xFF19:
+            out.append(chr(code - 0xFF10 + 0x30))
+        elif char == "\u3000":
+            out.append(" ")
+        elif char in "\u200d\ufe0f" or unicodedata.category(char) in ("So", "Sk", "Cs", "Co"):
+            continue
+        else:
+            out.append(char)
+    return _SPACES.sub(" ", "".join(out)).strip()
+
+
+def _mask(text: str) -> str:
+    """Blank out words that hold a place character but are no place, keeping positions."""
+    return _TRAPS.sub(lambda m: "□" * len(m.group(0)), text)
+
+
+def _tidy(text: str) -> str:
+    """Strip leading fillers ("就在", "地址是", "我家在") and trailing "这里"/particles."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEAD.sub("", text, count=1).strip()
+        text = _TRAIL.sub("", text).strip()
+    return text
+
+
+def is_place_like(text: str) -> bool:
+    """Whether a short answer names a place at all, so a form can re-ask instead of storing junk."""
+    return bool(_TOKEN_RE.search(_mask(_normalise(text))))
+
+
+def _strong_count(masked: str, start: int = 0, end: int | None = None) -> int:
+    """How many place words in the (masked) text name a road, number, building or area."""
+    stop = len(masked) if end is None else end
+    return sum(
+        1 for m in _TOKEN_RE.finditer(masked, start, stop) if _STRONG_RE.fullmatch(m.group(0))
+    )
+
+
+def _has_strong(text: str) -> bool:
+    """Whether the text names a road, number, building or area, or a landmark before "旁边"."""
+    masked = _mask(text)
+    if _strong_count(masked) > 0:
+        return True
+    # "老槐树底下", "小卖部门口": a named thing and the spot beside it; not "我家楼下".
+    for match in _TOKEN_RE.finditer(masked):
+        name = _NAME_BEFORE.search(masked, 0, match.start())
+        if name and not _DEICTIC.search(name.group(0)):
+            return True
+    return False
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """The clause spans of the text, split at sentence punctuation."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for sep in _CLAUSE_SEP.finditer(text):
+        if sep.start() > start:
+            spans.append((start, sep.start()))
+        start = sep.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _without_phone(clause: str) -> str:
+    """The clause with phone numbers and the words naming them removed."""
+    if not _PHONE.search(clause):
+        return clause
+    return _PHONE_WORDS.sub("", _PHONE.sub("", clause)).strip(" -，,：:")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """The place one clause of an answer holds, and whether it names something on its own."""
+
+    text: str
+    strong: bool
+
+
+def _place_part(clause: str) -> _Part | None:
+    """The place a clause of an answer holds, or None when it is filler, refusal or a phone."""
+    clause = _without_phone(clause)
+    bare = _tidy(clause)
+    if not bare or _NOTHING.fullmatch(bare):
+        return None
+    if _REFUSAL.search(clause):
+        # "不记得门牌了反正在人民路上": the place after the last "在" may survive a refusal.
+        after = clause.split("在")
+        tail = _tidy(after[-1]) if len(after) > 1 else ""
+        if tail and _has_strong(tail) and not _REFUSAL.search(tail):
+            return _Part(tail, strong=True)
+        return None
+    if not is_place_like(bare):
+        return None
+    strong = _has_strong(bare)
+    if not strong and (_QUESTION.search(clause) or _COURTESY.search(clause)):
+        return None
+    return _Part(bare, strong)
+
+
+def _bare_name(text: str) -> bool:
+    """Whether a keyword-less answer still reads as a name ("万达", "城南") and not a sentence."""
+    masked = _mask(text)
+    return (
+        2 <= len(text) <= BARE_NAME_LIMIT
+        and bool(_CJK.search(text))
+        and "□" not in masked
+        and not _TOKEN_RE.search(masked)
+        and not _NOTHING.fullmatch(text)
+        and not _NOT_NAME.search(text)
+        and not _SENTENCE.search(text)
+        and not _REFUSAL.search(text)
+        and not _QUESTION.search(text)
+        and not _COURTESY.search(text)
+        and not re.search(r"[0-9]{3,}", text)
+    )
+
+
+def place_from_answer(text: str) -> str | None:
+    """The place a citizen typed in answer to "请问问题发生的具体地点在哪里": the whole place, filler tidied; None when the answer holds no place (e.g. "不知道", "我不要登记，就是问问", a phone number, a refusal, emoji, a question back)."""  # noqa: E501
+    text = _normalise(text)
+    if not text:
+        return None
+    if len(text) > WHOLE_ANSWER_LIMIT:
+        return place_in_message(text)
+    spans = _clauses(text)
+    parts = [_place_part(text[start:end]) for start, end in spans]
+    named = [i for i, part in enumerate(parts) if part is not None and part.strong]
+    if not named:
+        if len(spans) == 1 and not _PHONE.search(text):
+            only = _tidy(text)
+            return only if _bare_name(only) else None
+        return None
+    # From the first clause that names a place to the last place clause, as typed; clauses
+    # without a place in between (a refusal, a remark) drop out with their separator.
+    first = named[0]
+    pieces: list[str] = []
+    for i in range(first, len(parts)):
+        part = parts[i]
+        if part is None or (pieces and _tells_more(part.text)):
+            continue
+        sep = text[spans[i - 1][1] : spans[i][0]] if pieces else ""
+        pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + part.text)
+    return _tidy("".join(pieces)) or None
+
+
+def _tells_more(text: str) -> bool:
+    """Whether a clause goes on about the problem ("楼上天天装修") rather than the place."""
+    masked = _mask(text)
+    return any(match.group(0) not in _BENIGN for match in _BREAK.finditer(masked))
+
+
+def _breaks(masked: str) -> list[tuple[int, int]]:
+    """Where predicates interrupt the text; a "的" before a place part does not interrupt."""
+    found: list[tuple[int, int]] = []
+    for match in _BREAK.finditer(masked):
+        if match.group(0) == "的" and _AFTER_DE.match(masked, match.start()):
+            continue
+        found.append((match.start(), match.end()))
+    return found
+
+
+def _spans(text: str) -> list[_Span]:
+    """Every run of place words in the text that no predicate or punctuation interrupts."""
+    masked = _mask(text)
+    spans: list[_Span] = []
+    for clause_start, clause_end in _clauses(text):
+        cuts = [(s, e) for s, e in _breaks(masked) if clause_start <= s and e <= clause_end]
+        regions: list[tuple[int, int, bool]] = []
+        start, introduced = clause_start, False
+        for s, e in cuts:
+            regions.append((start, s, introduced))
+            introduced = bool(_INTRO.fullmatch(text, s, e)) or (
+                text[max(clause_start, s - 1) : e] in ("住在", "位于", "是在", "就在")
+            )
+            if not introduced:
+                introduced = bool(_INTRO.search(text, max(clause_start, s - 2), e)) and (
+                    text[s:e] in ("在", "是", "住", "位于", "家住", "地址", "地点", "位置")
+                )
+            start = e
+        regions.append((start, clause_end, introduced))
+        for start, end, intro in regions:
+            tokens = [m for m in _TOKEN_RE.finditer(masked, start, end) if m.end() > m.start()]
+            if not tokens:
+                continue
+            last = tokens[-1].end()
+            while last < end and text[last].isdigit():
+                last += 1
+            piece_start = start
+            while piece_start < last and text[piece_start] in " :：、-":
+                piece_start += 1
+            strong = _strong_count(masked, piece_start, last)
+            if strong:
+                spans.append(_Span(piece_start, last, strong, intro))
+    return _merged(text, spans)
+
+
+def _merged(text: str, spans: list[_Span]) -> list[_Span]:
+    """Join neighbours that only "的那个" separates ("往北五十米的那个公交站台旁边")."""
+    merged: list[_Span] = []
+    for span in spans:
+        if merged and _DEMONSTRATIVE_GAP.fullmatch(text, merged[-1].end, span.start):
+            left = merged.pop()
+            merged.append(_Span(left.start, span.end, left.strong + span.strong, left.introduced))
+        else:
+            merged.append(span)
+    return merged
+
+
+def _extend(text: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a cut entity to the whole run of place words around it, never past a predicate."""
+    for span in _spans(text):
+        if span.start < end and start < span.end:
+            return min(start, span.start), max(end, span.end)
+    return start, end
+
+
+def place_in_message(text: str, entity: str | None = None) -> str | None:
+    """A place inside a longer message (a report that also says where), or None. `entity` is the NLU's address entity, possibly cut (e.g. "东路12号" out of "镇淮楼东路12号"): extend it to the whole place span in `text`."""  # noqa: E501
+    text = _normalise(text)
+    if entity:
+        needle = _normalise(entity)
+        at = text.find(needle) if needle else -1
+        if at < 0 and needle:
+            squeezed = needle.replace(" ", "")
+            at = text.find(squeezed)
+            needle = squeezed
+        if at >= 0:
+            start, end = _extend(text, at, at + len(needle))
+            place = _tidy(text[start:end])
+            return place or None
+        place = _tidy(needle)
+        return place or None
+    spans = _spans(text)
+    if not spans:
+        return None
+    best = max(spans, key=lambda s: (s.introduced, min(s.strong, 3), -s.start))
+    place = _tidy(text[best.start : best.end])
+    return place or None
+
+
+# Correction forms, most specific first: (pattern capturing the new place, whether the text
+# names the place field itself). Without the field ("不是A，是B") the new place must name a
+# road, number, building or area, so "不是今天，是昨天" is no correction.
+_FIELD = r"(?:地址|地点|位置|门牌|住址)"
+_CORRECTIONS = (
+    (
+        re.compile(
+            rf"{_FIELD}.{{0,6}}?(?:不对|错了|有误|不准确|不准|弄错|搞错|填错|写错)了?"
+            r"[，,。！!；;:：\s]*(?:应该|应)?(?:改成|改为|是在|是|在|为)?[:：]?(?P<new>.+)$"
+        ),
+        True,
+    ),
+    (
+        re.compile(
+            rf"{_FIELD}.{{0,6}}?(?:改成|改为|换成|更正为|更改为|修改为|改到|写成|应为|应该为|"
+            r"应该是在|应该是|应该在|应是)[:：\s]*(?P<new>.+)$"
+        ),
+        True,
+    ),
+    (
+        re.compile(
+            r"(?:改一下|改下|修改一下|更正一下|更改一下|换一下|修改|更正|更改|改)(?:一下)?"
+            rf"{_FIELD}[，,。:：\s]*(?:为|成|是|到)?(?P<new>.+)$"
+        ),
+        True,
+    ),
+    (re.compile(rf"{_FIELD}(?:就)?(?:是在|是|在|为)[:：\s]*(?P<new>.+)$"), True),
+    (
+        re.compile(
+            r"不是(?:在)?(?P<old>.+?)[，,。；;\s]*(?:而)?"
+            r"(?:应该是在|应该是|应该在|就是在|是在|是|在)(?P<new>.+)$"
+        ),
+        False,
+    ),
+    (
+        re.compile(
+            r"^(?:不对|错了|搞错了|写错了|弄错了|说错了)[，,。！!\s]*(?:应该|应)?(?:是在|是|在)"
+            r"(?P<new>.+)$"
+        ),
+        False,
+    ),
+    (re.compile(r"^(?:是在|是|在)(?P<new>.+?)[，,。\s]*(?:而)?不是(?:在)?.+$"), False),
+)
+_OTHER_FIELD = re.compile(r"电话|手机|号码|姓名|名字|内容|描述|诉求|时间|类别|部门|称呼")
+
+
+def place_correction(text: str) -> str | None:
+    """The new place when the citizen corrects it ("地址不对，是…", "地址改成…", "不是A，是B", "位置应该在…", "改一下地点：…"), replacing the old one whole; None when the text is not a place correction."""  # noqa: E501
+    text = _normalise(text)
+    if not text:
+        return None
+    if _OTHER_FIELD.search(text) and not re.search(_FIELD, text):
+        return None
+    for pattern, names_field in _CORRECTIONS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        new = match.group("new")
+        place = place_from_answer(new)
+        if place and _tells_more(place):
+            # "地址是阳光花园小区，楼上天天装修": only the place, not the complaint after it.
+            place = place_in_message(new)
+        if place and (_has_strong(place) or (names_field and _bare_name(place))):
+            return place
+    return None
+
 
 # The first named road, compound or landmark in the address: "人民路12号" -> "人民路",
 # "幸福家园小区3号楼" -> "幸福家园小区". Numbers, units and directions are dropped.
