@@ -61,7 +61,8 @@ _WEAK = (
     rf"以{_DIR}|(?:往|向|朝){_DIR}{{1,2}}|"
     r"门口|大门|侧门|后门|正门|门前|旁边|对面|附近|边上|隔壁|拐角|转角|拐弯处|"
     r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
-    r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|转盘|环岛|出口|入口|边|里"
+    r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|交界处|交界|交汇处|交汇|结合部|"
+    r"转盘|环岛|出口|入口|边|里"
 )
 
 # The name before a relative spot, and the words that make it no name ("我家", "这").
@@ -82,17 +83,19 @@ _BREAK = re.compile(
     r"的|在|是|我|你|他|她|俺|咱|们|了|吗|呢|吧|啊|呀|把|被|很|没|也|都是|"
     r"不是|不能|不知道|不清楚|有人|有个|有一|有很多|有些|有辆|有只|有条|有家|有|"
     r"一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|早上|凌晨|中午|下午|上午|"
-    r"昨天|今天|前天|最近|这几天|好几天|好久|已经|发生|出现|存在|"
+    r"昨天|今天|前天|最近|这几天|好几天|好久|已经|发生|出现|存在|今年|去年|前几天|上周|"
+    r"上个月|这个月|刚才|刚刚|经过|走到|来到|骑车|开车|发现|看到|看见|听说|到|从|去|过|"
     r"占道|乱|噪音|施工|装修|漏水|积水|堵|坏|破|臭|吵|脏|"
     r"路灯|路面|井盖|垃圾(?!站|桶|箱|房)|污水|下水道|油烟|摆摊|违章|违建|车辆|"
     r"投诉|反映|举报|咨询|请|帮|麻烦|希望|要求|能不能|怎么|什么|为什么|谁|哪|"
     r"一下|关于|对于|住|家住|位于|地址|地点|位置|问题|情况|这个|那个|这边|那边|这里|那里"
 )
 
-# Break words that still sit inside a place answer ("在红色大门那家", "我住3楼").
-_BENIGN = frozenset(
-    ("的", "在", "是", "就是", "那个", "这个", "这边", "那边", "这里", "那里", "我", "俺", "咱")
-    + ("们", "住", "家住", "位于")
+# What a clause says when it goes on about the problem, not the place ("楼上天天装修").
+_COMPLAINT = re.compile(
+    r"有人|有个|一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|凌晨|昨天|今天|最近|好几天|已经|"
+    r"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|垃圾(?!站|桶|箱|房)|油烟|摆摊|违章|违建|"
+    r"投诉|反映|举报|不管|没人|怎么|什么|为什么|吗"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -174,12 +177,12 @@ class _Span:
 
 
 def _normalise(text: str) -> str:
-    """Full-width digits become ASCII and emoji go, so numbers match and symbols never count."""
+    """Full-width digits and letters become ASCII and emoji go: "１２号Ｂ座" reads "12号B座"."""
     out: list[str] = []
     for char in text:
         code = ord(char)
-        if 0xFF10 <= code <= 0xFF19:
-            out.append(chr(code - 0xFF10 + 0x30))
+        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
+            out.append(chr(code - 0xFEE0))
         elif char == "\u3000":
             out.append(" ")
         elif char in "\u200d\ufe0f" or unicodedata.category(char) in ("So", "Sk", "Cs", "Co"):
@@ -327,8 +330,7 @@ def place_from_answer(text: str) -> str | None:
 
 def _tells_more(text: str) -> bool:
     """Whether a clause goes on about the problem ("楼上天天装修") rather than the place."""
-    masked = _mask(text)
-    return any(match.group(0) not in _BENIGN for match in _BREAK.finditer(masked))
+    return bool(_COMPLAINT.search(_mask(text)))
 
 
 def _breaks(masked: str) -> list[tuple[int, int]]:
@@ -344,9 +346,10 @@ def _breaks(masked: str) -> list[tuple[int, int]]:
 def _spans(text: str) -> list[_Span]:
     """Every run of place words in the text that no predicate or punctuation interrupts."""
     masked = _mask(text)
+    every_cut = _breaks(masked)
     spans: list[_Span] = []
     for clause_start, clause_end in _clauses(text):
-        cuts = [(s, e) for s, e in _breaks(masked) if clause_start <= s and e <= clause_end]
+        cuts = [(s, e) for s, e in every_cut if clause_start <= s and e <= clause_end]
         regions: list[tuple[int, int, bool]] = []
         start, introduced = clause_start, False
         for s, e in cuts:
