@@ -1,40 +1,8 @@
-"""The rasa_sdk action server: thin actions that turn a conversation into hotline service calls.
+"""The rasa_sdk action server: one thin action that hands each citizen turn to the core.
 
 Run with ``.venv/bin/python -m rasa_sdk --actions actions`` (``hotline up`` does it).
 """
 
-from actions.report import (
-    ActionAskDetail,
-    ActionCancelReport,
-    ActionChooseCategory,
-    ActionConfirmReport,
-    ActionOfferCategories,
-    ActionOpenTicket,
-    ActionReceiveRequest,
-    ActionUpdateDraft,
-    ValidateReportForm,
-)
-from actions.tickets import (
-    ActionAddInformation,
-    ActionRateTicket,
-    ActionRequestHuman,
-    ActionShowStatus,
-    ActionWithdrawTicket,
-)
+from actions.converse import ActionConverse
 
-__all__ = [
-    "ActionAddInformation",
-    "ActionAskDetail",
-    "ActionCancelReport",
-    "ActionChooseCategory",
-    "ActionConfirmReport",
-    "ActionOfferCategories",
-    "ActionOpenTicket",
-    "ActionRateTicket",
-    "ActionReceiveRequest",
-    "ActionRequestHuman",
-    "ActionShowStatus",
-    "ActionUpdateDraft",
-    "ActionWithdrawTicket",
-    "ValidateReportForm",
-]
+__all__ = ["ActionConverse"]

@@ -4,6 +4,7 @@ several problems in one message. Pure functions, so every channel and the tests 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,19 +18,6 @@ SKIP = "none"  # the phone slot's value when the citizen prefers not to leave a 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-_SKIP_WORDS = (
-    "不用",
-    "不留",
-    "不需要",
-    "没有",
-    "无",
-    "跳过",
-    "不方便",
-    "不想留",
-    "算了",
-    "不要",
-    "否",
-)
 
 # Safety advice keys of data/catalogue.yml chosen by what the citizen wrote, for urgent
 # requests whose category has no advice of its own (a gas smell classified as a complaint).
@@ -115,17 +103,53 @@ def safety_advice(catalogue: Catalogue, category: str | None, text: str) -> str:
     return _GENERIC_ADVICE
 
 
-def parse_phone(text: str) -> str | None:
-    """A valid contact number from the citizen's answer, SKIP when they decline, else None."""
-    compact = re.sub(r"[\s\-－—()（）]", "", text)
+_CN_DIGITS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+_PHONE_NOISE = re.compile(r"[\s\-－—–_.·•()（）\[\]【】/]")
+_DIGIT_RUN = re.compile(r"[0-9零〇一二三四五六七八九幺两\s\-－—–_.·•()（）]{7,}")
+_DECLINE = re.compile(
+    r"不用|不留|不需要|不必|没有|没电话|无|跳过|不方便|不想|算了|不要|否|不给|保密|免了|就不"
+)
+
+
+def _digits(text: str) -> str:
+    """Full-width and Chinese-numeral digits as ASCII, separators dropped."""
+    folded = unicodedata.normalize("NFKC", text).translate(_CN_DIGITS)
+    return _PHONE_NOISE.sub("", folded)
+
+
+def _valid_phone(compact: str) -> str | None:
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    elif compact.startswith("86") and len(compact) == 13:
+        compact = compact[2:]
     if _MOBILE.match(compact) or _LANDLINE.match(compact):
         return compact
-    found = _PHONE_IN_TEXT.search(text)
-    if found:
-        return found.group(1).replace("-", "")
-    if len(text.strip()) <= 12 and any(word in text for word in _SKIP_WORDS):
+    return None
+
+
+def parse_phone(text: str) -> str | None:
+    """A valid contact number however it is written (spaces, dashes, area code, full-width or
+    Chinese digits, inside a longer text), SKIP when the citizen declines, else None."""
+    whole = _valid_phone(_digits(text))
+    if whole:
+        return whole
+    folded = unicodedata.normalize("NFKC", text)
+    for run in _DIGIT_RUN.findall(folded):
+        found = _valid_phone(_digits(run))
+        if found:
+            return found
+    found_plain = _PHONE_IN_TEXT.search(_digits(folded) if len(folded) <= 40 else folded)
+    if found_plain:
+        return found_plain.group(1).replace("-", "")
+    limit = 20 if re.search(r"电话|号码|手机|联系方式", text) else 12
+    if len(text.strip()) <= limit and _DECLINE.search(text):
         return SKIP
     return None
+
+
+def looks_like_phone(text: str) -> bool:
+    """Whether the text carries something meant as a number (seven digits or more)."""
+    return sum(ch.isdigit() for ch in unicodedata.normalize("NFKC", text)) >= 7
 
 
 def split_problems(text: str) -> list[str]:

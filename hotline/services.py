@@ -29,6 +29,8 @@ from hotline.models import (
     DailySequence,
     Department,
     ExtensionRequest,
+    OutboxDelivery,
+    OutboxMessage,
     Rating,
     StaffBinding,
     StaffInvite,
@@ -829,6 +831,119 @@ class HotlineService:
                 )
 
         return self._act(number, run)
+
+    def amend(
+        self,
+        number: str,
+        actor: Actor,
+        *,
+        address: str | None = None,
+        details: dict[str, str] | None = None,
+        note: str | None = None,
+    ) -> TicketView:
+        """The citizen corrects a submitted ticket's place or extra field; the department sees
+        the old and the new value, and hot spots and duplicates key on the new place."""
+        place = clean_text(address, field_name="地址", required=False, limit=300)
+        changes = {
+            k: clean_text(v, field_name=k, limit=200) or "" for k, v in (details or {}).items()
+        }
+        if place is None and not changes:
+            raise DomainError("请告诉我要更正的内容。", code="empty")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            lines: list[str] = []
+            if place is not None:
+                lines.append(f"地点：{ticket.address or '（无）'} → {place}")
+                ticket.address = place
+                ticket.place_key = place_key(place)
+            if changes:
+                merged = dict(ticket.details or {})
+                for key, value in changes.items():
+                    name = self.catalogue.fields[key].name if key in self.catalogue.fields else key
+                    lines.append(f"{name}：{merged.get(key) or '（无）'} → {value}")
+                    merged[key] = value
+                ticket.details = merged
+            text = "\n".join(lines)
+            self._move(
+                session,
+                ticket,
+                actor,
+                Action.AMEND,
+                note=(text + (f"\n{note}" if note else ""))[:2000],
+            )
+            if ticket.department_code and ticket.status != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "ticket_amended",
+                    f"【市民更正】工单 {ticket.number}\n{text}",
+                )
+
+        return self._act(number, run)
+
+    def chase(self, number: str, actor: Actor, text: str | None = None) -> TicketView:
+        """催办 by the citizen: recorded on the ticket; the department is reminded at most once
+        a day per ticket, however often the citizen asks."""
+        note = clean_text(text, field_name="催办内容", required=False, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.CHASE, note=note)
+            if ticket.department_code and ticket.status != Status.RECEIVED.value:
+                day = self.clock.now().astimezone(self.tz).date().isoformat()
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "citizen_chase",
+                    f"【市民催办】工单 {ticket.number}，市民询问办理进展，请尽快办理并答复。"
+                    + (f"\n市民原话：{note}" if note else ""),
+                    dedupe_key=f"chase:{ticket.number}:{ticket.department_code}:{day}",
+                )
+
+        return self._act(number, run)
+
+    def pull_citizen_messages(self, channel: str, user_id: str) -> list[str]:
+        """Messages waiting for a citizen whose channel cannot push (the chat endpoint): handed
+        over on their next turn and marked delivered, oldest first, each exactly once."""
+        with self._unit() as session:
+            citizen_id = session.scalar(
+                select(Citizen.id).where(
+                    Citizen.channel == channel, Citizen.channel_user_id == user_id
+                )
+            )
+            if citizen_id is None:
+                return []
+            rows = session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.audience == "citizen",
+                    OutboxMessage.address == str(citizen_id),
+                    OutboxMessage.status == "pending",
+                )
+                .order_by(OutboxMessage.id)
+                .limit(20)
+                .with_for_update(skip_locked=True)
+            ).all()
+            now = self.clock.now()
+            texts: list[str] = []
+            for row in rows:
+                row.status = "sent"
+                row.sent_at = now
+                row.attempts += 1
+                session.add(
+                    OutboxDelivery(
+                        message_id=row.id,
+                        channel=channel,
+                        chat_id=user_id[:40],
+                        status="sent",
+                        provider_message_id=None,
+                        error=None,
+                        at=now,
+                    )
+                )
+                texts.append(row.text)
+            return texts
 
     def pause_shift(self, ticket: Ticket) -> Deadline:
         assert ticket.paused_since is not None

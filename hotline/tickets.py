@@ -48,6 +48,8 @@ class Action(StrEnum):
     DENY_EXTENSION = "deny_extension"
     REQUEST_INFORMATION = "request_information"
     ADD_INFORMATION = "add_information"
+    AMEND = "amend"  # the citizen corrects the place or a detail of a submitted ticket
+    CHASE = "chase"  # 催办 by the citizen: the department is reminded
     RESOLVE = "resolve"
     RATE = "rate"
     CLOSE = "close"
@@ -68,6 +70,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.DENY_EXTENSION: "驳回延期",
     Action.REQUEST_INFORMATION: "请市民补充材料",
     Action.ADD_INFORMATION: "补充信息",
+    Action.AMEND: "更正信息",
+    Action.CHASE: "市民催办",
     Action.RESOLVE: "办结答复",
     Action.RATE: "回访评价",
     Action.CLOSE: "办结",
@@ -90,6 +94,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.DENY_EXTENSION: (frozenset({Status.ACCEPTED}), None),
     Action.REQUEST_INFORMATION: (frozenset({Status.ACCEPTED}), None),
     Action.ADD_INFORMATION: (_OPEN, None),
+    Action.AMEND: (_OPEN, None),
+    Action.CHASE: (_OPEN, None),
     Action.RESOLVE: (frozenset({Status.ACCEPTED}), Status.RESOLVED),
     Action.RATE: (frozenset({Status.RESOLVED}), None),  # leads to CLOSED or a reopen
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
@@ -182,7 +188,14 @@ CENTRE_ACTIONS = frozenset(
     }
 )
 CITIZEN_ACTIONS = frozenset(
-    {Action.ADD_INFORMATION, Action.WITHDRAW, Action.RATE, Action.FLAG_FOR_HUMAN}
+    {
+        Action.ADD_INFORMATION,
+        Action.AMEND,
+        Action.CHASE,
+        Action.WITHDRAW,
+        Action.RATE,
+        Action.FLAG_FOR_HUMAN,
+    }
 )
 
 

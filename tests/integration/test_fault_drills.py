@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from actions import ActionOpenTicket, ActionReceiveRequest, ActionShowStatus
 from actions.wiring import install
 from hotline.catalogue import Catalogue
 from hotline.clock import ManualClock
@@ -48,28 +47,25 @@ async def test_database_down_mid_conversation(
     wire(service)
     try:
         chat = Conversation()
-        chat.say(parse("我家楼下的路灯坏了好几天了", "street_light", 0.9, request_type="求助"))
-        await chat.run(ActionReceiveRequest())
-        chat.say(parse("幸福路88号", "inform"), address="幸福路88号", phone="none")
+        await chat.send(
+            parse("我家楼下的路灯坏了好几天了", "street_light", 0.9, request_type="求助")
+        )
+        await chat.send(parse("幸福路88号", "inform"))
+        summary = await chat.send(parse("不用", "deny"))
+        assert "幸福路88号" in summary and "确认" in summary
 
         cluster.halt()
-        chat.say(parse("确认", "affirm"))
-        await chat.run(ActionOpenTicket())
-        assert "系统繁忙" in chat.text and "重新提交" in chat.text
-        assert chat.slots["stage"] == "confirm" and chat.slots["address"] == "幸福路88号"
-        chat.say(parse("我的工单", "check_status"))
-        await chat.run(ActionShowStatus())
-        assert "系统繁忙" in chat.text
+        said = await chat.send(parse("确认", "affirm"))
+        assert "系统繁忙" in said and "重新提交" in said
+        assert chat.draft is not None and chat.draft["address"] == "幸福路88号"
+        assert "系统繁忙" in await chat.send(parse("我的工单", "check_status"))
 
         cluster.resume()
-        chat.say(parse("确认", "affirm"))
-        await chat.run(ActionOpenTicket())
-        opened = chat.text
-        chat.say(parse("确认", "affirm"))  # pressed twice
-        await chat.run(ActionOpenTicket())
+        opened = await chat.send(parse("确认", "affirm"))
+        again = await chat.send(parse("确认", "affirm"))  # pressed twice
         views = service.list_tickets(TicketFilter(citizen="telegram:42"))
         assert len(views) == 1 and views[0].address == "幸福路88号"
-        assert views[0].number in opened
+        assert views[0].number in opened and views[0].number in again
     finally:
         install(None)
         engine.dispose()

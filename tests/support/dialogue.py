@@ -1,5 +1,5 @@
-"""Drive the rasa_sdk actions the way the Rasa server would: a tracker per turn, slots carried
-over from the events each action returns, replies collected by a CollectingDispatcher."""
+"""Drive action_converse the way the Rasa server would: a tracker per turn, the conversation
+slot carried over from the events the action returns, replies collected by a dispatcher."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.converse import ActionConverse
 from actions.wiring import Parser, Wiring, install
 from hotline.knowledge import load_knowledge
 from hotline.services import HotlineService
@@ -63,18 +64,17 @@ def parse(
 
 
 class Conversation:
-    """One citizen's conversation with the actions; slots persist between turns."""
+    """One citizen's conversation with action_converse; its slot persists between turns."""
 
     def __init__(self, sender: str = "telegram:42") -> None:
         self.sender = sender
         self.slots: dict[str, Any] = {}
         self.events: list[dict[str, Any]] = []
         self.latest: dict[str, Any] = parse("", "")
-        self.active_loop: dict[str, Any] = {}
         self.replies: list[dict[str, Any]] = []
 
-    def say(self, message: dict[str, Any], **slot_values: Any) -> None:
-        """A user turn (with the slots Rasa's slot mappings would fill from it)."""
+    def say(self, message: dict[str, Any]) -> None:
+        """A user turn, as Rasa would record it."""
         self.latest = message
         self.events.append(
             {
@@ -84,9 +84,6 @@ class Conversation:
                 "message_id": f"m{next(_ids)}",
             }
         )
-        for name, value in slot_values.items():
-            self.slots[name] = value
-            self.events.append({"event": "slot", "name": name, "value": value})
 
     def tracker(self) -> Tracker:
         return Tracker(
@@ -96,19 +93,17 @@ class Conversation:
             list(self.events),
             False,
             None,
-            dict(self.active_loop),
+            {},
             "action_listen",
         )
 
-    async def run(self, action: Action) -> list[dict[str, Any]]:
-        """Run one action; apply its events; return what it said this time."""
+    async def run(self, action: Action | None = None) -> list[dict[str, Any]]:
+        """Run the action for the latest turn; apply its events; return what it said."""
         dispatcher = CollectingDispatcher()
-        events = list(await action.run(dispatcher, self.tracker(), DOMAIN))
+        events = list(await (action or ActionConverse()).run(dispatcher, self.tracker(), DOMAIN))
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
-            elif event.get("event") == "active_loop":
-                self.active_loop = {"name": event["name"]} if event["name"] else {}
         self.events.extend(events)
         for message in dispatcher.messages:
             self.events.append({"event": "bot", "text": message.get("text")})
@@ -116,10 +111,22 @@ class Conversation:
         self.replies = messages
         return messages
 
+    async def send(self, message: dict[str, Any]) -> str:
+        """Say something and return everything the assistant answered, joined."""
+        self.say(message)
+        await self.run()
+        return self.text
+
     @property
     def text(self) -> str:
-        """Everything the assistant said in the last action, joined."""
+        """Everything the assistant said in the last turn, joined."""
         return "\n".join(str(m.get("text") or "") for m in self.replies)
 
     def buttons(self) -> list[dict[str, Any]]:
         return [b for m in self.replies for b in m.get("buttons") or []]
+
+    @property
+    def draft(self) -> dict[str, Any] | None:
+        state = self.slots.get("conversation") or {}
+        draft = state.get("draft")
+        return draft if isinstance(draft, dict) else None

@@ -1,0 +1,362 @@
+"""The citizen conversation turn by turn (action_converse with scripted parses) against the
+real service and database: nothing the citizen says loses a draft, corrections land, the
+context holds, and every ticket written is the one the citizen confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from actions.wiring import install
+from hotline.clock import ManualClock
+from hotline.services import HotlineService, TicketFilter, TicketView
+from hotline.tickets import Actor
+from tests.support.dialogue import Conversation, parse, wire
+
+STAFF = Actor(role="staff", id="tg:7", department="urban_management")
+DISPATCHER = Actor(role="dispatcher", id="tg:9")
+LIGHT = "我家楼下的路灯坏了好几天了，晚上黑漆漆的"
+
+
+@pytest.fixture(autouse=True)
+def wired(service: HotlineService) -> Iterator[None]:
+    wire(service)
+    yield
+    install(None)
+
+
+def tickets(service: HotlineService, sender: str = "telegram:42") -> list[TicketView]:
+    return service.list_tickets(TicketFilter(citizen=sender))
+
+
+def light() -> dict[str, Any]:
+    return parse(LIGHT, "street_light", 0.87, request_type="求助")
+
+
+async def to_summary(chat: Conversation, place: str = "幸福路88号") -> str:
+    """The plain path up to the confirmation summary."""
+    first = await chat.send(light())
+    assert "地点" in first
+    await chat.send(parse(place, "inform"))
+    return await chat.send(parse("不用", "deny"))
+
+
+# ---------------------------------------------------------------- nothing is lost
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["确认", "好的", "提交", "中 就这样", "可以", "行", "没问题", "对", "嗯嗯，提交吧", "/affirm"],
+)
+async def test_natural_confirmations_file_the_report(service: HotlineService, word: str) -> None:
+    chat = Conversation()
+    summary = await to_summary(chat)
+    assert "幸福路88号" in summary and "不留电话" in summary
+    said = await chat.send(parse(word, "affirm" if word != "中 就这样" else "nlu_fallback"))
+    [ticket] = tickets(service)
+    assert ticket.number in said and ticket.address == "幸福路88号"
+    assert ticket.department == "urban_management"
+
+
+async def test_an_unexpected_message_at_the_summary_keeps_the_draft(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    said = await chat.send(parse("啊？", "nonsense"))
+    assert "没有提交" in said and "请核对" in said
+    assert chat.draft is not None and chat.draft["status"] == "confirming"
+    said = await chat.send(parse("你是机器人吗", "bot_challenge"))
+    assert "智能助手" in said and "请核对" in said
+    said = await chat.send(parse("确认", "affirm"))
+    assert len(tickets(service)) == 1
+
+
+async def test_a_stale_confirm_button_after_filing_names_the_ticket(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    said = await chat.send(parse("/affirm", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.number in said and "不用重复" in said
+
+
+@pytest.mark.parametrize("word", ["不提交了，取消吧", "算了", "取消", "/deny"])
+async def test_natural_cancels_end_the_draft_and_say_so(service: HotlineService, word: str) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    said = await chat.send(parse(word, "deny"))
+    assert "取消" in said and "没有提交" in said
+    assert chat.draft is None and tickets(service) == []
+
+
+async def test_an_abandoned_draft_is_offered_back(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    clock.advance(timedelta(hours=3))
+    said = await chat.send(parse("你好", "greet"))
+    assert "未提交的诉求" in said and "路灯" in said
+    said = await chat.send(parse("继续提交", "affirm"))
+    assert "请核对" in said and "幸福路88号" in said
+    await chat.send(parse("提交", "affirm"))
+    assert len(tickets(service)) == 1
+
+
+async def test_goodbye_mid_draft_keeps_it_for_next_time(service: HotlineService) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    said = await chat.send(parse("拜拜", "goodbye"))
+    assert "还没有提交" in said
+    said = await chat.send(parse("你好", "greet"))
+    assert "未提交的诉求" in said
+
+
+# ---------------------------------------------------------------- forms that ask
+
+
+async def test_the_first_turn_asks_one_question_without_scolding(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse("商场里买的衣服质量有问题，商家拒绝退货", "consumer_refund", 0.9, request_type="投诉")
+    )
+    assert "格式不对" not in said and "不完整" not in said and "100字" not in said
+    assert said.count("？") == 1 and "地点" in said
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored"),
+    [
+        ("0371 6688 1234", "037166881234"),
+        ("138-1234-5678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("一三八一二三四五六七八", "13812345678"),
+        ("我电话是13912345678，白天打", "13912345678"),
+        ("电话就不留了吧", None),
+        ("不方便", None),
+    ],
+)
+async def test_phones_written_any_way(
+    service: HotlineService, answer: str, stored: str | None
+) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    await chat.send(parse("幸福路88号", "inform"))
+    said = await chat.send(parse(answer, "inform"))
+    assert "格式不对" not in said and "请核对" in said
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    with service.sessions() as session:
+        from hotline.models import Ticket
+
+        row = session.query(Ticket).filter_by(number=ticket.number).one()
+        assert row.contact_phone == stored
+
+
+# ---------------------------------------------------------------- corrections
+
+
+async def test_place_corrected_at_the_summary_replaces_it_whole(service: HotlineService) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    said = await chat.send(parse("地址不对，是镇淮楼东路12号", "inform"))
+    assert "镇淮楼东路12号" in said and "幸福路88号" not in said
+    await chat.send(parse("对", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "镇淮楼东路12号"
+
+
+async def test_phone_and_shop_corrected_before_confirming(service: HotlineService) -> None:
+    chat = Conversation()
+    await chat.send(
+        parse("这家烤鱼店卖的鱼不新鲜，吃了拉肚子", "food_safety", 0.9, request_type="投诉")
+    )
+    await chat.send(parse("解放路18号", "inform"))
+    await chat.send(parse("13812345678", "inform"))
+    said = await chat.send(parse("我不是说了吗，老王烤鱼", "inform"))
+    assert "老王烤鱼" in said and "我不是说了吗" not in said
+    said = await chat.send(parse("电话改成13900001111", "inform"))
+    assert "139****1111" in said
+    await chat.send(parse("好的", "affirm"))
+    [ticket] = tickets(service)
+    with service.sessions() as session:
+        from hotline.models import Ticket
+
+        row = session.query(Ticket).filter_by(number=ticket.number).one()
+        assert row.details == {"shop": "老王烤鱼"}
+
+
+async def test_ordinal_and_typed_choices_pick_what_was_said(service: HotlineService) -> None:
+    chat = Conversation()
+    ranking = [("consumer_refund", 0.3), ("bus_service", 0.25), ("street_light", 0.2)]
+    said = await chat.send(
+        parse("我要反映个事，东西坏了没人管", "consumer_refund", 0.3, ranking=ranking)
+    )
+    assert "哪个部门" in said
+    said = await chat.send(parse("第二个", "choose_category"))
+    assert chat.draft is not None and chat.draft["category"] == "bus_service"
+
+    other = Conversation("telegram:43")
+    await other.send(parse("我要反映个事，东西坏了没人管", "consumer_refund", 0.3, ranking=ranking))
+    await other.send(parse("市场监督管理局", "nlu_fallback"))
+    assert other.draft is not None and other.draft["department"] == "market_regulation"
+
+
+# ---------------------------------------------------------------- context
+
+
+async def test_registering_after_an_answer_carries_the_question(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("低保怎么申请", "subsistence_allowance", 0.8, request_type="咨询"))
+    assert "地点" not in said and "登记" in said
+    assert (chat.slots["conversation"]["topic"] or {}).get("group")
+    said = await chat.send(parse("我不要登记，就是问问", "deny"))
+    assert "不登记" in said and chat.draft is None
+    said = await chat.send(parse("需要登记", "affirm"))
+    assert "登记" in said
+    assert chat.draft is not None and "低保" in chat.draft["description"]
+
+
+async def test_a_reply_to_an_answer_rates_that_ticket(service: HotlineService) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    service.accept(ticket.number, STAFF)
+    service.resolve(ticket.number, STAFF, "已修复")
+    said = await chat.send(parse("不满意，路灯根本没修好", "street_light", 0.8))
+    assert "重办" in said and ticket.number in said
+    assert len(tickets(service)) == 1
+
+
+async def test_with_two_answered_tickets_the_assistant_asks_which(service: HotlineService) -> None:
+    chat = Conversation()
+    numbers = []
+    for place in ("幸福路88号", "解放路1号"):
+        await to_summary(chat, place)
+        await chat.send(parse("确认", "affirm"))
+    for view in tickets(service):
+        numbers.append(view.number)
+        service.accept(view.number, STAFF)
+        service.resolve(view.number, STAFF, "已修复")
+    said = await chat.send(parse("不满意", "rate_service"))
+    assert "哪一张" in said
+    said = await chat.send(parse("第二个", "choose_category"))
+    rated = [v for v in tickets(service) if v.status != "resolved"]
+    assert len(rated) == 1 and rated[0].number in said
+
+
+async def test_a_chase_is_recorded_and_the_department_reminded(service: HotlineService) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    said = await chat.send(parse("帮我催一下那个单子", "street_light", 0.5))
+    assert "催办" in said and ticket.number in said
+    assert len(tickets(service)) == 1
+    events = [e.action for e in service.get_ticket(ticket.number).events]
+    assert "chase" in events
+
+
+async def test_added_information_stores_the_content_not_the_trigger(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    said = await chat.send(parse("我想补充一下情况", "add_information"))
+    assert "补充" in said
+    said = await chat.send(parse("其实是两盏灯都不亮，靠近公交站那边", "street_light", 0.7))
+    [ticket] = tickets(service)
+    notes = [
+        e.note for e in service.get_ticket(ticket.number).events if e.action == "add_information"
+    ]
+    assert notes == ["其实是两盏灯都不亮，靠近公交站那边"]
+    said = await chat.send(parse("补充：地址改成幸福路90号", "add_information"))
+    assert service.get_ticket(ticket.number).address == "幸福路90号"
+
+
+# ---------------------------------------------------------------- urgent
+
+
+async def test_medical_distress_after_an_urgent_ticket_goes_onto_it(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse(
+            "电梯困人了！我妈被困在电梯里", "elevator_fault", 0.9, urgent=True, request_type="求助"
+        )
+    )
+    assert "紧急工单" in said
+    said = await chat.send(
+        parse("她有高血压现在有点喘不上气", "gas_service", 0.4, urgent=True, request_type="求助")
+    )
+    assert said.index("120") < said.index("工单")
+    assert "燃气" not in said and "煤气" not in said
+    said = await chat.send(parse("在阳光花园小区7栋", "inform"))
+    [ticket] = tickets(service)
+    assert ticket.priority == "urgent" and ticket.address == "阳光花园小区7栋"
+
+
+async def test_violence_says_110_first(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse("楼下有人拿刀打人了快来", "public_order", 0.9, urgent=True, request_type="求助")
+    )
+    assert said.startswith("请立即拨打110")
+
+
+# ---------------------------------------------------------------- not tickets
+
+
+async def test_praise_is_recorded_and_thanked(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse("表扬一下城管的小李，路灯修得很快", "street_light", 0.8, request_type="表扬")
+    )
+    assert "谢谢" in said
+    [ticket] = tickets(service)
+    assert ticket.request_type == "表扬" and ticket.department == "urban_management"
+
+
+async def test_a_private_loan_gets_a_pointer_not_a_ticket(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("朋友借了我五万块钱一直不还怎么办", "private_dispute", 0.7))
+    assert "人民调解" in said and "法院" in said
+    assert tickets(service) == [] and chat.draft is None
+
+
+# ---------------------------------------------------------------- every channel hears back
+
+
+async def test_chat_endpoint_citizens_get_their_messages_on_the_next_turn(
+    service: HotlineService,
+) -> None:
+    chat = Conversation("rest:web-7")
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service, "rest:web-7")
+    service.accept(ticket.number, STAFF)
+    said = await chat.send(parse("你好", "greet"))
+    assert ticket.number in said and "签收" in said
+    said = await chat.send(parse("你好", "greet"))
+    assert "签收" not in said  # delivered once
+
+
+async def test_a_replayed_turn_is_answered_again_without_a_second_ticket(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    first = chat.text
+    await chat.run()  # Rasa retried the same message
+    assert chat.text == first
+    assert len(tickets(service)) == 1
