@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,57 @@ from hotline.yamlconf import read_yaml, validate
 
 _NOISE = re.compile(r"[\s，。！？、,.!?；;：:“”\"'（）()【】\[\]…~～]+")
 _STOP = set("的了吗呢吧啊呀么我你您请问下一个是有在")
+# Citizens' spellings of a topic → the knowledge base's, so a typo or a plainer name still
+# shares the topic's grams (the knowledge base cannot list every homophone in every phrasing).
+_CANON = {
+    "俺": "我",
+    "咱": "我",
+    "最低生活保障": "低保",
+    "低宝": "低保",
+    "低包": "低保",
+    "义地": "异地",
+    "易地": "异地",
+    "托官": "托管",
+    "拖管": "托管",
+    "暑托": "暑期托管",
+    "辅据": "辅具",
+    "辅助器具": "辅具",
+    "康复器械": "康复辅具",
+    "家庭医师": "家庭医生",
+    "签约医生": "家庭医生",
+    "退伍": "退役",
+    "老兵": "退役军人",
+    "当过兵": "退役军人",
+    "五保": "特困",
+    "长者饭堂": "老年食堂",
+    "长者食堂": "老年食堂",
+    "助餐点": "老年助餐点",
+    "身体检查": "体检",
+    "检查身体": "体检",
+    "烈士遗属": "烈属",
+    "烈士家属": "烈属",
+}
+_CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
+# How much the whole group (title, every phrasing, the answer) counts beside its closest
+# phrasing when groups are ranked: a new wording rarely matches one phrasing well, but its
+# topic words are spread over the group.
+_GROUP_WEIGHT = 0.35
+# How much the group's topic (its category: all its groups' phrasings together) counts: a
+# topic word such as 低保 is spread over the topic's groups, while a chance word such as 老头
+# sits in one phrasing of an unrelated group.
+_TOPIC_WEIGHT = 0.3
+# Characters of how a question is asked, not of what it is about: a bigram with one of them
+# ("怎办", "要带", "找谁") never anchors a question to a topic.
+_ASKING = set(
+    "怎么咋啥什哪谁几多少能可以要需带办申请理报领交去找问吗呢吧不没是还想再就都也久长钱费收啊呀嘛哦给让把被"
+)
+_ASKING_WORDS = frozenset(  # two characters each
+    re.findall(
+        "..", "条件材料手续流程资料东西时候时间标准联系政策部门单位情况问题地方现在今年明年一般具体"
+    )
+)
+# A bigram found in more groups than this is too common to name a topic.
+_ANCHOR_MAX_GROUPS = 15
 
 
 class GroupSpec(_Strict):
@@ -51,8 +103,13 @@ class Answer:
     score: float
 
 
+def canonical(text: str) -> str:
+    """The text with citizens' spellings of a topic replaced by the knowledge base's."""
+    return _CANON_RE.sub(lambda m: _CANON[m.group(0)], text.lower())
+
+
 def _grams(text: str) -> Counter[str]:
-    chars = [c for c in _NOISE.sub("", text.lower()) if c not in _STOP]
+    chars = [c for c in _NOISE.sub("", canonical(text)) if c not in _STOP]
     grams: Counter[str] = Counter(chars)
     grams.update(a + b for a, b in itertools.pairwise(chars))
     return grams
@@ -76,13 +133,117 @@ class KnowledgeBase:
             for gram, weight in weights.items():
                 self._postings[gram].append((index, weight))
             self._owner.append(group_id)
-
-    def _weights(self, grams: Counter[str]) -> dict[str, float]:
-        raw = {
-            g: (1 + math.log(c)) * self._idf.get(g, 0.0) for g, c in grams.items() if g in self._idf
+        # Topic words come from the title and phrasings: answers repeat general words.
+        self._group_grams = {
+            g.id: frozenset(_grams(" ".join((g.title, *g.questions)))) for g in groups
         }
+        self._group_df: Counter[str] = Counter()
+        for phrasing_grams in self._group_grams.values():
+            self._group_df.update(phrasing_grams)
+        self._topic_of = {g.id: g.category or g.id for g in groups}
+        topic_grams: dict[str, Counter[str]] = defaultdict(Counter)
+        for g in groups:
+            for text in (g.title, *g.questions):
+                topic_grams[self._topic_of[g.id]].update(_grams(text))
+        topic_df: Counter[str] = Counter()
+        for grams in topic_grams.values():
+            topic_df.update(grams.keys())
+        n_topics = len(topic_grams)
+        self._topic_idf = {
+            gram: math.log((1 + n_topics) / (1 + count)) + 1.0 for gram, count in topic_df.items()
+        }
+        self._topic_vectors = {
+            topic: self._weights(grams, self._topic_idf) for topic, grams in topic_grams.items()
+        }
+        self._group_vectors = {
+            g.id: self._weights(_grams(" ".join((g.title, *g.questions, g.answer)))) for g in groups
+        }
+
+    def _weights(
+        self, grams: Counter[str], idf: dict[str, float] | None = None
+    ) -> dict[str, float]:
+        idf = self._idf if idf is None else idf
+        raw = {g: (1 + math.log(c)) * idf[g] for g, c in grams.items() if g in idf}
         norm = math.sqrt(sum(w * w for w in raw.values())) or 1.0
         return {g: w / norm for g, w in raw.items()}
+
+    def rank(
+        self, question: str, *, among: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Groups by similarity to `question`, best first: closest phrasing plus whole group.
+
+        A new wording rarely repeats one phrasing, so the group's words as a whole (title,
+        phrasings, answer) count too; `among` limits the ranking to those group ids.
+        """
+        grams = _grams(question[:500])
+        query = self._weights(grams)
+        topic_query = self._weights(grams, self._topic_idf)
+        topic_scores = {
+            topic: sum(w * vector.get(g, 0.0) for g, w in topic_query.items())
+            for topic, vector in self._topic_vectors.items()
+        }
+        best: dict[str, float] = defaultdict(float)
+        per_doc: dict[int, float] = defaultdict(float)
+        for gram, weight in query.items():
+            for index, doc_weight in self._postings.get(gram, ()):
+                per_doc[index] += weight * doc_weight
+        for index, score in per_doc.items():
+            owner = self._owner[index]
+            if among is None or owner in among:
+                best[owner] = max(best[owner], score)
+        ranked = []
+        for group_id, closest in best.items():
+            vector = self._group_vectors[group_id]
+            whole = sum(w * vector.get(g, 0.0) for g, w in query.items())
+            topic = topic_scores[self._topic_of[group_id]]
+            score = (
+                (1 - _GROUP_WEIGHT - _TOPIC_WEIGHT) * closest
+                + _GROUP_WEIGHT * whole
+                + _TOPIC_WEIGHT * topic
+            )
+            ranked.append((group_id, round(score, 4)))
+        ranked.sort(key=lambda kv: -kv[1])
+        return ranked
+
+    def anchors(self, question: str, group_id: str) -> frozenset[str]:
+        """Topic words (rare bigrams, not question words) the question shares with a group.
+
+        Without one, a high score only means the question is asked the same way ("要带什么材料"),
+        not that it is about the group's topic.
+        """
+        return frozenset(
+            gram
+            for gram in _grams(question[:500])
+            if len(gram) == 2
+            and gram in self._group_grams[group_id]
+            and self._group_df[gram] <= _ANCHOR_MAX_GROUPS
+            and not _ASKING & set(gram)
+            and gram not in _ASKING_WORDS
+        )
+
+    def shared_words(self, question: str, among: Collection[str]) -> frozenset[str]:
+        """Bigrams of `question` (not question words) found in the phrasings of `among`."""
+        grams = frozenset().union(*(self._group_grams[g] for g in among))
+        return frozenset(
+            gram
+            for gram in _grams(question[:500])
+            if len(gram) == 2
+            and gram in grams
+            and not _ASKING & set(gram)
+            and gram not in _ASKING_WORDS
+        )
+
+    def answer(self, group_id: str, score: float) -> Answer:
+        """The answer of one group, carrying the score that chose it."""
+        group = self.groups[group_id]
+        return Answer(
+            group=group.id,
+            title=group.title,
+            text=group.answer,
+            department=group.department,
+            category=group.category,
+            score=round(score, 4),
+        )
 
     def match(
         self, question: str, *, category: str | None = None, department: str | None = None
@@ -106,15 +267,7 @@ class KnowledgeBase:
         if not scores:
             return None
         index, score = max(scores.items(), key=lambda kv: kv[1])
-        group = self.groups[self._owner[index]]
-        return Answer(
-            group=group.id,
-            title=group.title,
-            text=group.answer,
-            department=group.department,
-            category=group.category,
-            score=round(score, 4),
-        )
+        return self.answer(self._owner[index], score)
 
 
 def load_knowledge(path: Path, catalogue: Catalogue | None = None) -> KnowledgeBase:

@@ -1,4 +1,6 @@
-"""The knowledge base: validated at load (file and line), and it finds the right answer."""
+"""The knowledge base: validated at load (file and line), it finds the right answer, and
+consult-or-report answers questions on their topic, never requests to act, and keeps follow-ups
+in the topic just answered."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotline.catalogue import Catalogue
-from hotline.knowledge import load_knowledge
+from hotline.consult import Consultation, consult_or_report, follow_up
+from hotline.knowledge import KnowledgeBase, load_knowledge
 from hotline.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,3 +46,103 @@ def test_a_broken_knowledge_base_names_file_and_line(
     with pytest.raises(ConfigError) as refused:
         load_knowledge(path, catalogue)
     assert message in str(refused.value)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(ROOT / "data" / "knowledge.yml")
+
+
+def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> Consultation:
+    """The worst case for a question: the routing model unsure, no 诉求类型."""
+    return consult_or_report(
+        kb, text, category=None, department=department, request_type=None, sure=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "group_prefix"),
+    [
+        ("家里就剩我和孙子 靠捡废品过日子 能吃上低保不", "dibao_"),
+        ("听说社区有老人吃饭的食堂 一顿饭多少钱", "elderly_meal_"),
+        ("我爹八十了一个人在乡下 有没有人定期上门看看他", "elderly_visit_"),
+        ("打算去女儿那边常住 在那边看病医保能直接报吗", "cross_region_"),
+        ("暑假里孩子没地方去 工会托管班还收人吗", "summer_childcare_"),
+        ("退伍好多年了 今年还有给老兵的优惠体检吗", "veteran_health_check"),
+        ("小区门口有个流浪的老太太 该打电话给哪个部门", "vagrant_found_help"),
+        ("签了家庭医生以后有啥好处", "family_doctor_"),
+        ("老伴中风了要用护理床 社区有租的没", "assistive_device_"),
+    ],
+)
+def test_seed_questions_in_new_words_are_answered_on_their_topic(
+    kb: KnowledgeBase, text: str, group_prefix: str
+) -> None:
+    for department in (None, "health"):  # unsure, or routed to a wrong department
+        decision = _decide(kb, text, department=department)
+        assert decision.is_question, decision
+        assert decision.answer is not None, decision
+        assert decision.answer.group.startswith(group_prefix), decision
+
+
+def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
+    for text in ("低保怎么申请", "低保咋申请"):
+        decision = _decide(kb, text)
+        assert decision.is_question and decision.answer is not None
+        assert decision.answer.category == "subsistence_allowance"
+        assert decision.answer.group.startswith("dibao_")  # not 临时救助 or 特困
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "路灯坏了好几天了",
+        "社区助餐点的饭菜不干净，老人吃了闹肚子，请派人查一查",
+        "低保审核不公平，我要举报村主任",
+    ],
+)
+def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
+    decision = consult_or_report(
+        kb,
+        text,
+        category="subsistence_allowance",
+        department="civil_affairs",
+        request_type="咨询",  # the request-type model is often wrong
+        sure=True,
+    )
+    assert decision.answer is None and not decision.is_question, decision
+
+
+def test_a_question_off_the_kb_is_a_question_without_an_answer(kb: KnowledgeBase) -> None:
+    decision = _decide(kb, "驾照到期了去哪换证")
+    assert decision.is_question and decision.answer is None
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "expected"),
+    [
+        ("cross_region_filing", "那要带什么材料？", "cross_region_filing"),  # not 优待证
+        ("dibao_conditions", "那要带什么材料？", "dibao_materials"),
+        ("dibao_materials", "多久能批下来", "dibao_process_time"),
+        ("veteran_preferential_card", "凭这个证坐公交免费不", "veteran_preferential_card"),
+        ("elderly_meal_point", "行动不便的话能送到家吗", "elderly_meal_delivery"),
+        ("family_doctor_signup", "在哪签", "family_doctor_signup"),
+    ],
+)
+def test_follow_ups_stay_in_the_topic_just_answered(
+    kb: KnowledgeBase, previous: str, text: str, expected: str
+) -> None:
+    answer = follow_up(kb, text, group=previous)
+    assert answer is not None and answer.group == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "text"),
+    [
+        ("cross_region_filing", "另外问一下营业执照怎么办"),
+        ("dibao_conditions", "还有我家门口的路灯坏了好几天了"),
+        ("family_doctor_signup", "公积金怎么取"),
+        ("summer_childcare_signup", "我要投诉楼下的烧烤摊"),
+    ],
+)
+def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
+    assert follow_up(kb, text, group=previous) is None

@@ -1,0 +1,178 @@
+"""Score consult-or-report and follow-ups on bench/kb_eval/consult_dev.jsonl (see its README).
+
+    .venv/bin/python -m bench.kb_eval.evaluate [--errors] [--set FILE]
+
+Prints, for the worst case (no routing) and with the expected department passed: the share
+of consultations answered with the right topic (overall and per seed topic), the share of
+requests to act wrongly answered from the knowledge base, follow-up accuracy, and latency
+per call. "today" is the rule the dialogue used before hotline/consult.py, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hotline.consult import consult_or_report, follow_up
+from hotline.knowledge import Answer, KnowledgeBase, load_knowledge
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+DEV = HERE / "consult_dev.jsonl"
+UNKNOWN = HERE / "consult_unknown.jsonl"
+TODAY_SURE, TODAY_CONSULT = 0.75, 0.3  # actions/report.py's thresholds before consult.py
+
+Row = dict[str, Any]
+Decide = Callable[[KnowledgeBase, Row], Answer | None]
+
+
+def today(kb: KnowledgeBase, row: Row, *, routed: bool) -> Answer | None:
+    """The rule of actions/report.py `_knowledge_answer` before consult.py (咨询 when routed)."""
+    group = kb.groups.get(row.get("group") or "")
+    if routed and group is not None and group.category is not None:
+        for scope in ({"category": group.category}, {"department": group.department}):
+            answer = kb.match(row["text"], **scope)
+            if answer is not None and answer.score >= TODAY_CONSULT:
+                return answer
+    answer = kb.match(row["text"])
+    return answer if answer is not None and answer.score >= TODAY_SURE else None
+
+
+def ours(kb: KnowledgeBase, row: Row, *, routed: bool) -> Answer | None:
+    """consult_or_report with no routing, or with the row's expected department (sure)."""
+    department = row.get("department")
+    if department is None and row.get("group"):
+        department = kb.groups[row["group"]].department
+    result = consult_or_report(
+        kb,
+        row["text"],
+        category=None,
+        department=department if routed else None,
+        request_type=None,
+        sure=routed,
+    )
+    return result.answer
+
+
+def right(row: Row, answer: Answer | None) -> bool:
+    """The answer is the expected group or one of the same topic's acceptable groups."""
+    return answer is not None and answer.group in {row["group"], *row.get("also", ())}
+
+
+def score(kb: KnowledgeBase, rows: list[Row], decide: Decide, errors: bool) -> dict[str, Any]:
+    """Right-topic rate on consultations (overall, per seed topic), false answers on acts."""
+    consult = [r for r in rows if r["kind"] == "consult"]
+    acts = [r for r in rows if r["kind"] == "act"]
+    unknown = [r for r in rows if r["kind"] == "unknown"]
+    per_topic: dict[str, list[bool]] = defaultdict(list)
+    hits, exact, timings = 0, 0, []
+    for row in consult:
+        start = time.perf_counter()
+        answer = decide(kb, row)
+        timings.append(time.perf_counter() - start)
+        ok = right(row, answer)
+        hits += ok
+        exact += answer is not None and answer.group == row["group"]
+        if row.get("topic"):
+            per_topic[row["topic"]].append(ok)
+        if errors and not ok:
+            got = f"{answer.group} {answer.score}" if answer else "—"
+            print(f"    miss  {row['text']}  want {row['group']}  got {got}")
+    false = {"act": 0, "unknown": 0}
+    for row in [*acts, *unknown]:
+        start = time.perf_counter()
+        answer = decide(kb, row)
+        timings.append(time.perf_counter() - start)
+        false[row["kind"]] += answer is not None
+        if errors and answer is not None:
+            print(f"    false {row['text']}  got {answer.group} {answer.score}")
+    seeds = [ok for oks in per_topic.values() for ok in oks]
+    return {
+        "consult": (hits, len(consult)),
+        "exact": (exact, len(consult)),
+        "seeds": (sum(seeds), len(seeds)),
+        "per_topic": {t: (sum(v), len(v)) for t, v in per_topic.items()},
+        "false": (false["act"], len(acts)),
+        "off_kb": (false["unknown"], len(unknown)),
+        "ms": timings,
+    }
+
+
+def follow_ups(kb: KnowledgeBase, rows: list[Row], errors: bool) -> tuple[int, int, list[float]]:
+    """Follow-ups answered with the expected group, or declined when the subject is new."""
+    pairs = [r for r in rows if r["kind"] == "follow_up"]
+    hits, timings = 0, []
+    for row in pairs:
+        start = time.perf_counter()
+        answer = follow_up(kb, row["text"], group=row["previous_group"])
+        timings.append(time.perf_counter() - start)
+        ok = answer is None if row["group"] is None else right(row, answer)
+        hits += ok
+        if errors and not ok:
+            got = answer.group if answer else "None"
+            print(
+                f"    miss  [{row['previous_group']}] {row['text']}  want {row['group']} got {got}"
+            )
+    return hits, len(pairs), timings
+
+
+def rate(pair: tuple[int, int]) -> str:
+    """'n/N = 0.xx'."""
+    n, total = pair
+    return f"{n}/{total} = {n / total:.2f}" if total else "—"
+
+
+def latency(timings: list[float]) -> str:
+    """p50 and max per call, in milliseconds."""
+    ms = sorted(t * 1000 for t in timings)
+    return f"p50 {statistics.median(ms):.2f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.2f} ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the figures for each setting."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--set", type=Path, default=DEV, help="JSONL set to score")
+    parser.add_argument(
+        "--unknown", type=Path, default=UNKNOWN, help="questions the KB does not cover"
+    )
+    parser.add_argument("--errors", action="store_true", help="print every miss")
+    args = parser.parse_args(argv)
+    rows = [
+        json.loads(line)
+        for path in (args.set, args.unknown)
+        if path.exists()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
+    ]
+    kb = load_knowledge(ROOT / "data" / "knowledge.yml")
+    print(f"set: {args.set.name} (written by a helper session for the team; see README)")
+    settings: list[tuple[str, Decide]] = [
+        ("today, no routing", lambda k, r: today(k, r, routed=False)),
+        ("today, 咨询 + expected category", lambda k, r: today(k, r, routed=True)),
+        ("consult.py, no routing (worst case)", lambda k, r: ours(k, r, routed=False)),
+        ("consult.py, expected department, sure", lambda k, r: ours(k, r, routed=True)),
+    ]
+    for name, decide in settings:
+        result = score(kb, rows, decide, args.errors and name.startswith("consult.py"))
+        print(f"\n{name}")
+        print(f"  consultations answered, right topic: {rate(result['consult'])}")
+        print(f"  … exactly the expected group:       {rate(result['exact'])}")
+        print(f"  seed topics, right topic:           {rate(result['seeds'])}")
+        for topic, pair in sorted(result["per_topic"].items()):
+            print(f"    {topic:<8} {rate(pair)}")
+        print(f"  requests to act answered (false):   {rate(result['false'])}")
+        print(f"  questions off the KB answered:      {rate(result['off_kb'])}")
+        print(f"  latency per call:                   {latency(result['ms'])}")
+    hits, total, timings = follow_ups(kb, rows, args.errors)
+    print(f"\nfollow_up: {rate((hits, total))}  ({latency(timings)})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
