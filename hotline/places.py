@@ -50,6 +50,8 @@ _STRONG = (
     r"学校|中学|小学|大学|学院|幼儿园|校区|校门|医院|诊所|卫生所|派出所|厕所|司法所|供电所|"
     r"居委会|村委会|管委会|办事处|政府|银行|酒店|宾馆|饭店|站|站台|地铁|码头|机场|"
     r"河|湖|江|塘|池|沟|渠|山|坡|岭|林|堤|坝|港|湾|岛|滩|田|菜地|空地|绿地|"
+    r"(?i:\b(?:road|rd|street|avenue|ave|lane|building|bldg|tower|plaza|garden|park|room|floor|"
+    r"district|village|town)\b)|"
     r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
 )
 
@@ -105,18 +107,18 @@ _LEAD = re.compile(
     r"(?:问题|事情|事儿)?(?:发生|出事)?在|"
     r"(?:问题|事情|事儿)?(?:发生|出事)?(?:的)?(?:具体)?(?:的)?(?:地址|地点|位置|地方)"
     r"(?:的话)?(?:嘛|呢)?(?:就|应该|大概)?(?:是在|是|在|为)|"
-    r"(?:我|俺|咱)们?(?:家|这里|这边|这儿|那里|这|那)?(?:就)?(?:住)?(?:就)?(?:是在|在|是)|"
+    r"(?:我|俺|咱)们?(?:家|这里|这边|这儿|那里|这|那)?(?:就)?(?:住)?(?:就)?(?:是在|在|是|搁|喺)|"
     r"(?:我|俺|咱)们?(?:家|这|那)?(?:就)?住|家住|住在|"
     r"(?:反正|大概|大约|好像|应该|可能|估计|差不多)(?:就)?(?:是在|在|是)|"
-    r"就是在|就在|是在|位于|就是|在|是)"
+    r"就是在|就在|是在|位于|就是|在|是|搁|喺)"
     r"[\s,，、:：]*"
 )
 
 # Fillers that close an answer: "这里", "那边", particles and punctuation.
 _TRAIL = re.compile(
     r"(?:这里|这儿|这边儿?|这块儿?|这一块|这一片|那里|那儿|那边儿?|那块儿?|那一块|那一片|"
-    r"那个地方|这个地方|谢谢你们|谢谢你|谢谢|麻烦你们了|麻烦了|辛苦了|"
-    r"(?<![网酒水书茶氧陶话])吧|[啊呢哈呀嘛啦哦喔嘞咯噢呗的了]|[\s。．.!！~～…,，、;；:：])+$"
+    r"那个地方|这个地方|那个位置|这个位置|谢谢你们|谢谢你|谢谢|麻烦你们了|麻烦了|辛苦了|"
+    r"(?<![网酒水书茶氧陶话])吧|[啊呢哈呀嘛啦哦喔嘞咯噢呗的了吗]|[\s。．.!！~～…,，、;；:：])+$"
 )
 
 # Answers that hold no place: refusals, "don't know", "just asking", assent, greetings.
@@ -273,6 +275,10 @@ def _place_part(clause: str) -> _Part | None:
         tail = _tidy(after[-1]) if len(after) > 1 else ""
         if tail and _has_strong(tail) and not _REFUSAL.search(tail):
             return _Part(tail, strong=True)
+        # "人民路上具体几号不知道": the place before the refusal.
+        inside = place_in_message(clause)
+        if inside and not _REFUSAL.search(inside):
+            return _Part(inside, strong=True)
         return None
     if not is_place_like(bare):
         return None
@@ -323,7 +329,9 @@ def place_from_answer(text: str) -> str | None:
         part = parts[i]
         if part is None or (pieces and _tells_more(part.text)):
             continue
-        sep = text[spans[i - 1][1] : spans[i][0]] if pieces else ""
+        raw = text[spans[i][0] : spans[i][1]]
+        sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
+        sep = sep if pieces else ""
         pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + part.text)
     return _tidy("".join(pieces)) or None
 

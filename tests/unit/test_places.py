@@ -99,6 +99,11 @@ ANSWERS = [
     ("人民路12号13812345678", "人民路12号"),
     ("阳光花园7栋，我住3楼", "阳光花园7栋，3楼"),
     ("阳光花园7栋，楼上天天装修", "阳光花园7栋"),
+    ("俺家搁人民路12号", "人民路12号"),
+    ("人民路上具体几号不知道", "人民路"),
+    ("我也不知道具体在哪，大概在人民路附近", "人民路附近"),
+    ("是人民路12号吗", "人民路12号"),
+    ("Room 501, Building 3, Sunshine Garden", "Room 501, Building 3, Sunshine Garden"),
     # a name without road or building words is still a place when that is all the answer says
     ("城南", "城南"),
     ("万达", "万达"),
