@@ -63,6 +63,9 @@ _GROUP_WEIGHT = 0.35
 # topic word such as 低保 is spread over the topic's groups, while a chance word such as 老头
 # sits in one phrasing of an unrelated group.
 _TOPIC_WEIGHT = 0.3
+# A question that names a group's title words (低保 in "低保申请条件") leans to that group over
+# a neighbour it only resembles (临时救助 for "突然生了重病 能不能申请低保").
+_TITLE_BONUS = 0.05
 # Characters of how a question is asked, not of what it is about: a bigram with one of them
 # ("怎办", "要带", "找谁") never anchors a question to a topic.
 _ASKING = set(
@@ -140,6 +143,7 @@ class KnowledgeBase:
         self._group_df: Counter[str] = Counter()
         for phrasing_grams in self._group_grams.values():
             self._group_df.update(phrasing_grams)
+        self._title_words = {g.id: self._topic_words(_grams(g.title)) for g in groups}
         self._topic_of = {g.id: g.category or g.id for g in groups}
         topic_grams: dict[str, Counter[str]] = defaultdict(Counter)
         for g in groups:
@@ -191,7 +195,7 @@ class KnowledgeBase:
             owner = self._owner[index]
             if among is None or owner in among:
                 best[owner] = max(best[owner], score)
-        ranked = []
+        ranked: list[tuple[str, float, float]] = []
         for group_id, closest in best.items():
             vector = self._group_vectors[group_id]
             whole = sum(w * vector.get(g, 0.0) for g, w in query.items())
@@ -201,9 +205,17 @@ class KnowledgeBase:
                 + _GROUP_WEIGHT * whole
                 + _TOPIC_WEIGHT * topic
             )
-            ranked.append((group_id, round(score, 4)))
-        ranked.sort(key=lambda kv: -kv[1])
-        return ranked
+            named = _TITLE_BONUS if self._title_words[group_id] & grams.keys() else 0.0
+            ranked.append((group_id, round(score, 4), named))
+        ranked.sort(key=lambda entry: -(entry[1] + entry[2]))  # the bonus orders, never admits
+        return [(group_id, score) for group_id, score, _ in ranked]
+
+    @staticmethod
+    def _topic_words(grams: Collection[str]) -> frozenset[str]:
+        """The bigrams that say what a text is about, not how it asks."""
+        return frozenset(
+            g for g in grams if len(g) == 2 and not _ASKING & set(g) and g not in _ASKING_WORDS
+        )
 
     def anchors(self, question: str, group_id: str) -> frozenset[str]:
         """Topic words (rare bigrams, not question words) the question shares with a group.
@@ -213,25 +225,14 @@ class KnowledgeBase:
         """
         return frozenset(
             gram
-            for gram in _grams(question[:500])
-            if len(gram) == 2
-            and gram in self._group_grams[group_id]
-            and self._group_df[gram] <= _ANCHOR_MAX_GROUPS
-            and not _ASKING & set(gram)
-            and gram not in _ASKING_WORDS
+            for gram in self._topic_words(_grams(question[:500]))
+            if gram in self._group_grams[group_id] and self._group_df[gram] <= _ANCHOR_MAX_GROUPS
         )
 
     def shared_words(self, question: str, among: Collection[str]) -> frozenset[str]:
         """Bigrams of `question` (not question words) found in the phrasings of `among`."""
         grams = frozenset().union(*(self._group_grams[g] for g in among))
-        return frozenset(
-            gram
-            for gram in _grams(question[:500])
-            if len(gram) == 2
-            and gram in grams
-            and not _ASKING & set(gram)
-            and gram not in _ASKING_WORDS
-        )
+        return self._topic_words(_grams(question[:500])) & grams
 
     def answer(self, group_id: str, score: float) -> Answer:
         """The answer of one group, carrying the score that chose it."""

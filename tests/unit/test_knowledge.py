@@ -85,7 +85,7 @@ def test_seed_questions_in_new_words_are_answered_on_their_topic(
 
 
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
-    for text in ("低保怎么申请", "低保咋申请"):
+    for text in ("低保怎么申请", "低保咋申请", "家里人突然生了重病 能不能申请低保"):
         decision = _decide(kb, text)
         assert decision.is_question and decision.answer is not None
         assert decision.answer.category == "subsistence_allowance"
