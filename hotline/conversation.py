@@ -293,6 +293,11 @@ def tidy_detail(text: str) -> str:
     return value.strip(" ，,。.!！?？~～吧啊呀")
 
 
+def _plain_answer(text: str) -> bool:
+    """A short statement, not a question or a story: fit to be taken as typed."""
+    return 2 <= len(compact(text)) <= 60 and not re.search(r"[?？吗呢]$|怎么|为什么|什么", text)
+
+
 def _now_iso(now: datetime) -> str:
     return now.isoformat()
 
@@ -343,7 +348,7 @@ class Conversation:
             log.exception("turn failed")
             turn_.say(BUSY)
         if turn.message_id:
-            seen = (seen + [turn.message_id])[-5:]
+            seen = [*seen, turn.message_id][-5:]
         turn_.state["seen"] = seen
         turn_.state["last"] = [
             {"text": r.text, "buttons": [list(b) for b in r.buttons]} for r in turn_.replies
@@ -479,9 +484,8 @@ class _Turn:
     async def context_turn(self) -> bool:
         """What the message means given the question the assistant asked last."""
         awaiting = self.state.get("awaiting")
-        if isinstance(awaiting, dict):
-            if await self.answer_awaiting(awaiting):
-                return True
+        if isinstance(awaiting, dict) and await self.answer_awaiting(awaiting):
+            return True
         draft = self.draft
         if draft is not None:
             if draft.get("status") == "confirming":
@@ -620,9 +624,8 @@ class _Turn:
         department = draft.get("department")
         lines = ["请核对您要登记的诉求："]
         if category and department:
-            lines.append(
-                f"· 类别：{catalogue.category_name(category)}（{catalogue.department_name(department)}办理）"
-            )
+            name, who = catalogue.category_name(category), catalogue.department_name(department)
+            lines.append(f"· 类别：{name}（{who}办理）")
         else:
             lines.append("· 类别：待人工派单（由派单员确定办理部门）")
         lines.append(f"· 问题：{str(draft.get('description') or '')[:300]}")
@@ -729,94 +732,110 @@ class _Turn:
         return None
 
     async def while_collecting(self, draft: dict[str, Any]) -> None:
+        """An answer to the question asked, a correction, a cancel, or an aside."""
         asking = draft.get("asking")
-        text = self.text
-        if asking == "phone" and not re.search(r"取消|不提交|不登记|不反映|不办了", self.short):
-            phone = parse_phone(text)
-            if phone is not None:
-                draft["phone"] = phone
-                self.corrections(draft, asking="phone")
-                self.ask_next(draft)
-                return
+        if asking == "phone" and self.take_phone(draft):
+            return
         if self.turn.intent == "goodbye" and len(self.short) <= 8:
             self.park(draft)
             return
-        if is_cancel(text, self.turn.intent):
+        if is_cancel(self.text, self.turn.intent):
             self.cancel(draft)
             return
-        if asking == "category":
-            if self.choose(draft):
-                return
+        if asking == "category" and self.choose(draft):
+            return
         changed = self.corrections(draft, asking=asking)
-        if asking == "address":
-            if self.turn.latitude is not None:
-                draft["latitude"], draft["longitude"] = self.turn.latitude, self.turn.longitude
-                self.ask_next(draft)
-                return
-            place = None if changed and "地点" in changed else place_from_answer(text)
-            if place:
-                draft["address"] = place[:300]
-                self.ask_next(draft)
-                return
-            if "地点" in changed:
-                self.ask_next(draft)
-                return
-            if re.search(
-                r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short
-            ):
-                draft["no_place"] = True
-                self.ask_next(draft)
-                return
-        elif asking == "phone":
-            if "联系电话" not in changed:
-                tries = int(draft["asked"].get("phone", 0)) + 1
-                draft["asked"]["phone"] = tries
-                if looks_like_phone(text):
-                    self.say(
-                        "这个号码好像少了或多了几位。请发11位手机号，或带区号的座机（如 0371-66881234）；"
-                        "不想留电话回复“不用”就行。"
-                    )
-                    self.set_draft(draft)
-                    return
-                if tries >= 2:
-                    draft["phone"] = SKIP
-                    self.say("好的，先不留电话。")
-                    self.ask_next(draft)
-                    return
-        elif asking == "detail":
-            spec = self.catalogue.categories.get(draft.get("category") or "")
-            if spec is not None and spec.fields and not changed:
-                value = tidy_detail(text)
-                if re.fullmatch(
-                    r"不知道|不清楚|不记得|没有|忘了|不晓得|没注意", compact(value) or "无"
-                ):
-                    draft["detail"] = "不清楚"
-                elif value:
-                    draft["detail"] = value[:100]
-                self.ask_next(draft)
-                return
+        answer = {
+            "address": self.take_address,
+            "phone": self.retry_phone,
+            "detail": self.take_detail,
+        }.get(str(asking))
+        if answer is not None and answer(draft, changed):
+            return
         if changed:
             self.say(f"好的，已更新{('、'.join(dict.fromkeys(changed)))}。")
             self.ask_next(draft)
             return
-        if self.turn.intent in (
-            "greet",
-            "thank",
-            "chitchat",
-            "nonsense",
-            "affirm",
-            "bot_challenge",
-        ):
-            if self.turn.intent in SMALL_TALK:
-                self.say(SMALL_TALK[self.turn.intent])
+        self.aside(draft)
+
+    def take_phone(self, draft: dict[str, Any]) -> bool:
+        if re.search(r"取消|不提交|不登记|不反映|不办了", self.short):
+            return False
+        phone = parse_phone(self.text)
+        if phone is None:
+            return False
+        draft["phone"] = phone
+        self.corrections(draft, asking="phone")
+        self.ask_next(draft)
+        return True
+
+    def take_address(self, draft: dict[str, Any], changed: list[str]) -> bool:
+        if self.turn.latitude is not None:
+            draft["latitude"], draft["longitude"] = self.turn.latitude, self.turn.longitude
             self.ask_next(draft)
-            return
-        if _JUST_ASKING.search(self.short):
+            return True
+        if "地点" in changed:
+            self.ask_next(draft)
+            return True
+        place = place_from_answer(self.text)
+        tries = int(draft["asked"].get("address", 0)) + 1
+        draft["asked"]["address"] = tries
+        if place is None and tries >= 2 and _plain_answer(self.text) and not changed:
+            place = self.text.strip()  # asked twice: what the citizen typed is their place
+        if place:
+            draft["address"] = place[:300]
+            self.ask_next(draft)
+            return True
+        if re.search(r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short):
+            draft["no_place"] = True
+            self.ask_next(draft)
+            return True
+        return False
+
+    def retry_phone(self, draft: dict[str, Any], changed: list[str]) -> bool:
+        if "联系电话" in changed:
+            return False
+        tries = int(draft["asked"].get("phone", 0)) + 1
+        draft["asked"]["phone"] = tries
+        if looks_like_phone(self.text):
+            self.say(
+                "这个号码好像少了或多了几位。请发11位手机号，或带区号的座机（如 0371-66881234）；"
+                "不想留电话回复“不用”就行。"
+            )
+            self.set_draft(draft)
+            return True
+        if tries >= 2:
+            draft["phone"] = SKIP
+            self.say("好的，先不留电话。")
+            self.ask_next(draft)
+            return True
+        return False
+
+    def take_detail(self, draft: dict[str, Any], changed: list[str]) -> bool:
+        spec = self.catalogue.categories.get(draft.get("category") or "")
+        if spec is None or not spec.fields or changed:
+            return False
+        value = tidy_detail(self.text)
+        if re.fullmatch(r"不知道|不清楚|不记得|没有|忘了|不晓得|没注意", compact(value) or "无"):
+            draft["detail"] = "不清楚"
+        elif value:
+            draft["detail"] = value[:100]
+        self.ask_next(draft)
+        return True
+
+    def aside(self, draft: dict[str, Any]) -> None:
+        """Not an answer: small talk is answered, more about the problem is kept; ask again."""
+        intent = self.turn.intent
+        if intent in ("greet", "thank", "chitchat", "nonsense", "affirm", "bot_challenge"):
+            if intent in SMALL_TALK:
+                self.say(SMALL_TALK[intent])
+            elif intent == "nonsense":
+                self.say("抱歉，我没看明白。")
+        elif _JUST_ASKING.search(self.short):
             self.cancel(draft)
             return
-        # Something else: more about the problem, or a question. Keep it and ask again.
-        if len(self.short) >= 4 and self.turn.intent not in ("nonsense",):
-            draft["description"] = f"{draft.get('description')}\n补充：{text}"[:4000]
+        elif len(self.short) >= 4:
+            draft["description"] = f"{draft.get('description')}\n补充：{self.text}"[:4000]
             self.say("好的，这些情况已补充到问题描述里。")
         else:
             self.say("抱歉，我没看明白。")
@@ -851,7 +870,8 @@ class _Turn:
         self.ask_next(draft)
         return True
 
-    async def at_confirmation(self, draft: dict[str, Any]) -> None:
+    async def at_confirmation(self, draft: dict[str, Any]) -> None:  # noqa: PLR0912
+        """Confirm, cancel, or change anything in the summary; never a silent drop."""
         text = self.text
         if is_affirm(text, self.turn.intent):
             self.file(draft)
@@ -1019,6 +1039,22 @@ class _Turn:
             return self.answer_offer()
         if kind == "which_ticket":
             return self.answer_which(awaiting)
+        if kind == "amend_place":
+            self.state["awaiting"] = None
+            if is_affirm(self.text, self.turn.intent):
+                try:
+                    view = self.service.amend(
+                        str(awaiting.get("number")), self.actor, address=str(awaiting.get("place"))
+                    )
+                except DomainError as exc:
+                    self.say(exc.message)
+                    return True
+                self.say(f"已把工单 {view.number} 的地点更正为“{awaiting.get('place')}”。")
+                return True
+            if self.text in ("不是", "/deny") or self.turn.intent == "deny":
+                self.say("好的，地点不改。请问还有什么可以帮您？")
+                return True
+            return False
         if kind == "add_info":
             self.state["awaiting"] = None
             if is_cancel(self.text, self.turn.intent):
@@ -1112,7 +1148,8 @@ class _Turn:
         if text == "/affirm" or (_REGISTER.search(self.short) and len(self.short) <= 16):
             self.register_from_topic(topic)
             return True
-        answer = follow_up(self.c.knowledge, text, group=str(topic.get("group")))
+        group = str(topic.get("group") or "")
+        answer = follow_up(self.c.knowledge, text, group=group) if group else None
         if answer is not None:
             self.give_answer(answer, question=text)
             return True
@@ -1153,7 +1190,7 @@ class _Turn:
             "title": answer.title,
             "category": answer.category,
             "department": answer.department,
-            "questions": (questions + [question])[-5:],
+            "questions": [*questions, question][-5:],
             "at": _now_iso(self.now),
         }
         self.say(
@@ -1165,60 +1202,72 @@ class _Turn:
     # ---------------------------------------------------------------- new messages
 
     async def new_message(self) -> None:
-        intent = self.turn.intent
-        text = self.text
+        """A message outside any draft or question: small talk, the citizen's own tickets,
+        a policy question, or a new request."""
+        if self.small_or_stale() or self.about_my_tickets():
+            return
+        await self.new_request()
+
+    def small_or_stale(self) -> bool:
+        intent, text = self.turn.intent, self.text
         if self.state.get("parked") and re.search(r"继续上次|上次的?诉求|接着登记", self.short):
             self.state["awaiting"] = {"kind": "offer"}
-            self.answer_offer()
-            return
+            return self.answer_offer()
         if intent in ("greet", "goodbye", "thank", "bot_challenge", "insult"):
             self.say(SMALL_TALK[intent])
-            return
+            return True
         if intent == "nonsense":
             self.say(NOT_UNDERSTOOD)
-            return
-        filed_recently = _since(self.state.get("filed_at"), self.now) < timedelta(minutes=10)
+            return True
+        filed_at = self.state.get("filed_at")
+        filed_recently = bool(filed_at) and _since(filed_at, self.now) < timedelta(minutes=10)
         if self.state.get("last_ticket") and (
-            text == "/affirm"
-            or (filed_recently and self.state.get("filed_at") and is_affirm(text, intent))
+            text == "/affirm" or (filed_recently and is_affirm(text, intent))
         ):
             self.say(f"您的诉求已经提交（工单 {self.state['last_ticket']}），不用重复确认。")
-            return
+            return True
         if text in ("/affirm", "/deny", "/correct_category") or text.startswith("/choose_category"):
             self.say("这个按钮已过期，请重新描述您的问题，我来为您登记。")
-            return
-        if self.turn.intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
+            return True
+        if intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
             self.wrong_category_after_filing()
-            return
+            return True
         if intent == "private_dispute" or (_PRIVATE.search(text) and not self.turn.urgent):
             self.say(PRIVATE_POINTER)
-            return
+            return True
+        return False
+
+    def about_my_tickets(self) -> bool:
+        """Rating, chasing, withdrawing or adding to a ticket already filed."""
+        intent, text = self.turn.intent, self.text
         resolved = self.my_tickets({Status.RESOLVED.value})
         score = rating_of(text)
         if intent == "rate_service" or (score and resolved and len(self.short) <= 60):
             self.handle_rating(score, resolved)
-            return
+            return True
         if _CHASE.search(self.short) or _CHASE_CONTEXT.search(self.short):
             self.handle_ticket_purpose("chase")
-            return
+            return True
         if intent == "withdraw_ticket" or (_WITHDRAW.search(self.short) and len(self.short) <= 20):
             self.handle_ticket_purpose("withdraw")
-            return
+            return True
         if intent == "add_information" or _ADD.match(self.short):
-            content = _ADD.sub("", self.short)
-            if len(content) < 4:
-                self.ask_for_information()
-            else:
-                self.handle_ticket_purpose("add")
-            return
+            self.ask_for_information()
+            return True
         if is_cancel(text, intent) or intent in ("deny", "affirm"):
             self.say("好的，请问还有什么可以帮您？")
-            return
+            return True
+        return False
+
+    async def new_request(self) -> None:
+        intent, text = self.turn.intent, self.text
         if intent == "inform" and self.turn.latitude is not None:
             self.say("收到您的定位。请再用一两句话说说遇到了什么问题，我来为您登记。")
             return
         routing = self.routing()
-        if _PRAISE.search(text) and not _COMPLAINT.search(text) or self.turn.request_type == "表扬":
+        if (
+            _PRAISE.search(text) and not _COMPLAINT.search(text)
+        ) or self.turn.request_type == "表扬":
             self.record_praise(routing)
             return
         consultation = consult_or_report(
@@ -1238,33 +1287,42 @@ class _Turn:
             self.say(SMALL_TALK[intent])
             return
         if intent == "inform" and mass < 0.5:
-            place = place_from_answer(text)
-            if place and self.state.get("last_ticket"):
-                self.say(
-                    f"收到地点“{place}”。如果是要补充到工单 {self.state['last_ticket']}，请回复“补充”；"
-                    "如果是新问题，请再说说遇到了什么情况。"
-                )
-                return
-            self.say("收到。请先用一两句话描述您遇到的问题，我来为您登记。")
+            self.lone_place()
             return
         if mass < MIN_REQUEST_MASS or not routing.choices:
-            if consultation.is_question:
-                self.say(
-                    "这个问题我暂时没有现成的解答。需要的话我可以为您登记，由相关部门答复您，请回复“需要登记”；"
-                    "或者换个说法再问一次。"
-                )
-                self.state["topic"] = {
-                    "group": "",
-                    "title": text[:40],
-                    "category": None,
-                    "department": None,
-                    "questions": [text],
-                    "at": _now_iso(self.now),
-                }
-                return
-            self.say(NOT_UNDERSTOOD)
+            self.unanswered(consultation.is_question)
             return
         await self.start_report(routing)
+
+    def lone_place(self) -> None:
+        """A place with nothing else: most likely meant for the ticket just filed."""
+        place = place_from_answer(self.text)
+        number = self.state.get("last_ticket")
+        if place and number:
+            self.state["awaiting"] = {"kind": "amend_place", "number": number, "place": place}
+            self.say(
+                f"要把地点“{place}”更正到工单 {number} 吗？",
+                [("是，更正地点", "是"), ("不是", "不是")],
+            )
+            return
+        self.say("收到。请先用一两句话描述您遇到的问题，我来为您登记。")
+
+    def unanswered(self, is_question: bool) -> None:
+        if not is_question:
+            self.say(NOT_UNDERSTOOD)
+            return
+        self.say(
+            "这个问题我暂时没有现成的解答。需要的话我可以为您登记，由相关部门答复您，"
+            "请回复“需要登记”；或者换个说法再问一次。"
+        )
+        self.state["topic"] = {
+            "group": "",
+            "title": self.text[:40],
+            "category": None,
+            "department": None,
+            "questions": [self.text],
+            "at": _now_iso(self.now),
+        }
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
@@ -1418,10 +1476,7 @@ class _Turn:
         service = self.service
         number = self.ticket_number()
         try:
-            if number:
-                views = [service.get_ticket(number, self.actor)]
-            else:
-                views = self.my_tickets()[:5]
+            views = [service.get_ticket(number, self.actor)] if number else self.my_tickets()[:5]
         except DomainError as exc:
             self.say(exc.message)
             return

@@ -47,7 +47,7 @@ def facts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_conversation_survives_restart_without_loss_or_duplicates(facts: dict[str, Any]) -> None:
     assert facts["unknown"] is True
     assert facts["texts"] == ["路灯坏了", "幸福路88号"]
-    assert facts["stage"] == "form"
+    assert facts["stage"] == {"draft": {"status": "collecting"}}
     assert facts["events_after_restart"] == 6
     # 6 events, one slot set by a store that had not seen the sender, 2 of a new session.
     assert facts["rows"] == 9

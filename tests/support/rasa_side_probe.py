@@ -38,7 +38,7 @@ async def tracker_store_facts(db: str) -> dict[str, Any]:
     tracker.update(SessionStarted(timestamp=1.0))
     tracker.update(ActionExecuted("action_listen", timestamp=1.1))
     tracker.update(UserUttered("路灯坏了", {"name": "streetlight_broken"}, timestamp=2.0))
-    tracker.update(SlotSet("stage", "form", timestamp=2.1))
+    tracker.update(SlotSet("conversation", {"draft": {"status": "collecting"}}, timestamp=2.1))
     await store.save(tracker)
     await store.save(tracker)  # a second save of the same turn writes nothing new
 
@@ -52,10 +52,10 @@ async def tracker_store_facts(db: str) -> dict[str, Any]:
     again = await restarted.retrieve("citizen-1")
     assert again is not None
     facts["texts"] = [e.text for e in again.events if isinstance(e, UserUttered)]
-    facts["stage"] = again.get_slot("stage")
+    facts["stage"] = again.get_slot("conversation")
     facts["events_after_restart"] = len(again.events)
     # A store that never loaded this sender (another worker after a restart) counts first.
-    again.update(SlotSet("stage", "confirm", timestamp=5.0))
+    again.update(SlotSet("conversation", {"draft": {"status": "confirming"}}, timestamp=5.0))
     await HotlineTrackerStore(domain=domain, dialect="sqlite", db=db).save(again)
 
     # A new session: only its events come back, the old ones stay in the table.
