@@ -52,6 +52,7 @@ _STRONG = (
     r"河|湖|江|塘|池|沟|渠|山|坡|岭|林|堤|坝|港|湾|岛|滩|田|菜地|空地|绿地|"
     r"(?i:\b(?:road|rd|street|avenue|ave|lane|building|bldg|tower|plaza|garden|park|room|floor|"
     r"district|village|town)\b)|"
+    r"(?:上客|下客|候车|停车|服务|投放|收集|集中|售票|检测|便民|快递|网|站)点|"
     r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
 )
 
@@ -59,9 +60,9 @@ _STRONG = (
 _WEAK = (
     r"(?:往|向|朝)?[东南西北前后左右]{0,2}(?:走|拐)?(?:大概|大约|约|差不多)?"
     r"[0-9一二三四五六七八九十百几两半]+多?(?:米|公里|里地|步)(?:左右|远|处)?|"
-    rf"{_DIR}{{1,2}}(?:门|侧|边|面|角|口|头|端)|(?<=[路街道巷桥河])(?:{_DIR}(?![西]))|"
+    rf"{_DIR}{{1,2}}(?:门口|门|侧|边|面|角|口|头|端)|(?<=[路街道巷桥河])(?:{_DIR}(?![西]))|"
     rf"以{_DIR}|(?:往|向|朝){_DIR}{{1,2}}|"
-    r"门口|大门|侧门|后门|正门|门前|旁边|对面|附近|边上|隔壁|拐角|转角|拐弯处|"
+    r"门口|大门|侧门|后门|正门|门前|旁边|斜对面|对面|斜对过|对过|对门|附近|边上|隔壁|拐角|转角|拐弯处|"
     r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
     r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|交界处|交界|交汇处|交汇|结合部|"
     r"转盘|环岛|出口|入口|边|里"
@@ -342,9 +343,14 @@ def _tells_more(text: str) -> bool:
 
 
 def _breaks(masked: str) -> list[tuple[int, int]]:
-    """Where predicates interrupt the text; a "的" before a place part does not interrupt."""
+    """Where predicates cut the text: never inside a place word ("对过"), nor "的" before one."""
+    inside = [False] * len(masked)
+    for token in _TOKEN_RE.finditer(masked):
+        inside[token.start() : token.end()] = [True] * (token.end() - token.start())
     found: list[tuple[int, int]] = []
     for match in _BREAK.finditer(masked):
+        if any(inside[match.start() : match.end()]):
+            continue
         if match.group(0) == "的" and _AFTER_DE.match(masked, match.start()):
             continue
         found.append((match.start(), match.end()))
@@ -463,6 +469,10 @@ _CORRECTIONS = (
             r"不是(?:在)?(?P<old>.+?)[，,。；;\s]*(?:而)?"
             r"(?:应该是在|应该是|应该在|就是在|是在|是|在)(?P<new>.+)$"
         ),
+        False,
+    ),
+    (
+        re.compile(r"不在(?P<old>.+?)[，,。；;\s]*(?:而是在|而在|是在|在)(?P<new>.+)$"),
         False,
     ),
     (
