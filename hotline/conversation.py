@@ -34,6 +34,7 @@ from hotline.intake import (
 )
 from hotline.knowledge import Answer, KnowledgeBase
 from hotline.messages import local_time
+from hotline.outbox import PULL_CHANNELS
 from hotline.places import place_correction, place_from_answer, place_in_message
 from hotline.services import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
 from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Status
@@ -354,9 +355,6 @@ class Conversation:
             {"text": r.text, "buttons": [list(b) for b in r.buttons]} for r in turn_.replies
         ]
         return Outcome(turn_.replies, turn_.state)
-
-
-PULL_CHANNELS = ("rest",)  # channels that cannot push: messages wait for the citizen's next turn
 
 
 def _split_sender(sender: str) -> tuple[str, str]:

@@ -17,6 +17,10 @@ from hotline.models import Citizen, OutboxMessage, Ticket
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
 MAX_ATTEMPTS = 12
+# Channels that cannot push (the chat endpoint): their citizens' messages wait for the next
+# turn of the conversation, and expire (status 'expired') when nobody comes back for them.
+PULL_CHANNELS = ("rest",)
+PULL_EXPIRY_DAYS = 14
 
 
 def address_for(audience: Audience, ticket: Ticket) -> str:

@@ -46,10 +46,14 @@ def digest_job() -> None:
 
 
 def calendar_job() -> None:
-    """Daily: warn about missing holiday data; firm up provisional deadlines once it exists."""
+    """Daily: warn about missing holiday data; firm up provisional deadlines once it exists;
+    expire messages chat-endpoint citizens never came back for."""
     service = _app().service
     jobs.calendar_check(service)
     service.recompute_provisional_deadlines()
+    expired = service.expire_unpulled()
+    if expired:
+        log.warning("%d messages for chat-endpoint citizens expired unread", expired)
 
 
 def weekly_report_job() -> None:

@@ -13,7 +13,8 @@ from functools import cache
 from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, func, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +37,7 @@ from hotline.models import (
     StaffInvite,
     Ticket,
 )
-from hotline.outbox import Audience, address_for, enqueue
+from hotline.outbox import PULL_CHANNELS, PULL_EXPIRY_DAYS, Audience, address_for, enqueue
 from hotline.places import place_key
 from hotline.sla import Deadline, SlaPolicy
 from hotline.sweep import schedule
@@ -902,6 +903,27 @@ class HotlineService:
                 )
 
         return self._act(number, run)
+
+    def expire_unpulled(self, days: int = PULL_EXPIRY_DAYS) -> int:
+        """Messages for chat-endpoint citizens who never came back: marked 'expired' (visible
+        in the outbox and counted) instead of staying pending for ever."""
+        cutoff = self.clock.now() - timedelta(days=days)
+        with self._unit() as session:
+            pull_citizens = select(sql_cast(Citizen.id, String)).where(
+                Citizen.channel.in_(PULL_CHANNELS)
+            )
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.audience == "citizen",
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.created_at < cutoff,
+                    OutboxMessage.address.in_(pull_citizens),
+                )
+                .values(status="expired", last_error=f"市民{days}天内未再联系，消息未能送达")
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def pull_citizen_messages(self, channel: str, user_id: str) -> list[str]:
         """Messages waiting for a citizen whose channel cannot push (the chat endpoint): handed

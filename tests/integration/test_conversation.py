@@ -360,3 +360,22 @@ async def test_a_replayed_turn_is_answered_again_without_a_second_ticket(
     await chat.run()  # Rasa retried the same message
     assert chat.text == first
     assert len(tickets(service)) == 1
+
+
+async def test_unread_messages_for_chat_endpoint_citizens_expire_visibly(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    chat = Conversation("rest:gone")
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service, "rest:gone")
+    service.accept(ticket.number, STAFF)
+    clock.advance(timedelta(days=15))
+    assert service.expire_unpulled() == 1
+    said = await chat.send(parse("你好", "greet"))
+    assert "签收" not in said
+    with service.sessions() as session:
+        from hotline.models import OutboxMessage
+
+        statuses = {m.status for m in session.query(OutboxMessage).filter_by(audience="citizen")}
+        assert statuses == {"expired"}
