@@ -286,7 +286,24 @@ def _place_part(clause: str) -> _Part | None:
     strong = _has_strong(bare)
     if not strong and (_QUESTION.search(clause) or _COURTESY.search(clause)):
         return None
-    return _Part(bare, strong)
+    return _Part(_without_complaint(bare), strong)
+
+
+def _without_complaint(text: str) -> str:
+    """The answer without a complaint told after the place ("人民路12号门口有人乱摆摊").
+
+    Only a tail that names no place at all goes, so "小区垃圾堆旁边" stays whole.
+    """
+    if not _COMPLAINT.search(text):
+        return text
+    spans = _spans(text)
+    if not spans:
+        return text
+    end = spans[-1].end
+    tail = _mask(text[end:])
+    if _TOKEN_RE.search(tail) or not _COMPLAINT.search(tail):
+        return text
+    return _tidy(text[:end]) or text
 
 
 def _bare_name(text: str) -> bool:
