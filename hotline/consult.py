@@ -54,6 +54,8 @@ _ANAPHORA = re.compile(
     r"^(那|那么|这样|这|那个|这个|他|她|它|就是|所以)|这个|那个|这证|这卡|这事|刚才|上面说的"
 )
 
+# Messages that only check someone is there: never a follow-up question.
+_PING = re.compile(r"^(在吗|在不在|有人吗|有人在吗|你好|您好|喂|[？?。！!…\s]*)[？?。！!…\s]*$")
 # What a follow-up asks about, and how an answer says it: a follow-up on materials after an
 # answer that lists them stays with that answer instead of jumping to a neighbour.
 _ASPECTS = (
@@ -62,12 +64,16 @@ _ASPECTS = (
         re.compile(r"哪里|哪儿|去哪|在哪|找谁|哪个部门"),
         re.compile(r"向.{0,20}(提出|申请)|到.{0,20}(办理|申请)"),
     ),
-    (re.compile(r"多久|多长时间|几天|什么时候|啥时候"), re.compile(r"工作日|日内|时限|期限|每年")),
+    (
+        re.compile(r"多久|多长时间|几天|几号|哪天|截止|什么时候|啥时候"),
+        re.compile(r"工作日|日内|时限|期限|每年"),
+    ),
     (re.compile(r"多少钱|收费|要钱|免费|费用|收钱"), re.compile(r"元|收费|免费|费用")),
 )
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
-NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing
+NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
+TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
 NEW_SUBJECT = 0.3  # a follow-up whose subject matches another topic this well is a new subject
 MARGIN = 0.08  # …and better than the current topic by this much
 SAME_GROUP = 0.05  # a follow-up leans to the group just answered…
@@ -155,6 +161,8 @@ def consult_or_report(
             return Consultation(None, False, "asks_to_act")
         if best >= NEAR_SAME and anchored:
             return Consultation(kb.answer(best_id, best), True, "same_as_kb_question")
+        if len(text.strip()) <= TOPIC_ONLY and anchored and kb.names(text, best_id):
+            return Consultation(kb.answer(best_id, best), True, "names_kb_topic")  # "低保"
         return Consultation(None, request_type == "咨询", "no_question_signal")
     if not anchored:
         return Consultation(None, True, "question_off_kb_topics")
@@ -177,8 +185,8 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     if previous is None:
         return None
     found = signals(text)
-    if not found.asks:
-        return None  # a request to act (or a statement): the dialogue opens a report
+    if not found.asks or _PING.match(text.strip()):
+        return None  # a request to act, a statement or a ping: not a question on the topic
     department = {g.id for g in kb.groups.values() if g.department == previous.department}
     subject = _GENERIC.sub("", canonical(text))
     points_back = _ANAPHORA.search(text.strip()) is not None

@@ -118,6 +118,11 @@ def _grams(text: str) -> Counter[str]:
     return grams
 
 
+def _clip(text: str) -> str:
+    """A long letter's opening and its end, where citizens put what they ask."""
+    return text if len(text) <= 500 else f"{text[:200]} {text[-300:]}"
+
+
 class KnowledgeBase:
     """Question groups and their answers; `match` finds the group a citizen's question is in."""
 
@@ -179,7 +184,7 @@ class KnowledgeBase:
         A new wording rarely repeats one phrasing, so the group's words as a whole (title,
         phrasings, answer) count too; `among` limits the ranking to those group ids.
         """
-        grams = _grams(question[:500])
+        grams = _grams(_clip(question))
         query = self._weights(grams)
         topic_query = self._weights(grams, self._topic_idf)
         topic_scores = {
@@ -225,14 +230,18 @@ class KnowledgeBase:
         """
         return frozenset(
             gram
-            for gram in self._topic_words(_grams(question[:500]))
+            for gram in self._topic_words(_grams(_clip(question)))
             if gram in self._group_grams[group_id] and self._group_df[gram] <= _ANCHOR_MAX_GROUPS
         )
 
     def shared_words(self, question: str, among: Collection[str]) -> frozenset[str]:
         """Bigrams of `question` (not question words) found in the phrasings of `among`."""
         grams = frozenset().union(*(self._group_grams[g] for g in among))
-        return self._topic_words(_grams(question[:500])) & grams
+        return self._topic_words(_grams(_clip(question))) & grams
+
+    def names(self, question: str, group_id: str) -> bool:
+        """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
+        return bool(self._title_words[group_id] & _grams(_clip(question)).keys())
 
     def answer(self, group_id: str, score: float) -> Answer:
         """The answer of one group, carrying the score that chose it."""

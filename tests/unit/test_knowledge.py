@@ -146,3 +146,17 @@ def test_follow_ups_stay_in_the_topic_just_answered(
 )
 def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
     assert follow_up(kb, text, group=previous) is None
+
+
+def test_a_bare_topic_name_is_answered_and_a_ping_is_not_a_follow_up(kb: KnowledgeBase) -> None:
+    decision = _decide(kb, "异地就医")
+    assert decision.answer is not None and decision.answer.category == "cross_region_medical"
+    assert _decide(kb, "电梯").answer is None  # a thing, not a policy: maybe a report
+    for ping in ("在吗", "？", "你好"):
+        assert follow_up(kb, ping, group="dibao_conditions") is None
+
+
+def test_a_long_letter_is_read_to_its_end_where_the_question_is(kb: KnowledgeBase) -> None:
+    letter = "我是城东区的老住户，家里情况比较复杂，老伴常年卧床。" * 60 + "想问一下低保怎么申请？"
+    decision = _decide(kb, letter)
+    assert decision.answer is not None and decision.answer.group.startswith("dibao_")
