@@ -159,10 +159,8 @@ _PAUSE = re.compile(r"[….\s]*")
 _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# Words that announce the place inside a message.
-_INTRO = re.compile(
-    r"(?:位于|住在|家住|地址是|地址在|地址[:：]|地点是|地点在|地点[:：]|位置在|位置是|就在|是在|在)"
-)
+# Words that announce the place inside a message, just before it ("我们村是王集镇李庄村").
+_INTRO = re.compile(r"(?:位于|住|地址|地点|位置|在|是)[:：]?$")
 
 
 # What may sit between two parts of one place in a message: "的那个", "那个".
@@ -381,20 +379,14 @@ def _spans(text: str) -> list[_Span]:
     spans: list[_Span] = []
     for clause_start, clause_end in _clauses(text):
         cuts = [(s, e) for s, e in every_cut if clause_start <= s and e <= clause_end]
-        regions: list[tuple[int, int, bool]] = []
-        start, introduced = clause_start, False
+        regions: list[tuple[int, int]] = []
+        start = clause_start
         for s, e in cuts:
-            regions.append((start, s, introduced))
-            introduced = bool(_INTRO.fullmatch(text, s, e)) or (
-                text[max(clause_start, s - 1) : e] in ("住在", "位于", "是在", "就在")
-            )
-            if not introduced:
-                introduced = bool(_INTRO.search(text, max(clause_start, s - 2), e)) and (
-                    text[s:e] in ("在", "是", "住", "位于", "家住", "地址", "地点", "位置")
-                )
+            regions.append((start, s))
             start = e
-        regions.append((start, clause_end, introduced))
-        for start, end, intro in regions:
+        regions.append((start, clause_end))
+        for start, end in regions:
+            intro = bool(_INTRO.search(text, clause_start, start))
             tokens = [m for m in _TOKEN_RE.finditer(masked, start, end) if m.end() > m.start()]
             if not tokens:
                 continue
