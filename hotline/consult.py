@@ -73,6 +73,7 @@ _ASPECTS = (
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
+LONG = 80  # a message longer than this is ranked on its asking sentences
 TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
 NEW_SUBJECT = 0.3  # a follow-up whose subject matches another topic this well is a new subject
 MARGIN = 0.08  # …and better than the current topic by this much
@@ -121,6 +122,15 @@ def signals(text: str) -> Signals:
     )
 
 
+def _asked_part(text: str) -> str:
+    """In a long message, the sentences that ask: background would drown the question."""
+    if len(text) <= LONG:
+        return text
+    sentences = re.split(r"(?<=[。！？!?；;\n])", text)
+    asked = [s for s in sentences if _STRONG_QUESTION.search(s.strip())]
+    return "".join(asked[-3:]) or text
+
+
 def _scope(kb: KnowledgeBase, category: str | None, department: str | None) -> set[str] | None:
     """Groups of the routed department (its whole department: the category may be a neighbour)."""
     if department is None and category is None:
@@ -144,6 +154,7 @@ def consult_or_report(
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
     found = signals(text)
+    text = _asked_part(text)
     ranked = kb.rank(text)
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
