@@ -39,6 +39,8 @@ EXPECTED: dict[tuple[Action, Status], Status] = {
 }
 for _s in (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED):
     EXPECTED[(Action.ADD_INFORMATION, _s)] = _s
+    EXPECTED[(Action.AMEND, _s)] = _s
+    EXPECTED[(Action.CHASE, _s)] = _s
     EXPECTED[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
     EXPECTED[(Action.MERGE, _s)] = Status.MERGED
     EXPECTED[(Action.FLAG_FOR_HUMAN, _s)] = _s
