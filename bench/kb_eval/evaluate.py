@@ -159,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         ("consult.py, expected department, sure", lambda k, r: ours(k, r, routed=True)),
     ]
     for name, decide in settings:
-        result = score(kb, rows, decide, args.errors and name.startswith("consult.py"))
         print(f"\n{name}")
+        result = score(kb, rows, decide, args.errors and name.startswith("consult.py"))
         print(f"  consultations answered, right topic: {rate(result['consult'])}")
         print(f"  … exactly the expected group:       {rate(result['exact'])}")
         print(f"  seed topics, right topic:           {rate(result['seeds'])}")
