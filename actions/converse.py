@@ -8,6 +8,7 @@ and survives restarts of either server.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -58,7 +59,16 @@ def turn_from(tracker: Tracker) -> Turn:
         latitude=_float(entities.get("latitude")),
         longitude=_float(entities.get("longitude")),
         transcript=transcript(tracker),
+        reply_to_ticket=_reply_to_ticket(message.get("metadata")),
     )
+
+
+def _reply_to_ticket(metadata: Any) -> str | None:
+    """The channel says the citizen replied to a message about this ticket."""
+    if not isinstance(metadata, dict):
+        return None
+    value = str(metadata.get("reply_to_ticket") or "")
+    return value if re.fullmatch(r"\d{8}-\d{4,6}", value) else None
 
 
 class ActionConverse(Action):

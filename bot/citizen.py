@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any, cast
 
 import httpx
@@ -43,19 +44,24 @@ BUTTONS_KEY = "rasa_buttons"
 MAX_UNSENT = 20
 MAX_INPUT = 4000
 
+_TICKET = re.compile(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)")
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer usefully (down, timed out, 5xx, garbage)."""
 
 
-async def ask_rasa(context: HotlineContext, sender: str, text: str) -> list[dict[str, Any]]:
+async def ask_rasa(
+    context: HotlineContext, sender: str, text: str, metadata: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Send one message to Rasa's REST channel and return its replies."""
     wiring = context.hotline
     url = f"{rasa_url_for(sender, wiring.rasa_urls).rstrip('/')}/webhooks/rest/webhook"
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
     try:
-        response = await wiring.http.post(
-            url, json={"sender": sender, "message": text}, timeout=wiring.rasa_timeout
-        )
+        response = await wiring.http.post(url, json=body, timeout=wiring.rasa_timeout)
         response.raise_for_status()
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
@@ -85,19 +91,36 @@ async def show_replies(
         )
 
 
-async def converse(message: Message, context: HotlineContext, text: str) -> None:
+def replied_ticket(message: Message) -> str | None:
+    """The ticket number of the bot message the citizen replied to, if any: a rating or more
+    information sent as a reply belongs to that ticket."""
+    quoted = message.reply_to_message
+    if quoted is None or not quoted.text:
+        return None
+    found = _TICKET.search(quoted.text)
+    return found.group(1) if found else None
+
+
+async def converse(
+    message: Message, context: HotlineContext, text: str, ticket: str | None = None
+) -> None:
     """Forward a citizen's text (after anything Rasa missed before) and show the answers."""
     user = message.from_user
     if user is None or context.chat_data is None:
         return
     sender = f"{CHANNEL}:{user.id}"
-    unsent: list[str] = context.chat_data.setdefault(UNSENT_KEY, [])
-    unsent.append(text[:MAX_INPUT])
+    unsent: list[Any] = context.chat_data.setdefault(UNSENT_KEY, [])
+    unsent.append({"text": text[:MAX_INPUT], "ticket": ticket} if ticket else text[:MAX_INPUT])
     del unsent[:-MAX_UNSENT]  # a citizen flooding a dead Rasa keeps only the latest
     replies: list[dict[str, Any]] = []
     try:
         while unsent:
-            replies.extend(await ask_rasa(context, sender, unsent[0]))
+            item = unsent[0]
+            if isinstance(item, dict):
+                metadata = {"reply_to_ticket": item.get("ticket")}
+                replies.extend(await ask_rasa(context, sender, str(item["text"]), metadata))
+            else:
+                replies.extend(await ask_rasa(context, sender, str(item)))
             unsent.pop(0)
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for %s (%d kept): %s", sender, len(unsent), exc)
@@ -132,7 +155,7 @@ async def on_text(update: Update, context: HotlineContext) -> None:
         log.info("flood from chat %s: %s", message.chat_id, verdict.value)
         return
     await message.get_bot().send_chat_action(chat_id=message.chat_id, action="typing")
-    await converse(message, context, text)
+    await converse(message, context, text, replied_ticket(message))
 
 
 async def on_edited(update: Update, context: HotlineContext) -> None:

@@ -204,6 +204,7 @@ class Turn:
     latitude: float | None = None
     longitude: float | None = None
     transcript: str = ""  # the conversation so far, for a dispatcher taking over
+    reply_to_ticket: str | None = None  # the ticket of the message the citizen replied to
 
 
 @dataclass
@@ -424,7 +425,7 @@ class _Turn:
         if found:
             return found
         match = re.search(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)", self.text)
-        return match.group(1) if match else None
+        return match.group(1) if match else self.turn.reply_to_ticket
 
     # ---------------------------------------------------------------- the turn
 

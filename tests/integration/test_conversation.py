@@ -379,3 +379,19 @@ async def test_unread_messages_for_chat_endpoint_citizens_expire_visibly(
 
         statuses = {m.status for m in session.query(OutboxMessage).filter_by(audience="citizen")}
         assert statuses == {"expired"}
+
+
+async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineService) -> None:
+    chat = Conversation()
+    for place in ("幸福路88号", "解放路1号"):
+        await to_summary(chat, place)
+        await chat.send(parse("确认", "affirm"))
+    views = tickets(service)
+    for view in views:
+        service.accept(view.number, STAFF)
+        service.resolve(view.number, STAFF, "已修复")
+    first = min(v.number for v in views)
+    message = parse("不满意", "rate_service")
+    message["metadata"] = {"reply_to_ticket": first}
+    said = await chat.send(message)
+    assert "哪一张" not in said and first in said and "重办" in said
