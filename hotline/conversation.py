@@ -1603,11 +1603,28 @@ class _Turn:
                     f"已把工单 {view.number} 的地点更正为“{place}”，并转告{view.department_name}。"
                 )
                 return
+            field_name = self.detail_field_of(number) if _DETAIL_SAID.search(content) else None
+            said = _DETAIL_SAID.search(content)
+            if field_name and said:
+                value = tidy_detail(said.group(1))[:100]
+                view = self.service.amend(
+                    number, self.actor, details={field_name: value}, note=content[:500]
+                )
+                label = self.catalogue.fields[field_name].name
+                who = view.department_name
+                self.say(f"已把工单 {view.number} 的{label}更正为“{value}”，并转告{who}。")
+                return
             view = self.service.add_information(number, self.actor, content)
         except DomainError as exc:
             self.say(exc.message)
             return
         self.say(f"已把您补充的内容加到工单 {view.number}，并转告{view.department_name}。")
+
+    def detail_field_of(self, number: str) -> str | None:
+        """The extra field of a filed ticket's category (shop, employer …), if it has one."""
+        view = self.service.get_ticket(number, self.actor)
+        spec = self.catalogue.categories.get(view.category or "")
+        return spec.fields[0] if spec is not None and spec.fields else None
 
     def wrong_category_after_filing(self) -> None:
         number = self.state.get("last_ticket")

@@ -395,3 +395,19 @@ async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineS
     message["metadata"] = {"reply_to_ticket": first}
     said = await chat.send(message)
     assert "哪一张" not in said and first in said and "重办" in said
+
+
+async def test_a_filed_tickets_shop_is_corrected_as_added_information(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await chat.send(parse("这家烤鱼店卖的鱼不新鲜，吃了拉肚子", "food_safety", 0.9))
+    await chat.send(parse("解放路18号", "inform"))
+    await chat.send(parse("不用", "deny"))
+    await chat.send(parse("老王烧烤", "inform"))
+    await chat.send(parse("确认", "affirm"))
+    said = await chat.send(parse("补充一下，店名叫老王烤鱼", "add_information"))
+    [ticket] = tickets(service)
+    assert "老王烤鱼" in said
+    events = service.get_ticket(ticket.number).events
+    assert any(e.action == "amend" and "老王烧烤 → 老王烤鱼" in (e.note or "") for e in events)
