@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from actions.wiring import install
 from hotline.clock import ManualClock
@@ -411,3 +413,75 @@ async def test_a_filed_tickets_shop_is_corrected_as_added_information(
     assert "老王烤鱼" in said
     events = service.get_ticket(ticket.number).events
     assert any(e.action == "amend" and "老王烧烤 → 老王烤鱼" in (e.note or "") for e in events)
+
+
+INTENTS = st.sampled_from(
+    [
+        "street_light",
+        "affirm",
+        "deny",
+        "inform",
+        "nonsense",
+        "greet",
+        "nlu_fallback",
+        "check_status",
+        "add_information",
+        "rate_service",
+        "food_safety",
+        "choose_category",
+    ]
+)
+TEXTS = st.one_of(
+    st.sampled_from(
+        [
+            "确认",
+            "取消",
+            "算了",
+            "第二个",
+            "地址改成人民路1号",
+            "13812345678",
+            "😀😀",
+            "",
+            "\x00\x01",
+            "/affirm",
+            "/deny",
+            "'; DROP TABLE tickets; --",
+            "路" * 5000,
+            "不满意",
+            "帮我催一下",
+            "我想补充一下情况",
+            "都不是",
+            "\ud800",
+        ]
+    ),
+    st.text(max_size=80),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(turns=st.lists(st.tuples(TEXTS, INTENTS, st.booleans()), min_size=1, max_size=8))
+async def test_any_sequence_of_turns_gets_answers_and_never_drops_a_draft_silently(
+    service: HotlineService, turns: list[tuple[str, str, bool]]
+) -> None:
+    chat = Conversation(f"telegram:fuzz-{len(turns)}-{abs(hash(str(turns))) % 10**9}")
+    for text, intent, urgent in turns:
+        before = chat.draft
+        said = await chat.send(parse(text, intent, 0.6, urgent=urgent))
+        assert said.strip(), (text, intent)
+        after = chat.draft
+        if before is not None and after is None:
+            # a draft only ends in a way the citizen is told about
+            assert any(
+                word in said
+                for word in (
+                    "已为您登记",
+                    "取消",
+                    "没有提交",
+                    "转人工",
+                    "紧急工单",
+                    "不登记",
+                    "保存",
+                )
+            ), said
