@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -33,10 +33,12 @@ tickets_app = typer.Typer(
 )
 sla_app = typer.Typer(help="办理时限计算。", no_args_is_help=True)
 staff_app = typer.Typer(help="部门人员绑定。", no_args_is_help=True)
+nlu_app = typer.Typer(help="NLU 训练数据：从派单纠正中学习。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(sla_app, name="sla")
 app.add_typer(staff_app, name="staff")
+app.add_typer(nlu_app, name="nlu")
 
 
 class CliError(Exception):
@@ -376,6 +378,54 @@ def staff_invite(
         role=role, department=department, valid_for=timedelta(days=days)
     )
     typer.echo(f"绑定码：{code}（{days}天内有效，仅可使用一次）。请在群里发送：/bind {code}")
+
+
+# -------------------------------------------------------------------------- nlu
+
+
+@nlu_app.command("corrections")
+def nlu_corrections(
+    out: Annotated[Path, typer.Option("--out", help="写入的 YAML 文件（Rasa NLU 格式）")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="只导出该日（本地时间，YYYY-MM-DD）起的纠正")
+    ] = None,
+) -> None:
+    """导出派单员纠正的工单（退单改派、人工派单）为 NLU 训练数据，供人工审核后并入 data/nlu。"""
+    from hotline.corrections import export_corrections
+
+    application = _app()
+    tz = application.settings.tz
+    start: datetime | None = None
+    if since is not None:
+        try:
+            start = datetime.combine(date.fromisoformat(since), time(), tzinfo=tz)
+        except ValueError as exc:
+            raise CliError(f"--since 日期格式应为 YYYY-MM-DD，而不是 {since!r}", 2) from exc
+    now = application.service.clock.now().astimezone(tz)
+    header = (
+        f"派单纠正导出（hotline nlu corrections），生成于 {now:%Y-%m-%d %H:%M}"
+        + (f"，自 {since} 起" if since else "")
+        + "。\n派单员把退单或无法自动派单的工单派给了哪个类别；电话、证件号已替换为占位符。"
+        "\n请逐条审核（尤其是标注“类别为推测”的），确认后再并入 data/nlu/。"
+    )
+    export = export_corrections(
+        application.service, application.settings.data_dir / "nlu", since=start, header=header
+    )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(export.text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"无法写入 {out}：{exc}", 1) from exc
+    if not export.tickets:
+        typer.echo(f"没有找到派单纠正；已写入空的训练数据文件 {out}。")
+        return
+    typer.echo(
+        f"已导出 {export.examples} 条纠正样本（{export.intents} 个类别）到 {out}。"
+        f"共 {export.tickets} 张纠正工单：类别为推测 {export.guessed} 条，"
+        f"已在训练数据中 {export.already_trained} 条，重复合并 {export.duplicates} 条，"
+        f"类别冲突（以最近一次为准）{export.conflicts} 条，无法确定类别 {export.no_category} 条。"
+    )
+    typer.echo("请审核后再并入 data/nlu/。")
 
 
 # ------------------------------------------------------------------------ other
