@@ -91,8 +91,8 @@ _AFFIRM = (
     "交",
 )
 _SPECIFIC_PLACE = re.compile(
-    r"[0-9０-９]|[一二三四五六七八九十]+[号栋楼组]|路|街|道|巷|弄|胡同|小区|村|镇|乡|区|县|栋|幢|"
-    r"广场|公园|花园|苑|大厦|社区|口|站|桥|学校|中学|小学|医院|市场"
+    r"路|街|道|巷|弄|胡同|小区|村|镇|乡|区|县|[0-9０-９一二三四五六七八九十]+[号栋幢组]|"
+    r"广场|公园|花园|苑|大厦|社区|路口|站|桥|学校|中学|小学|幼儿园|医院|市场"
 )
 _FILLERS = frozenset({"麻烦", "了", "吧", "帮我", "登记", "一下", "上去", "交"})
 _CANCEL = re.compile(
@@ -521,6 +521,12 @@ class _Turn:
             [("继续提交", "继续上次的诉求"), ("不要了", "上次的不要了")],
         )
         self.state["awaiting"] = {"kind": "offer"}
+
+    def specific_place(self) -> str | None:
+        """A place in the message someone could go to; "商场里", "这家店" or "5楼和6楼中间"
+        (inside a lift) are details, and the place question is still asked."""
+        place = place_in_message(self.text, self.turn.entities.get("address"))
+        return place if place and _SPECIFIC_PLACE.search(place) else None
 
     def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
         return {
@@ -1325,10 +1331,7 @@ class _Turn:
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
-        place = place_in_message(text, self.turn.entities.get("address"))
-        if place and not _SPECIFIC_PLACE.search(place):
-            place = None  # "商场里", "这家店": ask where exactly
-        draft = self.new_draft(text, routing, place)
+        draft = self.new_draft(text, routing, self.specific_place())
         self.state["topic"] = None
         if not routing.sure:
             draft["asking"] = "category"
@@ -1424,7 +1427,7 @@ class _Turn:
         if dial:
             lines.append(dial)
         lines.append(safety_advice(self.catalogue, routing.category, text))
-        place = place_in_message(text, self.turn.entities.get("address"))
+        place = self.specific_place()
         draft = self.draft
         if draft is not None:  # an emergency interrupts a draft: keep the draft for later
             self.state["parked"] = draft
