@@ -94,11 +94,17 @@ _SPECIFIC_PLACE = re.compile(
     r"路|街|道|巷|弄|胡同|小区|村|镇|乡|区|县|[0-9０-９一二三四五六七八九十]+[号栋幢组]|"
     r"广场|公园|花园|苑|大厦|社区|路口|站|桥|学校|中学|小学|幼儿园|医院|市场"
 )
+_GENERIC_PLACE = re.compile(
+    r"^(?:我们|我家|俺家|咱们|这个|那个|这|那|附近的?|家)?(?:小区|公园|马路|路边|路上|街上|楼下|楼上|门口|"
+    r"学校|医院|市场|村里|村口|工地|家门口|单位|厂里|公司|商场|超市|店里|河边|河里)"
+    r"(?:门口|里|边|旁边|上|下|附近|对面|里面)?$"
+)
 _FILLERS = frozenset({"麻烦", "了", "吧", "帮我", "登记", "一下", "上去", "交"})
 _CANCEL = re.compile(
     r"取消|不提交|不用提交|先不提交|不交了|不要了|不用了|算了|不办了|不登记|不要登记|不用登记|"
     r"不反映了|不报了|不弄了|撤销|撤回|作罢|不需要了|别提交|别登记"
 )
+_BYE = re.compile(r"再见|拜拜|bye|回头再说|下次再说|不聊了|先这样吧|改天再说|我先走了")
 _JUST_ASKING = re.compile(r"就是问问|只是问问|问一下而已|就问问|只是咨询|就是咨询|随便问问")
 _NEGATION = re.compile(r"不|别|没|未|甭|莫")
 _DONE_WORDS = re.compile(r"已解决|解决了|明白了|知道了|清楚了|懂了|好的谢谢|谢谢|没事了|不用了")
@@ -440,7 +446,11 @@ class _Turn:
             self.say(exc.message + "（您的诉求还没有提交，内容没有丢失。）")
             self.reprompt()
             return
-        if not self.short and not self.text.startswith("/") and self.turn.latitude is None:
+        if (
+            not re.search(r"[\w\u4e00-\u9fff]", self.text)
+            and not self.text.startswith("/")
+            and self.turn.latitude is None
+        ):
             self.say("收到表情啦。请用文字描述您遇到的问题，我来为您登记。")
             self.reprompt()
             return
@@ -526,7 +536,9 @@ class _Turn:
         """A place in the message someone could go to; "商场里", "这家店" or "5楼和6楼中间"
         (inside a lift) are details, and the place question is still asked."""
         place = place_in_message(self.text, self.turn.entities.get("address"))
-        return place if place and _SPECIFIC_PLACE.search(place) else None
+        if place and _SPECIFIC_PLACE.search(place) and not _GENERIC_PLACE.match(compact(place)):
+            return place
+        return None
 
     def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
         return {
@@ -741,7 +753,15 @@ class _Turn:
         asking = draft.get("asking")
         if asking == "phone" and self.take_phone(draft):
             return
-        if self.turn.intent == "goodbye" and len(self.short) <= 8:
+        if (asking == "detail" or "就这样" in self.short) and is_affirm(
+            self.text, self.turn.intent
+        ):
+            draft["detail" if asking == "detail" else "phone"] = (
+                "不清楚" if asking == "detail" else SKIP
+            )  # "就这样吧" to an optional question: nothing more to add
+            self.ask_next(draft)
+            return
+        if _BYE.search(self.short) and len(self.short) <= 10:
             self.park(draft)
             return
         if is_cancel(self.text, self.turn.intent):
@@ -798,8 +818,14 @@ class _Turn:
         return False
 
     def retry_phone(self, draft: dict[str, Any], changed: list[str]) -> bool:
-        if "联系电话" in changed:
+        if "联系电话" in changed or "地点" in changed:
             return False
+        place = None if looks_like_phone(self.text) else place_from_answer(self.text)
+        if place and _SPECIFIC_PLACE.search(place):
+            draft["address"] = place[:300]  # a fuller place, given while we asked for the phone
+            self.say(f"好的，地点记为“{place}”。")
+            self.ask_next(draft)
+            return True
         tries = int(draft["asked"].get("phone", 0)) + 1
         draft["asked"]["phone"] = tries
         if looks_like_phone(self.text):
@@ -881,7 +907,7 @@ class _Turn:
         if is_affirm(text, self.turn.intent):
             self.file(draft)
             return
-        if self.turn.intent == "goodbye" and len(self.short) <= 8:
+        if _BYE.search(self.short) and len(self.short) <= 10:
             self.park(draft)
             return
         if is_cancel(text, self.turn.intent):
@@ -907,7 +933,7 @@ class _Turn:
             self.say(f"好的，已改为“{self.catalogue.category_name(typed)}”。")
             self.ask_next(draft)
             return
-        changed = self.corrections(draft, asking=None)
+        changed = self.corrections(draft, asking=None) or self.detail_restated(draft)
         if not changed and re.search(r"地址|地点|位置|门牌", text):
             place = place_in_message(text, self.turn.entities.get("address"))
             if place:
@@ -957,6 +983,21 @@ class _Turn:
         self.state["draft"] = None
         self.state["awaiting"] = None
         self.say("好的，您的诉求还没有提交，我先帮您保存着，下次找我时可以接着提交。再见！")
+
+    def detail_restated(self, draft: dict[str, Any]) -> list[str]:
+        """ "我不是说了吗，老王烤鱼" at the summary: a short restatement close to the stored
+        extra field replaces it."""
+        spec = self.catalogue.categories.get(draft.get("category") or "")
+        current = str(draft.get("detail") or "")
+        value = tidy_detail(self.text)
+        if spec is None or not spec.fields or not current or not 2 <= len(value) <= 30:
+            return []
+        if looks_like_phone(value) or value == current or _SPECIFIC_PLACE.search(value):
+            return []
+        if len(set(value) & set(current)) < 2:
+            return []
+        draft["detail"] = value[:100]
+        return [self.catalogue.fields[spec.fields[0]].name]
 
     def cancel(self, draft: dict[str, Any]) -> None:
         self.state["draft"] = None
@@ -1313,6 +1354,9 @@ class _Turn:
         self.say("收到。请先用一两句话描述您遇到的问题，我来为您登记。")
 
     def unanswered(self, is_question: bool) -> None:
+        if re.search(r"反映|投诉|举报|求助|问题|报修|报个", self.short) and len(self.short) <= 16:
+            self.say("好的，请您具体说说遇到了什么问题：什么事、在哪里、持续多久了。")
+            return
         if not is_question:
             self.say(NOT_UNDERSTOOD)
             return
@@ -1426,7 +1470,10 @@ class _Turn:
         dial = dial_first(text)
         if dial:
             lines.append(dial)
-        lines.append(safety_advice(self.catalogue, routing.category, text))
+        if dial is None or not _MISSING.search(text):
+            lines.append(safety_advice(self.catalogue, routing.category, text))
+        else:
+            lines.append(self.catalogue.urgent_advice.get("person_at_risk", ""))
         place = self.specific_place()
         draft = self.draft
         if draft is not None:  # an emergency interrupts a draft: keep the draft for later
