@@ -104,6 +104,9 @@ _CANCEL = re.compile(
     r"取消|不提交|不用提交|先不提交|不交了|不要了|不用了|算了|不办了|不登记|不要登记|不用登记|"
     r"不反映了|不报了|不弄了|撤销|撤回|作罢|不需要了|别提交|别登记"
 )
+_DEIXIS = re.compile(
+    r"^(?:那|那么|那这个|那我|还有|另外)|这个|那个|这证|此证|它|上面|刚才|刚刚|这样的话"
+)
 _BYE = re.compile(r"再见|拜拜|bye|回头再说|下次再说|不聊了|先这样吧|改天再说|我先走了")
 _JUST_ASKING = re.compile(r"就是问问|只是问问|问一下而已|就问问|只是咨询|就是咨询|随便问问")
 _NEGATION = re.compile(r"不|别|没|未|甭|莫")
@@ -134,7 +137,8 @@ _COMPLAINT = re.compile(r"投诉|举报|不满|太差|没人管|不作为|敷衍
 _PRIVATE = re.compile(
     r"借(?:了)?(?:我|他|她)?.{0,6}钱.{0,6}不还|欠(?:我)?.{0,6}钱不还|民间借贷|借条|欠条|"
     r"离婚|婆媳|家庭矛盾|夫妻(?:吵架|矛盾)|分家|遗产|彩礼|兄弟.{0,4}(?:矛盾|分财产)|"
-    r"朋友.{0,6}不还|老公.{0,4}(?:出轨|吵)|老婆.{0,4}吵"
+    r"朋友.{0,6}不还|老公.{0,4}(?:出轨|吵)|老婆.{0,4}吵|"
+    r"(?:邻居|楼上|楼下).{0,16}(?:不给赔|不肯赔|不赔|赔偿)"
 )
 _CHASE = re.compile(
     r"催一下|催催|催办|帮我催|催一催|再催|加急处理|怎么还没(?:有)?(?:人)?(?:处理|办|修|回复|答复|管|来)"
@@ -165,6 +169,7 @@ _MEDICAL = re.compile(
 _VIOLENCE = re.compile(r"打人|打架|持刀|拿刀|砍人|抢劫|抢东西|家暴|行凶|威胁|绑架|殴打|斗殴")
 _FIRE = re.compile(r"着火|起火|失火|火灾|冒烟|烧起来|火苗|浓烟")
 _MISSING = re.compile(r"走失|不见了|找不到(?:孩子|人|老人)|丢了(?:孩子)?|失踪")
+_NEAR_MISS = re.compile(r"差点|差一点|险些|几乎|没有|没|不会|以防|怕|担心|万一")
 _DIAL_FIRST = (
     (_FIRE, "请立即拨打119火警电话！"),
     (_VIOLENCE, "请立即拨打110报警！"),
@@ -288,8 +293,9 @@ def ordinal_choice(text: str, count: int) -> int | None:
 def dial_first(text: str) -> str | None:
     """The emergency number a message calls for, said first: fire 119, violence 110, medical 120."""
     for pattern, line in _DIAL_FIRST:
-        if pattern.search(text):
-            return line
+        for found in pattern.finditer(text):
+            if not _NEAR_MISS.search(text[max(0, found.start() - 4) : found.start()]):
+                return line
     return None
 
 
@@ -769,6 +775,15 @@ class _Turn:
             return
         if asking == "category" and self.choose(draft):
             return
+        if self.turn.intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
+            self.recategorise(draft)
+            return
+        if self.text.startswith("/"):  # a stale button: never a value
+            self.say("这个按钮已过期。")
+            self.ask_next(draft)
+            return
+        if asking == "address" and self.named_department(draft):
+            return
         changed = self.corrections(draft, asking=asking)
         answer = {
             "address": self.take_address,
@@ -914,15 +929,7 @@ class _Turn:
             self.cancel(draft)
             return
         if self.turn.intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
-            current = draft.get("department")
-            draft["choices"] = [
-                c for c in draft.get("choices") or [] if c.get("department") != current
-            ]
-            draft["asking"] = "category"
-            draft["status"] = "collecting"
-            draft["department"] = None
-            self.set_draft(draft)
-            self.offer_choices(draft, "好的，请选择正确的办理部门：")
+            self.recategorise(draft)
             return
         typed = self.typed_category([c["category"] for c in draft.get("choices") or []])
         if typed and typed != draft.get("category"):
@@ -984,6 +991,35 @@ class _Turn:
         self.state["awaiting"] = None
         self.say("好的，您的诉求还没有提交，我先帮您保存着，下次找我时可以接着提交。再见！")
 
+    def recategorise(self, draft: dict[str, Any]) -> None:
+        """修改类别 / "部门不对": the other departments (and a human) to choose from."""
+        current = draft.get("department")
+        draft["choices"] = [c for c in draft.get("choices") or [] if c.get("department") != current]
+        draft["asking"] = "category"
+        draft["status"] = "collecting"
+        draft["department"] = None
+        self.set_draft(draft)
+        self.offer_choices(draft, "好的，请选择正确的办理部门：")
+
+    def named_department(self, draft: dict[str, Any]) -> bool:
+        """ "教育局" typed where the place was asked: the citizen is naming who should handle it."""
+        short = self.short
+        for dept in self.catalogue.departments:
+            if compact(self.catalogue.department_name(dept)) != short:
+                continue
+            if dept != draft.get("department"):
+                category = next(
+                    (c for c, spec in self.catalogue.categories.items() if spec.department == dept),
+                    None,
+                )
+                draft["category"], draft["department"] = category, dept
+                self.say(f"好的，由{self.catalogue.department_name(dept)}办理。")
+            else:
+                self.say(f"好的，这件事由{self.catalogue.department_name(dept)}办理。")
+            self.ask_next(draft)
+            return True
+        return False
+
     def detail_restated(self, draft: dict[str, Any]) -> list[str]:
         """ "我不是说了吗，老王烤鱼" at the summary: a short restatement close to the stored
         extra field replaces it."""
@@ -1038,7 +1074,11 @@ class _Turn:
                         description=str(problem["description"]),
                         category=problem.get("category") if department else None,
                         department=department,
-                        request_type=_request_type(problem.get("request_type")),
+                        request_type=(
+                            "咨询"
+                            if index == 0 and draft.get("request_type") == "咨询"
+                            else _request_type(problem.get("request_type"))
+                        ),
                         address=draft.get("address"),
                         latitude=draft.get("latitude"),
                         longitude=draft.get("longitude"),
@@ -1195,6 +1235,19 @@ class _Turn:
             self.register_from_topic(topic)
             return True
         group = str(topic.get("group") or "")
+        if not _DEIXIS.search(text):  # a question naming its own subject is a new question
+            routing = self.routing()
+            fresh = consult_or_report(
+                self.c.knowledge,
+                text,
+                category=routing.category,
+                department=routing.department,
+                request_type=self.turn.request_type,
+                sure=routing.sure,
+            )
+            if fresh.answer is not None and fresh.answer.group != group:
+                self.give_answer(fresh.answer, question=text)
+                return True
         answer = follow_up(self.c.knowledge, text, group=group) if group else None
         if answer is not None:
             self.give_answer(answer, question=text)
@@ -1216,7 +1269,8 @@ class _Turn:
         draft = self.new_draft(description, routing, None)
         draft["phone"] = None
         draft["detail"] = None
-        draft["request_type"] = "求助"
+        draft["request_type"] = "咨询" if topic.get("consult") else "求助"
+        draft["no_place"] = bool(topic.get("consult"))  # a question has no place to go to
         if category is None:
             draft["choices"] = []
             draft["human"] = True
@@ -1338,7 +1392,28 @@ class _Turn:
         if mass < MIN_REQUEST_MASS or not routing.choices:
             self.unanswered(consultation.is_question)
             return
+        if consultation.is_question and routing.sure:
+            self.offer_consultation(routing)
+            return
         await self.start_report(routing)
+
+    def offer_consultation(self, routing: Routing) -> None:
+        """A policy question the knowledge base cannot answer: never a form asking where "the
+        problem" is; offer to pass it to the department as a 咨询 ticket."""
+        who = self.catalogue.department_name(routing.department)
+        self.state["topic"] = {
+            "group": "",
+            "title": self.text[:40],
+            "category": routing.category,
+            "department": routing.department,
+            "questions": [self.text],
+            "consult": True,
+            "at": _now_iso(self.now),
+        }
+        self.say(
+            f"这个问题我暂时没有现成的解答。需要的话我可以登记为咨询件，由{who}答复您。",
+            [("登记咨询", "/affirm"), ("不用了", "/deny")],
+        )
 
     def lone_place(self) -> None:
         """A place with nothing else: most likely meant for the ticket just filed."""
@@ -1354,11 +1429,16 @@ class _Turn:
         self.say("收到。请先用一两句话描述您遇到的问题，我来为您登记。")
 
     def unanswered(self, is_question: bool) -> None:
-        if re.search(r"反映|投诉|举报|求助|问题|报修|报个", self.short) and len(self.short) <= 16:
+        if (
+            re.search(
+                r"反映|投诉|举报|求助|问题|报修|报个|想问|问问|有个事|有件事|咨询一下", self.short
+            )
+            and len(self.short) <= 16
+        ):
             self.say("好的，请您具体说说遇到了什么问题：什么事、在哪里、持续多久了。")
             return
-        if not is_question:
-            self.say(NOT_UNDERSTOOD)
+        if not is_question or self.turn.intent in ("out_of_scope", "chitchat", "nlu_fallback"):
+            self.say(SMALL_TALK["out_of_scope"] if is_question else NOT_UNDERSTOOD)
             return
         self.say(
             "这个问题我暂时没有现成的解答。需要的话我可以为您登记，由相关部门答复您，"
@@ -1432,6 +1512,9 @@ class _Turn:
                 place = place_from_answer(self.text) or place_in_message(
                     self.text, self.turn.entities.get("address")
                 )
+            elif place is None and not self.routing().sure:
+                lone = place_from_answer(self.text)  # a place alone, said a moment later
+                place = lone if lone and _SPECIFIC_PLACE.search(lone) else None
         if not (dial or place or self.turn.latitude is not None or self.turn.urgent):
             return False
         lines: list[str] = []
@@ -1471,7 +1554,10 @@ class _Turn:
         if dial:
             lines.append(dial)
         if dial is None or not _MISSING.search(text):
-            lines.append(safety_advice(self.catalogue, routing.category, text))
+            advice = safety_advice(self.catalogue, routing.category, text)
+            number = re.search(r"11[09]|120", dial or "")
+            if not (number and number.group(0) in advice and len(advice) < 40):
+                lines.append(advice)  # not when it only repeats the number just given
         else:
             lines.append(self.catalogue.urgent_advice.get("person_at_risk", ""))
         place = self.specific_place()

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from actions.wiring import install
 from hotline.clock import ManualClock
+from hotline.conversation import dial_first
 from hotline.services import HotlineService, TicketFilter, TicketView
 from hotline.tickets import Actor
 from tests.support.dialogue import Conversation, parse, wire
@@ -485,3 +486,48 @@ async def test_any_sequence_of_turns_gets_answers_and_never_drops_a_draft_silent
                     "保存",
                 )
             ), said
+
+
+async def test_category_correction_mid_form_is_never_stored_as_a_value(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    ranking = [("property_management", 0.7), ("elevator_fault", 0.2)]
+    await chat.send(parse("小区电梯天天坏物业也不修", "property_management", 0.7, ranking=ranking))
+    await chat.send(parse("阳光花园7栋", "inform"))
+    await chat.send(parse("不用", "deny"))
+    said = await chat.send(parse("/correct_category", "correct_category"))
+    assert "办理部门" in said
+    assert chat.draft is not None and chat.draft.get("detail") is None
+    said = await chat.send(parse("第一个", "choose_category"))
+    assert chat.draft is not None and chat.draft["category"] == "elevator_fault"
+
+
+async def test_a_new_question_after_an_answer_gets_its_own_topic(service: HotlineService) -> None:
+    chat = Conversation()
+    first = await chat.send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))
+    second = await chat.send(parse("街上有个流浪的老人晚上睡桥洞 怎么办", "vagrant_rescue", 0.6))
+    assert second.split("\n")[0] != first.split("\n")[0]
+    assert "救助" in second
+
+
+async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await chat.send(parse("路边的大树倒了把路堵死了", "tree_hazard", 0.9, urgent=True))
+    ranking = [("road_damage", 0.2), ("traffic_signal", 0.15)]
+    said = await chat.send(parse("解放路和文化路交叉口", "inform", 0.4, ranking=ranking))
+    [ticket] = tickets(service)
+    assert ticket.number in said and ticket.address == "解放路和文化路交叉口"
+
+
+async def test_a_vague_opener_is_asked_to_say_more(service: HotlineService) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("我想反映一个问题", "nlu_fallback", 0.2))
+    assert "具体说说" in said and "没看明白" not in said
+
+
+def test_a_near_miss_is_not_an_emergency_call() -> None:
+    assert dial_first("公交车开太猛，老人差点摔倒") is None
+    assert dial_first("有个老人晕倒在楼道里了") == "请立即拨打120急救电话！"
