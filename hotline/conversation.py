@@ -35,7 +35,7 @@ from hotline.intake import (
 from hotline.knowledge import Answer, KnowledgeBase
 from hotline.messages import local_time
 from hotline.outbox import PULL_CHANNELS
-from hotline.places import place_correction, place_from_answer, place_in_message
+from hotline.places import is_place_like, place_correction, place_from_answer, place_in_message
 from hotline.services import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
 from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Status
 
@@ -95,7 +95,7 @@ _SPECIFIC_PLACE = re.compile(
     r"广场|公园|花园|苑|大厦|社区|路口|站|桥|学校|中学|小学|幼儿园|医院|市场"
 )
 _GENERIC_PLACE = re.compile(
-    r"^(?:我们|我家|俺家|咱们|这个|那个|这|那|附近的?|家)?(?:小区|公园|马路|路边|路上|街上|楼下|楼上|门口|"
+    r"^(?:我们|我家|俺家|咱们|这个|那个|这|那|附近的?|家)?(?:小区|公园|马路|路边|路上|路口|十字路口|街上|楼下|楼上|门口|"
     r"学校|医院|市场|村里|村口|工地|家门口|单位|厂里|公司|商场|超市|店里|河边|河里)"
     r"(?:门口|里|边|旁边|上|下|附近|对面|里面)?$"
 )
@@ -106,6 +106,10 @@ _CANCEL = re.compile(
 )
 _DEIXIS = re.compile(
     r"^(?:那|那么|那这个|那我|还有|另外)|这个|那个|这证|此证|它|上面|刚才|刚刚|这样的话"
+)
+_ACT = re.compile(
+    r"希望.{0,8}(?:查|处理|整治|解决|管|取缔|制止|修|清理)|请求|要求|恳请|查处|尽快处理|派人|管管|"
+    r"管一管|取缔|制止|整改|投诉|举报"
 )
 _BYE = re.compile(r"再见|拜拜|bye|回头再说|下次再说|不聊了|先这样吧|改天再说|我先走了")
 _JUST_ASKING = re.compile(r"就是问问|只是问问|问一下而已|就问问|只是咨询|就是咨询|随便问问")
@@ -307,9 +311,14 @@ def tidy_detail(text: str) -> str:
     return value.strip(" ，,。.!！?？~～吧啊呀")
 
 
-def _plain_answer(text: str) -> bool:
-    """A short statement, not a question or a story: fit to be taken as typed."""
-    return 2 <= len(compact(text)) <= 60 and not re.search(r"[?？吗呢]$|怎么|为什么|什么", text)
+def is_specific(place: str | None) -> bool:
+    """A place someone could be sent to: named, not just "路", "小区门口" or "5楼"."""
+    if not place:
+        return False
+    short = compact(place)
+    return (
+        len(short) >= 3 and bool(_SPECIFIC_PLACE.search(short)) and not _GENERIC_PLACE.match(short)
+    )
 
 
 def _now_iso(now: datetime) -> str:
@@ -476,6 +485,10 @@ class _Turn:
             return True
         if self.urgent_follow_up():
             return True
+        if self.draft is not None and _CHASE.search(self.short):
+            self.handle_ticket_purpose("chase")  # about a ticket already filed; the draft waits
+            self.reprompt()
+            return True
         if self.turn.urgent and intent not in (
             "inform",
             "chitchat",
@@ -542,9 +555,7 @@ class _Turn:
         """A place in the message someone could go to; "商场里", "这家店" or "5楼和6楼中间"
         (inside a lift) are details, and the place question is still asked."""
         place = place_in_message(self.text, self.turn.entities.get("address"))
-        if place and _SPECIFIC_PLACE.search(place) and not _GENERIC_PLACE.match(compact(place)):
-            return place
-        return None
+        return place if place and is_specific(place) else None
 
     def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
         return {
@@ -820,7 +831,7 @@ class _Turn:
         place = place_from_answer(self.text)
         tries = int(draft["asked"].get("address", 0)) + 1
         draft["asked"]["address"] = tries
-        if place is None and tries >= 2 and _plain_answer(self.text) and not changed:
+        if place is None and tries >= 2 and not changed and is_place_like(self.text):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
             draft["address"] = place[:300]
@@ -836,7 +847,7 @@ class _Turn:
         if "联系电话" in changed or "地点" in changed:
             return False
         place = None if looks_like_phone(self.text) else place_from_answer(self.text)
-        if place and _SPECIFIC_PLACE.search(place):
+        if place and is_specific(place):
             draft["address"] = place[:300]  # a fuller place, given while we asked for the phone
             self.say(f"好的，地点记为“{place}”。")
             self.ask_next(draft)
@@ -880,6 +891,10 @@ class _Turn:
         elif _JUST_ASKING.search(self.short):
             self.cancel(draft)
             return
+        elif self.absorbed(draft):
+            pass
+        elif self.short in compact(str(draft.get("description") or "")):
+            self.say("这件事已经记下了。")  # the same words again: nothing new to add
         elif len(self.short) >= 4:
             draft["description"] = f"{draft.get('description')}\n补充：{self.text}"[:4000]
             self.say("好的，这些情况已补充到问题描述里。")
@@ -887,14 +902,37 @@ class _Turn:
             self.say("抱歉，我没看明白。")
         self.ask_next(draft)
 
+    def absorbed(self, draft: dict[str, Any]) -> bool:
+        """A place or a phone said out of turn (while we asked something else) is kept as one."""
+        if looks_like_phone(self.text):
+            phone = parse_phone(self.text)
+            if phone and phone != SKIP:
+                draft["phone"] = phone
+                self.say("好的，联系电话记下了。")
+                return True
+        if draft.get("phone") is None and re.fullmatch(
+            r"(?:没有|不留|不用留?|不方便)(?:电话|号码)?", self.short
+        ):
+            draft["phone"] = SKIP
+            self.say("好的，不留电话。")
+            return True
+        place = place_from_answer(self.text)
+        if is_specific(place) and not is_specific(draft.get("address")) and place:
+            draft["address"] = place[:300]
+            self.say(f"好的，地点记为“{place}”。")
+            return True
+        return False
+
     def choose(self, draft: dict[str, Any]) -> bool:
         """Take the citizen's department choice: a button, "第二个", a name, "都不是"."""
         shown = list(
             draft.get("shown_choices") or [c["category"] for c in draft.get("choices") or []]
         )
         chosen = self.turn.entities.get("category")
+        if chosen is None and shown and is_affirm(self.text, self.turn.intent):
+            chosen = shown[0]  # "对的" to the list: the first, most likely one (said back)
         if chosen is None:
-            if _NONE_WORDS.search(self.short) or self.turn.intent == "deny":
+            if _NONE_WORDS.search(self.short) or self.short in ("不是", "没有", "不对", "都没有"):
                 chosen = NONE_OF_THESE
             else:
                 index = ordinal_choice(self.text, len(shown))
@@ -1392,7 +1430,7 @@ class _Turn:
         if mass < MIN_REQUEST_MASS or not routing.choices:
             self.unanswered(consultation.is_question)
             return
-        if consultation.is_question and routing.sure:
+        if consultation.is_question and routing.sure and not _ACT.search(text):
             self.offer_consultation(routing)
             return
         await self.start_report(routing)
@@ -1504,6 +1542,8 @@ class _Turn:
             return False
         number = str(urgent.get("number"))
         dial = dial_first(self.text)
+        if self.draft is not None and not (dial or self.turn.urgent):
+            return False  # a report begun since: its answers belong to it
         asking_place = bool(urgent.get("asking_place"))
         place = None
         if self.turn.latitude is None:
@@ -1514,7 +1554,7 @@ class _Turn:
                 )
             elif place is None and not self.routing().sure:
                 lone = place_from_answer(self.text)  # a place alone, said a moment later
-                place = lone if lone and _SPECIFIC_PLACE.search(lone) else None
+                place = lone if is_specific(lone) else None
         if not (dial or place or self.turn.latitude is not None or self.turn.urgent):
             return False
         lines: list[str] = []

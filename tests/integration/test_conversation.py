@@ -531,3 +531,38 @@ async def test_a_vague_opener_is_asked_to_say_more(service: HotlineService) -> N
 def test_a_near_miss_is_not_an_emergency_call() -> None:
     assert dial_first("公交车开太猛，老人差点摔倒") is None
     assert dial_first("有个老人晕倒在楼道里了") == "请立即拨打120急救电话！"
+
+
+async def test_answers_out_of_turn_are_kept_for_what_they_are(service: HotlineService) -> None:
+    chat = Conversation()
+    ranking = [("street_light", 0.35), ("road_damage", 0.3), ("tree_hazard", 0.1)]
+    said = await chat.send(
+        parse("路等坏了 晚上看不见 在个路口", "street_light", 0.35, ranking=ranking)
+    )
+    assert "哪个部门" in said
+    await chat.send(parse("光明路跟胜利路路口", "inform"))
+    await chat.send(parse("没有电话", "deny"))
+    said = await chat.send(parse("对的", "affirm"))
+    assert "路灯不亮" in said and "请核对" in said
+    assert "光明路跟胜利路路口" in said and "不留电话" in said
+
+
+async def test_the_same_words_twice_are_not_added_twice(service: HotlineService) -> None:
+    chat = Conversation()
+    await chat.send(parse("路灯不亮了", "street_light", 0.9))
+    said = await chat.send(parse("路灯不亮了", "street_light", 0.9))
+    assert "已经记下" in said
+    assert chat.draft is not None and chat.draft["description"] == "路灯不亮了"
+
+
+async def test_a_new_report_after_an_urgent_one_keeps_its_own_place(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await chat.send(parse("人民路上井盖没了", "manhole_cover", 0.9, urgent=True))
+    await chat.send(parse("人民路88号门口", "inform"))
+    await chat.send(parse("学校门口的流动摊贩太多了", "street_vendor", 0.9))
+    await chat.send(parse("实验小学门口", "inform"))
+    urgent = next(v for v in tickets(service) if v.priority == "urgent")
+    assert urgent.address == "人民路88号门口"
+    assert chat.draft is not None and chat.draft["address"] == "实验小学门口"
