@@ -24,7 +24,10 @@ from tests.support.rasa_env import NEEDS_RASA_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 # heldout.jsonl is not opened here either (bench/nlu_eval/README.md): only the dev set.
-DEV_SETS = [ROOT / "bench" / "nlu_eval" / n for n in ("urgent_dev2.jsonl", "dept_dev.jsonl")]
+DEV_SETS = [
+    ROOT / "bench" / "nlu_eval" / n
+    for n in ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "dept_dev.jsonl", "boundary_dev.jsonl")
+]
 
 URGENT = [
     "厨房里全是天然气的味 我婆婆在里面晕了",
@@ -37,6 +40,13 @@ URGENT = [
     "阳台外面的防盗窗整个松了 挂在五楼晃 底下是人行道",
     "闺蜜说她吞了一把安眠药 现在不接电话",
     "路当中的下水井盖被撬走了 刚有辆自行车栽进去",
+    "紧急 印染厂的废水顺着沟流进村里人洗菜挑水的那口塘",
+    "仓库里药剂桶漏了 守门的大爷和两个搬运工都说头晕想吐",
+    "赶紧来人 小孩爬进了没盖的地窖 下不去也上不来",
+    "救命 零下十几度 一个老奶奶穿着拖鞋在外面转 说找不到家",
+    "紧急 菜场的雨棚塌了一角 底下好几个孩子在玩",
+    "赶紧派人 一个出租院住了三十来个人 一半人发烧咳嗽 还有人咯血",
+    "紧急 浇地的水沟里泡着好几只死羊 下游正在开闸放水浇菜",
 ]
 
 NOT_URGENT = [
@@ -50,6 +60,13 @@ NOT_URGENT = [
     "上个月阳台防盗窗掉下来过 物业已经修好了 想问费用谁出",
     "失眠很久了 想问医院的睡眠门诊怎么挂号",
     "小区的井盖上周换新了 就是颜色不统一",
+    "印染厂去年排过污 已经罚过款了 想看看整改报告",
+    "要是仓库里的药剂漏了 工人应该往哪边撤",
+    "地窖的盖子坏了 想找人来换一个",
+    "冬天老人取暖补贴什么时候能发",
+    "菜场雨棚有点旧 下雨滴水 希望换新",
+    "出租院里住的人太多 厕所不够用",
+    "死羊怎么处理才合规 想问问兽医站",
 ]
 
 
@@ -95,6 +112,14 @@ def test_department_dev_set_is_not_in_the_nlu_data() -> None:
     with path.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     assert len(rows) >= 300
+    assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
+
+
+def test_boundary_dev_set_is_not_in_the_nlu_data() -> None:
+    path = ROOT / "bench" / "nlu_eval" / "boundary_dev.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    assert len(rows) >= 60
     assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
 
 
