@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from hotline.catalogue import Catalogue
+from hotline.conversation import is_affirm, ordinal_choice
 from hotline.intake import SKIP, parse_phone, route_parse, safety_advice, split_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,3 +87,53 @@ def test_split_problems() -> None:
     ]
     assert split_problems("路灯坏了。") == ["路灯坏了。"]
     assert split_problems("路灯坏了，还有") == ["路灯坏了，还有"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好的",
+        "提交",
+        "就这样",
+        "可以",
+        "中",
+        "行",
+        "没问题",
+        "对",
+        "嗯 提交吧",
+        "确认无误",
+        "OK",
+        "就按这个提交",
+        "好嘞",
+        "要得",
+        "对头",
+        "👌",
+        "好的，确认",
+        "没错",
+    ],
+)
+def test_natural_confirmations(text: str) -> None:
+    assert is_affirm(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["不对", "不是", "我不同意", "谢谢", "啊？", "你好", "地址不对", "发错了"]
+)
+def test_not_confirmations(text: str) -> None:
+    assert not is_affirm(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("第二个", 1),
+        ("选2", 1),
+        ("2", 1),
+        ("第三个", 2),
+        ("最后那个", 2),
+        ("第一个吧", 0),
+        ("二", 1),
+    ],
+)
+def test_ordinal_choices(text: str, index: int) -> None:
+    assert ordinal_choice(text, 3) == index
