@@ -511,8 +511,12 @@ class _Turn:
         ):
             self.open_urgent()
             return True
-        if (intent == "check_status" or _STATUS.search(self.short)) and not _CHASE.search(
-            self.short
+        awaiting = self.state.get("awaiting") or {}
+        picking = awaiting.get("kind") == "which_ticket" and len(self.short) <= 16
+        if (
+            (intent == "check_status" or _STATUS.search(self.short))
+            and not _CHASE.search(self.short)
+            and not picking  # a number answering "which ticket?" is not a status question
         ):
             self.show_status()
             self.reprompt()

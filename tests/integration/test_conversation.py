@@ -566,3 +566,15 @@ async def test_a_new_report_after_an_urgent_one_keeps_its_own_place(
     urgent = next(v for v in tickets(service) if v.priority == "urgent")
     assert urgent.address == "人民路88号门口"
     assert chat.draft is not None and chat.draft["address"] == "实验小学门口"
+
+
+async def test_a_ticket_number_answers_which_ticket(service: HotlineService) -> None:
+    chat = Conversation()
+    for place in ("幸福路88号", "解放路1号"):
+        await to_summary(chat, place)
+        await chat.send(parse("确认", "affirm"))
+    said = await chat.send(parse("帮我催一下", "check_status", 0.5))
+    assert "哪一张" in said
+    number = tickets(service)[-1].number
+    said = await chat.send(parse(number, "check_status", 0.9))
+    assert "催办" in said and number in said
