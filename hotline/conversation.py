@@ -36,6 +36,7 @@ from hotline.knowledge import Answer, KnowledgeBase
 from hotline.messages import local_time
 from hotline.outbox import PULL_CHANNELS
 from hotline.places import place_correction, place_from_answer, place_in_message
+from hotline.privacy import PRIVACY_NOTICE
 from hotline.services import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
 from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Status
 
@@ -349,6 +350,9 @@ class Conversation:
         except OperationalError:
             log.exception("turn failed")
             turn_.say(BUSY)
+        if not turn_.state.get("privacy_noted"):  # first contact: what is kept and why (PIPL)
+            turn_.say(PRIVACY_NOTICE)
+            turn_.state["privacy_noted"] = True
         if turn.message_id:
             seen = [*seen, turn.message_id][-5:]
         turn_.state["seen"] = seen
