@@ -363,7 +363,7 @@ async def _screen(
         replied is not None
         and replied.from_user is not None
         and replied.from_user.id == context.bot.id
-        and pending.number in (replied.text or "")
+        and f"（工单 {pending.number}）" in (replied.text or "")  # prompts and retries only
     ):
         reply_to = pending.prompt_message_id  # a reply to the prompt or its "try again"
     verdict = prompts.judge(pending, reply_to)

@@ -98,9 +98,7 @@ def bind(
     """Bind the group and the one member who acts in it (each member binds on their own)."""
     member = user or (STAFF if role == "staff" else DISPATCHER)
     code = service.invite_staff(role=role, department=dept)
-    service.bind_staff(
-        code, channel="telegram", chat_id=str(chat), user_id=str(member), group=True
-    )
+    service.bind_staff(code, channel="telegram", chat_id=str(chat), user_id=str(member), group=True)
 
 
 def report(service: HotlineService, category: str = "compound_facility") -> str:
