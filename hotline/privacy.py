@@ -78,10 +78,28 @@ def private_file(path: Path) -> Path:
 # ---------------------------------------------------------------------- logging
 
 
+def _quiet(exc: BaseException) -> str:
+    """A database error as its kind only: PostgreSQL's DETAIL quotes the failing row."""
+    orig = getattr(exc, "orig", None)
+    return f"{type(exc).__name__}({type(orig).__name__ if orig is not None else ''})"
+
+
 class RedactingFilter(logging.Filter):
-    """A last line of defence: no phone or ID number survives into a log line."""
+    """A last line of defence: no database error text, phone or ID number reaches a log line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from sqlalchemy.exc import StatementError
+
+        if isinstance(record.args, tuple) and any(
+            isinstance(a, StatementError) for a in record.args
+        ):
+            record.args = tuple(
+                _quiet(a) if isinstance(a, StatementError) else a for a in record.args
+            )
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, StatementError):  # keep where it failed, drop what it said
+            record.msg = f"{record.getMessage()} [{_quiet(exc)}]"
+            record.args, record.exc_info, record.exc_text = None, None, None
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

@@ -31,7 +31,16 @@ ANONYMISED = "（已按个人信息保护要求匿名化）"
 PURGED_TEXT = "（已按保存期限删除）"
 FINAL_STATUSES = (Status.CLOSED.value, Status.WITHDRAWN.value, Status.MERGED.value)
 # Events whose note quotes the citizen (their words, a transcript); staff notes stay.
-CITIZEN_NOTES = ("flag_for_human", "add_information", "amend", "chase", "reopen", "withdraw")
+CITIZEN_NOTES = (
+    "open",
+    "flag_for_human",
+    "add_information",
+    "amend",
+    "chase",
+    "rate",
+    "reopen",
+    "withdraw",
+)
 
 
 class RetentionPolicy(BaseModel):
@@ -69,8 +78,16 @@ def anonymise_ticket(session: Session, ticket: Ticket, now: datetime) -> list[Pa
     ticket.anonymised_at = now
     session.execute(
         update(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action.in_(CITIZEN_NOTES))
+        .where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.action.in_(CITIZEN_NOTES) | TicketEvent.actor.startswith("citizen:"),
+        )
         .values(note=None)
+    )
+    session.execute(  # an amendment's data holds the old and new place or detail
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == "amend")
+        .values(data={})
     )
     session.execute(update(Rating).where(Rating.ticket_id == ticket.id).values(comment=None))
     session.execute(
