@@ -351,7 +351,8 @@ class Conversation:
             log.exception("turn failed")
             turn_.say(BUSY)
         if not turn_.state.get("privacy_noted"):  # first contact: what is kept and why (PIPL)
-            turn_.say(PRIVACY_NOTICE)
+            at = -1 if turn_.replies and turn_.replies[-1].buttons else len(turn_.replies)
+            turn_.replies.insert(at, Reply(PRIVACY_NOTICE))  # the buttons stay last
             turn_.state["privacy_noted"] = True
         if turn.message_id:
             seen = [*seen, turn.message_id][-5:]

@@ -485,3 +485,18 @@ async def test_any_sequence_of_turns_gets_answers_and_never_drops_a_draft_silent
                     "保存",
                 )
             ), said
+
+
+# ---------------------------------------------------------------- privacy notice
+
+
+async def test_the_privacy_notice_comes_once_at_first_contact() -> None:
+    """What is kept, why, how long, how to ask: on the first turn only, buttons still last."""
+    chat = Conversation()
+    first = await chat.send(parse("你好", "greet"))
+    assert "个人信息保护提示" in first and "保存" in first and "删除" in first
+    assert "个人信息保护提示" not in await chat.send(light())
+    assert "个人信息保护提示" not in await chat.send(parse("幸福路88号", "inform"))
+    other = Conversation("telegram:43")
+    summary_first = await other.send(light())
+    assert "个人信息保护提示" in summary_first
