@@ -30,6 +30,7 @@ from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.delivery import Deliverer
+from hotline.prompts import PromptStore
 from hotline.ratelimit import FloodGuard
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,11 @@ def build_application(
             app.service.sessions, app.service.clock, app.service.tz, window=attach_window
         ),
         flood=FloodGuard(app.service.clock),
+        prompts=PromptStore(
+            app.service.sessions,
+            app.service.clock,
+            window=timedelta(minutes=settings.staff_reply_minutes),
+        ),
         delivery_idle=delivery_idle,
         rasa_timeout=rasa_timeout,
     )

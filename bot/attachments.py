@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from bot.transport import clip
 from hotline.attachments import AttachmentService, AttachmentView
 from hotline.messages import local_time
+from hotline.privacy import private_file
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ async def fetch(bot: Bot, service: AttachmentService, view: AttachmentView, fold
     remote = await bot.get_file(view.file_ref)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{view.id}-{view.kind}{_suffix(view, remote.file_path)}"
-    saved = await remote.download_to_drive(target)
+    saved = private_file(await remote.download_to_drive(target))
     await asyncio.to_thread(service.record_download, view.id, str(saved))
     return saved
 

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from hotline.attachments import AttachmentService
 from hotline.config import Settings
+from hotline.prompts import PromptStore
 from hotline.ratelimit import FloodGuard
 from hotline.services import HotlineService
 
@@ -24,6 +25,7 @@ class Hotline:
     http: httpx.AsyncClient
     attachments: AttachmentService
     flood: FloodGuard
+    prompts: PromptStore
     delivery_idle: float = 1.0
     rasa_timeout: float = 10.0
     extras: dict[str, Any] = field(default_factory=dict)

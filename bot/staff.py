@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from telegram import CallbackQuery, Chat, ForceReply, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
@@ -17,16 +17,17 @@ from bot.attachments import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.attachments import describe
-from hotline.bindings import migrate_chat
+from hotline.bindings import ROLE_LABELS, migrate_chat
 from hotline.db import transaction
 from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
 from hotline.models import StaffBinding
+from hotline.privacy import redact
+from hotline.prompts import Prompt
 from hotline.services import HotlineService, TicketFilter, TicketView
 from hotline.tickets import Actor, DomainError, Role
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "pending_actions"
 ROLE_RANK = {"admin": 4, "supervisor": 3, "dispatcher": 2, "staff": 1}
 CENTRE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
 PROMPTS = {
@@ -43,7 +44,7 @@ DONE_MARKS = {
     "approve": "✅ 已批准延期",
     "deny": "❌ 已驳回延期",
 }
-REFUSED = "抱歉，本聊天尚未绑定部门，无法办理工单。请先向管理员申请绑定码，发送 /bind 绑定码。"
+REFUSED = "抱歉，您在本聊天尚未绑定，无法办理工单。请向管理员申请本人的绑定码，发送 /bind 绑定码。"
 STALE = "该按钮已失效，请以最新的工单卡片为准。"
 _EXTENSION = re.compile(r"^\s*(\d{1,3})\s*(?:天|个工作日|日)?\s*[,，、:：\s]\s*(.+)$", re.S)
 
@@ -57,34 +58,29 @@ class Binding:
     whole_chat: bool
 
 
-@dataclass(frozen=True)
-class PendingAction:
-    """A card button that waits for the presser's next text (reason, answer, days)."""
-
-    action: str
-    number: str
-    card_chat_id: int
-    card_message_id: int | None
-    card_text: str
-    files: bool = False
-
-
 def find_binding(service: HotlineService, chat_id: int, user_id: int | None) -> Binding | None:
-    """The strongest active binding for this user in this chat (a whole-chat one counts)."""
-    members = [None] if user_id is None else [None, str(user_id)]
+    """The strongest live binding of this person in this chat.
+
+    A group's own binding only routes cards to it; each member acts after their own /bind
+    (or `hotline staff grant`), so a newcomer to a bound group cannot act.
+    """
+    if user_id is None:
+        return None
+    now = service.clock.now()
     with transaction(service.sessions) as session:
         rows = session.execute(
-            select(StaffBinding.role, StaffBinding.department_code, StaffBinding.user_id).where(
+            select(StaffBinding.role, StaffBinding.department_code).where(
                 StaffBinding.channel == CHANNEL,
                 StaffBinding.chat_id == str(chat_id),
+                StaffBinding.user_id == str(user_id),
                 StaffBinding.active.is_(True),
+                or_(StaffBinding.expires_at.is_(None), StaffBinding.expires_at > now),
             )
         ).all()
-    found = [r for r in rows if r.user_id in members]
-    if not found:
+    if not rows:
         return None
-    best = max(found, key=lambda r: (ROLE_RANK.get(r.role, 0), r.user_id is not None))
-    return Binding(role=best.role, department=best.department_code, whole_chat=best.user_id is None)
+    best = max(rows, key=lambda r: ROLE_RANK.get(r.role, 0))
+    return Binding(role=best.role, department=best.department_code, whole_chat=False)
 
 
 def actor_for(binding: Binding, user: User) -> Actor:
@@ -103,7 +99,7 @@ async def centre_message(update: Update, context: HotlineContext, what: str) -> 
         return None
     binding = await asyncio.to_thread(find_binding, context.service, chat.id, user.id)
     if binding is None or binding.role not in CENTRE_ROLES:
-        log.warning("refused %s in chat %s by user %s", message.text, chat.id, user.id)
+        log.warning("refused %s in chat %s by user %s", what, chat.id, user.id)
         await message.reply_text(f"抱歉，只有派单员和督办人员可以查看{what}。")
         return None
     return message
@@ -138,12 +134,12 @@ def render_view(view: TicketView, tz_service: HotlineService) -> str:
         f"承办部门：{view.department_name}",
         f"签收时限：{local_time(view.accept_due_at, tz)}",
         f"办结时限：{local_time(view.answer_due_at, tz)}",
-        f"地址：{view.address or '未提供'}",
+        f"地址：{redact(view.address) or '未提供'}",
         f"联系电话：{mask_phone(view.contact_phone)}",
-        f"诉求内容：{view.description}",
+        f"诉求内容：{redact(view.description)}",
     ]
     if view.answer:
-        lines.append(f"答复：{view.answer}")
+        lines.append(f"答复：{redact(view.answer)}")
     return clip("\n".join(lines))
 
 
@@ -196,20 +192,20 @@ async def bind(update: Update, context: HotlineContext) -> None:
             context.args[0],
             channel=CHANNEL,
             chat_id=str(chat.id),
-            user_id=None if group else str(user.id),
-            display_name=(chat.title if group else user.full_name),
+            user_id=str(user.id),
+            display_name=user.full_name,
+            chat_title=chat.title if group else None,
+            group=group,
         )
     except DomainError as exc:
         log.warning("bind refused in chat %s by user %s: %s", chat.id, user.id, exc.code)
         await message.reply_text(exc.message)
         return
-    role = {"staff": "承办人员", "dispatcher": "派单员", "supervisor": "督办人员"}.get(
-        binding.role, "管理员"
-    )
+    role = ROLE_LABELS.get(binding.role, binding.role)
     where = context.service.catalogue.department_name(binding.department_code)
-    scope = "本群" if group else "您"
     dept = f"{where}的" if binding.department_code else ""
-    await message.reply_text(f"绑定成功！{scope}已登记为{dept}{role}，新工单将发送到这里。")
+    scope = f"{user.full_name}已在本群登记" if group else "您已登记"
+    await message.reply_text(f"绑定成功！{scope}为{dept}{role}，新工单将发送到这里。")
 
 
 # ------------------------------------------------------------------ card buttons
@@ -284,10 +280,13 @@ async def _mark_card(
 async def reveal_phone(
     query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
 ) -> None:
-    """Show the full phone to the presser only, as a private alert; the core audits it."""
-    phone = await asyncio.to_thread(context.service.reveal_phone, number, actor)
-    phone = phone or "市民未留联系电话"
-    await query.answer(f"工单 {number} 联系电话：{phone}", show_alert=True)
+    """Show the phone and masked numbers to the presser only, as a private alert; audited."""
+    phone, found = await asyncio.to_thread(context.service.reveal_numbers, number, actor)
+    text = f"工单 {number} 联系电话：{phone or '市民未留联系电话'}"
+    others = [n for n in found if n != phone]
+    if others:
+        text += "\n内容中的号码：" + "、".join(others)
+    await query.answer(text[:200], show_alert=True)
 
 
 async def show_files(
@@ -323,39 +322,83 @@ async def ask_for_text(
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
     card = message if isinstance(message, Message) else None
-    pending = PendingAction(
+    prompts = context.hotline.prompts
+    prompt_id = await asyncio.to_thread(
+        prompts.open,
+        channel=CHANNEL,
+        chat_id=str(chat_id),
+        user_id=str(query.from_user.id),
         action=action,
         number=number,
-        card_chat_id=chat_id,
         card_message_id=card.message_id if card else None,
         card_text=(card.text or "") if card else "",
         files=keyboards.has_files_button(card.reply_markup) if card else False,
     )
-    if context.chat_data is not None:
-        context.chat_data.setdefault(PENDING_KEY, {})[query.from_user.id] = pending
     await query.answer()
     prompt = PROMPTS[action].format(number=number)
     name = query.from_user.full_name
-    await context.bot.send_message(
+    minutes = int(prompts.window.total_seconds() // 60)
+    sent = await context.bot.send_message(
         chat_id=chat_id,
-        text=f"{name}，{prompt}" if chat_id != query.from_user.id else prompt,
-        reply_markup=ForceReply(input_field_placeholder=keyboards.STAFF_ACTIONS[action]),
+        text=(f"{name}，{prompt}" if chat_id != query.from_user.id else prompt)
+        + f"\n（请直接回复本消息；{minutes}分钟后未回复的普通消息不会作为答复。）",
+        reply_markup=ForceReply(
+            selective=True, input_field_placeholder=keyboards.STAFF_ACTIONS[action]
+        ),
     )
+    await asyncio.to_thread(prompts.sent, prompt_id, sent.message_id)
+
+
+async def _screen(
+    context: HotlineContext, message: Message, chat_id: int, user_id: int
+) -> Prompt | None:
+    """The prompt this message answers, or None; cancels (and says so) a prompt gone stale."""
+    prompts = context.hotline.prompts
+    pending = await asyncio.to_thread(prompts.find, CHANNEL, str(chat_id), str(user_id))
+    if pending is None:
+        return None
+    replied = message.reply_to_message
+    reply_to = replied.message_id if replied else None
+    if (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+        and f"（工单 {pending.number}）" in (replied.text or "")  # prompts and retries only
+    ):
+        reply_to = pending.prompt_message_id  # a reply to the prompt or its "try again"
+    verdict = prompts.judge(pending, reply_to)
+    if verdict == "ignore":
+        return None
+    if verdict == "cancel":
+        await asyncio.to_thread(prompts.close, pending.id)
+        log.info("prompt for ticket %s cancelled: plain text after the window", pending.number)
+        label = keyboards.STAFF_ACTIONS.get(pending.action, pending.action)
+        await message.reply_text(
+            f"工单 {pending.number} 的“{label}”操作已超时取消，这条消息没有提交。"
+            "如需办理，请重新点击工单卡片上的按钮，并直接回复提示消息。"
+        )
+        raise ApplicationHandlerStop
+    return pending
 
 
 async def complete_pending(update: Update, context: HotlineContext) -> None:
-    """Finish a pending 退单/延期/办结 with this text; stop other handlers when it was one."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None or context.chat_data is None:
+    """Finish a pending 退单/延期/办结 with this text; stop other handlers when it was one.
+
+    Only a reply to the prompt, or text within the reply window, counts; the first other
+    text after the window cancels the prompt and says so, so a stray "收到" hours later is
+    never sent to a citizen.
+    """
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
         return
-    waiting: dict[int, PendingAction] = context.chat_data.get(PENDING_KEY, {})
-    pending = waiting.get(user.id)
+    prompts = context.hotline.prompts
+    pending = await _screen(context, message, chat.id, user.id)
     if pending is None:
         return
     text = message.text or ""
     actor = await staff_actor(update, context)
     if actor is None:
-        waiting.pop(user.id, None)
+        await asyncio.to_thread(prompts.close, pending.id)
         await message.reply_text(REFUSED)
         raise ApplicationHandlerStop
     service = context.service
@@ -371,7 +414,8 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
             match = _EXTENSION.match(text)
             if match is None:
                 await message.reply_text(
-                    "格式不对。请回复“天数 理由”，例如：5 需要协调施工单位",
+                    f"格式不对（工单 {pending.number}）。"
+                    "请回复“天数 理由”，例如：5 需要协调施工单位",
                     reply_markup=ForceReply(input_field_placeholder="天数 理由"),
                 )
                 raise ApplicationHandlerStop
@@ -383,17 +427,19 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
             extra = f"{days}个工作日"
     except DomainError as exc:
         if exc.code in ("empty", "too_long", "bad_extension_days"):
-            await message.reply_text(f"{exc.message}请重新回复。", reply_markup=ForceReply())
+            await message.reply_text(
+                f"{exc.message}请重新回复（工单 {pending.number}）。", reply_markup=ForceReply()
+            )
         else:  # the ticket moved on meanwhile: give up this action
-            waiting.pop(user.id, None)
+            await asyncio.to_thread(prompts.close, pending.id)
             await message.reply_text(exc.message)
         raise ApplicationHandlerStop from None
-    waiting.pop(user.id, None)
+    await asyncio.to_thread(prompts.close, pending.id)
     await message.reply_text(done)
     line = stamp(context, DONE_MARKS[pending.action], user, extra)
     await edit_card(
         context,
-        pending.card_chat_id,
+        int(pending.chat_id),
         pending.card_message_id,
         f"{pending.card_text}\n{line}",
         keyboards.staff_card(pending.number, view.status, files=pending.files),

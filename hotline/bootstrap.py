@@ -10,6 +10,7 @@ from hotline.catalogue import Catalogue, load_catalogue
 from hotline.clock import Clock, SystemClock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.retention import RetentionPolicy, load_retention
 from hotline.services import HotlineService
 from hotline.sla import SlaPolicy
 
@@ -23,6 +24,7 @@ class App:
     catalogue: Catalogue
     sla: SlaPolicy
     service: HotlineService
+    retention: RetentionPolicy | None = None
 
 
 def load_policies(settings: Settings) -> tuple[Catalogue, SlaPolicy]:
@@ -40,8 +42,16 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     """Build the application from settings (the environment by default)."""
     settings = settings or Settings.from_env()
     catalogue, sla = load_policies(settings)
+    retention = load_retention(settings.data_dir / "retention.yml")
     engine = make_engine(settings.database_url)
     service = HotlineService(
         make_session_factory(engine), catalogue, sla, clock or SystemClock(), settings.tz
     )
-    return App(settings=settings, engine=engine, catalogue=catalogue, sla=sla, service=service)
+    return App(
+        settings=settings,
+        engine=engine,
+        catalogue=catalogue,
+        sla=sla,
+        service=service,
+        retention=retention,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime, time
 from functools import cache
@@ -16,6 +17,7 @@ from hotline.bootstrap import App, build_app, load_policies
 from hotline.catalogue import REQUEST_TYPES
 from hotline.config import Settings
 from hotline.messages import local_time
+from hotline.privacy import PRIVATE_UMASK, configure_logging, secure_var
 from hotline.services import NewTicket, TicketFilter, TicketView
 from hotline.sla import Priority
 from hotline.tickets import STATUS_LABELS, Actor, DomainError, Status
@@ -124,6 +126,7 @@ def db_upgrade() -> None:
     from hotline.migrate import current_revision, upgrade
 
     application = _app()
+    secure_var(application.settings.var_dir)
     upgrade(application.engine)
     application.service.sync_catalogue()
     typer.echo(
@@ -368,16 +371,19 @@ def scheduler() -> None:
 @staff_app.command("invite")
 def staff_invite(
     department: DeptOption = None,
-    role: Annotated[str, typer.Option(help="staff/dispatcher/supervisor/admin")] = "staff",
-    days: Annotated[int, typer.Option(help="有效天数", min=1, max=90)] = 7,
+    role: Annotated[str, typer.Option(help="staff/dispatcher/supervisor")] = "staff",
+    days: Annotated[int, typer.Option(help="有效天数", min=1, max=30)] = 7,
 ) -> None:
-    """生成一次性绑定码，部门群里发送 /bind 绑定码 即可绑定。"""
+    """生成个人一次性绑定码（128位，仅存哈希）；本人在部门群里发送 /bind 绑定码。"""
     from datetime import timedelta
 
     code = _app().service.invite_staff(
         role=role, department=department, valid_for=timedelta(days=days)
     )
-    typer.echo(f"绑定码：{code}（{days}天内有效，仅可使用一次）。请在群里发送：/bind {code}")
+    typer.echo(
+        f"绑定码：{code}（{days}天内有效，仅限一人使用一次，系统不保存明文）。"
+        f"请本人在群里发送：/bind {code}"
+    )
 
 
 # -------------------------------------------------------------------------- nlu
@@ -475,9 +481,11 @@ def _read_jsonl_texts(path: Path) -> list[str]:
 
 
 def _register_report() -> None:
+    from hotline.privacy_cli import register as register_privacy
     from hotline.report_cli import register
 
     register(app)
+    register_privacy(app, staff_app)
 
 
 _register_report()
@@ -491,6 +499,8 @@ def bot() -> None:
     application = _app()
     if not application.settings.telegram_bot_token:
         raise CliError("未设置 TELEGRAM_BOT_TOKEN，无法启动 Telegram 机器人", 2)
+    secure_var(application.settings.var_dir)
+    configure_logging(application.settings.var_dir, "bot")  # audit lines land in var/log
     run_bot(application)
 
 
@@ -514,6 +524,8 @@ def up(
     db_upgrade()
     application = _app()
     settings = application.settings
+    secure_var(settings.var_dir)
+    configure_logging(settings.var_dir, "hotline")
     stack: Stack | None = None
     if dialogue:
         stack = Stack(
@@ -566,7 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; known failures become one line on stderr and a non-zero exit code.
 
     Typer runs in standalone mode, so usage errors are printed by it with exit code 2.
+    Files this process creates are owner-only (0600), whatever the shell's umask.
     """
+    os.umask(PRIVATE_UMASK)
     try:
         app(args=argv, prog_name="hotline")
     except SystemExit as exc:
@@ -605,6 +619,7 @@ def _log_traceback() -> str:
     path = log_dir / "cli-errors.log"
     with path.open("a", encoding="utf-8") as fh:
         fh.write(f"--- {datetime.now().isoformat()}\n{traceback.format_exc()}\n")
+    path.chmod(0o600)
     return str(path)
 
 

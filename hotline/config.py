@@ -50,6 +50,8 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = None
+    # A staff member's plain text answers a 退单/延期/办结 prompt only this long after it.
+    staff_reply_minutes: int = 5
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +86,7 @@ class Settings:
             telegram_webhook_listen=env.get("HOTLINE_TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
             telegram_webhook_port=_int(env, "HOTLINE_TELEGRAM_WEBHOOK_PORT", 8443),
             telegram_webhook_secret=env.get("HOTLINE_TELEGRAM_WEBHOOK_SECRET") or None,
+            staff_reply_minutes=_int(env, "HOTLINE_STAFF_REPLY_MINUTES", 5),
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -94,6 +97,8 @@ class Settings:
                 "HOTLINE_DATABASE_URL: only sqlite:/// and postgresql:// are supported"
             )
         _check_webhook(settings)
+        if not 0 <= settings.staff_reply_minutes <= 60:
+            raise ConfigError("HOTLINE_STAFF_REPLY_MINUTES: expected 0 to 60 minutes")
         if not 1 <= settings.rasa_workers <= 16:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         if not (settings.data_dir / "catalogue.yml").is_file():

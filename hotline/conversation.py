@@ -36,6 +36,7 @@ from hotline.knowledge import Answer, KnowledgeBase
 from hotline.messages import local_time
 from hotline.outbox import PULL_CHANNELS
 from hotline.places import is_place_like, place_correction, place_from_answer, place_in_message
+from hotline.privacy import PRIVACY_NOTICE
 from hotline.services import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
 from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Status
 
@@ -384,6 +385,10 @@ class Conversation:
         except OperationalError:
             log.exception("turn failed")
             turn_.say(BUSY)
+        if not turn_.state.get("privacy_noted"):  # first contact: what is kept and why (PIPL)
+            at = -1 if turn_.replies and turn_.replies[-1].buttons else len(turn_.replies)
+            turn_.replies.insert(at, Reply(PRIVACY_NOTICE))  # the buttons stay last
+            turn_.state["privacy_noted"] = True
         if turn.message_id:
             seen = [*seen, turn.message_id][-5:]
         turn_.state["seen"] = seen

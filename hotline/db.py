@@ -61,13 +61,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+            url,
+            echo=echo,
+            hide_parameters=True,  # SQL parameters carry citizens' words: never in logs
+            connect_args={"timeout": 30, "check_same_thread": False},
         )
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

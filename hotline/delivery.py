@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.clock import Clock
@@ -63,7 +63,9 @@ class DeliveryResult:
     errors: list[str] = field(default_factory=list)
 
 
-def recipients(session: Session, message: PendingMessage, channel: str) -> list[str]:
+def recipients(
+    session: Session, message: PendingMessage, channel: str, now: datetime | None = None
+) -> list[str]:
     """Chat ids on `channel` that should receive this message (may be empty)."""
     if message.audience == "citizen":
         citizen = session.get(Citizen, int(message.address)) if message.address.isdigit() else None
@@ -73,6 +75,8 @@ def recipients(session: Session, message: PendingMessage, channel: str) -> list[
     query = select(StaffBinding.chat_id).where(
         StaffBinding.channel == channel, StaffBinding.active.is_(True)
     )
+    if now is not None:  # an expired binding receives nothing, even before a sweep notices
+        query = query.where(or_(StaffBinding.expires_at.is_(None), StaffBinding.expires_at > now))
     if message.audience == "department":
         query = query.where(
             StaffBinding.role == "staff", StaffBinding.department_code == message.address
@@ -144,7 +148,7 @@ class Deliverer:
                 if self.staff_chat is not None and message.audience != "citizen":
                     targets = [self.staff_chat]
                 else:
-                    targets = recipients(session, message, self.channel)
+                    targets = recipients(session, message, self.channel, self.clock.now())
                 done = self._already_delivered(session, message.id)
                 plans.append((message, targets, done))
         blocked: set[str] = set()

@@ -131,6 +131,7 @@ class Ticket(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    anonymised_at: Mapped[datetime | None]  # personal fields removed (retention or erasure)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     citizen: Mapped[Citizen] = relationship(lazy="joined", innerjoin=True)
@@ -176,20 +177,58 @@ class StaffBinding(Base):
     display_name: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class StaffInvite(Base):
-    """A one-time code an admin issues so a chat can bind itself to a department."""
+    """A one-time code an admin issues so a person can bind; only its SHA-256 is kept."""
 
     __tablename__ = "staff_invites"
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class StaffPrompt(Base):
+    """A 退单/延期/办结 prompt waiting for its text; in the database so it survives restarts."""
+
+    __tablename__ = "staff_prompts"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "user_id", name="uq_staff_prompts_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(20))
+    prompt_message_id: Mapped[int | None] = mapped_column(Integer)
+    card_message_id: Mapped[int | None] = mapped_column(Integer)
+    card_text: Mapped[str] = mapped_column(Text)
+    files: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditRecord(Base):
+    """An audited act that concerns no single ticket: binds, revokes, refusals, exports, purges."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_actor_at", "action", "actor", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(120))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Attachment(Base):

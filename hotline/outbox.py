@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.journal import record_message, write_pending
 from hotline.models import Citizen, OutboxMessage, Ticket
+from hotline.privacy import redact
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
@@ -49,7 +50,10 @@ def enqueue(
     Plain messages are written at commit, batched with the change they report.
     Messages with a dedupe key are inserted at once with ON CONFLICT DO NOTHING, so two
     writers adding the same reminder at the same moment still produce exactly one row.
+    Text for anyone but the citizen has phone and ID numbers masked (revealed on request).
     """
+    if audience != "citizen":
+        text = redact(text)
     if dedupe_key is None:
         record_message(
             session,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotline.db import transaction
 from hotline.outbox import enqueue
+from hotline.privacy import private_file
 from hotline.reports import (
     BOUNCE_LABELS,
     OVERDUE_BANDS,
@@ -490,12 +491,15 @@ def write_report_pack(
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = out_dir / "summary.md"
     summary.write_text(summary_text(report) + "\n", encoding="utf-8")
-    return ReportFiles(
+    files = ReportFiles(
         summary=summary,
         xlsx=write_xlsx(report, out_dir / "report.xlsx", ticket_url=ticket_url),
         csv=write_csv(report, out_dir / "report.csv"),
         charts=tuple(write_charts(report, out_dir)),
     )
+    for path in (files.summary, *files.documents, *files.charts):
+        private_file(path)  # reports name tickets and departments: owner-only
+    return files
 
 
 def previous_week_end(today: date) -> date:

@@ -21,6 +21,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from hotline import jobs
 from hotline.bootstrap import App, build_app
+from hotline.privacy import configure_logging, secure_var
+from hotline.prompts import PromptStore
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,16 @@ def weekly_report_job() -> None:
     write_weekly(app.service, app.settings.var_dir / "reports")
 
 
+def retention_job() -> None:
+    """Nightly: anonymise or delete personal data past data/retention.yml's limits."""
+    from hotline.retention import RetentionPurge, load_retention
+
+    app = _app()
+    policy = app.retention or load_retention(app.settings.data_dir / "retention.yml")
+    RetentionPurge(app.service.sessions, app.service.clock, policy, app.settings.var_dir).run()
+    PromptStore(app.service.sessions, app.service.clock).purge_expired()
+
+
 def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:
     """A scheduler with the hotline's jobs, stored in the hotline database."""
     kind = BackgroundScheduler if background else BlockingScheduler
@@ -89,6 +101,9 @@ def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:
         id="weekly_report",
         replace_existing=True,
     )
+    scheduler.add_job(
+        retention_job, "cron", hour=3, minute=30, id="retention_purge", replace_existing=True
+    )
     return scheduler
 
 
@@ -103,8 +118,9 @@ def start_background(app: App) -> BaseScheduler:
 
 def run() -> None:
     """Run until SIGTERM/SIGINT; start-up runs the catch-up work at once."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = _app()
+    secure_var(app.settings.var_dir)
+    configure_logging(app.settings.var_dir, "scheduler")
     missing = jobs.calendar_check(app.service)
     if missing:
         log.warning("holiday data missing for %s: deadlines there are provisional", missing)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline import messages
+from hotline.bindings import StaffAccess, issue_invite
 from hotline.catalogue import REQUEST_TYPES, Catalogue, RequestType
 from hotline.clock import Clock
 from hotline.db import UTCDateTime, transaction
@@ -34,11 +34,11 @@ from hotline.models import (
     OutboxMessage,
     Rating,
     StaffBinding,
-    StaffInvite,
     Ticket,
 )
 from hotline.outbox import PULL_CHANNELS, PULL_EXPIRY_DAYS, Audience, address_for, enqueue
 from hotline.places import place_key
+from hotline.privacy import numbers_in
 from hotline.sla import Deadline, SlaPolicy
 from hotline.sweep import schedule
 from hotline.tickets import (
@@ -1179,6 +1179,25 @@ class HotlineService:
             run(session, ticket)
             return ticket.contact_phone
 
+    def reveal_numbers(self, number: str, actor: Actor) -> tuple[str | None, list[str]]:
+        """The phone and the numbers masked in the ticket's texts, for its department; audited."""
+        with self._unit() as session:
+            ticket = self._load(session, number, lock=False)
+            self._authorize(actor, Action.REVEAL_PHONE, ticket)
+            texts = [ticket.address, ticket.description, *(e.note for e in ticket.events)]
+            found: list[str] = []
+            for text in texts:
+                found += [n for n in numbers_in(text) if n not in found]
+            self._event(
+                session,
+                ticket,
+                actor,
+                Action.REVEAL_PHONE,
+                from_status=ticket.status,
+                data={"numbers": len(found), "phone": ticket.contact_phone is not None},
+            )
+            return ticket.contact_phone, found
+
     # ------------------------------------------------------------------ queries
 
     def get_ticket(self, number: str, actor: Actor | None = None) -> TicketView:
@@ -1238,24 +1257,19 @@ class HotlineService:
     def invite_staff(
         self, *, role: str, department: str | None, valid_for: timedelta = timedelta(days=7)
     ) -> str:
-        """Issue a one-time code a chat uses to bind itself (`/bind CODE`)."""
+        """Issue a one-time 128-bit code for `/bind CODE`; only its hash is kept."""
+        if role == "admin":
+            raise DomainError(
+                "管理员角色不能用绑定码授予，请用 hotline staff grant --role admin。",
+                code="admin_by_invite",
+            )
         if role not in STAFF_ROLES:
-            raise DomainError(f"角色只能是 {', '.join(STAFF_ROLES)}。", code="bad_role")
+            raise DomainError(f"角色只能是 {', '.join(STAFF_ROLES[:3])}。", code="bad_role")
         if role == "staff" and department not in self.catalogue.departments:
             raise DomainError("承办人员必须指定一个有效的部门。", code="unknown_department")
-        code = secrets.token_hex(4).upper()
-        with self._unit() as session:
-            now = self.clock.now()
-            session.add(
-                StaffInvite(
-                    code=code,
-                    department_code=department,
-                    role=role,
-                    created_at=now,
-                    expires_at=now + valid_for,
-                )
-            )
-        return code
+        return issue_invite(
+            self.sessions, self.clock, role=role, department=department, valid_for=valid_for
+        )
 
     def bind_staff(
         self,
@@ -1265,24 +1279,16 @@ class HotlineService:
         chat_id: str,
         user_id: str | None,
         display_name: str | None = None,
+        chat_title: str | None = None,
+        group: bool = False,
     ) -> StaffBinding:
-        """Consume an invite code and bind the chat (and user) to its department and role."""
-        with self._unit() as session:
-            invite = session.get(StaffInvite, (code or "").strip().upper(), with_for_update=True)
-            now = self.clock.now()
-            if invite is None or invite.used_at is not None or invite.expires_at <= now:
-                raise DomainError("绑定码无效或已过期，请向管理员重新申请。", code="bad_invite")
-            invite.used_at, invite.used_by = now, f"{channel}:{chat_id}:{user_id or '*'}"
-            binding = StaffBinding(
-                channel=channel,
-                chat_id=chat_id,
-                user_id=user_id,
-                department_code=invite.department_code,
-                role=invite.role,
-                display_name=display_name,
-                created_at=now,
-                active=True,
-            )
-            session.add(binding)
-            session.flush()
-            return binding
+        """Consume an invite code: bind the person (and a not yet bound group); audited."""
+        return StaffAccess(self.sessions, self.clock).bind(
+            code,
+            channel=channel,
+            chat_id=chat_id,
+            user_id=user_id,
+            display_name=display_name,
+            chat_title=chat_title,
+            group=group,
+        )

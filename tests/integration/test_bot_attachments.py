@@ -154,7 +154,7 @@ async def test_files_refused_outside_the_department(
 ) -> None:
     """Another department's chat and an unbound chat get a refusal and no file."""
     bind(service, HOUSING_CHAT)
-    bind(service, TRANSPORT_CHAT, dept="transport")
+    bind(service, TRANSPORT_CHAT, dept="transport", user=OTHER_STAFF)
     number = report(service)
     async with running(make_bot(service, local, double, rasa_url=rasa.url)):
         double.user_sends_photo(CITIZEN, PHOTO)
@@ -162,9 +162,9 @@ async def test_files_refused_outside_the_department(
         double.group_message(TRANSPORT_CHAT, OTHER_STAFF, f"/files {number}")
         await double.wait_for_sent(to(TRANSPORT_CHAT, "该工单不属于您所在的部门"))
         double.group_message(-100333, OTHER_STAFF, f"/files {number}")
-        await double.wait_for_sent(to(-100333, "尚未绑定部门"))
+        await double.wait_for_sent(to(-100333, "尚未绑定"))
         double.user_says(CITIZEN, f"/files {number}")
-        await double.wait_for_sent(to(CITIZEN, "尚未绑定部门"))
+        await double.wait_for_sent(to(CITIZEN, "尚未绑定"))
         double.group_message(HOUSING_CHAT, STAFF, "/files 20990101-0001")
         await double.wait_for_sent(to(HOUSING_CHAT, "没有找到工单 20990101-0001"))
     assert not double.calls("getFile") and not double.calls("sendPhoto")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -159,3 +160,30 @@ def test_killed_after_the_card_was_sent_does_not_send_it_again(
     marker = open_ticket(live, "路面塌陷")
     double.wait_for_sent_sync(lambda s: marker in (s["text"] or ""), timeout=WAIT)
     assert cards(double, number) == 1 and cards(double, marker) == 1
+
+
+def test_the_bot_process_logs_to_var_log_privately_without_citizen_text(
+    live: HotlineService, double: TelegramDouble, bot: BotProcess, tmp_path: Path
+) -> None:
+    """`hotline bot` writes its log lines to var/log/bot.log (0600): ids, never words or phones."""
+    bot.start()
+    number = live.open_ticket(
+        NewTicket(
+            channel="telegram",
+            channel_user_id=str(CITIZEN),
+            description="楼道灯不亮，联系电话13912345678",
+            category="compound_facility",
+            contact_phone="13812345678",
+        )
+    ).number
+    double.wait_for_sent_sync(lambda s: number in (s["text"] or ""), timeout=WAIT)
+    double.user_says(CITIZEN, "我想问问13912345678的工单")  # Rasa is down: logged, not quoted
+    double.wait_for_sent_sync(lambda s: s["chat_id"] == CITIZEN, timeout=WAIT)
+    bot.stop()
+    log = tmp_path / "var" / "log" / "bot.log"
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+    written = log.read_text(encoding="utf-8") + bot.log.read_text(errors="replace")
+    assert "outbox delivery loop started" in written
+    for secret in ("13912345678", "13812345678", "楼道灯不亮", "我想问问", double.token):
+        assert secret not in written, secret

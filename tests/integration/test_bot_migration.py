@@ -32,7 +32,9 @@ def double() -> Iterator[TelegramDouble]:
 def bound_chats(service: HotlineService) -> list[tuple[str, bool]]:
     with service.sessions() as session:
         rows = session.execute(
-            select(StaffBinding.chat_id, StaffBinding.active).order_by(StaffBinding.id)
+            select(StaffBinding.chat_id, StaffBinding.active)
+            .where(StaffBinding.user_id.is_(None))  # the group's own rows, not its members'
+            .order_by(StaffBinding.id)
         )
         return [(r.chat_id, r.active) for r in rows]
 
@@ -76,7 +78,8 @@ def test_migrate_chat_is_idempotent_and_keeps_one_binding(service: HotlineServic
     """A second call moves nothing; a binding the new chat already has is not doubled."""
     bind(service, OLD_GROUP)
     bind(service, SUPERGROUP)
-    assert migrate_chat(service.sessions, "telegram", str(OLD_GROUP), str(SUPERGROUP)) == 1
+    # the group's row and its one bound member's row
+    assert migrate_chat(service.sessions, "telegram", str(OLD_GROUP), str(SUPERGROUP)) == 2
     assert migrate_chat(service.sessions, "telegram", str(OLD_GROUP), str(SUPERGROUP)) == 0
     assert bound_chats(service) == [(str(OLD_GROUP), False), (str(SUPERGROUP), True)]
     assert migrate_chat(service.sessions, "telegram", "-1", "-2") == 0

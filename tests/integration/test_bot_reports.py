@@ -68,7 +68,7 @@ async def test_report_command_sends_summary_charts_and_workbook(
 ) -> None:
     """A supervisor gets the text, three charts and report.xlsx; staff and strangers do not."""
     bind(service, HOUSING_CHAT)
-    bind(service, SUPERVISOR_CHAT, role="supervisor", dept=None)
+    bind(service, SUPERVISOR_CHAT, role="supervisor", dept=None, user=SUPERVISOR)
     bind(service, DISPATCH_CHAT, role="dispatcher", dept=None)
     report(service)
     async with running(make_bot(service, local, double)):
@@ -97,7 +97,7 @@ async def test_weekly_pack_reaches_supervisors_once(
     tmp_path: Path,
 ) -> None:
     """The Monday job's outbox row carries the summary; the charts and files follow it."""
-    bind(service, SUPERVISOR_CHAT, role="supervisor", dept=None)
+    bind(service, SUPERVISOR_CHAT, role="supervisor", dept=None, user=SUPERVISOR)
     report(service)
     clock.advance(timedelta(days=7))  # Monday 30 November: the week of 23–29 November
     weekly_report_job(service, tmp_path / "weekly")

@@ -89,10 +89,16 @@ async def tick_until(clock: ManualClock, done: Callable[[], bool], timeout: floa
 
 
 def bind(
-    service: HotlineService, chat: int, role: str = "staff", dept: str | None = "housing"
+    service: HotlineService,
+    chat: int,
+    role: str = "staff",
+    dept: str | None = "housing",
+    user: int | None = None,
 ) -> None:
+    """Bind the group and the one member who acts in it (each member binds on their own)."""
+    member = user or (STAFF if role == "staff" else DISPATCHER)
     code = service.invite_staff(role=role, department=dept)
-    service.bind_staff(code, channel="telegram", chat_id=str(chat), user_id=None)
+    service.bind_staff(code, channel="telegram", chat_id=str(chat), user_id=str(member), group=True)
 
 
 def report(service: HotlineService, category: str = "compound_facility") -> str:

@@ -578,3 +578,18 @@ async def test_a_ticket_number_answers_which_ticket(service: HotlineService) -> 
     number = tickets(service)[-1].number
     said = await chat.send(parse(number, "check_status", 0.9))
     assert "催办" in said and number in said
+
+
+# ---------------------------------------------------------------- privacy notice
+
+
+async def test_the_privacy_notice_comes_once_at_first_contact() -> None:
+    """What is kept, why, how long, how to ask: on the first turn only, buttons still last."""
+    chat = Conversation()
+    first = await chat.send(parse("你好", "greet"))
+    assert "个人信息保护提示" in first and "保存" in first and "删除" in first
+    assert "个人信息保护提示" not in await chat.send(light())
+    assert "个人信息保护提示" not in await chat.send(parse("幸福路88号", "inform"))
+    other = Conversation("telegram:43")
+    summary_first = await other.send(light())
+    assert "个人信息保护提示" in summary_first

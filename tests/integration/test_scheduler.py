@@ -27,12 +27,13 @@ def test_jobs_are_stored_and_reloaded(tmp_path: Path) -> None:
         "morning_digest",
         "calendar_check",
         "weekly_report",
+        "retention_purge",
     }
     first.shutdown(wait=False)
     assert "apscheduler_jobs" in inspect(app.engine).get_table_names()
     again = build_scheduler(app, background=True)  # a restarted process
     again.start(paused=True)
     jobs = {job.id: job for job in again.get_jobs()}
-    assert len(jobs) == 4  # replaced, not duplicated
+    assert len(jobs) == 5  # replaced, not duplicated
     assert str(jobs["morning_digest"].trigger).startswith("cron[")
     again.shutdown(wait=False)
