@@ -12,6 +12,7 @@ import pytest
 from hotline import classifier
 from nlu.catalogue import load_routing
 from nlu.classify import to_contract
+from nlu.focus import focus, long_ranking
 from nlu.rules import REQUEST_TYPES, is_urgent, request_type
 
 URGENT = [
@@ -164,3 +165,43 @@ def test_client_reports_missing_model(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_client_returns_nothing_for_no_texts() -> None:
     assert classifier.classify_texts([]) == []
+
+
+LETTER = (
+    "尊敬的领导：您好！我是城西一家机械厂的老职工，在厂里干了二十多年。去年老伴查出重病，"
+    "手术和化疗花光了家里的积蓄，儿子还在读书，日子实在难以为继。听说总工会对困难职工有帮扶，"
+    "可厂里工会说要到上级工会申请。恳请工会领导帮我们指条路。"
+)
+
+
+def test_a_long_letter_is_never_read_as_a_short_reply() -> None:
+    """A letter whose words look like an answer to a form question still reaches a department."""
+    ranking = [("inform", 0.4), ("worker_assistance", 0.3), ("nonsense", 0.1), ("pension", 0.2)]
+    kept = dict(long_ranking(LETTER, ranking))
+    assert set(kept) == {"worker_assistance", "pension"}
+    assert kept["worker_assistance"] == pytest.approx(0.6)
+    routing = load_routing()
+    contract = to_contract(
+        LETTER,
+        {"intent_ranking": [{"name": n, "confidence": c} for n, c in kept.items()]},
+        routing,
+    )
+    assert contract["department"] == "trade_union"
+
+
+def test_short_replies_keep_their_ranking() -> None:
+    ranking = [("affirm", 0.7), ("inform", 0.2), ("street_light", 0.1)]
+    assert long_ranking("好的，就是人民路那个路口", ranking) == ranking
+
+
+def test_a_long_message_with_only_short_reply_intents_is_left_alone() -> None:
+    ranking = [("nonsense", 0.9), ("greet", 0.1)]
+    assert long_ranking("啊" * 100, ranking) == ranking
+
+
+def test_focus_keeps_the_opening_and_the_request() -> None:
+    excerpt = focus(LETTER)
+    assert excerpt is not None
+    assert excerpt.startswith("尊敬的领导")
+    assert "恳请工会领导帮我们指条路" in excerpt
+    assert focus("路灯不亮好几天了") is None

@@ -1,0 +1,129 @@
+"""Long messages: what a letter is (a request) and where it states it.
+
+Letters and pasted texts tell a story before the request ("我是…小区业主，2015年…"). Two
+ideas were measured on real letters (bench/nlu_eval/README.md, *Long messages*):
+
+* :func:`long_ranking` — a long message is never one of the short replies the dialogue asks
+  for (好的, 你好, an address alone) nor keyboard noise; those intents route to no department
+  and took about a tenth of the letters there. Used by ``nlu.components.LongMessageRouter``.
+* :func:`focus` — the opening plus the sentences that ask for something (希望 / 请求 / 要求 /
+  建议 / 恳请 / 能否 …) or name a public body. The n-gram models route *worse* on it than on
+  the whole text (a letter's subject is in its title and its story), so they read the text
+  (its opening and end, :func:`clip`); the sentence encoder reads it
+  (``nlu.components.SentenceEncoderClassifier``), which keeps real letters as they were and
+  routes a request told after a long story. ``bench/nlu_eval/letters_eval.py
+  --focus-weight`` reproduces the n-gram measurement.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Below this many characters the whole message is already the request.
+MIN_LENGTH = 80
+#: Characters of a long message's end that :func:`clip` keeps (the request is often last).
+TAIL_CHARS = 150
+#: Characters of the opening kept (a letter's title, a chat's first clause).
+HEAD_CHARS = 40
+#: Upper bound on the focused text, in characters.
+MAX_CHARS = 240
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
+_CLAUSE_END = re.compile(r"[，,。！？!?；;：:\n]")
+REQUEST_CUE = re.compile(
+    r"希望|请求|要求|建议|恳请|恳求|请问|能否|可否|能不能|可不可以|是否可以|请|望|呼吁|盼|"
+    r"求助|帮忙|帮帮|帮我|解决|处理|查处|整治|整改|取缔|管管|管一管|督促|落实|维权|讨个说法|"
+    r"给个说法|何时|什么时候|为什么|为何|怎么办|如何|投诉|举报|反映"
+)
+BODY_CUE = re.compile(
+    r"[局厅委办所站院校队]|政府|部门|街道|社区|居委会|村委|公司|物业|开发商|工会|医院|学校|"
+    r"医保|社保|人社|住建|城管|交警|环保|市场监管|卫健|教育局|自然资源|农业|退役军人"
+)
+
+
+def sentences(text: str) -> list[str]:
+    """Split on sentence-final punctuation and line breaks, dropping empty pieces."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def head(text: str) -> str:
+    """The opening: up to the first clause end, at most :data:`HEAD_CHARS` characters."""
+    match = _CLAUSE_END.search(text, 4)
+    end = match.start() if match and match.start() <= HEAD_CHARS else HEAD_CHARS
+    return text[:end].strip()
+
+
+def focus(text: str) -> str | None:
+    """The request-focused excerpt of a long ``text``, or None when it is short or has none.
+
+    The opening plus the sentences with a request cue (the last ones first: letters ask at
+    the end), then sentences naming a public body, up to :data:`MAX_CHARS` characters, in
+    their original order.
+    """
+    if len(text) < MIN_LENGTH:
+        return None
+    parts = sentences(text)
+    if len(parts) < 2:
+        parts = [p for p in re.split(r"(?<=，|,)", text) if p.strip()]
+    chosen: set[int] = set()
+    budget = MAX_CHARS - min(len(head(text)), HEAD_CHARS)
+    for cue in (REQUEST_CUE, BODY_CUE):
+        for i in range(len(parts) - 1, 0, -1):
+            if i in chosen or not cue.search(parts[i]):
+                continue
+            piece = parts[i][:MAX_CHARS]
+            if len(piece) > budget:
+                continue
+            chosen.add(i)
+            budget -= len(piece)
+    excerpt = [head(text)] + [parts[i][:MAX_CHARS] for i in sorted(chosen)]
+    return "".join(excerpt)
+
+
+#: Intents that answer the assistant's own questions or carry no request: a message of
+#: :data:`MIN_LENGTH` characters or more is never one of them (a letter is not "好的").
+SHORT_ONLY_INTENTS = frozenset(
+    {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "bot_challenge",
+        "nonsense",
+        "inform",
+        "choose_category",
+        "correct_category",
+    }
+)
+
+
+def long_ranking(text: str, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """For a long ``text``, drop the short-only intents and rescale the rest to sum to 1.
+
+    Unchanged when the text is short, or when nothing else is in the ranking.
+    """
+    if len(text) < MIN_LENGTH:
+        return ranking
+    kept = [(name, conf) for name, conf in ranking if name not in SHORT_ONLY_INTENTS]
+    total = sum(conf for _, conf in kept)
+    if not kept or total <= 0:
+        return ranking
+    return [(name, conf / total) for name, conf in kept]
+
+
+def clip_spans(length: int, limit: int, tail: int = TAIL_CHARS) -> list[tuple[int, int]]:
+    """The (start, end) spans of a text of ``length`` characters that :func:`clip` keeps."""
+    if not limit or length <= limit:
+        return [(0, length)]
+    tail = min(tail, limit // 2)
+    return [(0, limit - tail), (length - tail, length)]
+
+
+def clip(text: str, limit: int, tail: int = TAIL_CHARS) -> str:
+    """At most ``limit`` characters of ``text``: its opening and its last ``tail`` characters.
+
+    A letter names its subject first (routing on the first 500 characters of real letters is
+    as accurate as on all of them) and a pasted story often asks at the very end.
+    """
+    return "".join(text[a:b] for a, b in clip_spans(len(text), limit, tail))
