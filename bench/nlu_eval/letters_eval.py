@@ -1,7 +1,7 @@
 """Score routing on real citizen letters nobody on the team wrote (evaluation only).
 
-    PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/letters_eval.py [--model models/hotline.tar.gz]
-    PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/letters_eval.py --proxy [--focus]
+    PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/letters_eval.py [--model MODEL.tar.gz]
+    PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/letters_eval.py --proxy [--focus-weight W]
 
 Reads ``../shared/corpora/letters_dev.jsonl`` (``{"text", "label"}``, 7 first-level labels of
 an older taxonomy; see that corpus's README) when it is there, maps each predicted department
@@ -153,14 +153,15 @@ def run_model(rows: list[dict[str, Any]], model: str | None) -> dict[str, Any]:
 
 def run_proxy(rows: list[dict[str, Any]], focus_weight: float = 0.0) -> dict[str, Any]:
     """Route with the linear stand-in (``dept_model.Model``) trained on ``data/nlu/``;
-    ``focus_weight`` blends in its probabilities on :func:`nlu.focus.focus` of long texts."""
+    ``focus_weight`` blends in its probabilities on :func:`nlu.focus.focus` of long texts;
+    long texts are re-ranked like ``LongMessageRouter`` does."""
     import logging
 
     import jieba
     import numpy as np
 
     from bench.nlu_eval.dept_model import Model, load_examples, tokens
-    from nlu.focus import focus
+    from nlu.focus import focus, long_ranking
 
     jieba.setLogLevel(logging.ERROR)
     jieba.load_userdict(str(ROOT / "nlu" / "dict" / "hotline.txt"))
@@ -180,11 +181,13 @@ def run_proxy(rows: list[dict[str, Any]], focus_weight: float = 0.0) -> dict[str
         whole,
     )
     departments: list[str | None] = []
-    for row in blended:
+    classes = [str(c) for c in model.clf.classes_]
+    for text, row in zip(texts, blended, strict=True):
         per: dict[str | None, float] = {}
-        for intent, p in zip(model.clf.classes_, row, strict=True):
-            dept = model.routing.route(str(intent)).department
-            per[dept] = per.get(dept, 0.0) + float(p)
+        pairs = long_ranking(text, [(c, float(p)) for c, p in zip(classes, row, strict=True)])
+        for intent, p in pairs:
+            dept = model.routing.route(intent).department
+            per[dept] = per.get(dept, 0.0) + p
         departments.append(max(per.items(), key=lambda kv: kv[1])[0])
     return summarise(rows, departments)
 

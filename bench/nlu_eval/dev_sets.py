@@ -1,0 +1,109 @@
+"""Score one trained model on every development set and time its parses, loading it once.
+
+    PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/dev_sets.py [--model MODEL.tar.gz]
+        [--out FILE.json]
+
+Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``smoke.jsonl``): department
+accuracy, macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urgency sets
+(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``): urgent P/R. Latency: parse p50/p99 of the
+messages under 100 characters of those sets, and of 1,000-character letters (the first 1,000
+characters of the longer letters of ``../shared/corpora/letters_dev.jsonl``, when it is there;
+only timed). Never pass ``heldout.jsonl`` here (see README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.nlu_eval.evaluate import _percentile, score  # noqa: E402
+from bench.nlu_eval.letters_eval import DEFAULT_LETTERS, load_rows  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DEPARTMENT_SETS = ("dept_dev.jsonl", "boundary_dev.jsonl", "smoke.jsonl")
+URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl")
+
+
+def _rows(name: str) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in (HERE / name).read_text(encoding="utf-8").splitlines() if x]
+
+
+def _timed(clf: Any, texts: list[str]) -> tuple[list[dict[str, Any]], list[float]]:
+    preds, times = [], []
+    for text in texts:
+        start = time.perf_counter()
+        preds.append(clf.classify(text))
+        times.append((time.perf_counter() - start) * 1000)
+    return preds, times
+
+
+def _urgent(rows: list[dict[str, Any]], preds: list[dict[str, Any]]) -> dict[str, Any]:
+    tp = sum(1 for r, p in zip(rows, preds, strict=True) if r["urgent"] and p["urgent"])
+    fp = sum(1 for r, p in zip(rows, preds, strict=True) if not r["urgent"] and p["urgent"])
+    fn = sum(1 for r, p in zip(rows, preds, strict=True) if r["urgent"] and not p["urgent"])
+    return {
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    from nlu.classify import Classifier
+
+    clf = Classifier(args.model)
+    clf.warm_up()
+    summary: dict[str, Any] = {"model": str(clf.model_path)}
+    short_times: list[float] = []
+    for name in DEPARTMENT_SETS + URGENCY_SETS:
+        rows = _rows(name)
+        preds, times = _timed(clf, [r["text"] for r in rows])
+        short_times += [t for r, t in zip(rows, times, strict=True) if len(r["text"]) < 100]
+        if name in DEPARTMENT_SETS:
+            s = score(rows, preds)
+            summary[name] = {
+                "department_accuracy": s["department_accuracy"],
+                "macro_f1": s["department_macro_f1"],
+                "non_dispatch_p": s["non_dispatch"]["precision"],
+                "non_dispatch_r": s["non_dispatch"]["recall"],
+                "urgent": _urgent(rows, preds),
+                "confusions": s["top_confusions"][:8],
+            }
+        else:
+            summary[name] = {"urgent": _urgent(rows, preds)}
+    summary["latency_short_ms"] = {
+        "n": len(short_times),
+        "p50": round(_percentile(short_times, 0.5), 1),
+        "p99": round(_percentile(short_times, 0.99), 1),
+    }
+    if DEFAULT_LETTERS.exists():
+        letters = [r["text"][:1000] for r in load_rows(DEFAULT_LETTERS) if len(r["text"]) >= 1000]
+        _, times = _timed(clf, letters[:100])
+        summary["latency_1000_ms"] = {
+            "n": len(times),
+            "p50": round(_percentile(times, 0.5), 1),
+            "p99": round(_percentile(times, 0.99), 1),
+        }
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
