@@ -54,6 +54,7 @@ from hotline.tickets import (
     authorize,
     format_number,
     next_status,
+    not_found,
 )
 
 Priority = Literal["urgent", "normal"]
@@ -264,7 +265,7 @@ class HotlineService:
             query = query.with_for_update(of=Ticket)
         ticket = session.scalar(query)
         if ticket is None:
-            raise TicketNotFound(f"没有找到工单 {number}。", code="not_found")
+            raise not_found(number)
         return ticket
 
     @staticmethod
@@ -275,7 +276,11 @@ class HotlineService:
         if actor.role in ("system", "admin"):
             return  # also spares loading the citizen of a ticket being opened
         authorize(
-            actor, action, department=ticket.department_code, citizen_key=self._citizen_key(ticket)
+            actor,
+            action,
+            department=ticket.department_code,
+            citizen_key=self._citizen_key(ticket),
+            number=ticket.number,
         )
 
     def _event(
@@ -1190,7 +1195,7 @@ class HotlineService:
                 and actor.role == "citizen"
                 and actor.id != self._citizen_key(ticket)
             ):
-                raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+                raise not_found(ticket.number)
             if (
                 actor is not None
                 and actor.role == "staff"
