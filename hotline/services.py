@@ -95,6 +95,27 @@ def clean_text(
     return text
 
 
+TRANSCRIPT_CUT = "……（更早的对话已省略）"
+
+
+def fit_transcript(transcript: str | None, limit: int = MAX_TEXT) -> str | None:
+    """A hand-over transcript within `limit` characters: the latest lines are kept, the
+    oldest dropped, so 转人工 after a long chat never fails for being too long."""
+    text = clean_text(transcript, field_name="对话记录", required=False, limit=10**9)
+    if text is None or len(text) <= limit:
+        return text
+    kept: list[str] = []
+    room = limit - len(TRANSCRIPT_CUT) - 1
+    for line in reversed(text.split("\n")):
+        if len(line) + 1 > room:
+            if not kept:  # one huge line: keep its end, where the latest words are
+                kept.append(line[-room:])
+            break
+        kept.append(line)
+        room -= len(line) + 1
+    return "\n".join([TRANSCRIPT_CUT, *reversed(kept)])
+
+
 @dataclass(frozen=True)
 class NewTicket:
     """What a channel knows when a citizen's request is complete enough to register."""
@@ -1115,7 +1136,7 @@ class HotlineService:
 
     def flag_for_human(self, number: str, actor: Actor, transcript: str) -> TicketView:
         """A citizen asks for a person: a dispatcher gets the ticket with the transcript."""
-        text = clean_text(transcript, field_name="对话记录", required=False, limit=20000)
+        text = fit_transcript(transcript)
 
         def run(session: Session, ticket: Ticket) -> None:
             self._move(session, ticket, actor, Action.FLAG_FOR_HUMAN, note=text)
