@@ -21,6 +21,7 @@ from bot import keyboards
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.attachments import KIND_LABELS, Kind
+from hotline.credentials import chat_headers
 from hotline.messages import local_time
 from hotline.ratelimit import FLOOD_NOTICE, Verdict
 from hotline.services import Score, TicketFilter
@@ -61,7 +62,12 @@ async def ask_rasa(
     if metadata:
         body["metadata"] = metadata
     try:
-        response = await wiring.http.post(url, json=body, timeout=wiring.rasa_timeout)
+        response = await wiring.http.post(
+            url,
+            json=body,
+            timeout=wiring.rasa_timeout,
+            headers=chat_headers(wiring.settings.chat_token),
+        )
         response.raise_for_status()
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:

@@ -1,7 +1,9 @@
 """Start and stop the conversation stack: the Rasa server (.venv-rasa) and the action server.
 
 `hotline up`, the integration tests and the benchmarks all start it the same way, as child
-processes on 127.0.0.1 with their logs under var/log/.
+processes on 127.0.0.1 with their logs under var/log/. Every call to them is authenticated:
+Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the action server by
+`action_token` (see hotline.credentials); a scratch stack makes fresh ones.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ from pathlib import Path
 import httpx
 
 from hotline.config import ROOT
+from hotline.credentials import (
+    ACTION_HEADER,
+    ACTION_TOKEN,
+    CHAT_TOKEN,
+    RASA_TOKEN,
+    is_loopback,
+    new_token,
+)
 
 
 class StackError(Exception):
@@ -39,6 +49,10 @@ class StackConfig:
     env: dict[str, str] = field(default_factory=dict)
     rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
     app_python: Path = ROOT / ".venv" / "bin" / "python"
+    listen: str = "127.0.0.1"  # the address both servers bind
+    rasa_token: str = field(default_factory=new_token, repr=False)
+    chat_token: str = field(default_factory=new_token, repr=False)
+    action_token: str = field(default_factory=new_token, repr=False)
 
     @classmethod
     def scratch(
@@ -58,16 +72,28 @@ class StackConfig:
         )
 
     @property
+    def host(self) -> str:
+        """Where clients on this machine reach the servers."""
+        return "127.0.0.1" if self.listen in ("0.0.0.0", "::") else self.listen
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return f"http://{self.host}:{self.rasa_port}"
 
     @property
     def rasa_urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
+        return [f"http://{self.host}:{self.rasa_port + i}" for i in range(self.rasa_workers)]
 
     @property
     def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+    def check(self) -> None:
+        """Refuse to open a port beyond loopback without every secret."""
+        if is_loopback(self.listen):
+            return
+        if not (self.rasa_token and self.chat_token and self.action_token):
+            raise StackError(f"拒绝在 {self.listen} 上监听：缺少访问令牌（见 var/secrets.env）")
 
 
 def write_endpoints(config: StackConfig) -> Path:
@@ -78,6 +104,8 @@ def write_endpoints(config: StackConfig) -> Path:
     path.write_text(
         "action_endpoint:\n"
         f'  url: "{config.action_url}"\n'
+        "  headers:\n"  # the secret itself stays in the environment, not in this file
+        f'    {ACTION_HEADER}: "${{{ACTION_TOKEN}}}"\n'
         "tracker_store:\n"
         "  type: nlu.tracker_store.HotlineTrackerStore\n"
         "  dialect: sqlite\n"
@@ -104,6 +132,9 @@ class Stack:
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "HOTLINE_RASA_URL": self.config.rasa_url,
                 "PYTHONUNBUFFERED": "1",
+                RASA_TOKEN: self.config.rasa_token,
+                CHAT_TOKEN: self.config.chat_token,
+                ACTION_TOKEN: self.config.action_token,
             }
         )
         env.update(self.config.env)
@@ -129,11 +160,11 @@ class Stack:
             [
                 str(self.config.app_python),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.server",  # rasa_sdk behind the shared secret
                 "--port",
                 str(self.config.action_port),
+                "--host",
+                self.config.listen,
             ],
         )
 
@@ -158,7 +189,7 @@ class Stack:
                     str(self.config.root / "credentials.yml"),
                     "--enable-api",
                     "--interface",
-                    "127.0.0.1",
+                    self.config.listen,
                     "--port",
                     str(self.config.rasa_port + i),
                 ],
@@ -172,6 +203,7 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         """Start both servers and wait until they answer (Rasa loads its model first)."""
+        self.config.check()
         try:
             self.start_actions()
             self.start_rasa()
@@ -187,7 +219,8 @@ class Stack:
         }
         for i, url in enumerate(self.config.rasa_urls):
             worker = self.rasa[i] if i < len(self.rasa) else None
-            pending["rasa" if i == 0 else f"rasa-{i}"] = (f"{url}/status", worker)
+            status = f"{url}/status?token={self.config.rasa_token}"
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (status, worker)
         while pending:
             for name, (url, process) in list(pending.items()):
                 if process is not None and process.poll() is not None:

@@ -75,6 +75,10 @@ if [ -x scripts/train_nlu.sh ] && [ -f config.yml ]; then
   scripts/train_nlu.sh
 fi
 
+# --- credentials -------------------------------------------------------------------------
+# Tokens for Rasa's HTTP API, its chat channel and the action server: var/secrets.env, 0600.
+say "credentials: $(.venv/bin/python -m hotline.credentials) (created if missing, mode 0600)"
+
 # --- database ----------------------------------------------------------------------------
 say "migrating the database"
 .venv/bin/hotline db upgrade
