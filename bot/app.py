@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from hotline.attachments import DEFAULT_WINDOW, AttachmentService
 from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
+from hotline.credentials import WEBHOOK_SECRET, ensure_secrets
 from hotline.delivery import Deliverer
 from hotline.ratelimit import FloodGuard
 
@@ -196,6 +197,8 @@ def plan_run(settings: Settings) -> RunPlan:
     url = settings.telegram_webhook_url
     if url is None:
         return RunPlan("polling", common)
+    if not settings.telegram_webhook_secret:
+        raise ValueError("webhook mode needs a secret token (see with_webhook_secret)")
     return RunPlan(
         "webhook",
         {
@@ -209,8 +212,19 @@ def plan_run(settings: Settings) -> RunPlan:
     )
 
 
+def with_webhook_secret(settings: Settings) -> Settings:
+    """Webhook mode never runs without a secret: one not given is generated once and kept in
+    var/secrets.env (0600), so Telegram and the bot agree across restarts."""
+    if settings.telegram_webhook_url is None or settings.telegram_webhook_secret:
+        return settings
+    secret = ensure_secrets(settings.var_dir, (WEBHOOK_SECRET,))[WEBHOOK_SECRET]
+    log.info("webhook secret token created in %s", settings.var_dir)
+    return replace(settings, telegram_webhook_secret=secret)
+
+
 def run_bot(app: App) -> None:
     """Run the bot until interrupted (polling, or the configured webhook)."""
+    app.settings = with_webhook_secret(app.settings)
     plan = plan_run(app.settings)
     application = build_application(app)
     log.info("receiving Telegram updates by %s", plan.mode)
