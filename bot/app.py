@@ -14,10 +14,12 @@ from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -31,7 +33,7 @@ from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.credentials import WEBHOOK_SECRET, ensure_secrets
 from hotline.delivery import Deliverer
-from hotline.ratelimit import FloodGuard
+from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +102,34 @@ async def on_error(update: object, context: HotlineContext) -> None:
             log.debug("could not tell the user about the failure", exc_info=True)
 
 
+async def flood_gate(update: Update, context: HotlineContext) -> None:
+    """Count every update a person sends (text, photo, file, location, button, command, edit)
+    against one budget; over it, say so once and stop the update before any handler."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or user.is_bot:
+        return
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return  # Telegram's own notice that a bound group moved: never dropped
+    verdict = context.hotline.flood.check(f"{CHANNEL}:{user.id}")
+    if verdict is Verdict.PASS:
+        return
+    log.info("flood from user %s: %s", user.id, verdict.value)
+    query = update.callback_query
+    if query is not None:  # a button must always be answered, or its spinner keeps turning
+        await query.answer(FLOOD_NOTICE if verdict is Verdict.NOTICE else None)
+    elif verdict is Verdict.NOTICE and message is not None:
+        await message.reply_text(FLOOD_NOTICE)
+    raise ApplicationHandlerStop
+
+
 def add_handlers(application: HotlineApplication) -> None:
-    """Register every handler; group -1 completes pending staff replies before anything else."""
+    """Register every handler; group -2 is the flood guard, group -1 completes pending staff
+    replies before anything else."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(TypeHandler(Update, flood_gate), group=-2)
     application.add_handler(MessageHandler(text, staff.complete_pending), group=-1)
 
     application.add_handler(CommandHandler("bind", staff.bind))

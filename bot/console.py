@@ -25,6 +25,7 @@ from hotline.credentials import chat_headers
 from hotline.delivery import Deliverer
 from hotline.messages import local_time
 from hotline.outbox import PendingMessage
+from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 from hotline.services import NewTicket, TicketFilter
 from hotline.stack import rasa_url_for
 from hotline.tickets import STATUS_LABELS, DomainError, Status
@@ -118,6 +119,7 @@ class ConsoleSession:
         self.rasa: RasaChat | None = None
         self.buttons: list[dict[str, Any]] = []
         self.unsent: list[str] = []
+        self.flood = FloodGuard(app.service.clock)  # the same budget as Telegram citizens
 
     def say(self, text: str) -> None:
         self.out.write(f"12345> {text}\n")
@@ -144,6 +146,11 @@ class ConsoleSession:
         if text in ("/quit", "/exit", "退出"):
             self.say("感谢您的来电，再见！")
             return False
+        verdict = self.flood.check(f"{CHANNEL}:{CITIZEN_ID}")
+        if verdict is not Verdict.PASS:
+            if verdict is Verdict.NOTICE:
+                self.say(FLOOD_NOTICE)
+            return True
         if text == "/my":
             self.list_tickets()
             return True
