@@ -104,8 +104,10 @@ def write_endpoints(config: StackConfig) -> Path:
     path.write_text(
         "action_endpoint:\n"
         f'  url: "{config.action_url}"\n'
-        "  headers:\n"  # the secret itself stays in the environment, not in this file
-        f'    {ACTION_HEADER}: "${{{ACTION_TOKEN}}}"\n'
+        # The secret stays in the environment, not in this file; Rasa expands ${…} in plain
+        # (unquoted) scalars only.
+        "  headers:\n"
+        f"    {ACTION_HEADER}: ${{{ACTION_TOKEN}}}\n"
         "tracker_store:\n"
         "  type: nlu.tracker_store.HotlineTrackerStore\n"
         "  dialect: sqlite\n"
