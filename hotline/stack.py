@@ -61,7 +61,8 @@ class StackConfig:
         """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
         rasa_port, action_port = free_ports(rasa_workers)
         return cls(
-            model=model or ROOT / "models" / "hotline.tar.gz",
+            model=model
+            or Path(os.environ.get("HOTLINE_NLU_MODEL") or ROOT / "models/hotline.tar.gz"),
             rasa_port=rasa_port,
             rasa_workers=rasa_workers,
             action_port=action_port,
