@@ -35,6 +35,12 @@ if ! stamp_ok app pyproject.toml requirements-app.lock || [ ! -x .venv/bin/hotli
   say "installing the app environment (.venv) from requirements-app.lock (pinned, hashes checked)"
   .venv/bin/python -m pip install --quiet --require-hashes -r requirements-app.lock
   .venv/bin/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
+  # A dependency added to pyproject.toml but not locked would be missing: say so, do not guess.
+  .venv/bin/python -m pip check >/dev/null || {
+    .venv/bin/python -m pip check >&2
+    echo "setup: requirements-app.lock is out of step with pyproject.toml; run scripts/lock.sh" >&2
+    exit 1
+  }
   stamp_write app pyproject.toml requirements-app.lock
 else
   say ".venv is up to date"
