@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     utils.configure_colored_logging(logging.INFO)
     utils.update_sanic_log_level()
+    # httpx logs every request URL at INFO, and Rasa's API token travels as ?token=…
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     executor = ActionExecutor()
     executor.register_package(args.actions)
     loader = AppLoader(factory=partial(create_guarded_app, executor, token))

@@ -8,6 +8,7 @@ Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the acti
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -216,6 +217,8 @@ class Stack:
             raise
 
     def wait_ready(self, timeout: float = 180.0) -> None:
+        # httpx logs each request URL at INFO, and /status carries Rasa's token as ?token=…
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         deadline = time.monotonic() + timeout
         pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
             "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
