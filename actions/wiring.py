@@ -26,16 +26,18 @@ class Parser(Protocol):
 
 
 class RasaParser:
-    """Rasa's own model through its HTTP API (`rasa run --enable-api`), on 127.0.0.1."""
+    """Rasa's own model through its HTTP API (`rasa run --enable-api`), on 127.0.0.1; the API
+    answers only with its token (Rasa reads it from the `token` query parameter)."""
 
-    def __init__(self, base_url: str, timeout: float = 3.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 3.0, token: str | None = None) -> None:
         self.url = base_url.rstrip("/") + "/model/parse"
         self.timeout = timeout
+        self.params = {"token": token} if token else {}
 
     async def parse(self, text: str) -> dict[str, Any] | None:
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(self.url, json={"text": text})
+                response = await client.post(self.url, json={"text": text}, params=self.params)
                 response.raise_for_status()
                 body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -67,5 +69,6 @@ def wiring() -> Wiring:
         app = build_app()
         app.service.sync_catalogue()  # routing needs the catalogue's rows; idempotent
         knowledge = load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue)
-        _current = Wiring(app.service, knowledge, RasaParser(app.settings.rasa_url))
+        parser = RasaParser(app.settings.rasa_url, token=app.settings.rasa_token)
+        _current = Wiring(app.service, knowledge, parser)
     return _current

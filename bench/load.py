@@ -35,6 +35,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from hotline.config import Settings
+from hotline.credentials import chat_headers
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Citizen, OutboxMessage, Ticket
@@ -189,11 +191,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def drive(urls: list[str], citizens: int, duration: float, seed: int) -> tuple[Stats, float]:
+async def drive(
+    urls: list[str], citizens: int, duration: float, seed: int, token: str | None
+) -> tuple[Stats, float]:
     rows = corpus()
     stats = Stats()
     limits = httpx.Limits(max_connections=citizens, max_keepalive_connections=citizens)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    headers = chat_headers(token)  # the chat channel answers only with the chat token
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=headers) as client:
         started = time.monotonic()
         until = started + duration
         await asyncio.gather(
@@ -222,6 +227,7 @@ def main() -> None:
     stack: Stack | None = None
     urls: list[str] = args.rasa_url or []
     database_url = args.database_url
+    token = Settings.from_env().chat_token  # a running stack's: var/secrets.env
     if not urls:
         tmp = Path(tempfile.mkdtemp(prefix="hotline-load-"))
         database_url = f"sqlite:///{tmp / 'hotline.db'}"
@@ -231,10 +237,11 @@ def main() -> None:
         print(f"starting the stack in {tmp} …", flush=True)
         stack.start(timeout=300)
         urls = config.rasa_urls
+        token = config.chat_token
     roots = stack_processes(stack)
     try:
         cpu_before, own_before = cpu_seconds(roots), time.process_time()
-        stats, elapsed = asyncio.run(drive(urls, args.citizens, args.duration, args.seed))
+        stats, elapsed = asyncio.run(drive(urls, args.citizens, args.duration, args.seed, token))
         cpu_after, own_after = cpu_seconds(roots), time.process_time()
     finally:
         if stack is not None:

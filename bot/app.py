@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any, Literal
@@ -14,10 +14,12 @@ from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -29,9 +31,10 @@ from hotline.attachments import DEFAULT_WINDOW, AttachmentService
 from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
+from hotline.credentials import WEBHOOK_SECRET, ensure_secrets
 from hotline.delivery import Deliverer
 from hotline.prompts import PromptStore
-from hotline.ratelimit import FloodGuard
+from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +103,34 @@ async def on_error(update: object, context: HotlineContext) -> None:
             log.debug("could not tell the user about the failure", exc_info=True)
 
 
+async def flood_gate(update: Update, context: HotlineContext) -> None:
+    """Count every update a person sends (text, photo, file, location, button, command, edit)
+    against one budget; over it, say so once and stop the update before any handler."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or user.is_bot:
+        return
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        return  # Telegram's own notice that a bound group moved: never dropped
+    verdict = context.hotline.flood.check(f"{CHANNEL}:{user.id}")
+    if verdict is Verdict.PASS:
+        return
+    log.info("flood from user %s: %s", user.id, verdict.value)
+    query = update.callback_query
+    if query is not None:  # a button must always be answered, or its spinner keeps turning
+        await query.answer(FLOOD_NOTICE if verdict is Verdict.NOTICE else None)
+    elif verdict is Verdict.NOTICE and message is not None:
+        await message.reply_text(FLOOD_NOTICE)
+    raise ApplicationHandlerStop
+
+
 def add_handlers(application: HotlineApplication) -> None:
-    """Register every handler; group -1 completes pending staff replies before anything else."""
+    """Register every handler; group -2 is the flood guard, group -1 completes pending staff
+    replies before anything else."""
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     text = filters.TEXT & ~filters.COMMAND
+    application.add_handler(TypeHandler(Update, flood_gate), group=-2)
     application.add_handler(MessageHandler(text, staff.complete_pending), group=-1)
 
     application.add_handler(CommandHandler("bind", staff.bind))
@@ -202,6 +228,8 @@ def plan_run(settings: Settings) -> RunPlan:
     url = settings.telegram_webhook_url
     if url is None:
         return RunPlan("polling", common)
+    if not settings.telegram_webhook_secret:
+        raise ValueError("webhook mode needs a secret token (see with_webhook_secret)")
     return RunPlan(
         "webhook",
         {
@@ -215,8 +243,19 @@ def plan_run(settings: Settings) -> RunPlan:
     )
 
 
+def with_webhook_secret(settings: Settings) -> Settings:
+    """Webhook mode never runs without a secret: one not given is generated once and kept in
+    var/secrets.env (0600), so Telegram and the bot agree across restarts."""
+    if settings.telegram_webhook_url is None or settings.telegram_webhook_secret:
+        return settings
+    secret = ensure_secrets(settings.var_dir, (WEBHOOK_SECRET,))[WEBHOOK_SECRET]
+    log.info("webhook secret token created in %s", settings.var_dir)
+    return replace(settings, telegram_webhook_secret=secret)
+
+
 def run_bot(app: App) -> None:
     """Run the bot until interrupted (polling, or the configured webhook)."""
+    app.settings = with_webhook_secret(app.settings)
     plan = plan_run(app.settings)
     application = build_application(app)
     log.info("receiving Telegram updates by %s", plan.mode)

@@ -21,8 +21,8 @@ from bot import keyboards
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.attachments import KIND_LABELS, Kind
+from hotline.credentials import chat_headers
 from hotline.messages import local_time
-from hotline.ratelimit import FLOOD_NOTICE, Verdict
 from hotline.services import Score, TicketFilter
 from hotline.stack import rasa_url_for
 from hotline.tickets import Actor, DomainError
@@ -61,7 +61,12 @@ async def ask_rasa(
     if metadata:
         body["metadata"] = metadata
     try:
-        response = await wiring.http.post(url, json=body, timeout=wiring.rasa_timeout)
+        response = await wiring.http.post(
+            url,
+            json=body,
+            timeout=wiring.rasa_timeout,
+            headers=chat_headers(wiring.settings.chat_token),
+        )
         response.raise_for_status()
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
@@ -146,13 +151,6 @@ async def on_text(update: Update, context: HotlineContext) -> None:
     text = message.text.strip()
     if not text:
         await message.reply_text("请用文字描述您的问题。")
-        return
-    user = message.from_user
-    verdict = context.hotline.flood.check(f"{CHANNEL}:{user.id if user else message.chat_id}")
-    if verdict is Verdict.NOTICE:
-        await message.reply_text(FLOOD_NOTICE)
-    if verdict is not Verdict.PASS:
-        log.info("flood from chat %s: %s", message.chat_id, verdict.value)
         return
     await message.get_bot().send_chat_action(chat_id=message.chat_id, action="typing")
     await converse(message, context, text, replied_ticket(message))

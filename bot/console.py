@@ -21,9 +21,11 @@ import httpx
 
 from hotline.bootstrap import App
 from hotline.classifier import ClassifierProcess, ClassifierUnavailableError
+from hotline.credentials import chat_headers
 from hotline.delivery import Deliverer
 from hotline.messages import local_time
 from hotline.outbox import PendingMessage
+from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 from hotline.services import NewTicket, TicketFilter
 from hotline.stack import rasa_url_for
 from hotline.tickets import STATUS_LABELS, DomainError, Status
@@ -62,10 +64,12 @@ class RasaUnavailable(Exception):
 class RasaChat:
     """The console citizen's side of Rasa's REST channel."""
 
-    def __init__(self, base_url: str, sender: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, sender: str, timeout: float = 30.0, token: str | None = None
+    ) -> None:
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         self.sender = sender
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, headers=chat_headers(token))
 
     def send(self, text: str) -> list[dict[str, Any]]:
         try:
@@ -115,6 +119,7 @@ class ConsoleSession:
         self.rasa: RasaChat | None = None
         self.buttons: list[dict[str, Any]] = []
         self.unsent: list[str] = []
+        self.flood = FloodGuard(app.service.clock)  # the same budget as Telegram citizens
 
     def say(self, text: str) -> None:
         self.out.write(f"12345> {text}\n")
@@ -141,6 +146,11 @@ class ConsoleSession:
         if text in ("/quit", "/exit", "退出"):
             self.say("感谢您的来电，再见！")
             return False
+        verdict = self.flood.check(f"{CHANNEL}:{CITIZEN_ID}")
+        if verdict is not Verdict.PASS:
+            if verdict is Verdict.NOTICE:
+                self.say(FLOOD_NOTICE)
+            return True
         if text == "/my":
             self.list_tickets()
             return True
@@ -253,13 +263,15 @@ def run_console(
     out: TextIO = sys.stdout,
     poll_seconds: float = 2.0,
     rasa_urls: list[str] | None = None,
+    chat_token: str | None = None,
 ) -> None:
     """Chat in the terminal until /quit or end of input (through Rasa when `rasa_urls`)."""
     session = ConsoleSession(app, out)
     session.say(GREETING)
     if rasa_urls:
         sender = f"{CHANNEL}:{CITIZEN_ID}"
-        session.rasa = RasaChat(rasa_url_for(sender, rasa_urls), sender)
+        token = chat_token or app.settings.chat_token
+        session.rasa = RasaChat(rasa_url_for(sender, rasa_urls), sender, token=token)
     else:
         session.start_classifier()
     stop = threading.Event()

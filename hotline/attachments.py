@@ -44,6 +44,7 @@ from hotline.tickets import (
     NotAllowed,
     Status,
     TicketNotFound,
+    not_found,
 )
 
 Kind = Literal["photo", "document", "location"]
@@ -164,7 +165,7 @@ class AttachmentService:
             )
         ticket = session.scalar(select(Ticket).where(Ticket.number == number))
         if ticket is None:
-            raise TicketNotFound(f"没有找到工单 {number}。", code="not_found")
+            raise not_found(number)
         return ticket
 
     def _attach(self, session: Session, ticket: Ticket, attachment: Attachment) -> None:
@@ -239,7 +240,7 @@ class AttachmentService:
         citizen_key = f"{ticket.citizen.channel}:{ticket.citizen.channel_user_id}"
         if actor.role == "citizen" and actor.id == citizen_key:
             return
-        raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+        raise not_found(ticket.number)
 
     def _of_ticket(self, session: Session, ticket: Ticket) -> list[AttachmentView]:
         self.adopt_pending(session, ticket.citizen_id)

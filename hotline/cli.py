@@ -518,10 +518,12 @@ def up(
     from urllib.parse import urlparse
 
     from bot.console import run_console
+    from hotline.credentials import ensure_secrets
     from hotline.scheduler import start_background
     from hotline.stack import Stack, StackConfig, StackError
 
     db_upgrade()
+    ensure_secrets(Settings.from_env().var_dir)  # the stack's tokens, if setup did not yet
     application = _app()
     settings = application.settings
     secure_var(settings.var_dir)
@@ -536,6 +538,10 @@ def up(
                 log_dir=settings.var_dir / "log",
                 tracker_db=settings.var_dir / "rasa-tracker.db",
                 workdir=settings.var_dir / "rasa",
+                listen=settings.listen_host,
+                rasa_token=settings.rasa_token or "",
+                chat_token=settings.chat_token or "",
+                action_token=settings.action_token or "",
             )
         )
         typer.echo("正在启动 Rasa 对话服务（加载模型约需半分钟）…")
@@ -562,7 +568,11 @@ def up(
                 "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
                 "hotline tickets … 办理工单。"
             )
-            run_console(application, rasa_urls=settings.rasa_urls if stack else None)
+            run_console(
+                application,
+                rasa_urls=settings.rasa_urls if stack else None,
+                chat_token=settings.chat_token,
+            )
     finally:
         scheduler.shutdown(wait=False)
         if stack is not None:

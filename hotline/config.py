@@ -9,6 +9,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hotline.credentials import (
+    ACTION_TOKEN,
+    CHAT_TOKEN,
+    RASA_TOKEN,
+    is_loopback,
+    loose_mode,
+    read_secrets,
+    secrets_path,
+)
 from hotline.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +61,12 @@ class Settings:
     telegram_webhook_secret: str | None = None
     # A staff member's plain text answers a 退单/延期/办结 prompt only this long after it.
     staff_reply_minutes: int = 5
+    # The stack's servers bind this address; the tokens authenticate every call to them
+    # (var/secrets.env, see hotline.credentials). None only before the setup created them.
+    listen_host: str = "127.0.0.1"
+    rasa_token: str | None = None
+    chat_token: str | None = None
+    action_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,6 +87,10 @@ class Settings:
         env = dict(_read_dotenv(root / ".env"))
         env.update(os.environ if environ is None else environ)
         var_dir = Path(env.get("HOTLINE_VAR_DIR", str(root / "var")))
+        secrets_file = secrets_path(var_dir)
+        if loose_mode(secrets_file):
+            raise ConfigError(f"{secrets_file}: readable by others; run chmod 600 {secrets_file}")
+        env = {**read_secrets(secrets_file), **env}  # .env and the environment win
         settings = cls(
             database_url=env.get("HOTLINE_DATABASE_URL") or f"sqlite:///{var_dir / 'hotline.db'}",
             data_dir=Path(env.get("HOTLINE_DATA_DIR", str(root / "data"))),
@@ -87,6 +106,10 @@ class Settings:
             telegram_webhook_port=_int(env, "HOTLINE_TELEGRAM_WEBHOOK_PORT", 8443),
             telegram_webhook_secret=env.get("HOTLINE_TELEGRAM_WEBHOOK_SECRET") or None,
             staff_reply_minutes=_int(env, "HOTLINE_STAFF_REPLY_MINUTES", 5),
+            listen_host=env.get("HOTLINE_LISTEN") or "127.0.0.1",
+            rasa_token=env.get(RASA_TOKEN) or None,
+            chat_token=env.get(CHAT_TOKEN) or None,
+            action_token=env.get(ACTION_TOKEN) or None,
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -99,6 +122,7 @@ class Settings:
         _check_webhook(settings)
         if not 0 <= settings.staff_reply_minutes <= 60:
             raise ConfigError("HOTLINE_STAFF_REPLY_MINUTES: expected 0 to 60 minutes")
+        _check_listen(settings)
         if not 1 <= settings.rasa_workers <= 16:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         if not (settings.data_dir / "catalogue.yml").is_file():
@@ -122,6 +146,26 @@ def _check_webhook(settings: Settings) -> None:
     if not 0 < settings.telegram_webhook_port < 65536:
         raise ConfigError(
             f"HOTLINE_TELEGRAM_WEBHOOK_PORT: {settings.telegram_webhook_port} is not a port"
+        )
+
+
+def _check_listen(settings: Settings) -> None:
+    """A server reachable from other machines must never run without its secrets."""
+    if is_loopback(settings.listen_host):
+        return
+    missing = [
+        name
+        for name, value in (
+            (RASA_TOKEN, settings.rasa_token),
+            (CHAT_TOKEN, settings.chat_token),
+            (ACTION_TOKEN, settings.action_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"HOTLINE_LISTEN={settings.listen_host} is not a loopback address, but "
+            f"{', '.join(missing)} is not set (run scripts/setup.sh or set it)"
         )
 
 

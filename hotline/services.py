@@ -54,6 +54,7 @@ from hotline.tickets import (
     authorize,
     format_number,
     next_status,
+    not_found,
 )
 
 Priority = Literal["urgent", "normal"]
@@ -92,6 +93,27 @@ def clean_text(
             f"{field_name}太长了（{len(text)}字），请精简到{limit}字以内。", code="too_long"
         )
     return text
+
+
+TRANSCRIPT_CUT = "……（更早的对话已省略）"
+
+
+def fit_transcript(transcript: str | None, limit: int = MAX_TEXT) -> str | None:
+    """A hand-over transcript within `limit` characters: the latest lines are kept, the
+    oldest dropped, so 转人工 after a long chat never fails for being too long."""
+    text = clean_text(transcript, field_name="对话记录", required=False, limit=10**9)
+    if text is None or len(text) <= limit:
+        return text
+    kept: list[str] = []
+    room = limit - len(TRANSCRIPT_CUT) - 1
+    for line in reversed(text.split("\n")):
+        if len(line) + 1 > room:
+            if not kept:  # one huge line: keep its end, where the latest words are
+                kept.append(line[-room:])
+            break
+        kept.append(line)
+        room -= len(line) + 1
+    return "\n".join([TRANSCRIPT_CUT, *reversed(kept)])
 
 
 @dataclass(frozen=True)
@@ -264,7 +286,7 @@ class HotlineService:
             query = query.with_for_update(of=Ticket)
         ticket = session.scalar(query)
         if ticket is None:
-            raise TicketNotFound(f"没有找到工单 {number}。", code="not_found")
+            raise not_found(number)
         return ticket
 
     @staticmethod
@@ -275,7 +297,11 @@ class HotlineService:
         if actor.role in ("system", "admin"):
             return  # also spares loading the citizen of a ticket being opened
         authorize(
-            actor, action, department=ticket.department_code, citizen_key=self._citizen_key(ticket)
+            actor,
+            action,
+            department=ticket.department_code,
+            citizen_key=self._citizen_key(ticket),
+            number=ticket.number,
         )
 
     def _event(
@@ -1110,7 +1136,7 @@ class HotlineService:
 
     def flag_for_human(self, number: str, actor: Actor, transcript: str) -> TicketView:
         """A citizen asks for a person: a dispatcher gets the ticket with the transcript."""
-        text = clean_text(transcript, field_name="对话记录", required=False, limit=20000)
+        text = fit_transcript(transcript)
 
         def run(session: Session, ticket: Ticket) -> None:
             self._move(session, ticket, actor, Action.FLAG_FOR_HUMAN, note=text)
@@ -1209,7 +1235,7 @@ class HotlineService:
                 and actor.role == "citizen"
                 and actor.id != self._citizen_key(ticket)
             ):
-                raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+                raise not_found(ticket.number)
             if (
                 actor is not None
                 and actor.role == "staff"

@@ -1,11 +1,14 @@
 """Start and stop the conversation stack: the Rasa server (.venv-rasa) and the action server.
 
 `hotline up`, the integration tests and the benchmarks all start it the same way, as child
-processes on 127.0.0.1 with their logs under var/log/.
+processes on 127.0.0.1 with their logs under var/log/. Every call to them is authenticated:
+Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the action server by
+`action_token` (see hotline.credentials); a scratch stack makes fresh ones.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -18,6 +21,14 @@ from pathlib import Path
 import httpx
 
 from hotline.config import ROOT
+from hotline.credentials import (
+    ACTION_HEADER,
+    ACTION_TOKEN,
+    CHAT_TOKEN,
+    RASA_TOKEN,
+    is_loopback,
+    new_token,
+)
 
 
 class StackError(Exception):
@@ -39,6 +50,10 @@ class StackConfig:
     env: dict[str, str] = field(default_factory=dict)
     rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
     app_python: Path = ROOT / ".venv" / "bin" / "python"
+    listen: str = "127.0.0.1"  # the address both servers bind
+    rasa_token: str = field(default_factory=new_token, repr=False)
+    chat_token: str = field(default_factory=new_token, repr=False)
+    action_token: str = field(default_factory=new_token, repr=False)
 
     @classmethod
     def scratch(
@@ -47,7 +62,8 @@ class StackConfig:
         """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
         rasa_port, action_port = free_ports(rasa_workers)
         return cls(
-            model=model or ROOT / "models" / "hotline.tar.gz",
+            model=model
+            or Path(os.environ.get("HOTLINE_NLU_MODEL") or ROOT / "models/hotline.tar.gz"),
             rasa_port=rasa_port,
             rasa_workers=rasa_workers,
             action_port=action_port,
@@ -58,16 +74,28 @@ class StackConfig:
         )
 
     @property
+    def host(self) -> str:
+        """Where clients on this machine reach the servers."""
+        return "127.0.0.1" if self.listen in ("0.0.0.0", "::") else self.listen
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return f"http://{self.host}:{self.rasa_port}"
 
     @property
     def rasa_urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_workers)]
+        return [f"http://{self.host}:{self.rasa_port + i}" for i in range(self.rasa_workers)]
 
     @property
     def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+    def check(self) -> None:
+        """Refuse to open a port beyond loopback without every secret."""
+        if is_loopback(self.listen):
+            return
+        if not (self.rasa_token and self.chat_token and self.action_token):
+            raise StackError(f"拒绝在 {self.listen} 上监听：缺少访问令牌（见 var/secrets.env）")
 
 
 def write_endpoints(config: StackConfig) -> Path:
@@ -78,6 +106,10 @@ def write_endpoints(config: StackConfig) -> Path:
     path.write_text(
         "action_endpoint:\n"
         f'  url: "{config.action_url}"\n'
+        # The secret stays in the environment, not in this file; Rasa expands ${…} in plain
+        # (unquoted) scalars only.
+        "  headers:\n"
+        f"    {ACTION_HEADER}: ${{{ACTION_TOKEN}}}\n"
         "tracker_store:\n"
         "  type: nlu.tracker_store.HotlineTrackerStore\n"
         "  dialect: sqlite\n"
@@ -104,6 +136,9 @@ class Stack:
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "HOTLINE_RASA_URL": self.config.rasa_url,
                 "PYTHONUNBUFFERED": "1",
+                RASA_TOKEN: self.config.rasa_token,
+                CHAT_TOKEN: self.config.chat_token,
+                ACTION_TOKEN: self.config.action_token,
             }
         )
         env.update(self.config.env)
@@ -129,11 +164,11 @@ class Stack:
             [
                 str(self.config.app_python),
                 "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
+                "actions.server",  # rasa_sdk behind the shared secret
                 "--port",
                 str(self.config.action_port),
+                "--host",
+                self.config.listen,
             ],
         )
 
@@ -158,7 +193,7 @@ class Stack:
                     str(self.config.root / "credentials.yml"),
                     "--enable-api",
                     "--interface",
-                    "127.0.0.1",
+                    self.config.listen,
                     "--port",
                     str(self.config.rasa_port + i),
                 ],
@@ -172,6 +207,7 @@ class Stack:
 
     def start(self, timeout: float = 180.0) -> None:
         """Start both servers and wait until they answer (Rasa loads its model first)."""
+        self.config.check()
         try:
             self.start_actions()
             self.start_rasa()
@@ -181,13 +217,16 @@ class Stack:
             raise
 
     def wait_ready(self, timeout: float = 180.0) -> None:
+        # httpx logs each request URL at INFO, and /status carries Rasa's token as ?token=…
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         deadline = time.monotonic() + timeout
         pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
             "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
         }
         for i, url in enumerate(self.config.rasa_urls):
             worker = self.rasa[i] if i < len(self.rasa) else None
-            pending["rasa" if i == 0 else f"rasa-{i}"] = (f"{url}/status", worker)
+            status = f"{url}/status?token={self.config.rasa_token}"
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (status, worker)
         while pending:
             for name, (url, process) in list(pending.items()):
                 if process is not None and process.poll() is not None:

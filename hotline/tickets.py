@@ -127,6 +127,12 @@ class TicketNotFound(DomainError):
     """No ticket with that number (or none the asker may see)."""
 
 
+def not_found(number: str) -> TicketNotFound:
+    """The one answer for "no such ticket" and "not yours": a citizen must not learn whether
+    someone else's number exists."""
+    return TicketNotFound(f"没有找到工单 {number}，请核对工单编号。", code="not_found")
+
+
 def next_status(action: Action, current: Status) -> Status:
     """Return the status after `action`, or raise IllegalTransition with a readable reason."""
     allowed, target = TRANSITIONS[action]
@@ -199,7 +205,9 @@ CITIZEN_ACTIONS = frozenset(
 )
 
 
-def authorize(actor: Actor, action: Action, *, department: str | None, citizen_key: str) -> None:
+def authorize(
+    actor: Actor, action: Action, *, department: str | None, citizen_key: str, number: str = ""
+) -> None:
     """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`."""
     if actor.role in ("system", "admin"):
         return
@@ -223,7 +231,7 @@ def authorize(actor: Actor, action: Action, *, department: str | None, citizen_k
         if action in CITIZEN_ACTIONS | {Action.REOPEN} and actor.id == citizen_key:
             return
         if actor.id != citizen_key:
-            raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
+            raise not_found(number)
     raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。", code="not_allowed")
 
 

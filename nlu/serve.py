@@ -173,7 +173,47 @@ def reuse_connections() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+TOKEN_ENV = "HOTLINE_RASA_TOKEN"
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    """The value of ``--name VALUE`` or ``--name=VALUE`` in argv, if given."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def secure_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
+    """``rasa run`` locked down: 127.0.0.1 unless an interface is named, the HTTP API only
+    with a token (taken from the environment, so it never shows in the process list), and
+    no bind beyond loopback without one. Raises SystemExit with the reason otherwise."""
+    if len(argv) < 2 or argv[1] != "run":
+        return argv
+    argv = list(argv)
+    if _option(argv, "--auth-token") is not None:
+        raise SystemExit("nlu.serve: pass the API token as HOTLINE_RASA_TOKEN, not --auth-token")
+    interface = _option(argv, "--interface") or _option(argv, "-i")
+    if interface is None:
+        argv += ["--interface", "127.0.0.1"]
+        interface = "127.0.0.1"
+    token = environ.get(TOKEN_ENV, "")
+    if "--enable-api" in argv and not token:
+        raise SystemExit("nlu.serve: --enable-api needs HOTLINE_RASA_TOKEN (run scripts/setup.sh)")
+    if not interface.startswith(LOOPBACK) and not token:
+        raise SystemExit(f"nlu.serve: refusing to listen on {interface} without HOTLINE_RASA_TOKEN")
+    if token:
+        argv += ["--auth-token", token]  # sys.argv only: /proc/<pid>/cmdline is unchanged
+    return argv
+
+
 def main() -> None:
+    import os
+
+    sys.argv = secure_argv(sys.argv, dict(os.environ))
     jsonschema.validate = validate
     cache_event_types()
     reuse_connections()

@@ -3,7 +3,7 @@
 #   .venv       app environment (Python >= 3.11; 3.12 preferred)
 #   .venv-rasa  Rasa environment (Python 3.10, rasa 3.6.21): trains and serves the NLU model
 #   PostgreSQL server binaries (Debian package) for the PostgreSQL half of the test suite
-#   var/        the embedded SQLite database, migrated to the latest schema
+#   var/        the embedded SQLite database, migrated to the latest schema; var/secrets.env
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,11 +31,17 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $APP_PY"
   "$APP_PY" -m venv .venv
 fi
-if ! stamp_ok app pyproject.toml || [ ! -x .venv/bin/hotline ]; then
-  say "installing the app environment (.venv): SQLAlchemy, APScheduler, python-telegram-bot, rasa-sdk ..."
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
-  stamp_write app pyproject.toml
+if ! stamp_ok app pyproject.toml requirements-app.lock || [ ! -x .venv/bin/hotline ]; then
+  say "installing the app environment (.venv) from requirements-app.lock (pinned, hashes checked)"
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements-app.lock
+  .venv/bin/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
+  # A dependency added to pyproject.toml but not locked would be missing: say so, do not guess.
+  .venv/bin/python -m pip check >/dev/null || {
+    .venv/bin/python -m pip check >&2
+    echo "setup: requirements-app.lock is out of step with pyproject.toml; run scripts/lock.sh" >&2
+    exit 1
+  }
+  stamp_write app pyproject.toml requirements-app.lock
 else
   say ".venv is up to date"
 fi
@@ -47,11 +53,11 @@ if [ ! -x .venv-rasa/bin/python ]; then
   say "creating .venv-rasa with $RASA_PY"
   "$RASA_PY" -m venv .venv-rasa
 fi
-if ! stamp_ok rasa requirements-rasa.txt || [ ! -x .venv-rasa/bin/rasa ]; then
-  say "installing the Rasa environment (.venv-rasa): rasa 3.6.21 with TensorFlow, about two minutes"
+if ! stamp_ok rasa requirements-rasa.lock || [ ! -x .venv-rasa/bin/rasa ]; then
+  say "installing the Rasa environment (.venv-rasa) from requirements-rasa.lock: rasa 3.6.21 with TensorFlow, about two minutes"
   .venv-rasa/bin/python -m pip install --quiet --upgrade pip
-  .venv-rasa/bin/python -m pip install --quiet -r requirements-rasa.txt
-  stamp_write rasa requirements-rasa.txt
+  .venv-rasa/bin/python -m pip install --quiet --require-hashes -r requirements-rasa.lock
+  stamp_write rasa requirements-rasa.lock
 else
   say ".venv-rasa is up to date"
 fi
@@ -74,6 +80,10 @@ fi
 if [ -x scripts/train_nlu.sh ] && [ -f config.yml ]; then
   scripts/train_nlu.sh
 fi
+
+# --- credentials -------------------------------------------------------------------------
+# Tokens for Rasa's HTTP API, its chat channel and the action server: var/secrets.env, 0600.
+say "credentials: $(.venv/bin/python -m hotline.credentials) (created if missing, mode 0600)"
 
 # --- database ----------------------------------------------------------------------------
 say "migrating the database"

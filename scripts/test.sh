@@ -7,6 +7,8 @@ echo "[test] ruff"
 .venv/bin/ruff format --no-cache --check .
 echo "[test] knowledge base is in step with its generated Rasa files"
 .venv/bin/python scripts/build_faq.py --check
+echo "[test] dependency audit of both lock files (says NOT AUDITED when no advisory data is reachable)"
+.venv/bin/python scripts/audit.py
 echo "[test] mypy"
 .venv/bin/mypy
 echo "[test] pytest"

@@ -139,7 +139,7 @@ async def test_my_lists_only_the_citizens_own_tickets(
         assert mine in listing["text"] and other not in listing["text"]
         assert "住房和城乡建设局" in listing["text"] and "答复时限" in listing["text"]
         double.user_says(CITIZEN, f"/ticket {other}")
-        await double.wait_for_sent(to(CITIZEN, "没有找到您名下的这张工单"))
+        await double.wait_for_sent(to(CITIZEN, "没有找到工单"))
         double.user_says(CITIZEN, f"/ticket {mine}")
         await double.wait_for_sent(to(CITIZEN, f"工单 {mine}："))
 

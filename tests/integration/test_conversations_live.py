@@ -20,6 +20,7 @@ from sqlalchemy import select
 from hotline import classifier
 from hotline.bootstrap import build_app
 from hotline.config import Settings
+from hotline.credentials import chat_headers
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Ticket, TicketEvent
@@ -58,6 +59,7 @@ class Citizen:
         response = httpx.post(
             f"{self.server.config.rasa_url}/webhooks/rest/webhook",
             json={"sender": self.sender, "message": text},
+            headers=chat_headers(self.server.config.chat_token),
             timeout=60,
         )
         response.raise_for_status()

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline import classifier
+from hotline.credentials import chat_headers
 from hotline.db import make_engine, make_session_factory
 from hotline.migrate import upgrade
 from hotline.models import Ticket, TicketEvent
@@ -45,6 +46,7 @@ def say(stack: Stack, sender: str, text: str) -> list[dict[str, Any]]:
     response = httpx.post(
         f"{stack.config.rasa_url}/webhooks/rest/webhook",
         json={"sender": sender, "message": text},
+        headers=chat_headers(stack.config.chat_token),
         timeout=60,
     )
     response.raise_for_status()

@@ -278,6 +278,7 @@ class TelegramDouble:
             self._migrated: dict[int | str, int] = {}
             self.commands: list[JSON] = []
             self.webhook_deleted = 0
+            self.webhook: JSON = {}  # what setWebhook last asked for (url, secret_token, …)
             self._changed.notify_all()
 
     def start(self) -> Self:
@@ -905,6 +906,13 @@ class TelegramDouble:
             if request.params.get("drop_pending_updates"):
                 self._updates.clear()
         self._record("deleteWebhook", request.params)
+        return True
+
+    def _api_setWebhook(self, request: _Request) -> bool:  # noqa: N802
+        """Remember the webhook; the double never calls it (tests post updates themselves)."""
+        with self._lock:
+            self.webhook = dict(request.params)
+        self._record("setWebhook", request.params)
         return True
 
     def _api_getWebhookInfo(self, request: _Request) -> JSON:  # noqa: N802
