@@ -8,7 +8,7 @@ accuracy, macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urg
 (``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``): urgent P/R. Latency: parse p50/p99 of the
 messages under 100 characters of those sets, and of 1,000-character letters (the first 1,000
 characters of the longer letters of ``../shared/corpora/letters_dev.jsonl``, when it is there;
-only timed). Latency is wall time and the process's CPU time (which holds on a busy machine).
+only timed). Latency is wall time and the process's CPU time (all threads, so it can exceed it).
 Never pass ``heldout.jsonl`` here (see README.md).
 """
 
