@@ -123,6 +123,19 @@ def test_boundary_dev_set_is_not_in_the_nlu_data() -> None:
     assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
 
 
+LETTERS = ROOT.parent / "shared" / "corpora" / "letters_dev.jsonl"
+
+
+@pytest.mark.skipif(not LETTERS.exists(), reason="the letters corpus lives in ../shared/")
+def test_no_real_letter_is_copied_into_the_training_data() -> None:
+    """The citizens' letters are for evaluation only: none of their openings is trained on."""
+    with LETTERS.open(encoding="utf-8") as fh:
+        openings = [json.loads(line)["text"][:25] for line in fh if line.strip()]
+    trained = "\n".join(_nlu_texts() | {urgency.normalise(t) for t, _ in urgency.load_corpus()})
+    copied = [o for o in openings if len(o) == 25 and urgency.normalise(o) in trained]
+    assert not copied, copied[:3]
+
+
 def test_unit_test_phrasings_are_not_in_the_corpus() -> None:
     trained = {urgency.normalise(t) for t, _ in urgency.load_corpus()}
     assert not {urgency.normalise(t) for t in URGENT + NOT_URGENT} & trained
