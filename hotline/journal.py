@@ -30,6 +30,10 @@ def record_event(
     to_status: str | None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    department_code: str | None = None,
+    round: int | None = None,
+    round_started_at: datetime | None = None,
+    due_at: datetime | None = None,
 ) -> None:
     """Queue an audit event for this transaction."""
     session.info.setdefault(_EVENTS, []).append(
@@ -43,6 +47,10 @@ def record_event(
                 "to_status": to_status,
                 "note": note,
                 "data": data or {},
+                "department_code": department_code,
+                "round": round,
+                "round_started_at": round_started_at,
+                "due_at": due_at,
             },
         )
     )
