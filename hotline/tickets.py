@@ -167,6 +167,9 @@ class Actor:
 
 SYSTEM = Actor(role="system", id="hotline")
 
+# The work of the department that holds the ticket: only its own staff do it (签收, 退单,
+# 申请延期, 请市民补充, 办结答复). A dispatcher or supervisor doing it would credit the
+# department in the reports with work it never did.
 DEPARTMENT_ACTIONS = frozenset(
     {
         Action.ACCEPT,
@@ -174,9 +177,10 @@ DEPARTMENT_ACTIONS = frozenset(
         Action.REQUEST_EXTENSION,
         Action.REQUEST_INFORMATION,
         Action.RESOLVE,
-        Action.REVEAL_PHONE,
     }
 )
+# The 12345 centre's work: dispatchers route, adjudicate returns and extensions, merge,
+# reopen and close after the follow-up.
 CENTRE_ACTIONS = frozenset(
     {
         Action.DISPATCH,
@@ -185,8 +189,11 @@ CENTRE_ACTIONS = frozenset(
         Action.MERGE,
         Action.CLOSE,
         Action.REOPEN,
+        Action.FLAG_FOR_HUMAN,
     }
 )
+# Supervisors escalate (督办) and read; they change no ticket themselves.
+SUPERVISOR_ACTIONS: frozenset[Action] = frozenset()
 CITIZEN_ACTIONS = frozenset(
     {
         Action.ADD_INFORMATION,
@@ -197,34 +204,49 @@ CITIZEN_ACTIONS = frozenset(
         Action.FLAG_FOR_HUMAN,
     }
 )
+# Who may see the citizen's phone: the department's staff (to call back) and dispatchers.
+PHONE_ROLES = frozenset({"staff", "dispatcher"})
+
+_ROLE_HINT: dict[str, str] = {
+    "dispatcher": "该操作只能由承办部门的工作人员办理，派单员可以派单、审批延期、合并或重办。",
+    "supervisor": "督办人员只能查看和督办，不能办理工单。",
+    "admin": "管理员只管理账号和配置，不能办理工单。",
+    "staff": "该操作由12345派单员办理。",
+}
 
 
 def authorize(actor: Actor, action: Action, *, department: str | None, citizen_key: str) -> None:
     """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`."""
-    if actor.role in ("system", "admin"):
+    if actor.role == "system":
         return
-    if actor.role in ("dispatcher", "supervisor"):
-        if (
-            action in CENTRE_ACTIONS
-            or action in DEPARTMENT_ACTIONS
-            or action is Action.FLAG_FOR_HUMAN
+    if action is Action.REVEAL_PHONE:
+        if actor.role == "dispatcher" or (
+            actor.role == "staff" and department is not None and actor.department == department
         ):
             return
-    elif actor.role == "staff":
-        if (
-            action in DEPARTMENT_ACTIONS
-            and department is not None
-            and actor.department == department
-        ):
+        if actor.role == "staff":
+            raise NotAllowed(
+                "该工单不属于您所在的部门，无法查看联系电话。", code="wrong_department"
+            )
+        raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权查看市民的联系电话。", code="not_allowed")
+    if actor.role == "dispatcher" and action in CENTRE_ACTIONS:
+        return
+    if actor.role == "supervisor" and action in SUPERVISOR_ACTIONS:
+        return
+    if actor.role == "staff" and action in DEPARTMENT_ACTIONS:
+        if department is not None and actor.department == department:
             return
-        if action in DEPARTMENT_ACTIONS:
-            raise NotAllowed("该工单不属于您所在的部门，无法操作。", code="wrong_department")
-    elif actor.role == "citizen":
+        raise NotAllowed("该工单不属于您所在的部门，无法操作。", code="wrong_department")
+    if actor.role == "citizen":
         if action in CITIZEN_ACTIONS | {Action.REOPEN} and actor.id == citizen_key:
             return
         if actor.id != citizen_key:
             raise TicketNotFound("没有找到您名下的这张工单，请核对工单编号。", code="not_found")
-    raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。", code="not_allowed")
+    hint = _ROLE_HINT.get(actor.role, "") if actor.role != "citizen" else ""
+    raise NotAllowed(
+        f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。{hint}".strip(),
+        code="not_allowed",
+    )
 
 
 def format_number(day: date, sequence: int) -> str:

@@ -221,7 +221,7 @@ async def test_unsatisfied_rating_reopens_and_the_card_returns(
     bind(service, HOUSING_CHAT)
     number = report(service)
     service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=1, hours=1))
     run_sweep(service)
     async with running(make_bot(service, settings, double)):

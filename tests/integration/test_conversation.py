@@ -231,7 +231,7 @@ async def test_a_reply_to_an_answer_rates_that_ticket(service: HotlineService) -
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
     service.accept(ticket.number, STAFF)
-    service.resolve(ticket.number, STAFF, "已修复")
+    service.resolve(ticket.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意，路灯根本没修好", "street_light", 0.8))
     assert "重办" in said and ticket.number in said
     assert len(tickets(service)) == 1
@@ -246,7 +246,7 @@ async def test_with_two_answered_tickets_the_assistant_asks_which(service: Hotli
     for view in tickets(service):
         numbers.append(view.number)
         service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复")
+        service.resolve(view.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意", "rate_service"))
     assert "哪一张" in said
     said = await chat.send(parse("第二个", "choose_category"))
@@ -391,7 +391,7 @@ async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineS
     views = tickets(service)
     for view in views:
         service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复")
+        service.resolve(view.number, STAFF, "已修复损坏设施")
     first = min(v.number for v in views)
     message = parse("不满意", "rate_service")
     message["metadata"] = {"reply_to_ticket": first}

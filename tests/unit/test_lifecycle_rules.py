@@ -69,6 +69,8 @@ def test_terminal_states_accept_nothing() -> None:
 STAFF = Actor(role="staff", id="u1", department="housing")
 OTHER_STAFF = Actor(role="staff", id="u2", department="transport")
 DISPATCHER = Actor(role="dispatcher", id="d1")
+SUPERVISOR = Actor(role="supervisor", id="s1")
+ADMIN = Actor(role="admin", id="a1")
 CITIZEN = Actor(role="citizen", id="telegram:42")
 STRANGER = Actor(role="citizen", id="telegram:43")
 
@@ -89,18 +91,45 @@ def _auth(actor: Actor, action: Action) -> None:
 )
 def test_department_actions_belong_to_the_department(action: Action) -> None:
     _auth(STAFF, action)
-    _auth(DISPATCHER, action)
-    with pytest.raises(NotAllowed):
-        _auth(OTHER_STAFF, action)
-    with pytest.raises(NotAllowed):
-        _auth(CITIZEN, action)
+    for outsider in (OTHER_STAFF, DISPATCHER, SUPERVISOR, ADMIN, CITIZEN):
+        with pytest.raises(NotAllowed) as err:
+            _auth(outsider, action)
+        assert "无权" in err.value.message or "部门" in err.value.message
 
 
-@pytest.mark.parametrize("action", [Action.DISPATCH, Action.APPROVE_EXTENSION, Action.MERGE])
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action.DISPATCH,
+        Action.APPROVE_EXTENSION,
+        Action.DENY_EXTENSION,
+        Action.MERGE,
+        Action.REOPEN,
+        Action.CLOSE,
+    ],
+)
 def test_centre_actions_need_a_dispatcher(action: Action) -> None:
     _auth(DISPATCHER, action)
-    with pytest.raises(NotAllowed):
-        _auth(STAFF, action)
+    for other in (STAFF, SUPERVISOR, ADMIN):
+        with pytest.raises(NotAllowed):
+            _auth(other, action)
+
+
+def test_supervisors_read_and_escalate_but_change_nothing() -> None:
+    for action in Action:
+        if action is Action.REVEAL_PHONE:
+            continue
+        with pytest.raises(NotAllowed) as err:
+            _auth(SUPERVISOR, action)
+        assert "督办人员" in err.value.message
+
+
+def test_the_phone_is_for_the_department_and_dispatchers() -> None:
+    _auth(STAFF, Action.REVEAL_PHONE)
+    _auth(DISPATCHER, Action.REVEAL_PHONE)
+    for other in (OTHER_STAFF, SUPERVISOR, ADMIN):
+        with pytest.raises(NotAllowed):
+            _auth(other, Action.REVEAL_PHONE)
 
 
 def test_citizens_act_only_on_their_own_tickets() -> None:
