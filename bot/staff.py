@@ -19,7 +19,7 @@ from bot.transport import CHANNEL, clip
 from hotline.attachments import describe
 from hotline.bindings import migrate_chat
 from hotline.db import transaction
-from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
+from hotline.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
 from hotline.models import StaffBinding
 from hotline.services import HotlineService, TicketFilter, TicketView
 from hotline.tickets import Actor, DomainError, Role
@@ -140,8 +140,11 @@ def render_view(view: TicketView, tz_service: HotlineService) -> str:
         f"办结时限：{local_time(view.answer_due_at, tz)}",
         f"地址：{view.address or '未提供'}",
         f"联系电话：{mask_phone(view.contact_phone)}",
+        *detail_lines(view.details, tz_service.catalogue),
         f"诉求内容：{view.description}",
     ]
+    if view.merged_into:
+        lines.append(f"已合并到工单 {view.merged_into}")
     if view.answer:
         lines.append(f"答复：{view.answer}")
     return clip("\n".join(lines))

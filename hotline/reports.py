@@ -3,29 +3,42 @@
 KPI definitions
 ===============
 
-Period = [start, end) in local time (Asia/Shanghai, from the service's tz); cohort = tickets
-DISPATCHED in the period (dispatched_at in period) unless stated.
+Period = [start, end) in local time (Asia/Shanghai, from the service's tz). A week is
+Monday–Sunday: `week` ending on `end` starts on that week's Monday; without `end` it ends
+yesterday, so on a Monday it is last week. Cohort = tickets DISPATCHED in the period
+(dispatched_at in period) and not withdrawn or merged, unless stated: a withdrawn or merged
+ticket can never be accepted or answered, so it is in no denominator (counted apart as
+"撤销或合并").
 
 - 派单量 dispatched: tickets in the cohort. 受理量: tickets created in the period (all,
   including unroutable).
-- 响应率 response rate = tickets of the cohort whose first 'accept' event came at or before
-  accept_due_at / dispatched.
-- 按时办结率 on-time answer rate = tickets of the cohort answered ('resolve' event) at or before
-  answer_due_at / tickets of the cohort answered.
+- 响应率 response rate = tickets of the cohort whose first 'accept' event of the current
+  round came at or before the acceptance limit then in force / cohort tickets; per
+  department, a ticket counts for the department that accepted it (the event's department),
+  or, not accepted yet, for the department holding it.
+- 按时办结率 on-time answer rate = answers ('resolve' events) of rounds that started in the
+  period, given at or before the answer limit then in force / answers of those rounds; each
+  round of a reopened ticket counts (an answer later reopened still was given, on time or
+  not), and per department an answer counts for the department that gave it.
 - 解决率 resolution rate = tickets whose LATEST rating is satisfied or basically_satisfied /
   tickets rated (ratings of cohort tickets).
 - 满意率 satisfaction rate = (satisfied + basically_satisfied) / all ratings (all rounds) of
   cohort tickets, with the number rated shown beside it; None (shown as "—") when nothing was
   rated; never computed over unrated tickets.
 - 派单准确率 first-dispatch accuracy = cohort tickets never returned (return_count = 0) /
-  dispatched; return count total and bounce distribution (0, 1, 2, 3+ returns).
+  dispatched; bounce distribution (0, 1, 2, 3+ returns) of cohort tickets. 退单次数 = 'return'
+  events of rounds that started in the period, per department counted against the
+  department that returned the ticket (not the one holding it now).
 - 重办率 reopen rate = cohort tickets with reopen_count > 0 / dispatched; 延期率 extension rate =
   cohort tickets with extension_count > 0 / dispatched.
 - average and p90 time to accept and to answer in working hours (from accept_work_seconds /
   answer_work_seconds, shown in hours with 1 decimal).
 - current overdue by age band (at the report's `now` = end of period or the clock's now,
-  whichever is earlier): open tickets (dispatched/accepted/returned) with answer_due_at < now,
-  bands 0–1 天, 1–3 天, 3–7 天, 7 天以上 (calendar days past due).
+  whichever is earlier), two stages: 办结超期 = open tickets (dispatched/accepted/returned)
+  with answer_due_at < now; 签收超期 = tickets not accepted (dispatched/returned) with
+  accept_due_at < now; bands 0–1 天, 1–3 天, 3–7 天, 7 天以上 (calendar days past that
+  stage's limit). 当前超期 = tickets late at either stage, each counted once; the overdue
+  list names the stage(s) and counts the days from the first limit missed.
 - volume by request type (诉求类型) and by channel.
 - hot topics: categories and places (place_key) with the sharpest rise against the previous
   period of the same length (count now, count before, rise = now − before; rank by rise then
@@ -37,12 +50,17 @@ and denominator available; rendered as percentages with one decimal).
 Precise readings of the definitions above
 -----------------------------------------
 - A reopened ticket (重办) starts a new round: dispatched_at, accept_due_at and answer_due_at
-  are reset, so it joins the cohort of the period it was re-dispatched in, and its "first
-  accept" is the first 'accept' event at or after its current dispatched_at, and its answer
-  is the current round's 'resolve' event, whose time the ticket keeps in resolved_at (cleared
-  on reopen). Events up to the moment the report is computed count (figures are "as of
-  now"); a late accept or answer that happens after the period still counts as late.
-- The department and category of a ticket are its current ones.
+  are reset, so its current round joins the cohort of the period it was re-dispatched in.
+  Every event records its round, when that round started and (accept, resolve) the limit
+  then in force, so 按时办结率 and 退单次数 count every round in the period its round started;
+  响应率 and the time-to-x figures count the current round only (its "first accept" is the
+  first 'accept' event at or after its current dispatched_at). Events written before
+  migration 0008 carry no round: only the current round's answer counts for them. Events up
+  to the moment the report is computed count (figures are "as of now"); a late accept or
+  answer that happens after the period still counts as late.
+- Attribution: acceptance to the acceptor, answers to the answerer, returns to the returner
+  (the department recorded on the event); everything else to the ticket's current
+  department and category.
 - Time to accept / answer averages and p90 cover cohort tickets accepted / answered in their
   current round (accepted_at / resolved_at set); p90 is the nearest-rank value: the
   ceil(0.9·n)-th smallest.

@@ -65,8 +65,8 @@ def _operators(run, tmp_path: Path) -> None:
 
 
 def _open(run, *args: str) -> str:
-    out = run("tickets", "open", "--as", "赵六", *args).stdout
-    return out.split("工单 ")[1].split("，")[0]
+    out: str = run("tickets", "open", "--as", "赵六", *args).stdout
+    return out.split("工单 ")[1].split("，", maxsplit=1)[0]
 
 
 def test_drive_a_ticket_through_its_life(run, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from hotline.sla import Deadline, SlaPolicy
+from hotline.sla import Deadline, Priority, RequestType, SlaPolicy
 from hotline.yamlconf import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -196,14 +196,12 @@ STARTS = [
 )
 @pytest.mark.parametrize("priority", ["normal", "urgent"])
 def test_acceptance_is_never_after_the_answer(
-    start: datetime, category: str | None, priority: str
+    start: datetime, category: str | None, priority: Priority
 ) -> None:
-    for request_type in ("咨询", "求助", "投诉"):
+    kinds: tuple[RequestType, ...] = ("咨询", "求助", "投诉")
+    for request_type in kinds:
         accept, answer = SLA.deadlines(
-            start,
-            request_type=request_type,
-            priority=priority,
-            category=category,  # type: ignore[arg-type]
+            start, request_type=request_type, priority=priority, category=category
         )
         assert accept.at <= answer.at, (accept, answer)
         assert accept.warn_at <= accept.at
