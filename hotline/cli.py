@@ -390,6 +390,16 @@ def tickets_merge(
     _done(view, f"已合并到工单 {view.merged_into}")
 
 
+@tickets_app.command("escalate")
+def tickets_escalate(
+    number: str,
+    note: Annotated[str, typer.Option("--note", help="督办意见")],
+    actor: AsOption = None,
+) -> None:
+    """督办：要求承办部门加快办理（督办人员）。"""
+    _done(_app().service.escalate(number, _actor(actor, None), note), "已督办")
+
+
 # -------------------------------------------------------------------------- sla
 
 

@@ -1390,6 +1390,39 @@ class HotlineService:
 
         return self._act(number, run)
 
+    def escalate(self, number: str, actor: Actor, note: str) -> TicketView:
+        """督办 by a supervisor: the department is told to act, with the supervisor's words;
+        the ticket's status does not change."""
+        text = substantive(note, field_name="督办意见", minimum=MIN_REASON_CHARS, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._authorize(actor, Action.ESCALATE, ticket)
+            if ticket.status not in (
+                Status.DISPATCHED.value,
+                Status.ACCEPTED.value,
+                Status.RETURNED.value,
+            ):
+                raise IllegalTransition(
+                    f"工单当前状态为“{STATUS_LABELS[Status(ticket.status)]}”，不能督办。",
+                    code=f"illegal_escalate_from_{ticket.status}",
+                )
+            self._event(
+                session, ticket, actor, Action.ESCALATE, from_status=ticket.status, note=text
+            )
+            who = f"督办人员{actor.name or ''}"
+            self._notify(
+                session,
+                ticket,
+                "department",
+                "ticket_escalated",
+                f"【督办】工单 {ticket.number}"
+                f"（{self.catalogue.category_name(ticket.category_code)}）"
+                f"\n{who}督办意见：{text}"
+                f"\n办结时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+            )
+
+        return self._act(number, run)
+
     def flag_for_human(self, number: str, actor: Actor, transcript: str) -> TicketView:
         """A citizen asks for a person: a dispatcher gets the ticket with the transcript."""
         text = clean_text(transcript, field_name="对话记录", required=False, limit=20000)

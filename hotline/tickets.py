@@ -58,6 +58,7 @@ class Action(StrEnum):
     MERGE = "merge"
     FLAG_FOR_HUMAN = "flag_for_human"
     REVEAL_PHONE = "reveal_phone"  # not a transition: an audited look at the citizen's phone
+    ESCALATE = "escalate"  # 督办: not a transition; the sweep's or a supervisor's
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -80,6 +81,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MERGE: "合并",
     Action.FLAG_FOR_HUMAN: "转人工",
     Action.REVEAL_PHONE: "查看联系电话",
+    Action.ESCALATE: "督办",
 }
 
 _OPEN = frozenset(OPEN_STATUSES)
@@ -193,7 +195,7 @@ CENTRE_ACTIONS = frozenset(
     }
 )
 # Supervisors escalate (督办) and read; they change no ticket themselves.
-SUPERVISOR_ACTIONS: frozenset[Action] = frozenset()
+SUPERVISOR_ACTIONS = frozenset({Action.ESCALATE})
 CITIZEN_ACTIONS = frozenset(
     {
         Action.ADD_INFORMATION,

@@ -73,6 +73,13 @@ def test_only_the_departments_staff_do_its_work(service: HotlineService) -> None
     for actor in (HOUSING, SUPERVISOR):
         with pytest.raises(NotAllowed):
             service.merge(number, open_(service, "9"), actor)
+    with pytest.raises(NotAllowed):
+        service.escalate(number, DISPATCHER, "请尽快清运垃圾")
+    service.escalate(number, SUPERVISOR, "请今天内清运完毕")
+    pushed = messages(service, number, "ticket_escalated")[0]
+    assert (
+        pushed.audience == "department" and "督办人员钱七督办意见：请今天内清运完毕" in pushed.text
+    )
     view = service.get_ticket(number, SUPERVISOR)  # supervisors read
     assert [e.actor for e in view.events if e.action == "accept"] == ["staff:operator:李四@housing"]
 

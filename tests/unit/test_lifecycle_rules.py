@@ -116,8 +116,12 @@ def test_centre_actions_need_a_dispatcher(action: Action) -> None:
 
 
 def test_supervisors_read_and_escalate_but_change_nothing() -> None:
+    _auth(SUPERVISOR, Action.ESCALATE)
+    for other in (STAFF, DISPATCHER, ADMIN):
+        with pytest.raises(NotAllowed):
+            _auth(other, Action.ESCALATE)
     for action in Action:
-        if action is Action.REVEAL_PHONE:
+        if action in (Action.REVEAL_PHONE, Action.ESCALATE):
             continue
         with pytest.raises(NotAllowed) as err:
             _auth(SUPERVISOR, action)
