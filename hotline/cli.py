@@ -152,9 +152,20 @@ def _print_ticket(view: TicketView, as_json: bool) -> None:
         dept = f" [{catalogue.department_name(e.department)}]" if e.department else ""
         typer.echo(
             f"  · {local_time(e.at, tz)} {label}{dept} "
-            f"{_status_word(e.from_status)}→{_status_word(e.to_status)} {e.actor}"
+            f"{_status_word(e.from_status)}→{_status_word(e.to_status)} {_who(e.actor)}"
             + (f"：{e.note}" if e.note else "")
         )
+
+
+def _who(audit_name: str) -> str:
+    """An audit name (`staff:operator:张三@housing`) as staff read it: 承办人员 张三（住建局）."""
+    role, _, rest = audit_name.partition(":")
+    rest, _, dept = rest.partition("@")
+    if rest.startswith("operator:"):
+        rest = rest.removeprefix("operator:")
+    label = ROLE_LABELS.get(role, role)
+    where = f"（{_app().catalogue.department_name(dept)}）" if dept else ""
+    return f"{label} {rest}{where}" if role != "system" else label
 
 
 def _status_word(value: str | None) -> str:

@@ -474,6 +474,9 @@ def _answers_query(period: Period) -> Executable:
         )
         .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
         .where(
+            # dispatched_at only moves forward (a reopen sets it), so a ticket with a round
+            # started in the period was (re)dispatched since its start: the index narrows it
+            T.dispatched_at >= period.start,
             E.action == "resolve",
             _in(start, period.start, period.end),
             # events before 0008 carry no round: only the current round's answer counts
@@ -494,7 +497,11 @@ def _returns_query(period: Period) -> Executable:
     return (
         select(department.label("department_code"), category.label("category_code"), func.count())
         .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
-        .where(E.action == "return", _in(start, period.start, period.end))
+        .where(
+            T.dispatched_at >= period.start,  # as in _answers_query
+            E.action == "return",
+            _in(start, period.start, period.end),
+        )
         .group_by(department, category)
     )
 

@@ -1267,7 +1267,7 @@ class HotlineService:
                 )
             )
             if score == "unsatisfied":
-                self._reopen(session, ticket, actor, reason=text or "市民回访不满意")
+                self._reopen(session, ticket, actor, reason=text or "未说明具体原因")
             else:
                 self._move(session, ticket, SYSTEM, Action.CLOSE, note="回访完成")
                 ticket.closed_at = self.clock.now()

@@ -237,6 +237,25 @@ async def test_a_reply_to_an_answer_rates_that_ticket(service: HotlineService) -
     assert len(tickets(service)) == 1
 
 
+async def test_a_merged_tickets_citizen_sees_the_lead_and_its_answer(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [mine] = tickets(service)
+    other = Conversation(sender="telegram:43")
+    await to_summary(other)
+    await other.send(parse("确认", "affirm"))
+    [lead] = tickets(service, "telegram:43")
+    service.merge(mine.number, lead.number, DISPATCHER, "同一盏路灯")
+    service.accept(lead.number, STAFF)
+    service.resolve(lead.number, STAFF, "已更换路灯灯泡，恢复照明")
+    said = await chat.send(parse("我的工单", "check_status"))
+    assert "已合并" in said and f"已并入工单 {lead.number}" in said
+    assert "已更换路灯灯泡，恢复照明" in said
+
+
 async def test_with_two_answered_tickets_the_assistant_asks_which(service: HotlineService) -> None:
     chat = Conversation()
     numbers = []
