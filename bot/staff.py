@@ -33,6 +33,7 @@ PROMPTS = {
     "return": "请回复退单理由（工单 {number}）",
     "extend": "请回复延期天数和理由，例如“5 需要协调施工单位”（工单 {number}）",
     "resolve": "请回复给市民的答复内容（工单 {number}）",
+    "deny": "请回复驳回延期的理由，将告知承办部门（工单 {number}）",
 }
 DONE_MARKS = {
     "accept": "✅ 已签收",
@@ -370,6 +371,11 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
         elif pending.action == "resolve":
             view = await asyncio.to_thread(service.resolve, pending.number, actor, text)
             done = f"已办结，答复已发送给市民（工单 {pending.number}）。"
+        elif pending.action == "deny":
+            view = await asyncio.to_thread(
+                service.decide_extension, pending.number, actor, approve=False, note=text
+            )
+            done = f"已驳回延期申请，理由已告知承办部门（工单 {pending.number}）。"
         else:
             match = _EXTENSION.match(text)
             if match is None:
@@ -385,7 +391,7 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
             done = f"延期申请已提交（{days}个工作日），等待派单员审核。"
             extra = f"{days}个工作日"
     except DomainError as exc:
-        if exc.code in ("empty", "too_long", "bad_extension_days"):
+        if exc.code in ("empty", "too_long", "too_short", "bad_extension_days"):
             await message.reply_text(f"{exc.message}请重新回复。", reply_markup=ForceReply())
         else:  # the ticket moved on meanwhile: give up this action
             waiting.pop(user.id, None)
@@ -394,12 +400,17 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
     waiting.pop(user.id, None)
     await message.reply_text(done)
     line = stamp(context, DONE_MARKS[pending.action], user, extra)
+    markup = (
+        None
+        if pending.action == "deny"  # a dispatcher's card: no staff buttons on it
+        else keyboards.staff_card(pending.number, view.status, files=pending.files)
+    )
     await edit_card(
         context,
         pending.card_chat_id,
         pending.card_message_id,
         f"{pending.card_text}\n{line}",
-        keyboards.staff_card(pending.number, view.status, files=pending.files),
+        markup,
     )
     raise ApplicationHandlerStop
 
@@ -419,13 +430,15 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
             view = await asyncio.to_thread(service.dispatch, press.number, press.arg, actor)
             mark = DONE_MARKS["dispatch"] + view.department_name
             await query.answer(f"已派往{view.department_name}")
+        elif press.arg == "deny":  # a denial needs a reason: ask for it, decide on the reply
+            await ask_for_denial_reason(query, context, press.number, actor)
+            return
         else:
-            approve = press.arg == "approve"
             view = await asyncio.to_thread(
-                service.decide_extension, press.number, actor, approve=approve
+                service.decide_extension, press.number, actor, approve=True
             )
             mark = DONE_MARKS[press.arg]
-            await query.answer("已批准" if approve else "已驳回")
+            await query.answer("已批准")
     except DomainError as exc:
         log.info("button %s by %s refused: %s", query.data, actor.audit_name, exc.code)
         await query.answer(exc.message, show_alert=True)
@@ -434,6 +447,34 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
     if isinstance(message, Message):
         text = f"{message.text or ''}\n{stamp(context, mark, query.from_user)}"
         await edit_card(context, message.chat_id, message.message_id, text, None)
+
+
+async def ask_for_denial_reason(
+    query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
+) -> None:
+    """Check the presser may decide extensions, then wait for the reason as their next text."""
+    if actor.role != "dispatcher":
+        await query.answer("只有派单员可以审批延期。", show_alert=True)
+        return
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    card = message if isinstance(message, Message) else None
+    pending = PendingAction(
+        action="deny",
+        number=number,
+        card_chat_id=chat_id,
+        card_message_id=card.message_id if card else None,
+        card_text=(card.text or "") if card else "",
+    )
+    if context.chat_data is not None:
+        context.chat_data.setdefault(PENDING_KEY, {})[query.from_user.id] = pending
+    await query.answer()
+    prompt = PROMPTS["deny"].format(number=number)
+    await context.bot.send_message(
+        chat_id=chat_id,
+        text=f"{query.from_user.full_name}，{prompt}" if chat_id != query.from_user.id else prompt,
+        reply_markup=ForceReply(input_field_placeholder="驳回理由"),
+    )
 
 
 async def on_unknown_button(update: Update, context: HotlineContext) -> None:

@@ -315,7 +315,15 @@ def tickets_dispatch(
     who = _actor(actor, None)
     if department not in _app().catalogue.departments:
         raise CliError(f"没有“{department}”这个部门代码（见 data/catalogue.yml）", 2)
-    _done(_app().service.dispatch(number, department, who, note, force=force), "已派单")
+    try:
+        view = _app().service.dispatch(number, department, who, note, force=force)
+    except DomainError as exc:
+        if exc.code == "dispatch_back_to_returner":
+            raise CliError(exc.message + "（命令行：加 --force --note “依据”）", 1) from exc
+        if exc.code == "dispatch_back_needs_note":
+            raise CliError(exc.message.replace("。", "（--note）。", 1), 1) from exc
+        raise
+    _done(view, "已派单")
 
 
 @tickets_app.command("accept")
@@ -358,6 +366,8 @@ def tickets_decide_extension(
     actor: AsOption = None,
 ) -> None:
     """审批延期申请（派单员）。"""
+    if deny and not (note or "").strip():
+        raise CliError("驳回延期必须用 --note 写明理由，理由会告知承办部门", 2)
     view = _app().service.decide_extension(number, _actor(actor, None), approve=not deny, note=note)
     _done(view, "已驳回延期" if deny else "已批准延期")
 

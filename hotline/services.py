@@ -601,13 +601,12 @@ class HotlineService:
             if not force:
                 raise DomainError(
                     f"工单 {ticket.number} 刚被{self.catalogue.department_name(department)}退回"
-                    f"（理由：{why}），不能原样派回。如经核实确属该部门，请写明依据并确认"
-                    "（命令行加 --force --note “依据”）。",
+                    f"（理由：{why}），不能原样派回。如经核实确属该部门，请写明依据后确认派回。",
                     code="dispatch_back_to_returner",
                 )
             if not note:
                 raise DomainError(
-                    "派回刚退单的部门时必须写明依据（--note）。", code="dispatch_back_needs_note"
+                    "派回刚退单的部门时必须写明依据。", code="dispatch_back_needs_note"
                 )
         ticket.department_code = department
         self._move(
@@ -973,9 +972,7 @@ class HotlineService:
         text = clean_text(note, field_name="审批意见", required=False, limit=1000)
         if not approve:
             if text is None:
-                raise DomainError(
-                    "驳回延期必须写明理由（命令行用 --note “理由”）。", code="deny_needs_reason"
-                )
+                raise DomainError("驳回延期必须写明理由。", code="deny_needs_reason")
             text = substantive(text, field_name="驳回理由", minimum=MIN_REASON_CHARS, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:

@@ -166,7 +166,7 @@ def test_answers_and_reasons_must_say_something(run, tmp_path: Path) -> None:
     assert proc.returncode == 1 and "退单理由" in proc.stderr
     run("tickets", "extend", number, "--days", "2", "--reason", "等待配件到货", "--as", "城管张三")
     proc = run("tickets", "decide-extension", number, "--deny", "--as", "赵六", ok=False)
-    assert proc.returncode == 1 and "--note" in proc.stderr
+    assert proc.returncode == 2 and "--note" in proc.stderr
     run("tickets", "decide-extension", number, "--deny", "--note", "请先临时修复", "--as", "赵六")
 
 
@@ -180,6 +180,7 @@ def test_a_return_counts_against_the_department_that_returned(run, tmp_path: Pat
         proc.returncode == 1
         and "刚被城市管理局退回" in proc.stderr
         and "楼道属物业管理" in proc.stderr
+        and "--force" in proc.stderr
     )
     proc = run("tickets", "dispatch", number, "-d", "nowhere", "--as", "赵六", ok=False)
     assert proc.returncode == 2 and "部门代码" in proc.stderr and "不属于" not in proc.stderr
