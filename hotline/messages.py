@@ -133,5 +133,5 @@ def citizen_merged_answer(ticket: Ticket, lead: Ticket, catalogue: Catalogue) ->
     return (
         f"您好！您的工单 {ticket.number} 已并入工单 {lead.number} 办理，"
         f"{catalogue.department_name(lead.department_code)}已答复：\n{lead.answer}\n"
-        f"如对处理结果有意见，可以随时回复我们（请注明工单 {lead.number}）。"
+        "请问您对处理结果是否满意？请回复：满意 / 基本满意 / 不满意（可附上意见）。"
     )

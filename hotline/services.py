@@ -1232,11 +1232,11 @@ class HotlineService:
                     Ticket.merged_into_id == ticket.id, Ticket.status == Status.MERGED.value
                 )
             ):
-                self._notify(
+                self._notify(  # kind "survey": the channels add the rating buttons
                     session,
                     merged,
                     "citizen",
-                    "merged_ticket_answered",
+                    "survey",
                     messages.citizen_merged_answer(merged, ticket, self.catalogue),
                     payload={"lead": ticket.number},
                     dedupe_key=f"merged_answer:{merged.number}:{ticket.number}:{ticket.reopen_count}",
@@ -1253,6 +1253,9 @@ class HotlineService:
         text = clean_text(comment, field_name="评价", required=False, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
+            if ticket.status == Status.MERGED.value:
+                self._rate_merged(session, ticket, actor, score, text)
+                return
             self._move(session, ticket, actor, Action.RATE, note=text, data={"score": score})
             session.add(
                 Rating(
@@ -1270,6 +1273,53 @@ class HotlineService:
                 ticket.closed_at = self.clock.now()
 
         return self._act(number, run)
+
+    def _rate_merged(
+        self, session: Session, ticket: Ticket, actor: Actor, score: Score, text: str | None
+    ) -> None:
+        """A merged ticket's citizen rates the answer the lead ticket gave (one rating per
+        answer round, kept on the merged ticket); 不满意 goes to a dispatcher, who may reopen
+        the lead ticket."""
+        lead = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+        if lead is None or lead.answer is None or lead.resolved_at is None:
+            raise IllegalTransition(
+                f"工单 {ticket.number} 已并入工单 {lead.number if lead else ''}，该工单尚未答复，"
+                "答复后再请您评价。",
+                code="merged_not_answered",
+            )
+        round_ = lead.reopen_count
+        if session.scalar(
+            select(Rating.id).where(Rating.ticket_id == ticket.id, Rating.round == round_)
+        ):
+            raise IllegalTransition("您已评价过这次答复，感谢！", code="already_rated")
+        self._move(
+            session,
+            ticket,
+            actor,
+            Action.RATE,
+            note=text,
+            data={"score": score, "lead": lead.number, "lead_round": round_},
+        )
+        session.add(
+            Rating(
+                ticket_id=ticket.id,
+                round=round_,
+                score=score,
+                comment=text,
+                created_at=self.clock.now(),
+            )
+        )
+        if score == "unsatisfied":
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "merged_unsatisfied",
+                f"【合并工单回访不满意】工单 {ticket.number}（已并入工单 {lead.number}）的市民"
+                f"对答复不满意：{text or '未说明具体原因'}"
+                f"\n如需重办，请对工单 {lead.number} 操作。",
+                payload={"lead": lead.number},
+            )
 
     def _reopen(self, session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
         by_citizen = actor.role == "citizen"

@@ -99,7 +99,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.AMEND: (_OPEN, None),
     Action.CHASE: (_OPEN, None),
     Action.RESOLVE: (frozenset({Status.ACCEPTED}), Status.RESOLVED),
-    Action.RATE: (frozenset({Status.RESOLVED}), None),  # leads to CLOSED or a reopen
+    # RESOLVED leads to CLOSED or a reopen; a MERGED ticket's citizen rates the lead ticket's
+    # answer and the merged ticket stays merged
+    Action.RATE: (frozenset({Status.RESOLVED, Status.MERGED}), None),
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.DISPATCHED),
     Action.WITHDRAW: (_OPEN, Status.WITHDRAWN),

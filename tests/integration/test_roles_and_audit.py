@@ -168,10 +168,17 @@ def test_a_merge_stands_the_department_down_and_passes_the_answer_on(
     assert "同一小区同一问题" in dept
     service.accept(lead, HOUSING)
     service.resolve(lead, HOUSING, "已督促物业当天清运完毕")
-    passed = messages(service, dup, "merged_ticket_answered")
+    passed = messages(service, dup, "survey")
     assert len(passed) == 1 and passed[0].audience == "citizen"
     assert lead in passed[0].text and "已督促物业当天清运完毕" in passed[0].text
+    assert "是否满意" in passed[0].text  # kind "survey": the channel adds the buttons
     assert service.get_ticket(dup, OTHER_CITIZEN).merged_into == lead
+    view = service.rate(dup, OTHER_CITIZEN, "unsatisfied", "垃圾还在")
+    assert view.status == "merged"
+    review = messages(service, dup, "merged_unsatisfied")
+    assert review[0].audience == "dispatcher" and "垃圾还在" in review[0].text
+    with pytest.raises(DomainError, match="已评价过"):
+        service.rate(dup, OTHER_CITIZEN, "satisfied")
 
 
 # ------------------------------------------------------------------ reports
