@@ -35,7 +35,8 @@ def record_event(
     round_started_at: datetime | None = None,
     due_at: datetime | None = None,
 ) -> None:
-    """Queue an audit event for this transaction."""
+    """Queue an audit event for this transaction; the department, round and round start
+    default to the ticket's at this moment, so every writer's events carry them."""
     session.info.setdefault(_EVENTS, []).append(
         (
             ticket,
@@ -47,9 +48,9 @@ def record_event(
                 "to_status": to_status,
                 "note": note,
                 "data": data or {},
-                "department_code": department_code,
-                "round": round,
-                "round_started_at": round_started_at,
+                "department_code": department_code or ticket.department_code,
+                "round": round if round is not None else (ticket.reopen_count or 0),
+                "round_started_at": round_started_at or ticket.dispatched_at,
                 "due_at": due_at,
             },
         )

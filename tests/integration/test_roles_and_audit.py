@@ -316,3 +316,18 @@ def test_history_rebuilds_from_events_alone(service: HotlineService, clock: Manu
     assert accepted.due_at is not None and accepted.round == 0
     reopened_deadline = view.events[-1]
     assert reopened_deadline.action == "set_deadline" and reopened_deadline.round == 1
+
+
+def test_every_writer_records_department_and_round(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    from hotline.jobs import run_sweep
+
+    clock.set(at(23, 10))
+    number = open_(service)
+    clock.set(at(26, 10))  # three working days later: acceptance long overdue
+    run_sweep(service)
+    view = service.get_ticket(number)
+    swept = [e for e in view.events if e.actor == "system:hotline" and e.action == "chase"]
+    assert swept and all(e.department == "housing" and e.round == 0 for e in swept)
+    assert all(e.round_started_at == at(23, 10) for e in swept)
