@@ -515,14 +515,6 @@ class HotlineService:
             category=ticket.category_code,
         )
 
-    def _answer_deadline(self, ticket: Ticket, start: datetime) -> Deadline:
-        return self.sla.answer_deadline(
-            start,
-            request_type=cast(RequestType, ticket.request_type),
-            priority=_priority(ticket),
-            category=ticket.category_code,
-        )
-
     def _current_answer_deadline(self, ticket: Ticket) -> Deadline:
         if ticket.answer_due_at is None or ticket.answer_warn_at is None:
             raise DomainError("该工单尚未派单，没有办理时限。", code="no_deadline")
