@@ -376,3 +376,22 @@ def test_cli_and_weekly_job_write_the_pack(
         assert "2026-11-23 至 2026-11-29" in msg.text
         assert len(msg.payload["photos"]) == 3
         assert all(Path(p).is_file() for p in msg.payload["documents"])
+
+
+def test_an_unaccepted_urgent_gas_ticket_is_overdue(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    # The case: urgent gas at 03:15 on a Saturday, nobody accepts it; at 04:00 it is
+    # 15 minutes past its 签收时限 (03:45) and the overdue picture says so.
+    clock.set(at(28, 3, 15))
+    number = open_ticket(service, "gas_service", "人民路5号", priority="urgent")
+    clock.set(at(28, 4))
+    report = report_for(service, "today", date(2026, 11, 28))
+    t = report.total
+    assert (t.accept_overdue_bands, t.overdue_bands, t.overdue) == ((1, 0, 0, 0), (0, 0, 0, 0), 1)
+    assert t.response == Rate(0, 1)
+    assert [(o.number, o.stage, o.days_overdue) for o in report.overdue_list] == [
+        (number, "签收", 0.0)
+    ]
+    utilities = report.departments["utilities"]
+    assert (utilities.accept_overdue, utilities.answer_overdue) == (1, 0)
