@@ -37,11 +37,14 @@ from hotline.migrate import upgrade
 from hotline.models import Base, Citizen, ExtensionRequest, Rating, Ticket, TicketEvent
 from hotline.report_outputs import summary_text, write_report_pack
 from hotline.reports import (
+    _answers_query,
     _cohort_query,
     _hot_query,
     _intake_query,
     _overdue_query,
     _p90_query,
+    _response_query,
+    _returns_query,
     make_period,
     report_for,
 )
@@ -438,6 +441,9 @@ def run(count: int, db: str | None, file: Path | None) -> None:
         period = make_period("week", WEEK_END, now=NOW, tz=TZ)
         queries: list[tuple[str, Executable]] = [
             ("cohort KPIs", _cohort_query(period)),
+            ("response per acceptor", _response_query(period)),
+            ("answers per round and answerer", _answers_query(period)),
+            ("returns per returner", _returns_query(period)),
             ("p90 per department, category and in total", _p90_query(period)),
             ("intake", _intake_query(period)),
             ("overdue", _overdue_query(period)),

@@ -303,13 +303,15 @@ async def on_survey(update: Update, context: HotlineContext) -> None:
     citizen = Actor(role="citizen", id=f"{CHANNEL}:{query.from_user.id}")
     score = cast(Score, press.arg)
     try:
-        await asyncio.to_thread(context.service.rate, press.number, citizen, score)
+        view = await asyncio.to_thread(context.service.rate, press.number, citizen, score)
     except DomainError as exc:
         log.info("survey %s by %s refused: %s", press.number, citizen.id, exc.code)
         await query.answer(exc.message, show_alert=True)
         return
     label = keyboards.SURVEY_SCORES[press.arg]
-    if press.arg == "unsatisfied":
+    if press.arg == "unsatisfied" and view.merged_into:
+        thanks = f"已记录您的评价：{label}。12345热线将复核工单 {view.merged_into} 的处理结果。"
+    elif press.arg == "unsatisfied":
         thanks = f"已记录您的评价：{label}。我们将安排承办部门重新办理。"
     else:
         thanks = f"已记录您的评价：{label}。感谢您对12345热线的支持！"

@@ -19,7 +19,7 @@ from bot.transport import CHANNEL, clip
 from hotline.attachments import describe
 from hotline.bindings import ROLE_LABELS, migrate_chat
 from hotline.db import transaction
-from hotline.messages import PRIORITY_LABELS, local_time, mask_phone
+from hotline.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
 from hotline.models import StaffBinding
 from hotline.privacy import redact
 from hotline.prompts import Prompt
@@ -34,6 +34,7 @@ PROMPTS = {
     "return": "请回复退单理由（工单 {number}）",
     "extend": "请回复延期天数和理由，例如“5 需要协调施工单位”（工单 {number}）",
     "resolve": "请回复给市民的答复内容（工单 {number}）",
+    "deny": "请回复驳回延期的理由，将告知承办部门（工单 {number}）",
 }
 DONE_MARKS = {
     "accept": "✅ 已签收",
@@ -136,8 +137,11 @@ def render_view(view: TicketView, tz_service: HotlineService) -> str:
         f"办结时限：{local_time(view.answer_due_at, tz)}",
         f"地址：{redact(view.address) or '未提供'}",
         f"联系电话：{mask_phone(view.contact_phone)}",
+        *detail_lines(view.details, tz_service.catalogue),
         f"诉求内容：{redact(view.description)}",
     ]
+    if view.merged_into:
+        lines.append(f"已合并到工单 {view.merged_into}")
     if view.answer:
         lines.append(f"答复：{redact(view.answer)}")
     return clip("\n".join(lines))
@@ -410,6 +414,11 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
         elif pending.action == "resolve":
             view = await asyncio.to_thread(service.resolve, pending.number, actor, text)
             done = f"已办结，答复已发送给市民（工单 {pending.number}）。"
+        elif pending.action == "deny":
+            view = await asyncio.to_thread(
+                service.decide_extension, pending.number, actor, approve=False, note=text
+            )
+            done = f"已驳回延期申请，理由已告知承办部门（工单 {pending.number}）。"
         else:
             match = _EXTENSION.match(text)
             if match is None:
@@ -426,7 +435,7 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
             done = f"延期申请已提交（{days}个工作日），等待派单员审核。"
             extra = f"{days}个工作日"
     except DomainError as exc:
-        if exc.code in ("empty", "too_long", "bad_extension_days"):
+        if exc.code in ("empty", "too_long", "too_short", "bad_extension_days"):
             await message.reply_text(
                 f"{exc.message}请重新回复（工单 {pending.number}）。", reply_markup=ForceReply()
             )
@@ -437,12 +446,17 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
     await asyncio.to_thread(prompts.close, pending.id)
     await message.reply_text(done)
     line = stamp(context, DONE_MARKS[pending.action], user, extra)
+    markup = (
+        None
+        if pending.action == "deny"  # a dispatcher's card: no staff buttons on it
+        else keyboards.staff_card(pending.number, view.status, files=pending.files)
+    )
     await edit_card(
         context,
         int(pending.chat_id),
         pending.card_message_id,
         f"{pending.card_text}\n{line}",
-        keyboards.staff_card(pending.number, view.status, files=pending.files),
+        markup,
     )
     raise ApplicationHandlerStop
 
@@ -462,13 +476,15 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
             view = await asyncio.to_thread(service.dispatch, press.number, press.arg, actor)
             mark = DONE_MARKS["dispatch"] + view.department_name
             await query.answer(f"已派往{view.department_name}")
+        elif press.arg == "deny":  # a denial needs a reason: ask for it, decide on the reply
+            await ask_for_denial_reason(query, context, press.number, actor)
+            return
         else:
-            approve = press.arg == "approve"
             view = await asyncio.to_thread(
-                service.decide_extension, press.number, actor, approve=approve
+                service.decide_extension, press.number, actor, approve=True
             )
             mark = DONE_MARKS[press.arg]
-            await query.answer("已批准" if approve else "已驳回")
+            await query.answer("已批准")
     except DomainError as exc:
         log.info("button %s by %s refused: %s", query.data, actor.audit_name, exc.code)
         await query.answer(exc.message, show_alert=True)
@@ -477,6 +493,40 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
     if isinstance(message, Message):
         text = f"{message.text or ''}\n{stamp(context, mark, query.from_user)}"
         await edit_card(context, message.chat_id, message.message_id, text, None)
+
+
+async def ask_for_denial_reason(
+    query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
+) -> None:
+    """Check the presser may decide extensions, then wait for the reason as their next text."""
+    if actor.role != "dispatcher":
+        await query.answer("只有派单员可以审批延期。", show_alert=True)
+        return
+    message = query.message
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    card = message if isinstance(message, Message) else None
+    prompts = context.hotline.prompts
+    prompt_id = await asyncio.to_thread(
+        prompts.open,
+        channel=CHANNEL,
+        chat_id=str(chat_id),
+        user_id=str(query.from_user.id),
+        action="deny",
+        number=number,
+        card_message_id=card.message_id if card else None,
+        card_text=(card.text or "") if card else "",
+        files=False,
+    )
+    await query.answer()
+    prompt = PROMPTS["deny"].format(number=number)
+    minutes = int(prompts.window.total_seconds() // 60)
+    sent = await context.bot.send_message(
+        chat_id=chat_id,
+        text=(f"{query.from_user.full_name}，{prompt}" if chat_id != query.from_user.id else prompt)
+        + f"\n（请直接回复本消息；{minutes}分钟后未回复的普通消息不会作为答复。）",
+        reply_markup=ForceReply(selective=True, input_field_placeholder="驳回理由"),
+    )
+    await asyncio.to_thread(prompts.sent, prompt_id, sent.message_id)
 
 
 async def on_unknown_button(update: Update, context: HotlineContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
@@ -16,11 +17,19 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from hotline.bootstrap import App, build_app, load_policies
 from hotline.catalogue import REQUEST_TYPES
 from hotline.config import Settings
-from hotline.messages import local_time
+from hotline.messages import PRIORITY_LABELS, detail_lines, local_time
 from hotline.privacy import PRIVATE_UMASK, configure_logging, secure_var
 from hotline.services import NewTicket, TicketFilter, TicketView
 from hotline.sla import Priority
-from hotline.tickets import STATUS_LABELS, Actor, DomainError, Status
+from hotline.tickets import (
+    ACTION_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    Action,
+    Actor,
+    DomainError,
+    Status,
+)
 from hotline.yamlconf import ConfigError
 
 app = typer.Typer(
@@ -35,11 +44,13 @@ tickets_app = typer.Typer(
 )
 sla_app = typer.Typer(help="办理时限计算。", no_args_is_help=True)
 staff_app = typer.Typer(help="部门人员绑定。", no_args_is_help=True)
+operator_app = typer.Typer(help="命令行操作员账号（--as 姓名）。", no_args_is_help=True)
 nlu_app = typer.Typer(help="NLU 训练数据：从派单纠正中学习。", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(sla_app, name="sla")
 app.add_typer(staff_app, name="staff")
+app.add_typer(operator_app, name="operator")
 app.add_typer(nlu_app, name="nlu")
 
 
@@ -56,46 +67,66 @@ def _app() -> App:
     return build_app()
 
 
-def _actor(spec: str, department: str | None) -> Actor:
-    """Parse `--as role[:name]`; staff need a department."""
-    role, _, name = spec.partition(":")
-    if role not in ("staff", "dispatcher", "supervisor", "admin"):
+def _actor(name: str | None, department: str | None) -> Actor:
+    """The verified operator behind `--as NAME` (or HOTLINE_OPERATOR): role and department
+    come from the operator account, never from what was typed."""
+    if not name:
         raise CliError(
-            f"--as 的角色必须是 staff、dispatcher、supervisor 或 admin，而不是 {role!r}", 2
+            "请用 --as 姓名 指明操作员（或设置环境变量 HOTLINE_OPERATOR）；"
+            "账号由 hotline operator add 创建",
+            2,
         )
-    if role == "staff" and not department:
-        raise CliError("以 staff 身份操作时必须用 --department 指定部门", 2)
-    return Actor(role=role, id=f"cli:{name or 'operator'}", department=department)  # type: ignore[arg-type]
+    if ":" in name and name.split(":", 1)[0] in ROLE_WORDS:
+        raise CliError(
+            f"--as 现在是操作员姓名，不再是角色（{name!r}）；"
+            "请先 hotline operator add 姓名 --role 角色 创建账号",
+            2,
+        )
+    service = _app().service
+    if department is not None and department not in service.catalogue.departments:
+        raise CliError(f"没有“{department}”这个部门代码（见 data/catalogue.yml）", 2)
+    actor = service.operator_actor(name)
+    if department is not None and actor.department != department:
+        mine = service.catalogue.department_name(actor.department) if actor.department else ""
+        raise CliError(
+            f"操作员 {actor.name} 是{ROLE_LABELS[actor.role]}"
+            + (f"（{mine}）" if mine else "")
+            + f"，不能以{service.catalogue.department_name(department)}的名义操作",
+            1,
+        )
+    return actor
 
 
-AsOption = Annotated[str, typer.Option("--as", help="操作人角色[:姓名]，如 staff:张三")]
-DeptOption = Annotated[str | None, typer.Option("--department", "-d", help="部门代码")]
+ROLE_WORDS = ("staff", "dispatcher", "supervisor", "admin")
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", envvar="HOTLINE_OPERATOR", help="操作员姓名（hotline operator add 创建）"),
+]
+DeptOption = Annotated[
+    str | None, typer.Option("--department", "-d", help="部门代码（可选，核对操作员所属部门）")
+]
 
 
 def _print_ticket(view: TicketView, as_json: bool) -> None:
     tz = _app().settings.tz
+    catalogue = _app().catalogue
     if as_json:
         data = view.to_json(tz)
         data.update(
             description=view.description,
             address=view.address,
             answer=view.answer,
-            events=[
-                {
-                    "at": e.at.astimezone(tz).isoformat(),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "from": e.from_status,
-                    "to": e.to_status,
-                    "note": e.note,
-                }
-                for e in view.events
-            ],
+            details=view.details,
+            contact_phone=view.contact_phone,
+            events=[e.to_json(tz) for e in view.events],
         )
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     typer.echo(f"工单 {view.number}  [{view.status_label}]")
-    typer.echo(f"  类别：{view.category_name}（{view.request_type}）  优先级：{view.priority}")
+    typer.echo(
+        f"  类别：{view.category_name}（{view.request_type}）  "
+        f"优先级：{PRIORITY_LABELS.get(view.priority, view.priority)}"
+    )
     typer.echo(f"  部门：{view.department_name}")
     typer.echo(
         f"  受理：{local_time(view.created_at, tz)}  签收时限：{local_time(view.accept_due_at, tz)}"
@@ -103,14 +134,57 @@ def _print_ticket(view: TicketView, as_json: bool) -> None:
         + ("（暂定）" if view.due_provisional else "")
     )
     typer.echo(f"  地址：{view.address or '—'}")
+    if view.contact_phone:
+        typer.echo(f"  联系电话：{view.contact_phone}（已记录查看）")
+    for line in detail_lines(view.details, catalogue):
+        typer.echo(f"  {line}")
     typer.echo(f"  内容：{view.description}")
+    typer.echo(
+        f"  退单 {view.return_count} 次，重办 {view.reopen_count} 次，"
+        f"延期 {view.extension_count} 次"
+    )
+    if view.merged_into:
+        typer.echo(f"  已合并到：{view.merged_into}")
     if view.answer:
         typer.echo(f"  答复：{view.answer}")
     for e in view.events:
+        label = ACTION_LABELS.get(Action(e.action), e.action) if e.action in ACTIONS else e.action
+        if e.action == "set_deadline":
+            label = "设定时限"
+        dept = f" [{catalogue.department_name(e.department)}]" if e.department else ""
         typer.echo(
-            f"  · {local_time(e.at, tz)} {e.action} {e.from_status or ''}→{e.to_status or ''}"
-            f" {e.actor}" + (f"：{e.note}" if e.note else "")
+            f"  · {local_time(e.at, tz)} {label}{dept} "
+            f"{_status_word(e.from_status)}→{_status_word(e.to_status)} {_who(e.actor)}"
+            + (f"：{e.note}" if e.note else "")
         )
+
+
+def _who(audit_name: str) -> str:
+    """An audit name (`staff:operator:张三@housing`) as staff read it: 承办人员 张三（住建局）."""
+    role, _, rest = audit_name.partition(":")
+    rest, _, dept = rest.partition("@")
+    if rest.startswith("operator:"):
+        rest = rest.removeprefix("operator:")
+    label = ROLE_LABELS.get(role, role)
+    where = f"（{_app().catalogue.department_name(dept)}）" if dept else ""
+    return f"{label} {rest}{where}" if role != "system" else label
+
+
+def _status_word(value: str | None) -> str:
+    return STATUS_WORDS.get(value or "", value or "")
+
+
+ACTIONS = {a.value for a in Action}
+STATUS_WORDS = {
+    "received": "已受理",
+    "dispatched": "已派单",
+    "accepted": "已签收",
+    "resolved": "已答复",
+    "closed": "已办结",
+    "returned": "已退单",
+    "withdrawn": "已撤销",
+    "merged": "已合并",
+}
 
 
 def _done(view: TicketView, what: str) -> None:
@@ -170,16 +244,28 @@ def tickets_list(
     for v in views:
         typer.echo(
             f"{v.number}  {STATUS_LABELS[Status(v.status)]:<10} {v.department_name:<12} "
-            f"{v.category_name:<12} {v.priority:<6} 时限 {local_time(v.answer_due_at, tz)}"
+            f"{v.category_name:<12} {PRIORITY_LABELS.get(v.priority, v.priority):<4} "
+            f"时限 {local_time(v.answer_due_at, tz)}"
         )
 
 
 @tickets_app.command("show")
 def tickets_show(
-    number: str, as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False
+    number: str,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    actor: AsOption = None,
+    phone: Annotated[
+        bool, typer.Option("--phone", help="显示市民联系电话（本部门承办人员或派单员，留痕）")
+    ] = False,
 ) -> None:
     """查看一张工单及其全部办理记录。"""
-    _print_ticket(_app().service.get_ticket(number), as_json)
+    who = _actor(actor, None) if actor else None
+    if phone and who is None:
+        raise CliError("查看联系电话需要用 --as 姓名 表明身份（会记入办理记录）", 2)
+    view = _app().service.get_ticket(number, who, with_phone=phone)
+    if who is None:
+        view = replace(view, contact_phone=None)  # no phone without a verified operator
+    _print_ticket(view, as_json)
 
 
 @tickets_app.command("open")
@@ -191,8 +277,10 @@ def tickets_open(
     request_type: Annotated[str | None, typer.Option("--type", help="诉求类型")] = None,
     urgent: Annotated[bool, typer.Option("--urgent", help="紧急")] = False,
     citizen: Annotated[str, typer.Option(help="市民标识 channel:id")] = "console:operator",
+    actor: AsOption = None,
 ) -> None:
-    """代市民登记一张工单（受理并自动派单）。"""
+    """代市民登记一张工单（受理并自动派单）；办理记录记下登记的操作员。"""
+    operator = _actor(actor, None)
     channel, _, user = citizen.partition(":")
     if request_type is not None and request_type not in REQUEST_TYPES:
         raise CliError(f"诉求类型必须是 {'、'.join(REQUEST_TYPES)} 之一", 2)
@@ -206,7 +294,8 @@ def tickets_open(
             contact_phone=phone,
             request_type=request_type,
             priority="urgent" if urgent else "normal",
-        )
+        ),
+        recorded_by=operator,
     )
     _done(view, "已受理")
     typer.echo(
@@ -219,15 +308,29 @@ def tickets_open(
 def tickets_dispatch(
     number: str,
     department: Annotated[str, typer.Option("--department", "-d")],
-    note: Annotated[str | None, typer.Option()] = None,
-    actor: AsOption = "dispatcher",
+    note: Annotated[str | None, typer.Option(help="派单备注，随工单卡片发给部门")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="确认派回刚退单的部门（须用 --note 写明依据）")
+    ] = False,
+    actor: AsOption = None,
 ) -> None:
     """派单或重新派单到部门。"""
-    _done(_app().service.dispatch(number, department, _actor(actor, None), note), "已派单")
+    who = _actor(actor, None)
+    if department not in _app().catalogue.departments:
+        raise CliError(f"没有“{department}”这个部门代码（见 data/catalogue.yml）", 2)
+    try:
+        view = _app().service.dispatch(number, department, who, note, force=force)
+    except DomainError as exc:
+        if exc.code == "dispatch_back_to_returner":
+            raise CliError(exc.message + "（命令行：加 --force --note “依据”）", 1) from exc
+        if exc.code == "dispatch_back_needs_note":
+            raise CliError(exc.message.replace("。", "（--note）。", 1), 1) from exc
+        raise
+    _done(view, "已派单")
 
 
 @tickets_app.command("accept")
-def tickets_accept(number: str, department: DeptOption = None, actor: AsOption = "staff") -> None:
+def tickets_accept(number: str, department: DeptOption = None, actor: AsOption = None) -> None:
     """签收工单。"""
     _done(_app().service.accept(number, _actor(actor, department)), "已签收")
 
@@ -237,7 +340,7 @@ def tickets_return(
     number: str,
     reason: Annotated[str, typer.Option("--reason", help="退单理由")],
     department: DeptOption = None,
-    actor: AsOption = "staff",
+    actor: AsOption = None,
 ) -> None:
     """退单（不属于本部门职责），交派单员重新派单。"""
     _done(_app().service.return_ticket(number, _actor(actor, department), reason), "已退单")
@@ -249,7 +352,7 @@ def tickets_extend(
     days: Annotated[int, typer.Option("--days", help="工作日数")],
     reason: Annotated[str, typer.Option("--reason")],
     department: DeptOption = None,
-    actor: AsOption = "staff",
+    actor: AsOption = None,
 ) -> None:
     """申请延期。"""
     _done(
@@ -262,10 +365,12 @@ def tickets_extend(
 def tickets_decide_extension(
     number: str,
     deny: Annotated[bool, typer.Option("--deny", help="驳回（默认批准）")] = False,
-    note: Annotated[str | None, typer.Option()] = None,
-    actor: AsOption = "dispatcher",
+    note: Annotated[str | None, typer.Option(help="审批意见（驳回时必填）")] = None,
+    actor: AsOption = None,
 ) -> None:
-    """审批延期申请。"""
+    """审批延期申请（派单员）。"""
+    if deny and not (note or "").strip():
+        raise CliError("驳回延期必须用 --note 写明理由，理由会告知承办部门", 2)
     view = _app().service.decide_extension(number, _actor(actor, None), approve=not deny, note=note)
     _done(view, "已驳回延期" if deny else "已批准延期")
 
@@ -275,7 +380,7 @@ def tickets_resolve(
     number: str,
     answer: Annotated[str, typer.Option("--answer", help="给市民的答复")],
     department: DeptOption = None,
-    actor: AsOption = "staff",
+    actor: AsOption = None,
 ) -> None:
     """办结并答复市民。"""
     _done(_app().service.resolve(number, _actor(actor, department), answer), "已答复")
@@ -283,7 +388,7 @@ def tickets_resolve(
 
 @tickets_app.command("reopen")
 def tickets_reopen(
-    number: str, reason: Annotated[str, typer.Option("--reason")], actor: AsOption = "supervisor"
+    number: str, reason: Annotated[str, typer.Option("--reason")], actor: AsOption = None
 ) -> None:
     """重办：退回承办部门重新办理。"""
     _done(_app().service.reopen(number, _actor(actor, None), reason), "已重办")
@@ -291,7 +396,7 @@ def tickets_reopen(
 
 @tickets_app.command("close")
 def tickets_close(
-    number: str, note: Annotated[str | None, typer.Option()] = None, actor: AsOption = "dispatcher"
+    number: str, note: Annotated[str | None, typer.Option()] = None, actor: AsOption = None
 ) -> None:
     """回访后办结。"""
     _done(_app().service.close(number, _actor(actor, None), note), "已办结")
@@ -299,10 +404,24 @@ def tickets_close(
 
 @tickets_app.command("merge")
 def tickets_merge(
-    number: str, into: Annotated[str, typer.Option("--into")], actor: AsOption = "dispatcher"
+    number: str,
+    into: Annotated[str, typer.Option("--into")],
+    reason: Annotated[str | None, typer.Option("--reason", help="合并说明")] = None,
+    actor: AsOption = None,
 ) -> None:
     """把重复工单合并到另一张工单。"""
-    _done(_app().service.merge(number, into, _actor(actor, None)), "已合并")
+    view = _app().service.merge(number, into, _actor(actor, None), reason)
+    _done(view, f"已合并到工单 {view.merged_into}")
+
+
+@tickets_app.command("escalate")
+def tickets_escalate(
+    number: str,
+    note: Annotated[str, typer.Option("--note", help="督办意见")],
+    actor: AsOption = None,
+) -> None:
+    """督办：要求承办部门加快办理（督办人员）。"""
+    _done(_app().service.escalate(number, _actor(actor, None), note), "已督办")
 
 
 # -------------------------------------------------------------------------- sla
@@ -332,14 +451,12 @@ def sla_due(
     if when.tzinfo is None:
         when = when.replace(tzinfo=settings.tz)
     level: Priority = "urgent" if priority == "urgent" else "normal"
-    if stage == "accept":
-        due = sla.accept_deadline(when, priority=level, category=category)
-    elif stage == "answer":
-        due = sla.answer_deadline(
-            when, request_type=request_type, priority=level, category=category
-        )
-    else:
+    if stage not in ("accept", "answer"):
         raise CliError("--stage 只能是 accept 或 answer", 2)
+    accept, answer = sla.deadlines(
+        when, request_type=request_type, priority=level, category=category
+    )
+    due = accept if stage == "accept" else answer
     typer.echo(due.at.astimezone(settings.tz).isoformat())
     if due.provisional:
         typer.echo("注意：该年度节假日安排未知，时限按周末计算，为暂定值。", err=True)
@@ -384,6 +501,53 @@ def staff_invite(
         f"绑定码：{code}（{days}天内有效，仅限一人使用一次，系统不保存明文）。"
         f"请本人在群里发送：/bind {code}"
     )
+
+
+# --------------------------------------------------------------------- operators
+
+
+@operator_app.command("add")
+def operator_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="staff/dispatcher/supervisor/admin")],
+    department: DeptOption = None,
+    actor: AsOption = None,
+) -> None:
+    """新增操作员。已有管理员时须由管理员（--as）操作；第一个账号应为管理员。"""
+    service = _app().service
+    existing = service.list_operators()
+    has_admin = any(o.role == "admin" and o.active for o in existing)
+    created_by = "bootstrap"
+    if has_admin:
+        who = _actor(actor, None)
+        if who.role != "admin":
+            raise CliError(f"只有管理员可以新增操作员，{who.name} 是{ROLE_LABELS[who.role]}", 1)
+        created_by = who.audit_name
+    view = service.add_operator(name, role=role, department=department, created_by=created_by)
+    where = f"（{service.catalogue.department_name(view.department)}）" if view.department else ""
+    typer.echo(f"已新增操作员 {view.name}：{ROLE_LABELS[view.role]}{where}")
+
+
+@operator_app.command("list")
+def operator_list() -> None:
+    """列出操作员。"""
+    service = _app().service
+    rows = service.list_operators()
+    if not rows:
+        typer.echo("还没有操作员。请先运行 hotline operator add 姓名 --role admin。")
+    for o in rows:
+        where = service.catalogue.department_name(o.department) if o.department else "12345中心"
+        typer.echo(f"{o.name}  {ROLE_LABELS[o.role]}  {where}  {'在用' if o.active else '已停用'}")
+
+
+@operator_app.command("disable")
+def operator_disable(name: str, actor: AsOption = None) -> None:
+    """停用操作员（管理员）。"""
+    who = _actor(actor, None)
+    if who.role != "admin":
+        raise CliError("只有管理员可以停用操作员", 1)
+    _app().service.set_operator_active(name, False)
+    typer.echo(f"已停用操作员 {name}")
 
 
 # -------------------------------------------------------------------------- nlu

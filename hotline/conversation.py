@@ -1690,6 +1690,11 @@ class _Turn:
             )
             if view.answer:
                 line += f"\n  最新答复：{view.answer[:300]}"
+            if view.merged_into:
+                line += f"\n  已并入工单 {view.merged_into} 一并办理"
+                lead = service.get_ticket(view.merged_into)
+                if lead.answer:
+                    line += f"，{lead.department_name}答复：{lead.answer[:300]}"
             lines.append(line)
         self.say("\n".join(lines))
 

@@ -30,8 +30,13 @@ def record_event(
     to_status: str | None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    department_code: str | None = None,
+    round: int | None = None,
+    round_started_at: datetime | None = None,
+    due_at: datetime | None = None,
 ) -> None:
-    """Queue an audit event for this transaction."""
+    """Queue an audit event for this transaction; the department, round and round start
+    default to the ticket's at this moment, so every writer's events carry them."""
     session.info.setdefault(_EVENTS, []).append(
         (
             ticket,
@@ -43,6 +48,10 @@ def record_event(
                 "to_status": to_status,
                 "note": note,
                 "data": data or {},
+                "department_code": department_code or ticket.department_code,
+                "round": round if round is not None else (ticket.reopen_count or 0),
+                "round_started_at": round_started_at or ticket.dispatched_at,
+                "due_at": due_at,
             },
         )
     )

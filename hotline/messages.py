@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,8 +29,28 @@ def mask_phone(phone: str | None) -> str:
     return "*" * (len(digits) - 4) + "".join(digits[-4:])
 
 
-def ticket_card(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, *, title: str) -> str:
-    """The card a department sees: everything needed to act, phone masked."""
+def detail_lines(details: dict[str, str] | None, catalogue: Catalogue) -> list[str]:
+    """The category's extra fields (商家名称, 用人单位 …) under their Chinese names."""
+    lines = []
+    for key, value in (details or {}).items():
+        if not value:
+            continue
+        name = catalogue.fields[key].name if key in catalogue.fields else key
+        lines.append(f"{name}：{value}")
+    return lines
+
+
+def ticket_card(
+    ticket: Ticket,
+    catalogue: Catalogue,
+    tz: ZoneInfo,
+    *,
+    title: str,
+    note: str | None = None,
+    returns: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The card a department sees: everything needed to act (the category's extra fields,
+    the dispatcher's note, earlier returns and their reasons), phone masked."""
     lines = [
         f"【{title}】工单 {ticket.number}",
         f"类别：{catalogue.category_name(ticket.category_code)}（{ticket.request_type}）",
@@ -40,8 +61,14 @@ def ticket_card(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, *, title: st
         + ("（暂定，节假日安排未公布）" if ticket.due_provisional else ""),
         f"地址：{ticket.address or '未提供'}",
         f"联系电话：{mask_phone(ticket.contact_phone)}",
+        *detail_lines(ticket.details, catalogue),
         f"诉求内容：{ticket.description}",
     ]
+    if note:
+        lines.append(f"派单员备注：{note}")
+    if returns:
+        lines.append("退单记录：")
+        lines.extend(f"  {i}. {dept}：{why}" for i, (dept, why) in enumerate(returns, start=1))
     return "\n".join(lines)
 
 
@@ -53,11 +80,15 @@ def citizen_answer(ticket: Ticket, catalogue: Catalogue) -> str:
     )
 
 
-def citizen_reopened(ticket: Ticket) -> str:
-    return (
-        f"您好！您对工单 {ticket.number} 的处理结果不满意，我们已安排重新办理，"
-        "承办部门会再次联系您。"
-    )
+def citizen_reopened(ticket: Ticket, *, by_citizen: bool) -> str:
+    """The citizen hears why the ticket is handled again: their own rating, or the centre's
+    review (never "you were dissatisfied" when they were not asked)."""
+    if by_citizen:
+        return (
+            f"您好！您对工单 {ticket.number} 的处理结果不满意，我们已安排重新办理，"
+            "承办部门会再次联系您。"
+        )
+    return f"您好！经12345热线复核，您的工单 {ticket.number} 需要重新办理，承办部门会再次联系您。"
 
 
 def citizen_accepted(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
@@ -82,4 +113,25 @@ def citizen_information_requested(ticket: Ticket, question: str) -> str:
 
 
 def citizen_merged(ticket: Ticket, into: str) -> str:
-    return f"您好！您的工单 {ticket.number} 与工单 {into} 反映的是同一问题，已合并办理。"
+    return (
+        f"您好！您的工单 {ticket.number} 与工单 {into} 反映的是同一问题，已合并办理。"
+        f"承办部门答复工单 {into} 时，我们会把答复转告您，并请您评价。"
+    )
+
+
+def department_merged(ticket: Ticket, into: str, who: str, reason: str | None) -> str:
+    """The merged ticket's department stands down: the case continues on the lead ticket."""
+    return (
+        f"【工单已合并】工单 {ticket.number} 与工单 {into} 反映同一问题，已由{who}合并，"
+        f"请停止办理工单 {ticket.number}，以工单 {into} 为准。"
+        + (f"\n合并说明：{reason}" if reason else "")
+    )
+
+
+def citizen_merged_answer(ticket: Ticket, lead: Ticket, catalogue: Catalogue) -> str:
+    """The merged ticket's citizen gets the lead ticket's answer, naming both numbers."""
+    return (
+        f"您好！您的工单 {ticket.number} 已并入工单 {lead.number} 办理，"
+        f"{catalogue.department_name(lead.department_code)}已答复：\n{lead.answer}\n"
+        "请问您对处理结果是否满意？请回复：满意 / 基本满意 / 不满意（可附上意见）。"
+    )

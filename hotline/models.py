@@ -156,8 +156,30 @@ class TicketEvent(Base):
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Replayable, report-ready facts (NULL on events written before migration 0008): the
+    # department the event concerns (a dispatch's target, the department that accepted,
+    # returned, asked or answered), the round (reopen_count) it belongs to, when that round
+    # started, and the limit in force for an accept (签收时限) or an answer (办结时限).
+    department_code: Mapped[str | None] = mapped_column(String(40))
+    round: Mapped[int | None] = mapped_column(Integer)
+    round_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class Operator(Base):
+    """A named person allowed to act through the CLI, with the role and department they hold."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class StaffBinding(Base):

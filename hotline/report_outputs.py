@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.db import transaction
+from hotline.messages import PRIORITY_LABELS
 from hotline.outbox import enqueue
 from hotline.privacy import private_file
 from hotline.reports import (
@@ -25,6 +26,7 @@ from hotline.reports import (
     WorkTime,
     report_for,
 )
+from hotline.tickets import STATUS_LABELS, Status
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -92,9 +94,14 @@ def summary_text(report: Report) -> str:
         f"派单准确率 {rate_text(k.first_dispatch_accuracy)}，退单 {k.returns_total} 次",
         f"重办率 {rate_text(k.reopen)}，延期率 {rate_text(k.extension)}",
         f"{_time_text('签收', k.accept_time)}，{_time_text('办结', k.answer_time)}（工作时间）",
-        f"当前超期 {k.overdue} 件："
+        f"当前超期 {k.overdue} 件（签收、办结均超期的只计一次）",
+        f"  办结超期 {k.answer_overdue} 件："
         + "，".join(f"{b} {n}" for b, n in zip(OVERDUE_BANDS, k.overdue_bands, strict=True)),
+        f"  签收超期 {k.accept_overdue} 件："
+        + "，".join(f"{b} {n}" for b, n in zip(OVERDUE_BANDS, k.accept_overdue_bands, strict=True)),
     ]
+    if k.excluded:
+        lines.insert(3, f"（本期派单后撤销或合并 {k.excluded} 件，不计入各项比率）")
     top = report.top_overdue_departments(3)
     if top:
         lines.append(
@@ -212,7 +219,8 @@ def three_rates_chart(report: Report, limit: int = 12) -> Figure:
 
 
 def overdue_chart(report: Report, limit: int = 10) -> Figure:
-    """Open overdue tickets by age band, stacked per department (the worst `limit`)."""
+    """Open tickets overdue to answer by age band, stacked per department (the worst
+    `limit`), with acceptance overdue beside it in the title and per bar."""
     from matplotlib.ticker import MaxNLocator
 
     depts = [c for c, _ in report.top_overdue_departments(limit)]
@@ -220,7 +228,11 @@ def overdue_chart(report: Report, limit: int = 10) -> Figure:
     fig = _figure(9, max(3.0, 0.5 * len(depts) + 1.8))
     ax = fig.add_subplot()
     at = report.period.now.astimezone(report.period.start.tzinfo)
-    ax.set_title(f"超期工单账龄（截至 {at:%Y-%m-%d %H:%M}，共 {report.total.overdue} 件）")
+    k = report.total
+    ax.set_title(
+        f"办结超期账龄（截至 {at:%Y-%m-%d %H:%M}，办结超期 {k.answer_overdue} 件，"
+        f"签收超期 {k.accept_overdue} 件）"
+    )
     if not depts:
         ax.text(0.5, 0.5, "当前无超期工单", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -232,9 +244,16 @@ def overdue_chart(report: Report, limit: int = 10) -> Figure:
         counts = [report.departments[c].overdue_bands[band] for c in depts]
         ax.barh(names, counts, left=left, color=color, label=label)
         left = [a + b for a, b in zip(left, counts, strict=True)]
-    for y, total in enumerate(left):
-        ax.text(total, y, f" {total}", va="center", fontsize=8)
-    ax.set_xlabel("超期工单数（件）")
+    for y, (total, code) in enumerate(zip(left, depts, strict=True)):
+        late = report.departments[code].accept_overdue
+        ax.text(
+            total,
+            y,
+            f" {total}" + (f"（签收超期 {late}）" if late else ""),
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xlabel("办结超期工单数（件）")
     ax.set_xlim(0, max(left) * 1.1 + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title="超期时长", fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.25))
@@ -293,6 +312,10 @@ _HEADER = (
     "P90办结工时(小时)",
     *(f"超期{b}" for b in OVERDUE_BANDS),
     "超期合计",
+    *(f"签收超期{b}" for b in OVERDUE_BANDS),
+    "签收超期合计",
+    "办结超期合计",
+    "撤销或合并",
 )
 
 
@@ -334,6 +357,10 @@ def _kpi_row(scope: str, code: str, name: str, k: Kpis) -> list[Any]:
         k.answer_time.p90_hours,
         *k.overdue_bands,
         k.overdue,
+        *k.accept_overdue_bands,
+        k.accept_overdue,
+        k.answer_overdue,
+        k.excluded,
     ]
 
 
@@ -382,9 +409,14 @@ def _summary_sheet_rows(report: Report) -> Iterator[tuple[Any, ...]]:
     yield ("P90签收工时（小时）", k.accept_time.p90_hours)
     yield ("平均办结工时（小时）", k.answer_time.average_hours)
     yield ("P90办结工时（小时）", k.answer_time.p90_hours)
-    yield ("当前超期", k.overdue)
+    yield ("当前超期（签收或办结）", k.overdue)
+    yield ("办结超期", k.answer_overdue)
     for band, n in zip(OVERDUE_BANDS, k.overdue_bands, strict=True):
         yield (f"超期 {band}", n)
+    yield ("签收超期", k.accept_overdue)
+    for band, n in zip(OVERDUE_BANDS, k.accept_overdue_bands, strict=True):
+        yield (f"签收超期 {band}", n)
+    yield ("派单后撤销或合并（不计入比率）", k.excluded)
     yield ()
     yield ("诉求类型", "受理量")
     yield from k.by_request_type.items()
@@ -432,7 +464,18 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
 
     overdue = wb.create_sheet("超期清单")
     overdue.append(
-        ["工单编号", "部门", "类别", "状态", "优先级", "办结时限", "超期天数", "超期区间"]
+        [
+            "工单编号",
+            "部门",
+            "类别",
+            "状态",
+            "优先级",
+            "办结时限",
+            "超期天数",
+            "超期区间",
+            "超期环节",
+            "签收时限",
+        ]
     )
     for t in report.overdue_list:
         band = OVERDUE_BANDS[_band(t.days_overdue)]
@@ -441,11 +484,13 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
                 t.number,
                 t.department_name,
                 t.category_name,
-                t.status,
-                t.priority,
+                STATUS_LABELS.get(Status(t.status), t.status),
+                PRIORITY_LABELS.get(t.priority, t.priority),
                 t.answer_due_at.strftime("%Y-%m-%d %H:%M"),
                 t.days_overdue,
                 band,
+                t.stage,
+                t.accept_due_at.strftime("%Y-%m-%d %H:%M") if t.accept_due_at else "",
             ]
         )
         if ticket_url:
@@ -454,7 +499,7 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
             cell.style = "Hyperlink"
     if report.overdue_list_truncated:
         overdue.append([f"（仅列出最早到期的 {len(report.overdue_list)} 件）"])
-    for col in range(1, 9):
+    for col in range(1, 11):
         overdue.cell(1, col).font = bold
     overdue.column_dimensions["A"].width = 16
     overdue.column_dimensions["B"].width = 22

@@ -3,29 +3,42 @@
 KPI definitions
 ===============
 
-Period = [start, end) in local time (Asia/Shanghai, from the service's tz); cohort = tickets
-DISPATCHED in the period (dispatched_at in period) unless stated.
+Period = [start, end) in local time (Asia/Shanghai, from the service's tz). A week is
+Monday–Sunday: `week` ending on `end` starts on that week's Monday; without `end` it ends
+yesterday, so on a Monday it is last week. Cohort = tickets DISPATCHED in the period
+(dispatched_at in period) and not withdrawn or merged, unless stated: a withdrawn or merged
+ticket can never be accepted or answered, so it is in no denominator (counted apart as
+"撤销或合并").
 
 - 派单量 dispatched: tickets in the cohort. 受理量: tickets created in the period (all,
   including unroutable).
-- 响应率 response rate = tickets of the cohort whose first 'accept' event came at or before
-  accept_due_at / dispatched.
-- 按时办结率 on-time answer rate = tickets of the cohort answered ('resolve' event) at or before
-  answer_due_at / tickets of the cohort answered.
+- 响应率 response rate = tickets of the cohort whose first 'accept' event of the current
+  round came at or before the acceptance limit then in force / cohort tickets; per
+  department, a ticket counts for the department that accepted it (the event's department),
+  or, not accepted yet, for the department holding it.
+- 按时办结率 on-time answer rate = answers ('resolve' events) of rounds that started in the
+  period, given at or before the answer limit then in force / answers of those rounds; each
+  round of a reopened ticket counts (an answer later reopened still was given, on time or
+  not), and per department an answer counts for the department that gave it.
 - 解决率 resolution rate = tickets whose LATEST rating is satisfied or basically_satisfied /
   tickets rated (ratings of cohort tickets).
 - 满意率 satisfaction rate = (satisfied + basically_satisfied) / all ratings (all rounds) of
   cohort tickets, with the number rated shown beside it; None (shown as "—") when nothing was
   rated; never computed over unrated tickets.
 - 派单准确率 first-dispatch accuracy = cohort tickets never returned (return_count = 0) /
-  dispatched; return count total and bounce distribution (0, 1, 2, 3+ returns).
+  dispatched; bounce distribution (0, 1, 2, 3+ returns) of cohort tickets. 退单次数 = 'return'
+  events of rounds that started in the period, per department counted against the
+  department that returned the ticket (not the one holding it now).
 - 重办率 reopen rate = cohort tickets with reopen_count > 0 / dispatched; 延期率 extension rate =
   cohort tickets with extension_count > 0 / dispatched.
 - average and p90 time to accept and to answer in working hours (from accept_work_seconds /
   answer_work_seconds, shown in hours with 1 decimal).
 - current overdue by age band (at the report's `now` = end of period or the clock's now,
-  whichever is earlier): open tickets (dispatched/accepted/returned) with answer_due_at < now,
-  bands 0–1 天, 1–3 天, 3–7 天, 7 天以上 (calendar days past due).
+  whichever is earlier), two stages: 办结超期 = open tickets (dispatched/accepted/returned)
+  with answer_due_at < now; 签收超期 = tickets not accepted (dispatched/returned) with
+  accept_due_at < now; bands 0–1 天, 1–3 天, 3–7 天, 7 天以上 (calendar days past that
+  stage's limit). 当前超期 = tickets late at either stage, each counted once; the overdue
+  list names the stage(s) and counts the days from the first limit missed.
 - volume by request type (诉求类型) and by channel.
 - hot topics: categories and places (place_key) with the sharpest rise against the previous
   period of the same length (count now, count before, rise = now − before; rank by rise then
@@ -37,12 +50,17 @@ and denominator available; rendered as percentages with one decimal).
 Precise readings of the definitions above
 -----------------------------------------
 - A reopened ticket (重办) starts a new round: dispatched_at, accept_due_at and answer_due_at
-  are reset, so it joins the cohort of the period it was re-dispatched in, and its "first
-  accept" is the first 'accept' event at or after its current dispatched_at, and its answer
-  is the current round's 'resolve' event, whose time the ticket keeps in resolved_at (cleared
-  on reopen). Events up to the moment the report is computed count (figures are "as of
-  now"); a late accept or answer that happens after the period still counts as late.
-- The department and category of a ticket are its current ones.
+  are reset, so its current round joins the cohort of the period it was re-dispatched in.
+  Every event records its round, when that round started and (accept, resolve) the limit
+  then in force, so 按时办结率 and 退单次数 count every round in the period its round started;
+  响应率 and the time-to-x figures count the current round only (its "first accept" is the
+  first 'accept' event at or after its current dispatched_at). Events written before
+  migration 0008 carry no round: only the current round's answer counts for them. Events up
+  to the moment the report is computed count (figures are "as of now"); a late accept or
+  answer that happens after the period still counts as late.
+- Attribution: acceptance to the acceptor, answers to the answerer, returns to the returner
+  (the department recorded on the event); everything else to the ticket's current
+  department and category.
 - Time to accept / answer averages and p90 cover cohort tickets accepted / answered in their
   current round (accepted_at / resolved_at set); p90 is the nearest-rank value: the
   ceil(0.9·n)-th smallest.
@@ -68,7 +86,7 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hotline.db import transaction
 from hotline.models import Rating, Ticket, TicketEvent
@@ -77,6 +95,8 @@ from hotline.services import HotlineService
 PeriodKind = Literal["today", "week", "month"]
 PERIOD_LABELS: dict[str, str] = {"today": "日报", "week": "周报", "month": "月报"}
 OPEN_FOR_ANSWER = ("dispatched", "accepted", "returned")
+NOT_ACCEPTED = ("dispatched", "returned")  # still waiting for a department to sign for it
+EXCLUDED = ("withdrawn", "merged")  # can never be accepted or answered: out of every rate
 GOOD_SCORES = ("satisfied", "basically_satisfied")
 OVERDUE_BANDS = ("0–1 天", "1–3 天", "3–7 天", "7 天以上")
 BOUNCE_LABELS = ("0", "1", "2", "3+")
@@ -165,13 +185,25 @@ class Kpis:
     extension: Rate = Rate(0, 0)  # 延期率
     accept_time: WorkTime = WorkTime()
     answer_time: WorkTime = WorkTime()
-    overdue_bands: tuple[int, int, int, int] = (0, 0, 0, 0)
+    overdue_bands: tuple[int, int, int, int] = (0, 0, 0, 0)  # 办结超期 (answer) by age
     by_request_type: Mapping[str, int] = field(default_factory=dict)
     by_channel: Mapping[str, int] = field(default_factory=dict)
+    accept_overdue_bands: tuple[int, int, int, int] = (0, 0, 0, 0)  # 签收超期 by age
+    overdue_tickets: int = 0  # tickets overdue at either stage, each counted once
+    excluded: int = 0  # tickets of the cohort withdrawn or merged: in no denominator
 
     @property
     def overdue(self) -> int:
+        """Tickets overdue now, to accept or to answer (a ticket late on both counts once)."""
+        return self.overdue_tickets
+
+    @property
+    def answer_overdue(self) -> int:
         return sum(self.overdue_bands)
+
+    @property
+    def accept_overdue(self) -> int:
+        return sum(self.accept_overdue_bands)
 
     @property
     def ratings_count(self) -> int:
@@ -235,7 +267,9 @@ class OverdueTicket:
     status: str
     priority: str
     answer_due_at: datetime  # local time
-    days_overdue: float
+    days_overdue: float  # since the earliest limit it has missed
+    accept_due_at: datetime | None = None  # local time
+    stage: str = "办结"  # which limits are missed: 签收, 办结 or 签收、办结
 
 
 @dataclass(frozen=True)
@@ -271,9 +305,11 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def make_period(kind: str, end: date | None, *, now: datetime, tz: ZoneInfo) -> Period:
-    """The period of a report: `today` is one day, `week` the 7 days ending on `end`
-    (inclusive), `month` the calendar month of `end` up to `end` (a whole month when `end` is
-    its last day). `end` defaults to today for `today` and to yesterday otherwise."""
+    """The period of a report: `today` is one day; `week` the Monday–Sunday week of `end`
+    up to `end` (the whole week when `end` is a Sunday); `month` the calendar month of `end`
+    up to `end` (a whole month when `end` is its last day). `end` defaults to today for
+    `today` and to yesterday otherwise, so on a Monday `week` is last week, Monday to
+    Sunday, and `month` on the 1st is last month."""
     if kind not in PERIOD_LABELS:
         raise ValueError(f"unknown period {kind!r}: expected today, week or month")
     today = now.astimezone(tz).date()
@@ -281,7 +317,7 @@ def make_period(kind: str, end: date | None, *, now: datetime, tz: ZoneInfo) -> 
     if kind == "today":
         first = last
     elif kind == "week":
-        first = last - timedelta(days=6)
+        first = last - timedelta(days=last.weekday())  # that week's Monday
     else:
         first = last.replace(day=1)
     days = (last - first).days + 1
@@ -316,17 +352,20 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
+def _cohort(period: Period) -> ColumnElement[bool]:
+    """The tickets whose current round was dispatched in the period and that can still be
+    worked: withdrawn and merged tickets are in no denominator."""
+    return and_(_in(T.dispatched_at, period.start, period.end), T.status.not_in(EXCLUDED))
+
+
+def _round_start() -> ColumnElement[Any]:
+    """When the round an event belongs to started (events before 0008: the current one)."""
+    return func.coalesce(E.round_started_at, T.dispatched_at)
+
+
 def _cohort_query(period: Period) -> Executable:
     """Per (department, category): sums over the cohort, one scan of the period's tickets."""
-    cohort = _in(T.dispatched_at, period.start, period.end)
-    # The first 'accept' event of the current round, from the audit trail.
-    steps = (
-        select(E.ticket_id.label("ticket_id"), func.min(E.at).label("first_accept"))
-        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
-        .where(cohort, E.action == "accept", E.at >= T.dispatched_at)
-        .group_by(E.ticket_id)
-        .subquery("steps")
-    )
+    cohort = _cohort(period)
     good = R.score.in_(GOOD_SCORES)
     rated = (
         select(
@@ -353,14 +392,10 @@ def _cohort_query(period: Period) -> Executable:
             department.label("department_code"),
             category.label("category_code"),
             func.count().label("dispatched"),
-            func.sum(_flag(steps.c.first_accept <= T.accept_due_at)).label("responded"),
-            func.sum(_flag(T.resolved_at.is_not(None))).label("answered"),
-            func.sum(_flag(T.resolved_at <= T.answer_due_at)).label("answered_on_time"),
             func.sum(_flag(rated.c.ratings > 0)).label("rated_tickets"),
             func.sum(func.coalesce(rated.c.latest_good, 0)).label("resolved"),
             func.sum(func.coalesce(rated.c.ratings, 0)).label("ratings"),
             func.sum(func.coalesce(rated.c.good, 0)).label("good_ratings"),
-            func.sum(T.return_count).label("returns_total"),
             func.sum(_flag(T.return_count == 0)).label("bounce0"),
             func.sum(_flag(T.return_count == 1)).label("bounce1"),
             func.sum(_flag(T.return_count == 2)).label("bounce2"),
@@ -372,12 +407,101 @@ def _cohort_query(period: Period) -> Executable:
             func.count(answer_ws).label("answer_n"),
             func.sum(answer_ws).label("answer_sum"),
         )
+        .select_from(Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id))
+        .where(cohort)
+        .group_by(department, category)
+    )
+
+
+def _excluded_query(period: Period) -> Executable:
+    """Tickets dispatched in the period and since withdrawn or merged (shown, never rated)."""
+    return (
+        select(T.department_code, T.category_code, func.count())
+        .where(_in(T.dispatched_at, period.start, period.end), T.status.in_(EXCLUDED))
+        .group_by(T.department_code, T.category_code)
+    )
+
+
+def _response_query(period: Period) -> Executable:
+    """响应率 per acceptor: each cohort ticket's current round belongs to the department
+    that accepted it first in that round, or, not accepted yet, to the department holding
+    it; on time when that first accept came at or before the acceptance limit."""
+    cohort = _cohort(period)
+    first = (
+        select(E.ticket_id.label("ticket_id"), func.min(E.id).label("event_id"))
+        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
+        .where(cohort, E.action == "accept", E.at >= T.dispatched_at)
+        .group_by(E.ticket_id)
+        .subquery("first_accept")
+    )
+    accept = aliased(TicketEvent, name="accept_event")
+    department = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
+    category = func.coalesce(T.category_code, UNASSIGNED)
+    return (
+        select(
+            department.label("department_code"),
+            category.label("category_code"),
+            func.count().label("response_base"),
+            func.sum(_flag(accept.at <= func.coalesce(accept.due_at, T.accept_due_at))).label(
+                "responded"
+            ),
+        )
         .select_from(
-            Ticket.__table__.outerjoin(steps, steps.c.ticket_id == T.id).outerjoin(
-                rated, rated.c.ticket_id == T.id
+            Ticket.__table__.outerjoin(first, first.c.ticket_id == T.id).outerjoin(
+                accept, accept.id == first.c.event_id
             )
         )
         .where(cohort)
+        .group_by(department, category)
+    )
+
+
+def _answers_query(period: Period) -> Executable:
+    """按时办结率 per round and per answerer: every answer ('resolve' event) of a round that
+    started in the period, reopened rounds included, on time against the limit then in
+    force, counted for the department that gave it."""
+    start = _round_start()
+    department = func.coalesce(E.department_code, T.department_code, UNASSIGNED)
+    category = func.coalesce(T.category_code, UNASSIGNED)
+    return (
+        select(
+            department.label("department_code"),
+            category.label("category_code"),
+            func.count().label("answered"),
+            func.sum(_flag(E.at <= func.coalesce(E.due_at, T.answer_due_at))).label(
+                "answered_on_time"
+            ),
+        )
+        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
+        .where(
+            # dispatched_at only moves forward (a reopen sets it), so a ticket with a round
+            # started in the period was (re)dispatched since its start: the index narrows it
+            T.dispatched_at >= period.start,
+            E.action == "resolve",
+            _in(start, period.start, period.end),
+            # events before 0008 carry no round: only the current round's answer counts
+            (E.round_started_at.is_not(None)) | (E.at >= T.dispatched_at),
+            T.status.not_in(EXCLUDED),
+        )
+        .group_by(department, category)
+    )
+
+
+def _returns_query(period: Period) -> Executable:
+    """退单次数 per returner: 'return' events of rounds that started in the period, counted
+    for the department that sent the ticket back (not the one holding it now)."""
+    start = _round_start()
+    legacy = E.data["department"].as_string()
+    department = func.coalesce(E.department_code, legacy, UNASSIGNED)
+    category = func.coalesce(T.category_code, UNASSIGNED)
+    return (
+        select(department.label("department_code"), category.label("category_code"), func.count())
+        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
+        .where(
+            T.dispatched_at >= period.start,  # as in _answers_query
+            E.action == "return",
+            _in(start, period.start, period.end),
+        )
         .group_by(department, category)
     )
 
@@ -409,9 +533,7 @@ def _p90_query(period: Period) -> Executable:
             rank = func.row_number().over(partition_by=part, order_by=(nulls_last, value))
             columns.append(rank.label(f"r_{v}_{level}"))
             columns.append(func.count(value).over(partition_by=part).label(f"n_{v}_{level}"))
-    ranked = (
-        select(*columns).where(_in(T.dispatched_at, period.start, period.end)).subquery("ranked")
-    )
+    ranked = select(*columns).where(_cohort(period)).subquery("ranked")
     c = ranked.c
     picks = [
         func.max(case((c[f"r_{v}_{level}"] == (9 * c[f"n_{v}_{level}"] + 9) // 10, c[v])))
@@ -430,22 +552,39 @@ def _intake_query(period: Period) -> Executable:
     )
 
 
-def _overdue_band(period: Period) -> ColumnElement[int]:
+def _overdue_band(period: Period, due: Any) -> ColumnElement[int]:
     now = period.now
     return case(
-        (T.answer_due_at > now - timedelta(days=1), 0),
-        (T.answer_due_at > now - timedelta(days=3), 1),
-        (T.answer_due_at > now - timedelta(days=7), 2),
+        (due > now - timedelta(days=1), 0),
+        (due > now - timedelta(days=3), 1),
+        (due > now - timedelta(days=7), 2),
         else_=3,
     )
 
 
+def _answer_late(period: Period) -> ColumnElement[bool]:
+    return and_(T.status.in_(OPEN_FOR_ANSWER), T.answer_due_at < period.now)
+
+
+def _accept_late(period: Period) -> ColumnElement[bool]:
+    return and_(T.status.in_(NOT_ACCEPTED), T.accept_due_at < period.now)
+
+
 def _overdue_query(period: Period) -> Executable:
-    band = _overdue_band(period)
+    """Open tickets late to answer (办结超期) or still not accepted past their acceptance
+    limit (签收超期), by age band of each; -1 where that stage is not late."""
+    answer_band = case((_answer_late(period), _overdue_band(period, T.answer_due_at)), else_=-1)
+    accept_band = case((_accept_late(period), _overdue_band(period, T.accept_due_at)), else_=-1)
     return (
-        select(T.department_code, T.category_code, band.label("band"), func.count())
-        .where(T.status.in_(OPEN_FOR_ANSWER), T.answer_due_at < period.now)
-        .group_by(T.department_code, T.category_code, band)
+        select(
+            T.department_code,
+            T.category_code,
+            answer_band.label("band"),
+            accept_band.label("accept_band"),
+            func.count(),
+        )
+        .where(_answer_late(period) | _accept_late(period))
+        .group_by(T.department_code, T.category_code, answer_band, accept_band)
     )
 
 
@@ -487,6 +626,14 @@ def _hot_query(column: Any, period: Period) -> Executable:
 
 
 def _overdue_list_query(period: Period) -> Executable:
+    first_missed = case(
+        (
+            and_(_accept_late(period), T.accept_due_at < T.answer_due_at),
+            T.accept_due_at,
+        ),
+        (_answer_late(period), T.answer_due_at),
+        else_=T.accept_due_at,
+    )
     return (
         select(
             T.number,
@@ -495,9 +642,13 @@ def _overdue_list_query(period: Period) -> Executable:
             T.status,
             T.priority,
             T.answer_due_at,
+            T.accept_due_at,
+            _answer_late(period).label("answer_late"),
+            _accept_late(period).label("accept_late"),
+            first_missed.label("first_missed"),
         )
-        .where(T.status.in_(OPEN_FOR_ANSWER), T.answer_due_at < period.now)
-        .order_by(T.answer_due_at, T.number)
+        .where(_answer_late(period) | _accept_late(period))
+        .order_by(first_missed, T.number)
         .limit(OVERDUE_LIST_LIMIT + 1)
     )
 
@@ -511,6 +662,7 @@ class _Acc:
 
     received: int = 0
     dispatched: int = 0
+    response_base: int = 0
     responded: int = 0
     answered: int = 0
     answered_on_time: int = 0
@@ -527,6 +679,9 @@ class _Acc:
     answer_n: int = 0
     answer_sum: int = 0
     overdue: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    accept_overdue: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    overdue_tickets: int = 0
+    excluded: int = 0
     types: dict[str, int] = field(default_factory=dict)
     channels: dict[str, int] = field(default_factory=dict)
 
@@ -534,7 +689,7 @@ class _Acc:
         return Kpis(
             received=self.received,
             dispatched=self.dispatched,
-            response=Rate(self.responded, self.dispatched),
+            response=Rate(self.responded, self.response_base),
             on_time_answer=Rate(self.answered_on_time, self.answered),
             resolution=Rate(self.resolved, self.rated_tickets),
             satisfaction=Rate(self.good_ratings, self.ratings),
@@ -548,19 +703,23 @@ class _Acc:
             overdue_bands=(self.overdue[0], self.overdue[1], self.overdue[2], self.overdue[3]),
             by_request_type=dict(sorted(self.types.items(), key=lambda kv: (-kv[1], kv[0]))),
             by_channel=dict(sorted(self.channels.items(), key=lambda kv: (-kv[1], kv[0]))),
+            accept_overdue_bands=(
+                self.accept_overdue[0],
+                self.accept_overdue[1],
+                self.accept_overdue[2],
+                self.accept_overdue[3],
+            ),
+            overdue_tickets=self.overdue_tickets,
+            excluded=self.excluded,
         )
 
 
 _SUMMED = (
     "dispatched",
-    "responded",
-    "answered",
-    "answered_on_time",
     "rated_tickets",
     "resolved",
     "ratings",
     "good_ratings",
-    "returns_total",
     "reopened",
     "extended",
     "accept_n",
@@ -592,6 +751,22 @@ def _add_cohort(scopes: _Scopes, rows: Iterable[Any]) -> None:
                 acc.bounces[i] += _int(m[f"bounce{i}"])
 
 
+def _add_named(scopes: _Scopes, rows: Iterable[Any], names: tuple[str, ...]) -> None:
+    """Add the named sums of rows grouped by (department_code, category_code)."""
+    for row in rows:
+        m = row._mapping
+        for acc in scopes.of(m["department_code"], m["category_code"]):
+            for name in names:
+                setattr(acc, name, getattr(acc, name) + _int(m[name]))
+
+
+def _add_counts(scopes: _Scopes, rows: Iterable[Any], name: str) -> None:
+    """Add (department, category, count) rows to one counter of each scope."""
+    for department, category, count in rows:
+        for acc in scopes.of(department, category):
+            setattr(acc, name, getattr(acc, name) + _int(count))
+
+
 def _add_intake(scopes: _Scopes, rows: Iterable[Any]) -> None:
     for department, category, request_type, channel, count in rows:
         for acc in scopes.of(department, category):
@@ -601,9 +776,13 @@ def _add_intake(scopes: _Scopes, rows: Iterable[Any]) -> None:
 
 
 def _add_overdue(scopes: _Scopes, rows: Iterable[Any]) -> None:
-    for department, category, band, count in rows:
+    for department, category, band, accept_band, count in rows:
         for acc in scopes.of(department, category):
-            acc.overdue[int(band)] += count
+            acc.overdue_tickets += count
+            if int(band) >= 0:
+                acc.overdue[int(band)] += count
+            if int(accept_band) >= 0:
+                acc.accept_overdue[int(accept_band)] += count
 
 
 def _collect_p90(rows: Iterable[Any]) -> dict[str, dict[str, tuple[int | None, int | None]]]:
@@ -639,6 +818,10 @@ def build_report(
 
     scopes = _Scopes()
     _add_cohort(scopes, session.execute(_cohort_query(period)))
+    _add_named(scopes, session.execute(_response_query(period)), ("response_base", "responded"))
+    _add_named(scopes, session.execute(_answers_query(period)), ("answered", "answered_on_time"))
+    _add_counts(scopes, session.execute(_returns_query(period)), "returns_total")
+    _add_counts(scopes, session.execute(_excluded_query(period)), "excluded")
     _add_intake(scopes, session.execute(_intake_query(period)))
     _add_overdue(scopes, session.execute(_overdue_query(period)))
 
@@ -663,20 +846,27 @@ def build_report(
         )
 
     overdue_rows = session.execute(_overdue_list_query(period)).all()
-    overdue_list = tuple(
-        OverdueTicket(
-            number=number,
-            department=_key(dept),
-            department_name=dept_names.get(_key(dept), dept or ""),
-            category=_key(cat),
-            category_name=cat_names.get(_key(cat), cat or ""),
-            status=status,
-            priority=priority,
-            answer_due_at=due.astimezone(tz),
-            days_overdue=round_half_up(Fraction(int((period.now - due).total_seconds()), 86400)),
+
+    def overdue_ticket(row: Any) -> OverdueTicket:
+        stage = "、".join(
+            name for name, late in (("签收", row.accept_late), ("办结", row.answer_late)) if late
         )
-        for number, dept, cat, status, priority, due in overdue_rows[:OVERDUE_LIST_LIMIT]
-    )
+        missed: datetime = row.first_missed
+        return OverdueTicket(
+            number=row.number,
+            department=_key(row.department_code),
+            department_name=dept_names.get(_key(row.department_code), row.department_code or ""),
+            category=_key(row.category_code),
+            category_name=cat_names.get(_key(row.category_code), row.category_code or ""),
+            status=row.status,
+            priority=row.priority,
+            answer_due_at=row.answer_due_at.astimezone(tz),
+            days_overdue=round_half_up(Fraction(int((period.now - missed).total_seconds()), 86400)),
+            accept_due_at=row.accept_due_at.astimezone(tz) if row.accept_due_at else None,
+            stage=stage,
+        )
+
+    overdue_list = tuple(overdue_ticket(row) for row in overdue_rows[:OVERDUE_LIST_LIMIT])
     return Report(
         period=period,
         computed_at=computed_at or period.now,

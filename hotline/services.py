@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, Literal, TypeVar, cast
@@ -16,7 +16,7 @@ from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from hotline import messages
 from hotline.bindings import StaffAccess, issue_invite
@@ -30,11 +30,13 @@ from hotline.models import (
     DailySequence,
     Department,
     ExtensionRequest,
+    Operator,
     OutboxDelivery,
     OutboxMessage,
     Rating,
     StaffBinding,
     Ticket,
+    TicketEvent,
 )
 from hotline.outbox import PULL_CHANNELS, PULL_EXPIRY_DAYS, Audience, address_for, enqueue
 from hotline.places import place_key
@@ -42,6 +44,8 @@ from hotline.privacy import numbers_in
 from hotline.sla import Deadline, SlaPolicy
 from hotline.sweep import schedule
 from hotline.tickets import (
+    PHONE_ROLES,
+    ROLE_LABELS,
     STATUS_LABELS,
     SYSTEM,
     Action,
@@ -49,6 +53,7 @@ from hotline.tickets import (
     DomainError,
     IllegalTransition,
     NotAllowed,
+    Role,
     Status,
     TicketNotFound,
     authorize,
@@ -116,6 +121,61 @@ def fit_transcript(transcript: str | None, limit: int = MAX_TEXT) -> str | None:
     return "\n".join([TRANSCRIPT_CUT, *reversed(kept)])
 
 
+# Bare acknowledgements are not an answer to a citizen nor a reason anyone can act on.
+_BARE = frozenset(
+    {
+        "好",
+        "好的",
+        "行",
+        "可以",
+        "收到",
+        "已收到",
+        "知道了",
+        "ok",
+        "okay",
+        "同意",
+        "已阅",
+        "阅",
+        "是",
+        "嗯",
+        "无",
+        "没有",
+        "不同意",
+        "驳回",
+        "处理",
+        "已处理",
+        "已办",
+        "已办结",
+        "办结",
+        "完成",
+        "已完成",
+        "test",
+        "测试",
+        "x",
+        "xx",
+        "xxx",
+        "1",
+        "略",
+        "见附件",
+    }
+)
+_MEANINGFUL = re.compile(r"[\w]", re.UNICODE)
+MIN_ANSWER_CHARS = 5  # 答复: what was done, e.g. "已更换灯泡" at least
+MIN_REASON_CHARS = 2  # 理由 / 意见: e.g. "属于园林" or "人手不足"
+
+
+def substantive(value: str | None, *, field_name: str, minimum: int, limit: int = MAX_TEXT) -> str:
+    """Clean the text and refuse what says nothing: too short, or a bare "好"/"收到"/"x"."""
+    text = clean_text(value, field_name=field_name, limit=limit) or ""
+    core = "".join(_MEANINGFUL.findall(text)).replace("_", "")
+    if core.lower() in _BARE or len(set(core)) <= 1 or len(core) < minimum:
+        raise DomainError(
+            f"{field_name}过于简单（“{text[:20]}”），请写明具体情况（至少{minimum}个字）。",
+            code="too_short",
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class NewTicket:
     """What a channel knows when a citizen's request is complete enough to register."""
@@ -139,12 +199,39 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class EventView:
+    """One audit event as recorded: enough, in order, to rebuild the ticket's history."""
+
     at: datetime
     actor: str
     action: str
     from_status: str | None
     to_status: str | None
     note: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    department: str | None = None
+    round: int | None = None
+    round_started_at: datetime | None = None
+    due_at: datetime | None = None
+
+    def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
+        """The event as `tickets show --json` prints it."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.astimezone(tz).isoformat() if value else None
+
+        return {
+            "at": iso(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "note": self.note,
+            "department": self.department,
+            "round": self.round,
+            "round_started_at": iso(self.round_started_at),
+            "due_at": iso(self.due_at),
+            "data": self.data,
+        }
 
 
 @dataclass(frozen=True)
@@ -179,6 +266,8 @@ class TicketView:
     extension_count: int
     needs_human: bool
     events: tuple[EventView, ...] = ()
+    details: dict[str, str] = field(default_factory=dict)
+    merged_into: str | None = None
 
     def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
         """The stable JSON shape scripts rely on (`hotline tickets list --json`)."""
@@ -202,7 +291,21 @@ class TicketView:
             "answer_due_at": iso(self.answer_due_at),
             "due_provisional": self.due_provisional,
             "needs_human": self.needs_human,
+            "merged_into": self.merged_into,
+            "return_count": self.return_count,
+            "reopen_count": self.reopen_count,
+            "extension_count": self.extension_count,
         }
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    """A CLI operator as the CLI lists it."""
+
+    name: str
+    role: str
+    department: str | None
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -294,7 +397,7 @@ class HotlineService:
         return f"{ticket.citizen.channel}:{ticket.citizen.channel_user_id}"
 
     def _authorize(self, actor: Actor, action: Action, ticket: Ticket) -> None:
-        if actor.role in ("system", "admin"):
+        if actor.role == "system":
             return  # also spares loading the citizen of a ticket being opened
         authorize(
             actor,
@@ -314,7 +417,11 @@ class HotlineService:
         from_status: str | None,
         note: str | None = None,
         data: dict[str, Any] | None = None,
+        due_at: datetime | None = None,
     ) -> None:
+        """Audit one change with the facts a replay or a report needs: the department the
+        event concerns (the ticket's, i.e. a dispatch's target or the acting department),
+        the round and its start, and for accept / resolve the limit in force."""
         record_event(
             session,
             ticket,
@@ -325,6 +432,10 @@ class HotlineService:
             to_status=ticket.status,
             note=note,
             data=data,
+            department_code=ticket.department_code,
+            round=ticket.reopen_count or 0,
+            round_started_at=ticket.dispatched_at,
+            due_at=due_at,
         )
 
     def _move(
@@ -337,6 +448,7 @@ class HotlineService:
         note: str | None = None,
         data: dict[str, Any] | None = None,
         to: Status | None = None,
+        due_at: datetime | None = None,
     ) -> None:
         """Check authorization and the state machine, change status, and audit it."""
         self._authorize(actor, action, ticket)
@@ -345,7 +457,16 @@ class HotlineService:
         if to is not None:
             next_status(action, current)  # still validates the starting state
         ticket.status = target.value
-        self._event(session, ticket, actor, action, from_status=current.value, note=note, data=data)
+        self._event(
+            session,
+            ticket,
+            actor,
+            action,
+            from_status=current.value,
+            note=note,
+            data=data,
+            due_at=due_at,
+        )
 
     def _notify(
         self,
@@ -381,18 +502,28 @@ class HotlineService:
         reason: str,
         actor: Actor = SYSTEM,
     ) -> None:
-        """Every deadline change goes through here, so each one is an audited event."""
+        """Every deadline change goes through here, so each one is an audited event with the
+        old and the new limit (`old_accept_due_at` → `accept_due_at`, same for answer)."""
         data: dict[str, Any] = {"reason": reason}
+
+        def iso(value: datetime | None) -> str | None:
+            return value.astimezone(self.tz).isoformat() if value is not None else None
+
         if accept is not None:
+            data["old_accept_due_at"] = iso(ticket.accept_due_at)
             ticket.accept_due_at, ticket.accept_warn_at = accept.at, accept.warn_at
-            data["accept_due_at"] = accept.at.isoformat()
+            data["accept_due_at"] = iso(accept.at)
         if answer is not None:
+            data["old_answer_due_at"] = iso(ticket.answer_due_at)
             ticket.answer_due_at, ticket.answer_warn_at = answer.at, answer.warn_at
-            data["answer_due_at"] = answer.at.isoformat()
+            data["answer_due_at"] = iso(answer.at)
         provisional = bool((accept and accept.provisional) or (answer and answer.provisional))
         ticket.due_provisional = provisional
         data["provisional"] = provisional
         self._event(session, ticket, actor, "set_deadline", from_status=ticket.status, data=data)
+
+    def _iso(self, value: datetime | None) -> str | None:
+        return value.astimezone(self.tz).isoformat() if value is not None else None
 
     def _working_seconds_since(self, start: datetime | None) -> int | None:
         """Office-hours time from `start` to now, the unit of the reports' time-to-x figures."""
@@ -401,8 +532,9 @@ class HotlineService:
         spent = self.sla.calendar.working_time_between(start, self.clock.now())
         return int(spent.total_seconds())
 
-    def _answer_deadline(self, ticket: Ticket, start: datetime) -> Deadline:
-        return self.sla.answer_deadline(
+    def _round_deadlines(self, ticket: Ticket, start: datetime) -> tuple[Deadline, Deadline]:
+        """Acceptance and answer limits of a round starting at `start`; 签收 never after 办结."""
+        return self.sla.deadlines(
             start,
             request_type=cast(RequestType, ticket.request_type),
             priority=_priority(ticket),
@@ -419,12 +551,81 @@ class HotlineService:
             calendar_time=self.sla.is_calendar_time(ticket.category_code, _priority(ticket)),
         )
 
+    def _return_history(self, session: Session, ticket: Ticket) -> list[tuple[str, str]]:
+        """(department name, reason) of every return of this ticket, oldest first."""
+        rows = session.execute(
+            select(TicketEvent.department_code, TicketEvent.note, TicketEvent.data)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.RETURN.value)
+            .order_by(TicketEvent.id)
+        ).all()
+        history = [
+            (
+                self.catalogue.department_name(dept or (data or {}).get("department")),
+                note or "",
+            )
+            for dept, note, data in rows
+        ]
+        for queued, row in session.info.get("hotline.pending_events", []):
+            if queued is ticket and row["action"] == Action.RETURN.value:
+                history.append(
+                    (self.catalogue.department_name(row["department_code"]), row["note"] or "")
+                )
+        return history
+
+    def _last_return(self, session: Session, ticket: Ticket) -> tuple[str | None, str]:
+        """Who returned this ticket last and why (only meaningful while it sits returned)."""
+        row = session.execute(
+            select(TicketEvent.department_code, TicketEvent.note, TicketEvent.data)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.action == Action.RETURN.value)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None, ""
+        dept, note, data = row
+        return dept or (data or {}).get("department"), note or ""
+
+    def card(self, session: Session, ticket: Ticket, *, title: str, note: str | None = None) -> str:
+        """The department's card: the ticket, its extra fields, the dispatcher's note and
+        every earlier return with its reason."""
+        return messages.ticket_card(
+            ticket,
+            self.catalogue,
+            self.tz,
+            title=title,
+            note=note,
+            returns=self._return_history(session, ticket) if ticket.return_count else (),
+        )
+
     def _dispatch(
-        self, session: Session, ticket: Ticket, department: str, actor: Actor, note: str | None
+        self,
+        session: Session,
+        ticket: Ticket,
+        department: str,
+        actor: Actor,
+        note: str | None,
+        *,
+        force: bool = False,
     ) -> None:
         if department not in self.catalogue.departments:
-            raise DomainError(f"没有“{department}”这个部门。", code="unknown_department")
+            raise DomainError(
+                f"没有“{department[:40]}”这个部门代码；可选的部门代码见 data/catalogue.yml"
+                "（如 housing、urban_management）。",
+                code="unknown_department",
+            )
         previous = ticket.department_code
+        if ticket.status == Status.RETURNED.value and previous == department:
+            _, why = self._last_return(session, ticket)
+            if not force:
+                raise DomainError(
+                    f"工单 {ticket.number} 刚被{self.catalogue.department_name(department)}退回"
+                    f"（理由：{why}），不能原样派回。如经核实确属该部门，请写明依据后确认派回。",
+                    code="dispatch_back_to_returner",
+                )
+            if not note:
+                raise DomainError(
+                    "派回刚退单的部门时必须写明依据。", code="dispatch_back_needs_note"
+                )
         ticket.department_code = department
         self._move(
             session,
@@ -432,25 +633,19 @@ class HotlineService:
             actor,
             Action.DISPATCH,
             note=note,
-            data={"department": department, "previous_department": previous},
+            data={
+                "department": department,
+                "previous_department": previous,
+                **({"sent_back_to_returner": True} if force and previous == department else {}),
+            },
         )
         now = self.clock.now()
         if ticket.dispatched_at is None:
             # The acceptance clock starts at the first dispatch and keeps running while a
             # ticket sits returned; the answer limit counts from the same instant.
             ticket.dispatched_at = now
-            accept = self.sla.accept_deadline(
-                now,
-                priority=_priority(ticket),
-                category=ticket.category_code,
-            )
-            self._set_deadlines(
-                session,
-                ticket,
-                accept=accept,
-                answer=self._answer_deadline(ticket, now),
-                reason="dispatch",
-            )
+            accept, answer = self._round_deadlines(ticket, now)
+            self._set_deadlines(session, ticket, accept=accept, answer=answer, reason="dispatch")
         title = "重新派单" if previous else "新工单"
         if ticket.priority == "urgent":
             title = "紧急" + title
@@ -459,7 +654,7 @@ class HotlineService:
             ticket,
             "department",
             "ticket_dispatched",
-            messages.ticket_card(ticket, self.catalogue, self.tz, title=title),
+            self.card(session, ticket, title=title, note=note if actor is not SYSTEM else None),
         )
 
     def _citizen_id(self, session: Session, channel: str, user_id: str, phone: str | None) -> int:
@@ -484,9 +679,26 @@ class HotlineService:
         events: tuple[EventView, ...] = ()
         if with_events:
             events = tuple(
-                EventView(e.at, e.actor, e.action, e.from_status, e.to_status, e.note)
+                EventView(
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.from_status,
+                    e.to_status,
+                    e.note,
+                    dict(e.data or {}),
+                    e.department_code,
+                    e.round,
+                    e.round_started_at,
+                    e.due_at,
+                )
                 for e in ticket.events
             )
+        merged_into = None
+        if ticket.merged_into_id is not None:
+            session = object_session(ticket)
+            target = session.get(Ticket, ticket.merged_into_id) if session else None
+            merged_into = target.number if target is not None else None
         return TicketView(
             number=ticket.number,
             status=ticket.status,
@@ -516,6 +728,8 @@ class HotlineService:
             extension_count=ticket.extension_count,
             needs_human=ticket.needs_human,
             events=events,
+            details=dict(ticket.details or {}),
+            merged_into=merged_into,
         )
 
     def _act(self, number: str, fn: Callable[[Session, Ticket], None]) -> TicketView:
@@ -555,8 +769,11 @@ class HotlineService:
             ):
                 stale_dept.active = False
 
-    def open_ticket(self, request: NewTicket) -> TicketView:
-        """Register (受理) and route (派单) a request; a repeated idempotency key is harmless."""
+    def open_ticket(self, request: NewTicket, recorded_by: Actor | None = None) -> TicketView:
+        """Register (受理) and route (派单) a request; a repeated idempotency key is harmless.
+
+        `recorded_by` is the operator who typed it in for the citizen (the audit's actor);
+        by default the citizen did it themselves."""
         description = clean_text(request.description, field_name="诉求内容")
         address = clean_text(request.address, field_name="地址", required=False, limit=300)
         phone = clean_text(request.contact_phone, field_name="联系电话", required=False, limit=32)
@@ -605,7 +822,7 @@ class HotlineService:
             self._event(
                 session,
                 ticket,
-                actor,
+                recorded_by or actor,
                 Action.OPEN,
                 from_status=None,
                 data={"category": request.category, "confidence": request.confidence},
@@ -618,7 +835,7 @@ class HotlineService:
                     ticket,
                     "dispatcher",
                     "ticket_unroutable",
-                    messages.ticket_card(ticket, self.catalogue, self.tz, title="待人工派单"),
+                    self.card(session, ticket, title="待人工派单"),
                 )
             if ticket.priority == "urgent":
                 self._notify(
@@ -626,7 +843,7 @@ class HotlineService:
                     ticket,
                     "supervisor",
                     "urgent_ticket",
-                    messages.ticket_card(ticket, self.catalogue, self.tz, title="紧急工单提醒"),
+                    self.card(session, ticket, title="紧急工单提醒"),
                 )
             schedule(ticket, self.sla, self.tz, self.clock.now())
             session.flush()
@@ -649,18 +866,22 @@ class HotlineService:
         return due.at
 
     def dispatch(
-        self, number: str, department: str, actor: Actor, note: str | None = None
+        self,
+        number: str,
+        department: str,
+        actor: Actor,
+        note: str | None = None,
+        *,
+        force: bool = False,
     ) -> TicketView:
-        """Route (or re-route) a received or returned ticket to a department."""
+        """Route (or re-route) a received or returned ticket to a department; sending it
+        straight back to the department that just returned it needs `force` and a note."""
+        text = clean_text(note, field_name="备注", required=False)
+        if force and text is not None:
+            text = substantive(text, field_name="派回依据", minimum=MIN_REASON_CHARS)
 
         def run(session: Session, ticket: Ticket) -> None:
-            self._dispatch(
-                session,
-                ticket,
-                department,
-                actor,
-                clean_text(note, field_name="备注", required=False),
-            )
+            self._dispatch(session, ticket, department, actor, text, force=force)
             ticket.needs_human = False
 
         return self._act(number, run)
@@ -669,7 +890,7 @@ class HotlineService:
         """The department signs for the ticket (签收)."""
 
         def run(session: Session, ticket: Ticket) -> None:
-            self._move(session, ticket, actor, Action.ACCEPT)
+            self._move(session, ticket, actor, Action.ACCEPT, due_at=ticket.accept_due_at)
             ticket.accepted_at = self.clock.now()
             ticket.accept_work_seconds = self._working_seconds_since(ticket.dispatched_at)
             self._notify(
@@ -684,7 +905,7 @@ class HotlineService:
 
     def return_ticket(self, number: str, actor: Actor, reason: str) -> TicketView:
         """The department sends the ticket back (退单): not its duty; a dispatcher re-routes it."""
-        text = clean_text(reason, field_name="退单理由", limit=1000)
+        text = substantive(reason, field_name="退单理由", minimum=MIN_REASON_CHARS, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
             department = ticket.department_code
@@ -698,10 +919,9 @@ class HotlineService:
                 ticket,
                 "dispatcher",
                 "ticket_returned",
-                messages.ticket_card(
+                self.card(
+                    session,
                     ticket,
-                    self.catalogue,
-                    self.tz,
                     title=f"退单（{self.catalogue.department_name(department)}：{text}）",
                 ),
             )
@@ -712,7 +932,7 @@ class HotlineService:
         self, number: str, actor: Actor, working_days: int, reason: str
     ) -> TicketView:
         """The department asks for more time (延期); a dispatcher decides."""
-        text = clean_text(reason, field_name="延期理由", limit=1000)
+        text = substantive(reason, field_name="延期理由", minimum=MIN_REASON_CHARS, limit=1000)
         if not 1 <= working_days <= self.sla.max_extension_days:
             raise DomainError(
                 f"延期天数应为1到{self.sla.max_extension_days}个工作日。", code="bad_extension_days"
@@ -734,7 +954,10 @@ class HotlineService:
                 actor,
                 Action.REQUEST_EXTENSION,
                 note=text,
-                data={"working_days": working_days},
+                data={
+                    "working_days": working_days,
+                    "answer_due_at": self._iso(ticket.answer_due_at),
+                },
             )
             session.add(
                 ExtensionRequest(
@@ -762,8 +985,13 @@ class HotlineService:
     def decide_extension(
         self, number: str, actor: Actor, *, approve: bool, note: str | None = None
     ) -> TicketView:
-        """Approve (moving the deadline) or deny the pending extension request."""
+        """Approve (moving the deadline) or deny the pending extension request; a denial must
+        say why, so the department knows what to do instead."""
         text = clean_text(note, field_name="审批意见", required=False, limit=1000)
+        if not approve:
+            if text is None:
+                raise DomainError("驳回延期必须写明理由。", code="deny_needs_reason")
+            text = substantive(text, field_name="驳回理由", minimum=MIN_REASON_CHARS, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
             pending = session.scalar(
@@ -780,7 +1008,7 @@ class HotlineService:
                 actor,
                 action,
                 note=text,
-                data={"working_days": pending.working_days},
+                data={"working_days": pending.working_days, "requested_by": pending.requested_by},
             )
             pending.status = "approved" if approve else "denied"
             pending.decided_by, pending.decided_at = actor.audit_name, self.clock.now()
@@ -1001,10 +1229,12 @@ class HotlineService:
 
     def resolve(self, number: str, actor: Actor, answer: str) -> TicketView:
         """The department answers (办结答复); the citizen hears it through the outbox."""
-        text = clean_text(answer, field_name="答复内容")
+        text = substantive(answer, field_name="答复内容", minimum=MIN_ANSWER_CHARS)
 
         def run(session: Session, ticket: Ticket) -> None:
-            self._move(session, ticket, actor, Action.RESOLVE, note=text)
+            self._move(
+                session, ticket, actor, Action.RESOLVE, note=text, due_at=ticket.answer_due_at
+            )
             ticket.answer = text
             ticket.resolved_at = self.clock.now()
             ticket.answer_work_seconds = self._working_seconds_since(ticket.dispatched_at)
@@ -1015,6 +1245,20 @@ class HotlineService:
                 "ticket_answered",
                 messages.citizen_answer(ticket, self.catalogue),
             )
+            for merged in session.scalars(
+                select(Ticket).where(
+                    Ticket.merged_into_id == ticket.id, Ticket.status == Status.MERGED.value
+                )
+            ):
+                self._notify(  # kind "survey": the channels add the rating buttons
+                    session,
+                    merged,
+                    "citizen",
+                    "survey",
+                    messages.citizen_merged_answer(merged, ticket, self.catalogue),
+                    payload={"lead": ticket.number},
+                    dedupe_key=f"merged_answer:{merged.number}:{ticket.number}:{ticket.reopen_count}",
+                )
 
         return self._act(number, run)
 
@@ -1027,6 +1271,9 @@ class HotlineService:
         text = clean_text(comment, field_name="评价", required=False, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
+            if ticket.status == Status.MERGED.value:
+                self._rate_merged(session, ticket, actor, score, text)
+                return
             self._move(session, ticket, actor, Action.RATE, note=text, data={"score": score})
             session.add(
                 Rating(
@@ -1038,48 +1285,101 @@ class HotlineService:
                 )
             )
             if score == "unsatisfied":
-                self._reopen(session, ticket, actor, reason=text or "市民不满意")
+                self._reopen(session, ticket, actor, reason=text or "未说明具体原因")
             else:
                 self._move(session, ticket, SYSTEM, Action.CLOSE, note="回访完成")
                 ticket.closed_at = self.clock.now()
 
         return self._act(number, run)
 
+    def _rate_merged(
+        self, session: Session, ticket: Ticket, actor: Actor, score: Score, text: str | None
+    ) -> None:
+        """A merged ticket's citizen rates the answer the lead ticket gave (one rating per
+        answer round, kept on the merged ticket); 不满意 goes to a dispatcher, who may reopen
+        the lead ticket."""
+        lead = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+        if lead is None or lead.answer is None or lead.resolved_at is None:
+            raise IllegalTransition(
+                f"工单 {ticket.number} 已并入工单 {lead.number if lead else ''}，该工单尚未答复，"
+                "答复后再请您评价。",
+                code="merged_not_answered",
+            )
+        round_ = lead.reopen_count
+        if session.scalar(
+            select(Rating.id).where(Rating.ticket_id == ticket.id, Rating.round == round_)
+        ):
+            raise IllegalTransition("您已评价过这次答复，感谢！", code="already_rated")
+        self._move(
+            session,
+            ticket,
+            actor,
+            Action.RATE,
+            note=text,
+            data={"score": score, "lead": lead.number, "lead_round": round_},
+        )
+        session.add(
+            Rating(
+                ticket_id=ticket.id,
+                round=round_,
+                score=score,
+                comment=text,
+                created_at=self.clock.now(),
+            )
+        )
+        if score == "unsatisfied":
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "merged_unsatisfied",
+                f"【合并工单回访不满意】工单 {ticket.number}（已并入工单 {lead.number}）的市民"
+                f"对答复不满意：{text or '未说明具体原因'}"
+                f"\n如需重办，请对工单 {lead.number} 操作。",
+                payload={"lead": lead.number},
+            )
+
     def _reopen(self, session: Session, ticket: Ticket, actor: Actor, reason: str) -> None:
-        self._move(session, ticket, actor, Action.REOPEN, note=reason)
+        by_citizen = actor.role == "citizen"
+        self._move(
+            session,
+            ticket,
+            actor,
+            Action.REOPEN,
+            note=reason,
+            data={"by": "citizen" if by_citizen else actor.role},
+        )
         now = self.clock.now()
         ticket.reopen_count += 1
         ticket.accepted_at = ticket.resolved_at = ticket.closed_at = ticket.surveyed_at = None
         ticket.accept_work_seconds = ticket.answer_work_seconds = None  # a new round
         ticket.dispatched_at = now
-        self._set_deadlines(
-            session,
-            ticket,
-            accept=self.sla.accept_deadline(
-                now,
-                priority=_priority(ticket),
-                category=ticket.category_code,
-            ),
-            answer=self._answer_deadline(ticket, now),
-            reason="reopen",
-        )
+        accept, answer = self._round_deadlines(ticket, now)
+        self._set_deadlines(session, ticket, accept=accept, answer=answer, reason="reopen")
+        if by_citizen:
+            title = f"重办（市民回访不满意：{reason}）"
+        else:
+            who = ROLE_LABELS.get(actor.role, actor.role) + (f"{actor.name}" if actor.name else "")
+            title = f"重办（{who}复核后要求重办：{reason}）"
         self._notify(
             session,
             ticket,
             "department",
             "ticket_reopened",
-            messages.ticket_card(
-                ticket, self.catalogue, self.tz, title=f"重办（市民不满意：{reason}）"
-            ),
+            self.card(session, ticket, title=title),
         )
         self._notify(
-            session, ticket, "citizen", "ticket_reopened", messages.citizen_reopened(ticket)
+            session,
+            ticket,
+            "citizen",
+            "ticket_reopened",
+            messages.citizen_reopened(ticket, by_citizen=by_citizen),
         )
 
     def reopen(self, number: str, actor: Actor, reason: str) -> TicketView:
         """Send an answered or closed ticket back to its department (重办)."""
-        text = clean_text(reason, field_name="重办理由", limit=1000)
-        return self._act(number, lambda s, t: self._reopen(s, t, actor, text or ""))
+        text = substantive(reason, field_name="重办理由", minimum=MIN_REASON_CHARS, limit=1000)
+        return self._act(number, lambda s, t: self._reopen(s, t, actor, text))
 
     def close(self, number: str, actor: Actor, note: str | None = None) -> TicketView:
         """Close an answered ticket (办结), e.g. after follow-up without a rating."""
@@ -1110,10 +1410,12 @@ class HotlineService:
 
         return self._act(number, run)
 
-    def merge(self, number: str, into: str, actor: Actor) -> TicketView:
-        """Close a duplicate by merging it into the ticket that carries the case."""
+    def merge(self, number: str, into: str, actor: Actor, reason: str | None = None) -> TicketView:
+        """Close a duplicate by merging it into the ticket that carries the case: its
+        department stands down, its citizen later hears the lead ticket's answer."""
         if number.strip() == into.strip():
             raise DomainError("不能把工单合并到它自己。", code="merge_self")
+        text = clean_text(reason, field_name="合并说明", required=False, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
             target = self._load(session, into)
@@ -1121,7 +1423,15 @@ class HotlineService:
                 raise IllegalTransition(
                     f"工单 {target.number} 已结束，不能作为合并目标。", code="merge_target_closed"
                 )
-            self._move(session, ticket, actor, Action.MERGE, data={"into": target.number})
+            was = ticket.status
+            self._move(
+                session,
+                ticket,
+                actor,
+                Action.MERGE,
+                note=text,
+                data={"into": target.number, "into_department": target.department_code},
+            )
             ticket.merged_into_id = target.id
             ticket.closed_at = self.clock.now()
             self._notify(
@@ -1130,6 +1440,50 @@ class HotlineService:
                 "citizen",
                 "ticket_merged",
                 messages.citizen_merged(ticket, target.number),
+                payload={"into": target.number},
+            )
+            if ticket.department_code and was != Status.RECEIVED.value:
+                who = ROLE_LABELS.get(actor.role, actor.role) + (actor.name or "")
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "ticket_merged",
+                    messages.department_merged(ticket, target.number, who, text),
+                    payload={"into": target.number},
+                )
+
+        return self._act(number, run)
+
+    def escalate(self, number: str, actor: Actor, note: str) -> TicketView:
+        """督办 by a supervisor: the department is told to act, with the supervisor's words;
+        the ticket's status does not change."""
+        text = substantive(note, field_name="督办意见", minimum=MIN_REASON_CHARS, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._authorize(actor, Action.ESCALATE, ticket)
+            if ticket.status not in (
+                Status.DISPATCHED.value,
+                Status.ACCEPTED.value,
+                Status.RETURNED.value,
+            ):
+                raise IllegalTransition(
+                    f"工单当前状态为“{STATUS_LABELS[Status(ticket.status)]}”，不能督办。",
+                    code=f"illegal_escalate_from_{ticket.status}",
+                )
+            self._event(
+                session, ticket, actor, Action.ESCALATE, from_status=ticket.status, note=text
+            )
+            who = f"督办人员{actor.name or ''}"
+            self._notify(
+                session,
+                ticket,
+                "department",
+                "ticket_escalated",
+                f"【督办】工单 {ticket.number}"
+                f"（{self.catalogue.category_name(ticket.category_code)}）"
+                f"\n{who}督办意见：{text}"
+                f"\n办结时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
             )
 
         return self._act(number, run)
@@ -1167,12 +1521,7 @@ class HotlineService:
             for ticket in tickets:
                 assert ticket.dispatched_at is not None
                 start = ticket.dispatched_at
-                accept = self.sla.accept_deadline(
-                    start,
-                    priority=_priority(ticket),
-                    category=ticket.category_code,
-                )
-                answer = self._answer_deadline(ticket, start)
+                accept, answer = self._round_deadlines(ticket, start)
                 approved = session.scalars(
                     select(ExtensionRequest.working_days)
                     .where(
@@ -1226,8 +1575,12 @@ class HotlineService:
 
     # ------------------------------------------------------------------ queries
 
-    def get_ticket(self, number: str, actor: Actor | None = None) -> TicketView:
-        """A ticket with its history; citizens only ever see their own."""
+    def get_ticket(
+        self, number: str, actor: Actor | None = None, *, with_phone: bool = False
+    ) -> TicketView:
+        """A ticket with its history; citizens only ever see their own, staff their
+        department's. The phone is in the view only with `with_phone` for someone allowed to
+        see it (the department's staff, dispatchers), and that look is audited."""
         with self._unit() as session:
             ticket = self._load(session, number, lock=False)
             if (
@@ -1242,7 +1595,18 @@ class HotlineService:
                 and actor.department != ticket.department_code
             ):
                 raise NotAllowed("该工单不属于您所在的部门。", code="wrong_department")
-            return self._view(ticket, with_events=True)
+            phone_ok = False
+            if with_phone and actor is not None and actor.role != "citizen":
+                self._authorize(actor, Action.REVEAL_PHONE, ticket)  # refuses, by role
+                phone_ok = actor.role in PHONE_ROLES
+                if phone_ok and ticket.contact_phone is not None:
+                    self._event(
+                        session, ticket, actor, Action.REVEAL_PHONE, from_status=ticket.status
+                    )
+            view = self._view(ticket, with_events=True)
+            if actor is not None and actor.role != "citizen" and not phone_ok:
+                view = replace(view, contact_phone=None)  # internal callers pass no actor
+            return view
 
     def list_tickets(self, filters: TicketFilter | None = None) -> list[TicketView]:
         """Tickets matching the filters, newest first."""
@@ -1279,6 +1643,84 @@ class HotlineService:
             return session.scalar(select(func.count(Ticket.id))) or 0
 
     # -------------------------------------------------------------------- staff
+
+    def add_operator(
+        self, name: str, *, role: str, department: str | None, created_by: str | None = None
+    ) -> OperatorView:
+        """Register a named operator (the person behind `hotline … --as NAME`) with one role;
+        department staff belong to exactly one department, centre roles to none."""
+        clean = clean_text(name, field_name="操作员姓名", limit=80) or ""
+        if ":" in clean or any(c.isspace() for c in clean):
+            raise DomainError("操作员姓名不能含空格或冒号。", code="bad_operator_name")
+        if role not in STAFF_ROLES:
+            raise DomainError(
+                f"角色“{role}”无效，只能是：staff（承办人员）、dispatcher（派单员）、"
+                "supervisor（督办人员）、admin（管理员）。",
+                code="bad_role",
+            )
+        if role == "staff":
+            if not department:
+                raise DomainError(
+                    "承办人员必须用 --department 指定所属部门。", code="no_department"
+                )
+            if department not in self.catalogue.departments:
+                raise DomainError(
+                    f"没有“{department[:40]}”这个部门代码。", code="unknown_department"
+                )
+        elif department:
+            raise DomainError(
+                f"{ROLE_LABELS[role]}属于12345中心，不属于某个部门，请去掉 --department。",
+                code="centre_role_department",
+            )
+        with self._unit() as session:
+            if session.scalar(select(Operator.id).where(Operator.name == clean)) is not None:
+                raise DomainError(f"操作员“{clean}”已存在。", code="operator_exists")
+            row = Operator(
+                name=clean,
+                role=role,
+                department_code=department if role == "staff" else None,
+                active=True,
+                created_at=self.clock.now(),
+                created_by=created_by,
+            )
+            session.add(row)
+            session.flush()
+            return OperatorView(row.name, row.role, row.department_code, row.active)
+
+    def list_operators(self) -> list[OperatorView]:
+        """Every operator, active or not, by name."""
+        with self._unit() as session:
+            return [
+                OperatorView(o.name, o.role, o.department_code, o.active)
+                for o in session.scalars(select(Operator).order_by(Operator.name))
+            ]
+
+    def set_operator_active(self, name: str, active: bool) -> OperatorView:
+        """Disable (or re-enable) an operator; a disabled one can no longer act."""
+        with self._unit() as session:
+            row = session.scalar(select(Operator).where(Operator.name == (name or "").strip()))
+            if row is None:
+                raise DomainError(f"没有名为“{name[:40]}”的操作员。", code="unknown_operator")
+            row.active = active
+            return OperatorView(row.name, row.role, row.department_code, row.active)
+
+    def operator_actor(self, name: str) -> Actor:
+        """The verified actor of an active operator: role and department come from the
+        account, never from what was typed."""
+        with self._unit() as session:
+            row = session.scalar(select(Operator).where(Operator.name == (name or "").strip()))
+            if row is None:
+                raise DomainError(
+                    f"没有名为“{name[:40]}”的操作员；请管理员先运行 "
+                    "hotline operator add 姓名 --role 角色 [--department 部门代码]。",
+                    code="unknown_operator",
+                )
+            if not row.active:
+                raise NotAllowed(f"操作员“{row.name}”已停用。", code="operator_inactive")
+            role = cast(Role, row.role)
+            return Actor(
+                role=role, id=f"operator:{row.name}", department=row.department_code, name=row.name
+            )
 
     def invite_staff(
         self, *, role: str, department: str | None, valid_for: timedelta = timedelta(days=7)

@@ -65,15 +65,35 @@ class CategoryOverride(_Strict):
     answer_hours: float | None = Field(None, gt=0)
     answer_working_days: float | None = Field(None, gt=0)
     accept_working_days: float | None = Field(None, gt=0)
+    accept_hours: float | None = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _one_answer_limit(self) -> CategoryOverride:
-        """An override with two answer limits or none at all is certainly a mistake."""
+        """Two limits of one kind, none at all, or an acceptance allowed longer than the
+        answer are certainly mistakes."""
         if self.answer_hours is not None and self.answer_working_days is not None:
             raise ValueError("give answer_hours or answer_working_days, not both")
-        limits = (self.answer_hours, self.answer_working_days, self.accept_working_days)
+        if self.accept_hours is not None and self.accept_working_days is not None:
+            raise ValueError("give accept_hours or accept_working_days, not both")
+        limits = (
+            self.answer_hours,
+            self.answer_working_days,
+            self.accept_working_days,
+            self.accept_hours,
+        )
         if all(v is None for v in limits):
             raise ValueError("an override must set at least one limit")
+        if self.answer_hours is not None and self.accept_working_days is not None:
+            raise ValueError(
+                "a calendar-time answer limit (answer_hours) needs a calendar-time acceptance "
+                "limit (accept_hours), not accept_working_days"
+            )
+        if (
+            self.accept_hours is not None
+            and self.answer_hours is not None
+            and self.accept_hours > self.answer_hours
+        ):
+            raise ValueError("accept_hours must not exceed answer_hours")
         return self
 
 
@@ -210,17 +230,61 @@ class SlaPolicy:
         return Deadline(at=due.at, warn_at=warn.at, provisional=warn.provisional or due.provisional)
 
     def accept_deadline(
-        self, dispatched_at: datetime, *, priority: Priority, category: str | None
+        self,
+        dispatched_at: datetime,
+        *,
+        priority: Priority,
+        category: str | None,
+        answer: Deadline | None = None,
     ) -> Deadline:
-        """签收 limit, counted from dispatch (not acceptance) and running while returned."""
+        """签收 limit, counted from dispatch (not acceptance) and running while returned.
+
+        Urgent tickets: `urgent.accept_minutes` in calendar time. A category with an hour
+        limit for the answer accepts in calendar time too (`accept_hours`, by default one
+        working day's length of office time, 7 h, as calendar time). Whatever the rules,
+        the acceptance limit is never later than the answer limit (`answer`, when given):
+        it is moved back to the answer limit, keeping the 75 % warning point inside it.
+        """
+        override = self.spec.category_overrides.get(category or "")
         if priority == "urgent":
             limit = timedelta(minutes=self.spec.urgent.accept_minutes)
-            return self._in_calendar_time(dispatched_at, limit)
-        override = self.spec.category_overrides.get(category or "")
-        days = self.spec.accept_working_days
-        if override is not None and override.accept_working_days is not None:
-            days = override.accept_working_days
-        return self._in_working_time(dispatched_at, days)
+            due = self._in_calendar_time(dispatched_at, limit)
+        elif override is not None and override.accept_hours is not None:
+            due = self._in_calendar_time(dispatched_at, timedelta(hours=override.accept_hours))
+        elif override is not None and override.answer_hours is not None:
+            hours = self.calendar.day_length * self.spec.accept_working_days
+            due = self._in_calendar_time(
+                dispatched_at, min(hours, timedelta(hours=override.answer_hours))
+            )
+        else:
+            days = self.spec.accept_working_days
+            if override is not None and override.accept_working_days is not None:
+                days = override.accept_working_days
+            due = self._in_working_time(dispatched_at, days)
+        if answer is not None and due.at > answer.at:
+            span = answer.at - dispatched_at
+            due = replace(
+                due,
+                at=answer.at,
+                warn_at=dispatched_at + span * self.spec.warning_fraction,
+                provisional=answer.provisional,
+            )
+        return due
+
+    def deadlines(
+        self,
+        start: datetime,
+        *,
+        request_type: RequestType,
+        priority: Priority,
+        category: str | None,
+    ) -> tuple[Deadline, Deadline]:
+        """Both limits of a (re)dispatch from `start`: (签收, 办结), acceptance never later."""
+        answer = self.answer_deadline(
+            start, request_type=request_type, priority=priority, category=category
+        )
+        accept = self.accept_deadline(start, priority=priority, category=category, answer=answer)
+        return accept, answer
 
     def answer_deadline(
         self,

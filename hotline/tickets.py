@@ -58,6 +58,7 @@ class Action(StrEnum):
     MERGE = "merge"
     FLAG_FOR_HUMAN = "flag_for_human"
     REVEAL_PHONE = "reveal_phone"  # not a transition: an audited look at the citizen's phone
+    ESCALATE = "escalate"  # 督办: not a transition; the sweep's or a supervisor's
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -80,6 +81,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MERGE: "合并",
     Action.FLAG_FOR_HUMAN: "转人工",
     Action.REVEAL_PHONE: "查看联系电话",
+    Action.ESCALATE: "督办",
 }
 
 _OPEN = frozenset(OPEN_STATUSES)
@@ -97,7 +99,9 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.AMEND: (_OPEN, None),
     Action.CHASE: (_OPEN, None),
     Action.RESOLVE: (frozenset({Status.ACCEPTED}), Status.RESOLVED),
-    Action.RATE: (frozenset({Status.RESOLVED}), None),  # leads to CLOSED or a reopen
+    # RESOLVED leads to CLOSED or a reopen; a MERGED ticket's citizen rates the lead ticket's
+    # answer and the merged ticket stays merged
+    Action.RATE: (frozenset({Status.RESOLVED, Status.MERGED}), None),
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.DISPATCHED),
     Action.WITHDRAW: (_OPEN, Status.WITHDRAWN),
@@ -173,6 +177,9 @@ class Actor:
 
 SYSTEM = Actor(role="system", id="hotline")
 
+# The work of the department that holds the ticket: only its own staff do it (签收, 退单,
+# 申请延期, 请市民补充, 办结答复). A dispatcher or supervisor doing it would credit the
+# department in the reports with work it never did.
 DEPARTMENT_ACTIONS = frozenset(
     {
         Action.ACCEPT,
@@ -180,9 +187,10 @@ DEPARTMENT_ACTIONS = frozenset(
         Action.REQUEST_EXTENSION,
         Action.REQUEST_INFORMATION,
         Action.RESOLVE,
-        Action.REVEAL_PHONE,
     }
 )
+# The 12345 centre's work: dispatchers route, adjudicate returns and extensions, merge,
+# reopen and close after the follow-up.
 CENTRE_ACTIONS = frozenset(
     {
         Action.DISPATCH,
@@ -191,8 +199,11 @@ CENTRE_ACTIONS = frozenset(
         Action.MERGE,
         Action.CLOSE,
         Action.REOPEN,
+        Action.FLAG_FOR_HUMAN,
     }
 )
+# Supervisors escalate (督办) and read; they change no ticket themselves.
+SUPERVISOR_ACTIONS = frozenset({Action.ESCALATE})
 CITIZEN_ACTIONS = frozenset(
     {
         Action.ADD_INFORMATION,
@@ -203,36 +214,51 @@ CITIZEN_ACTIONS = frozenset(
         Action.FLAG_FOR_HUMAN,
     }
 )
+# Who may see the citizen's phone: the department's staff (to call back) and dispatchers.
+PHONE_ROLES = frozenset({"staff", "dispatcher"})
+
+_ROLE_HINT: dict[str, str] = {
+    "dispatcher": "该操作只能由承办部门的工作人员办理，派单员可以派单、审批延期、合并或重办。",
+    "supervisor": "督办人员只能查看和督办，不能办理工单。",
+    "admin": "管理员只管理账号和配置，不能办理工单。",
+    "staff": "该操作由12345派单员办理。",
+}
 
 
 def authorize(
     actor: Actor, action: Action, *, department: str | None, citizen_key: str, number: str = ""
 ) -> None:
     """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`."""
-    if actor.role in ("system", "admin"):
+    if actor.role == "system":
         return
-    if actor.role in ("dispatcher", "supervisor"):
-        if (
-            action in CENTRE_ACTIONS
-            or action in DEPARTMENT_ACTIONS
-            or action is Action.FLAG_FOR_HUMAN
+    if action is Action.REVEAL_PHONE:
+        if actor.role == "dispatcher" or (
+            actor.role == "staff" and department is not None and actor.department == department
         ):
             return
-    elif actor.role == "staff":
-        if (
-            action in DEPARTMENT_ACTIONS
-            and department is not None
-            and actor.department == department
-        ):
+        if actor.role == "staff":
+            raise NotAllowed(
+                "该工单不属于您所在的部门，无法查看联系电话。", code="wrong_department"
+            )
+        raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权查看市民的联系电话。", code="not_allowed")
+    if actor.role == "dispatcher" and action in CENTRE_ACTIONS:
+        return
+    if actor.role == "supervisor" and action in SUPERVISOR_ACTIONS:
+        return
+    if actor.role == "staff" and action in DEPARTMENT_ACTIONS:
+        if department is not None and actor.department == department:
             return
-        if action in DEPARTMENT_ACTIONS:
-            raise NotAllowed("该工单不属于您所在的部门，无法操作。", code="wrong_department")
-    elif actor.role == "citizen":
+        raise NotAllowed("该工单不属于您所在的部门，无法操作。", code="wrong_department")
+    if actor.role == "citizen":
         if action in CITIZEN_ACTIONS | {Action.REOPEN} and actor.id == citizen_key:
             return
         if actor.id != citizen_key:
             raise not_found(number)
-    raise NotAllowed(f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。", code="not_allowed")
+    hint = _ROLE_HINT.get(actor.role, "") if actor.role != "citizen" else ""
+    raise NotAllowed(
+        f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。{hint}".strip(),
+        code="not_allowed",
+    )
 
 
 def format_number(day: date, sequence: int) -> str:

@@ -220,6 +220,33 @@ async def test_extension_request_approved_by_the_dispatcher(
     assert service.get_ticket(number).extension_count == 1
 
 
+async def test_extension_denied_with_a_reason_the_department_reads(
+    service: HotlineService, settings: Settings, double: TelegramDouble
+) -> None:
+    """驳回 asks the dispatcher why; a bare "不行" is refused; the department reads the reason."""
+    bind(service, HOUSING_CHAT)
+    bind(service, DISPATCH_CHAT, role="dispatcher", dept=None)
+    number = report(service)
+    service.accept(number, HOUSING)
+    service.request_extension(number, HOUSING, 5, "需要协调施工单位")
+    async with running(make_bot(service, settings, double)):
+        request = await double.wait_for_sent(to(DISPATCH_CHAT, "延期申请"))
+        double.press(DISPATCH_CHAT, request["message_id"], f"x:deny:{number}", DISPATCHER)
+        prompt = await double.wait_for_sent(to(DISPATCH_CHAT, "请回复驳回延期的理由"))
+        reply = double.message(DISPATCH_CHAT, prompt["message_id"])
+        double.group_message(DISPATCH_CHAT, DISPATCHER, "x", reply_to_message=reply)
+        await double.wait_for_sent(to(DISPATCH_CHAT, "过于简单"))
+        double.group_message(
+            DISPATCH_CHAT, DISPATCHER, "路面抢修应在时限内完成", reply_to_message=reply
+        )
+        told = await double.wait_for_sent(to(HOUSING_CHAT, "延期申请未批准"))
+        assert "路面抢修应在时限内完成" in told["text"]
+        edit = await double.wait_for_call("editMessageText", lambda c: "已驳回延期" in c["text"])
+        assert edit["chat_id"] == DISPATCH_CHAT
+    view = service.get_ticket(number)
+    assert view.extension_count == 0 and view.events[-1].action == "deny_extension"
+
+
 async def test_unsatisfied_rating_reopens_and_the_card_returns(
     service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
@@ -227,7 +254,7 @@ async def test_unsatisfied_rating_reopens_and_the_card_returns(
     bind(service, HOUSING_CHAT)
     number = report(service)
     service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=1, hours=1))
     run_sweep(service)
     async with running(make_bot(service, settings, double)):

@@ -232,10 +232,29 @@ async def test_a_reply_to_an_answer_rates_that_ticket(service: HotlineService) -
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
     service.accept(ticket.number, STAFF)
-    service.resolve(ticket.number, STAFF, "已修复")
+    service.resolve(ticket.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意，路灯根本没修好", "street_light", 0.8))
     assert "重办" in said and ticket.number in said
     assert len(tickets(service)) == 1
+
+
+async def test_a_merged_tickets_citizen_sees_the_lead_and_its_answer(
+    service: HotlineService,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [mine] = tickets(service)
+    other = Conversation(sender="telegram:43")
+    await to_summary(other)
+    await other.send(parse("确认", "affirm"))
+    [lead] = tickets(service, "telegram:43")
+    service.merge(mine.number, lead.number, DISPATCHER, "同一盏路灯")
+    service.accept(lead.number, STAFF)
+    service.resolve(lead.number, STAFF, "已更换路灯灯泡，恢复照明")
+    said = await chat.send(parse("我的工单", "check_status"))
+    assert "已合并" in said and f"已并入工单 {lead.number}" in said
+    assert "已更换路灯灯泡，恢复照明" in said
 
 
 async def test_with_two_answered_tickets_the_assistant_asks_which(service: HotlineService) -> None:
@@ -247,7 +266,7 @@ async def test_with_two_answered_tickets_the_assistant_asks_which(service: Hotli
     for view in tickets(service):
         numbers.append(view.number)
         service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复")
+        service.resolve(view.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意", "rate_service"))
     assert "哪一张" in said
     said = await chat.send(parse("第二个", "choose_category"))
@@ -392,7 +411,7 @@ async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineS
     views = tickets(service)
     for view in views:
         service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复")
+        service.resolve(view.number, STAFF, "已修复损坏设施")
     first = min(v.number for v in views)
     message = parse("不满意", "rate_service")
     message["metadata"] = {"reply_to_ticket": first}

@@ -78,7 +78,7 @@ def world(
     # Returned, and the dispatcher sends it back to the same department: a confirmation.
     numbers["same"] = open_("建设路路灯一直闪", "4", category="street_light")
     service.return_ticket(numbers["same"], staff("urban_management"), "不清楚")
-    service.dispatch(numbers["same"], "urban_management", DISPATCHER)
+    service.dispatch(numbers["same"], "urban_management", DISPATCHER, "路灯属城管维护", force=True)
     # Unroutable (no category, no department), dispatched by hand just after local midnight.
     clock.set(datetime(2026, 11, 24, 0, 30, tzinfo=TZ))
     numbers["union"] = open_(UNION_AID, "2")

@@ -111,14 +111,14 @@ def _this_week(service: HotlineService, clock: ManualClock, g: str, lt: str) -> 
 
     clock.set(at(23, 11))
     service.accept(c, HOUSING)
-    service.resolve(a, HOUSING, "已修复")
+    service.resolve(a, HOUSING, "已修复损坏设施")
     service.rate(a, CITIZEN, "satisfied")
     service.resolve(m, URBAN, "已修好路灯")
     service.request_extension(d, URBAN, 3, "需要协调")
     service.decide_extension(d, DISPATCHER, approve=True)
     clock.set(at(23, 11, 30))
     service.rate(m, CITIZEN, "unsatisfied", "灯还是不亮")
-    service.resolve(d, URBAN, "已劝离")
+    service.resolve(d, URBAN, "已劝离占道摊贩")
 
     _tuesday_onwards(service, clock, b, i)
     clock.set(at(25, 10))
@@ -137,16 +137,16 @@ def _tuesday_onwards(service: HotlineService, clock: ManualClock, b: str, i: str
     clock.set(at(24, 11))
     service.accept(b, HOUSING)
     clock.set(at(24, 14))
-    service.resolve(b, HOUSING, "已处理")
+    service.resolve(b, HOUSING, "已安排人员处理完毕")
     service.rate(b, CITIZEN, "unsatisfied")
     clock.set(at(24, 14, 30))
     service.accept(b, HOUSING)
     clock.set(at(24, 15))
-    service.resolve(b, HOUSING, "再次处理")
+    service.resolve(b, HOUSING, "已再次上门处理")
     service.rate(b, CITIZEN, "basically_satisfied")
 
     clock.set(at(25, 11))
-    service.resolve(i, HOUSING, "已答复")
+    service.resolve(i, HOUSING, "已电话答复市民")
     service.rate(i, CITIZEN, "satisfied")
 
 
@@ -161,13 +161,16 @@ def test_week_kpis_exact(service: HotlineService, clock: ManualClock) -> None:
     assert t.dispatched == 9
     assert t.response == Rate(5, 9)  # I late, E and K never, M not yet in its new round
     assert t.response.value == Fraction(5, 9)
-    assert t.on_time_answer == Rate(3, 4)  # A, B, D on time; I late; M's answer was reopened
+    # Every round answered counts (rounds started in the period): A, B's first and second
+    # answers, D and M's first answer (before its reopen) on time; I late.
+    assert t.on_time_answer == Rate(5, 6)
     assert t.resolution == Rate(3, 4)  # latest ratings: A, B (basically), I good; M not
     assert t.satisfaction == Rate(3, 5)  # all rounds: B and M unsatisfied once
     assert t.ratings_count == 5
     assert t.first_dispatch_accuracy == Rate(8, 9)
     assert t.returns_total == 2
     assert t.bounces == (8, 0, 1, 0)
+    assert t.excluded == 0
     assert t.reopen == Rate(2, 9)
     assert t.extension == Rate(1, 9)
     # accept: A, B (new round), D, H 30 min; C 1 h; I 7.5 h. M reopened: not counted.
@@ -177,9 +180,13 @@ def test_week_kpis_exact(service: HotlineService, clock: ManualClock) -> None:
     # answer: A 1 h, B 1 h (new round), D 1.5 h, I 15 h.
     assert t.answer_time == WorkTime(count=4, total_seconds=66600, p90_seconds=54000)
     assert (t.answer_time.average_hours, t.answer_time.p90_hours) == (4.6, 15.0)
-    # overdue at Mon 30 00:00: K 0.5 d, H 2.6 d, L 6.6 d, G 11.6 d.
+    # answer overdue at Mon 30 00:00: K 0.5 d, H 2.6 d, L 6.6 d, G 11.6 d.
     assert t.overdue_bands == (1, 1, 1, 1)
-    assert t.overdue == 4
+    # acceptance overdue (never accepted past 签收时限): K 1.5 d, M 5.5 d (its new round),
+    # E 5.6 d, L 9.6 d.
+    assert t.accept_overdue_bands == (0, 1, 2, 1)
+    assert (t.answer_overdue, t.accept_overdue) == (4, 4)
+    assert t.overdue == 6  # G, H, K, L, E, M: K and L are late on both counts, once each
     assert dict(t.by_request_type) == {"求助": 6, "投诉": 2, "咨询": 2}
     assert dict(t.by_channel) == {"telegram": 8, "console": 2}
 
@@ -192,11 +199,11 @@ def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -
         received=4,  # A, B, C, I
         dispatched=4,
         response=Rate(3, 4),
-        on_time_answer=Rate(2, 3),
+        on_time_answer=Rate(3, 4),  # A, B twice on time; I late
         resolution=Rate(3, 3),
         satisfaction=Rate(3, 4),
         first_dispatch_accuracy=Rate(3, 4),
-        returns_total=2,
+        returns_total=1,  # C: housing returned it once; urban management's return is theirs
         bounces=(3, 0, 1, 0),
         reopen=Rate(1, 4),
         extension=Rate(0, 4),
@@ -205,12 +212,15 @@ def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -
         overdue_bands=(0, 0, 1, 1),
         by_request_type={"求助": 3, "咨询": 1},
         by_channel={"telegram": 4},
+        accept_overdue_bands=(0, 0, 0, 1),  # L
+        overdue_tickets=2,  # G, L
     )
     urban = report.departments["urban_management"]
     assert urban.received == 5
     assert urban.dispatched == 5
     assert urban.response == Rate(2, 5)
-    assert urban.on_time_answer == Rate(1, 1)
+    assert urban.on_time_answer == Rate(2, 2)  # D, and M before its reopen
+    assert urban.returns_total == 1  # C, returned by urban management on its second dispatch
     assert urban.resolution == Rate(0, 1)
     assert urban.satisfaction == Rate(0, 1)
     assert urban.first_dispatch_accuracy == Rate(5, 5)
@@ -219,11 +229,13 @@ def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -
     assert urban.accept_time == WorkTime(2, 3600, 1800)
     assert urban.answer_time == WorkTime(1, 5400, 5400)
     assert urban.overdue_bands == (1, 1, 0, 0)
+    assert urban.accept_overdue_bands == (0, 1, 2, 0)  # K; E and M
+    assert urban.overdue == 4
     assert dict(urban.by_channel) == {"console": 2, "telegram": 3}
     unassigned = report.departments[UNASSIGNED]
     assert (unassigned.received, unassigned.dispatched) == (1, 0)
     assert unassigned.satisfaction.percent == "—"  # nothing rated: never 0 %
-    assert report.top_overdue_departments() == [("housing", 2), ("urban_management", 2)]
+    assert report.top_overdue_departments() == [("urban_management", 4), ("housing", 2)]
 
 
 def test_week_kpis_per_category_and_hot_topics(service: HotlineService, clock: ManualClock) -> None:
@@ -268,18 +280,27 @@ def test_week_kpis_per_category_and_hot_topics(service: HotlineService, clock: M
 def test_overdue_list_and_bands_follow_now(service: HotlineService, clock: ManualClock) -> None:
     hist = build_history(service, clock)
     report = report_for(service, "week", date(2026, 11, 29))
-    assert [t.number for t in report.overdue_list] == [hist.g, hist.lt, hist.h, hist.k]
-    assert [t.days_overdue for t in report.overdue_list] == [11.6, 6.6, 2.6, 0.5]
+    listed = [(t.number, t.stage, t.days_overdue) for t in report.overdue_list]
+    assert listed == [
+        (hist.g, "办结", 11.6),
+        (hist.lt, "签收、办结", 9.6),  # from the first limit it missed
+        (hist.e, "签收", 5.6),
+        (hist.m, "签收", 5.5),
+        (hist.h, "办结", 2.6),
+        (hist.k, "签收、办结", 1.5),
+    ]
     assert report.overdue_list[0].department_name == "住房和城乡建设局"
     # Earlier in the week (the clock's now is before the period's end): fewer are overdue.
     clock.set(at(27, 12))
     mid = report_for(service, "week", date(2026, 11, 29))
     assert mid.period.now == at(27, 12)
     assert mid.total.overdue_bands == (1, 0, 1, 1)  # H 2 h; L 4.1 d; G 9.1 d; K not yet due
+    assert mid.total.accept_overdue_bands == (0, 0, 2, 1)  # E 3.1 d, M 3.0 d; L 7.1 d
     # The previous week on its own: only G and L were in it; L had not been accepted.
     prev = report_for(service, "week", date(2026, 11, 22))
     assert (prev.total.dispatched, prev.total.response, prev.total.received) == (2, Rate(1, 2), 2)
     assert prev.total.overdue_bands == (0, 0, 1, 0)  # at Mon 23 00:00 only G (4.6 d)
+    assert prev.total.accept_overdue_bands == (0, 1, 0, 0)  # L, 2.6 d
 
 
 def test_periods() -> None:
@@ -324,11 +345,18 @@ def test_cli_and_weekly_job_write_the_pack(
     assert len([n for n in names if n.endswith(".png")]) == 3
     wb = load_workbook(out / "report.xlsx")
     sheet = wb["超期清单"]
-    assert [sheet.cell(r, 1).value for r in range(2, 6)] == [hist.g, hist.lt, hist.h, hist.k]
+    assert [sheet.cell(r, 1).value for r in range(2, 8)] == [
+        hist.g,
+        hist.lt,
+        hist.e,
+        hist.m,
+        hist.h,
+        hist.k,
+    ]
     assert sheet.cell(2, 1).hyperlink.target == f"https://crm.example/tickets/{hist.g}"
     with (out / "report.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[0]["派单量"] == "9" and rows[0]["超期合计"] == "4"
+    assert rows[0]["派单量"] == "9" and rows[0]["超期合计"] == "6"
 
     # Monday 30 November 10:00: the job reports on 23–29 November, once.
     folder = weekly_report_job(service, tmp_path / "weekly")
@@ -348,3 +376,22 @@ def test_cli_and_weekly_job_write_the_pack(
         assert "2026-11-23 至 2026-11-29" in msg.text
         assert len(msg.payload["photos"]) == 3
         assert all(Path(p).is_file() for p in msg.payload["documents"])
+
+
+def test_an_unaccepted_urgent_gas_ticket_is_overdue(
+    service: HotlineService, clock: ManualClock
+) -> None:
+    # The case: urgent gas at 03:15 on a Saturday, nobody accepts it; at 04:00 it is
+    # 15 minutes past its 签收时限 (03:45) and the overdue picture says so.
+    clock.set(at(28, 3, 15))
+    number = open_ticket(service, "gas_service", "人民路5号", priority="urgent")
+    clock.set(at(28, 4))
+    report = report_for(service, "today", date(2026, 11, 28))
+    t = report.total
+    assert (t.accept_overdue_bands, t.overdue_bands, t.overdue) == ((1, 0, 0, 0), (0, 0, 0, 0), 1)
+    assert t.response == Rate(0, 1)
+    assert [(o.number, o.stage, o.days_overdue) for o in report.overdue_list] == [
+        (number, "签收", 0.0)
+    ]
+    utilities = report.departments["utilities"]
+    assert (utilities.accept_overdue, utilities.answer_overdue) == (1, 0)

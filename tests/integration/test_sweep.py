@@ -151,7 +151,7 @@ def test_a_late_survey_still_gets_the_full_rating_window(
 ) -> None:
     number = open_ticket(service)
     service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=6))  # scheduler down past survey and close times
     run_sweep(service)
     assert service.get_ticket(number).status == "resolved"
@@ -166,7 +166,7 @@ def test_rating_before_the_deadline_cancels_auto_close(
 ) -> None:
     number = open_ticket(service)
     service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=1))
     run_sweep(service)
     service.rate(number, CITIZEN, "satisfied")

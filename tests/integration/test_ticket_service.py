@@ -154,7 +154,7 @@ def test_unsatisfied_rating_reopens_with_a_fresh_limit(
     number = report(service)
     service.accept(number, HOUSING)
     clock.advance(timedelta(days=3))
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     old_due = service.get_ticket(number).answer_due_at
     clock.advance(timedelta(days=1))
     view = service.rate(number, CITIZEN, "unsatisfied", "坑还在")
@@ -219,7 +219,7 @@ def test_outbox_row_and_state_change_commit_together(
 
     monkeypatch.setattr("hotline.messages.citizen_answer", explode)
     with pytest.raises(RuntimeError):
-        service.resolve(number, HOUSING, "已处理")
+        service.resolve(number, HOUSING, "已安排人员处理完毕")
     view = service.get_ticket(number)
     assert view.status == "accepted" and view.answer is None
     assert "ticket_answered" not in [k for _, _, k in outbox(service, number)]
@@ -340,7 +340,7 @@ def test_a_reopened_ticket_starts_a_new_round_of_timings(
     number = report(service)
     clock.advance(timedelta(hours=2))
     service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已处理")
+    service.resolve(number, HOUSING, "已安排人员处理完毕")
     service.rate(number, CITIZEN, "unsatisfied", "没修好")
     with service.sessions() as s:
         ticket = s.scalars(select(Ticket).where(Ticket.number == number)).one()

@@ -57,6 +57,9 @@ def kpis(**kw: object) -> Kpis:
         "by_channel": {"telegram": 100, "console": 20},
     }
     base.update(kw)
+    bands = base["overdue_bands"]
+    assert isinstance(bands, tuple)
+    base.setdefault("overdue_tickets", sum(bands))  # no acceptance overdue in these figures
     return Kpis(**base)  # type: ignore[arg-type]
 
 
@@ -120,7 +123,9 @@ def test_summary_text_carries_the_figures(report: Report) -> None:
     assert "按时办结率 92.3%（60/65）" in text
     assert "派单准确率 95.5%（105/110），退单 7 次" in text
     assert "平均签收 1.3 小时（P90 3.5）" in text
-    assert "当前超期 12 件：0–1 天 5，1–3 天 4，3–7 天 2，7 天以上 1" in text
+    assert "当前超期 12 件（签收、办结均超期的只计一次）" in text
+    assert "办结超期 12 件：0–1 天 5，1–3 天 4，3–7 天 2，7 天以上 1" in text
+    assert "签收超期 0 件：0–1 天 0，1–3 天 0，3–7 天 0，7 天以上 0" in text
     assert "超期最多：住房和城乡建设局 6 件、城市管理局 6 件" in text
     assert "热点类别：小区内道路设施损坏 12 件（上期 3，+9）" in text
     assert "热点地点：幸福家园 8 件（上期 0，+8）" in text
@@ -142,7 +147,8 @@ def test_pack_files(report: Report, tmp_path: Path) -> None:
     assert wb.sheetnames[:2] == ["汇总", "分部门"] and "超期清单" in wb.sheetnames
     summary = {row[0]: row[1:] for row in wb["汇总"].iter_rows(values_only=True) if row}
     assert summary["响应率"][:3] == (pytest.approx(0.9), 99, 110)
-    assert summary["当前超期"][0] == 12
+    assert summary["当前超期（签收或办结）"][0] == 12
+    assert (summary["办结超期"][0], summary["签收超期"][0]) == (12, 0)
     depts = list(wb["分部门"].iter_rows(values_only=True))
     assert depts[0][:5] == ("范围", "代码", "名称", "受理量", "派单量")
     assert [r[1] for r in depts[1:]] == [None, "urban_management", "housing", "transport"]

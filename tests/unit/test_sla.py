@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from hotline.sla import Deadline, SlaPolicy
+from hotline.sla import Deadline, Priority, RequestType, SlaPolicy
 from hotline.yamlconf import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -151,15 +151,16 @@ def test_utilities_answer_within_24_hours_over_a_weekend() -> None:
     assert SLA.is_calendar_time("heating", "normal")
     assert SLA.is_calendar_time(None, "urgent")
     assert not SLA.is_calendar_time("street_light", "normal")
-    # Acceptance of a normal utilities ticket is still one working day.
+    # Acceptance of a utilities ticket runs in calendar time too: 2 h, day or night (it
+    # used to be one working day, Monday 17:30, after the answer limit of Saturday 18:00).
     accept = SLA.accept_deadline(at(2026, 11, 27, 18), priority="normal", category="heating")
-    assert accept.at == at(2026, 11, 30, 17, 30) and not accept.calendar_time
+    assert accept.at == at(2026, 11, 27, 20) and accept.calendar_time
 
 
 def test_urgent_takes_a_stricter_category_limit(tmp_path: Path) -> None:
     sla = policy(
         tmp_path,
-        TYPES + "category_overrides:\n  burst_main: {answer_hours: 6, accept_working_days: 0.5}\n",
+        TYPES + "category_overrides:\n  burst_main: {answer_hours: 6, accept_hours: 3}\n",
     )
     start = at(2026, 11, 28, 22)  # Saturday night
     urgent = sla.answer_deadline(
@@ -167,7 +168,80 @@ def test_urgent_takes_a_stricter_category_limit(tmp_path: Path) -> None:
     )
     assert urgent.at == at(2026, 11, 29, 4)
     normal = sla.accept_deadline(start, priority="normal", category="burst_main")
-    assert normal.at == at(2026, 11, 30, 14)  # 3.5 h: Monday 09:00–12:00 and 13:30–14:00
+    assert normal.at == at(2026, 11, 29, 1)  # 3 h of calendar time, Saturday night
+    urgent_accept = sla.accept_deadline(start, priority="urgent", category="burst_main")
+    assert urgent_accept.at == at(2026, 11, 28, 22, 30)
+
+
+# ------------------------------------------------- acceptance never after answer
+
+# Nights, a weekend, a Friday evening before a weekend, the eve of National Day, inside it,
+# and the last working evening before Spring Festival 2026.
+STARTS = [
+    at(2026, 11, 23, 10),  # Monday morning
+    at(2026, 11, 23, 23, 45),  # Monday night
+    at(2026, 11, 27, 18),  # Friday evening
+    at(2026, 11, 28, 3, 45),  # Saturday night
+    at(2026, 11, 29, 14),  # Sunday afternoon
+    at(2026, 9, 30, 21),  # eve of National Day
+    at(2026, 10, 3, 2),  # inside the holiday
+    at(2026, 2, 13, 17),  # Friday before Spring Festival
+]
+
+
+@pytest.mark.parametrize("start", STARTS, ids=lambda d: d.strftime("%Y%m%d-%H%M"))
+@pytest.mark.parametrize(
+    "category",
+    [None, "water_supply", "power_outage", "gas_service", "heating", "burst_main", "street_light"],
+)
+@pytest.mark.parametrize("priority", ["normal", "urgent"])
+def test_acceptance_is_never_after_the_answer(
+    start: datetime, category: str | None, priority: Priority
+) -> None:
+    kinds: tuple[RequestType, ...] = ("咨询", "求助", "投诉")
+    for request_type in kinds:
+        accept, answer = SLA.deadlines(
+            start, request_type=request_type, priority=priority, category=category
+        )
+        assert accept.at <= answer.at, (accept, answer)
+        assert accept.warn_at <= accept.at
+
+
+def test_urgent_utilities_accept_within_30_minutes_at_night() -> None:
+    # The card: a gas ticket dispatched at 03:15 on Saturday showed 签收时限 Monday
+    # 17:30 and 办结时限 Sunday 03:45. Urgent: 30 min / 24 h, both in calendar time.
+    start = at(2026, 12, 5, 3, 15)
+    accept, answer = SLA.deadlines(
+        start, request_type="求助", priority="urgent", category="gas_service"
+    )
+    assert (accept.at, answer.at) == (at(2026, 12, 5, 3, 45), at(2026, 12, 6, 3, 15))
+    accept, answer = SLA.deadlines(
+        start, request_type="求助", priority="normal", category="gas_service"
+    )
+    assert (accept.at, answer.at) == (at(2026, 12, 5, 5, 15), at(2026, 12, 6, 3, 15))
+
+
+def test_a_later_acceptance_is_moved_back_to_the_answer_limit(tmp_path: Path) -> None:
+    # 咨询 in half a working day, acceptance in two: acceptance is moved back to the answer.
+    sla = policy(tmp_path, TYPES.replace("咨询: 2", "咨询: 0.5") + "accept_working_days: 2\n")
+    start = at(2026, 11, 27, 16)  # Friday 16:00: 1.5 h left that day
+    accept, answer = sla.deadlines(start, request_type="咨询", priority="normal", category=None)
+    assert answer.at == at(2026, 11, 30, 11)  # 3.5 h: Fri 16:00–17:30, Mon 09:00–11:00
+    assert accept.at == answer.at and accept.warn_at < accept.at
+
+
+def test_answer_hours_with_working_day_acceptance_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="accept_hours"):
+        policy(
+            tmp_path,
+            TYPES
+            + "category_overrides:\n  burst_main: {answer_hours: 6, accept_working_days: 1}\n",
+        )
+    with pytest.raises(ConfigError, match="must not exceed"):
+        policy(
+            tmp_path,
+            TYPES + "category_overrides:\n  burst_main: {answer_hours: 6, accept_hours: 8}\n",
+        )
 
 
 def test_any_input_zone_gives_local_deadlines() -> None:
