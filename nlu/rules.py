@@ -89,7 +89,7 @@ _URGENT_CUES: tuple[str, ...] = (
     r"(?:毒气|刺鼻|化学|农药|氨|氯|硫化氢).{0,14}(?:头晕|恶心|喘不过气|呼吸困难|中毒|晕倒|送医)",
     r"(?:罐|槽车|罐车|化工|工厂|液体|气体|储罐).{0,6}(?:泄漏|泄露|外溢)",
     r"救救|求救|救人|人命关天|来人啊|赶紧来人|危在旦夕",
-    r"(?:电动车|电瓶车|充电|电线|插座|楼道|屋里|家里|厨房|车里|车子).{0,6}(?:冒烟|起烟|烧焦)|烧焦味|焦糊味|烟雾报警",
+    r"(?:电动车|电瓶车|充电|电线|插座|楼道|屋里|家里|厨房|车里|车子).{0,6}(?:冒烟|起烟|烧焦)|烟雾报警",
     r"洪水|山洪|暴涨|决堤|(?:马路|路面|路上|街上|小区|地下车库).{0,4}(?:全是水|一片汪洋|成河|变成河|成了河)",
     r"呼吸机|制氧机|透析",
     r"高空抛物|高空坠物|(?:外墙|墙皮|瓷砖|玻璃|空调外机|阳台|窗户|花盆).{0,6}(?:掉下来|脱落|坠落|砸下)",
@@ -167,8 +167,7 @@ _URGENT_CUES: tuple[str, ...] = (
     # animals, loose objects on a road
     r"咬伤|咬了(?:人|小孩|孩子|老人)|见人就(?:扑|咬)|(?:进了|有)(?:一)?条蛇|毒蛇|马蜂.{0,6}(?:蛰|叮)",
     r"横在(?:快速路|高速|马路|路中间|路上)|紧急避让|压力表爆|锅炉.{0,6}(?:爆|冒汽|响)",
-    # broader families (smoke in general is in _GUARDED_CUES below)
-    r"烧着的?味|糊味|焦味",
+    # broader families (smoke and burning smells are in _GUARDED_CUES below)
     r"(?:拿|持|举|抄|握|挥)着?(?:一把|一根|根|把)?(?:菜刀|刀|钢管|铁棍|棍子?|棒子?|砖头?|酒瓶|斧头|铁锹|锤子|枪)|"
     r"互相(?:打|殴打|砍|扭打)(?!手心|招呼|电话|闹|趣)|对打|打成一团|扭打|扭在一起|持枪|有枪",
     r"(?:喊|叫|拍|推|摇)(?:他|她|也|都|了)*(?:没|不)(?:反应|醒|应)|昏(?:过去|了过去|迷)|晕过去",
@@ -180,7 +179,8 @@ _URGENT_CUES: tuple[str, ...] = (
     r"(?:暖气|热水|消防)(?:管|管道|片).{0,4}(?:爆|破|裂|喷|崩)",
     # more families: smoke you cannot see through, a device on fire, a lift in free fall …
     r"(?:器|箱|机|线|厂|店|房|楼|屋|棚|堆|林|田|山|草|柜|桶|罐)(?:子)?着了",
-    r"电梯.{0,10}(?:掉到|掉了|直接掉|往下掉|坠|滑到|冲到)|电梯.{0,24}(?:门打不开|里面有(?:人|个))",
+    r"电梯.{0,10}(?:掉到|掉了|直接掉|往下掉|坠|滑到|冲到)|"
+    r"电梯.{0,24}(?:门打不开|里面有(?:人|个)(?!抽|吸|乱|贴|小便|尿|吐|吵|打电话|遛狗))",
     r"嘴(?:角)?歪|口角歪|说话不清|口齿不清|手脚不听使唤|(?:一直|还)没(?:起来|爬起来)|(?:摔|跌)了(?:一跤|一下)?.{0,6}(?:起不来|没起来|血|不能动)",
     r"(?:磕|摔|撞|砸|割|划|碰)(?:得|出|破)?.{0,2}(?:出血|流血|血了)|(?:头|脸|腿|手|身上)(?:上)?(?:在|一直)?(?:流血|出血|冒血)",
     r"(?:水|积水).{0,8}(?:到|没过|淹到|齐|过)(?:了)?(?:膝盖|腰|胸|大腿|小腿|车门|车窗|轮胎|脖子)",
@@ -201,6 +201,7 @@ _GUARDED_CUES: tuple[tuple[str, str], ...] = (
         r"烟雾(?:很大|弥漫|太大)|烟(?:很大|太大).{0,6}看不(?:清|见)",
         _NUISANCE_SMOKE,
     ),
+    (r"烧焦味|焦糊味|烧着的?味|糊味|焦味", _NUISANCE_SMOKE),
     (
         r"(?:水|水管|管子|自来水).{0,8}(?:像喷泉|往外冒|哗哗|呲呲|滋滋)",
         r"浪费|冲水|水龙头|马桶|污水|下水道|化粪池|粪",
@@ -245,7 +246,9 @@ _STRONG_NOW = re.compile(r"现在|正在|还在|赶紧|快来|快点|救命|刚�
 _RESOLVED = re.compile(
     r"已经(?:被)?(?:修好|修复|处理|解决|救出|恢复|灭了|扑灭|没事|找到|送医|抢修好|堵上)|"
     r"已经(?:散了|走了|结束|送(?:到|去|回|医)|在(?:处理|修|锯|清理|抢修))|现在(?:好多了|好了|没事|正常了|没有了|不会了)|差点(?:上当|就转|被骗)|"
-    r"(?:修好了|处理好了|解决了|恢复了|找到了|救出来了|没事了|扑灭了|已处理|已修复|已解决|已恢复)"
+    r"(?:修好了|处理好了|解决了|恢复了|找到了|救出来了|没事了|扑灭了|已处理|已修复|已解决|已恢复)|"
+    r"已经(?:被.{0,6})?(?:放出来|锯走|拉走|运走|清走|带走|加固|固定)|后来(?:停|好|没事|修好|灭)|"
+    r"已经(?:把(?:他|她|人|孩子|老人))?(?:带|领|接|送)(?:他|她|人|孩子|老人)?(?:到|去|回)|人都没事"
 )
 # The message is about the past …
 _PAST = re.compile(
@@ -263,7 +266,11 @@ _SLOW_REPAIR = re.compile(
 )
 # … or about something that keeps happening (a complaint, not an emergency).
 _HABITUAL = re.compile(
-    r"经常|总是|老是|三天两头|隔三差五|(?<!一)动不动|时不时|每次|常常|多次|好几次"
+    r"经常|总是|老是|天天|每天|每晚|三天两头|隔三差五|(?<!一)动不动|时不时|每次|常常|多次|好几次"
+)
+# … or about a near miss: it almost happened, nobody was hurt (差点摔倒, 险些撞上, 幸好没人).
+_NEAR_MISS = re.compile(
+    r"差点|差一点|险些|幸好|幸亏|好在|还好(?:没|人没|及时)|虚惊|没出(?:大)?事|没(?:有)?(?:人)?(?:受伤|伤到)"
 )
 _CLAUSE_SPLIT = re.compile(r"[，。！？,.!?；;、\n~～…]+")
 
@@ -323,6 +330,7 @@ EVIDENCE = (
     "consult",
     "hypothetical",
     "slow_repair",
+    "near_miss",
 )
 
 
@@ -331,9 +339,10 @@ def urgency_evidence(text: str) -> dict[str, bool]:
 
     ``rule`` is :func:`is_urgent`'s verdict; ``cue`` whether an unguarded danger cue fired;
     ``raw_cue`` whether any cue matched before negation and hypothetical guards; ``now``,
-    ``strong_now``, ``past``, ``resolved``, ``habitual``, ``consult``, ``hypothetical`` and
-    ``slow_repair`` whether those frames occur anywhere in the message. The learned urgency
-    model (:mod:`nlu.urgency`) reads these flags as features next to character n-grams.
+    ``strong_now``, ``past``, ``resolved``, ``habitual``, ``consult``, ``hypothetical``,
+    ``slow_repair`` and ``near_miss`` whether those frames occur anywhere in the message.
+    The learned urgency model (:mod:`nlu.urgency`) reads these flags as features next to
+    character n-grams.
     """
     t = re.sub(r"\s+", "", text or "")
     cue = bool(urgent_cues(t))
@@ -348,7 +357,10 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     resolved = bool(_RESOLVED.search(t))
     habitual = bool(_HABITUAL.search(t))
     past = bool(_PAST.search(t))
+    near_miss = bool(_NEAR_MISS.search(t))
     rule = cue
+    if near_miss and not strong_now:
+        rule = False
     if consult and not strong_now:
         rule = False
     if resolved and not re.search(r"还|又|仍|依然|一直", t):
@@ -369,6 +381,7 @@ def urgency_evidence(text: str) -> dict[str, bool]:
         "consult": consult,
         "hypothetical": bool(_HYPOTHETICAL.search(t)),
         "slow_repair": bool(_SLOW_REPAIR.search(t)),
+        "near_miss": near_miss,
     }
 
 

@@ -146,6 +146,16 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         ("我家孩子在超市走丢了", "我家猫走丢了"),
         # praise for a past rescue
         ("燃气管漏气了 快来人", "表扬燃气公司师傅上次半夜来修漏气"),
+        # a near miss: it almost happened and nobody was hurt, unless it is still going on
+        ("楼上掉下来一块水泥板 砸伤了人", "楼上掉下来一块水泥板 险些砸到人 请物业查一下"),
+        ("大巴急刹 一个老人摔倒了 头在流血", "大巴急刹 一个老人差点摔倒 司机也不道歉"),
+        # a near miss still under way stays urgent
+        ("差点被烟呛晕 现在楼道里还是浓烟", "差点被烟呛晕 幸好窗户开着 投诉楼下饭店排烟"),
+        # a nuisance that happens every night, not a fight now
+        ("KTV门口有人在打架", "KTV门口每晚都有人喝多了闹事 吵得没法睡"),
+        # settled: the person was taken somewhere safe, the tree was cut away
+        ("路边有个老人说不清家在哪 一直在发抖", "路边有个老人说不清家在哪 已经把他送到社区了"),
+        ("电梯里面有人被困 在喊救命", "电梯里面有人吸烟 味道很大"),
     ],
 )
 def test_guards_tell_the_pair_apart(urgent: str, calm: str) -> None:

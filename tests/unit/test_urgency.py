@@ -47,6 +47,8 @@ URGENT = [
     "紧急 菜场的雨棚塌了一角 底下好几个孩子在玩",
     "赶紧派人 一个出租院住了三十来个人 一半人发烧咳嗽 还有人咯血",
     "紧急 浇地的水沟里泡着好几只死羊 下游正在开闸放水浇菜",
+    "差点被熏晕 厨房现在还在往外冒煤气味 孩子在里屋睡觉",
+    "公交急刹 一个阿姨摔倒后脑勺着地 现在叫不醒",
 ]
 
 NOT_URGENT = [
@@ -67,6 +69,10 @@ NOT_URGENT = [
     "菜场雨棚有点旧 下雨滴水 希望换新",
     "出租院里住的人太多 厕所不够用",
     "死羊怎么处理才合规 想问问兽医站",
+    "地铁门关得太快 我家老人差一点被夹到 希望延长开门时间",
+    "货车在村口拐弯太急 险些撞上放学的孩子 请交警来管管",
+    "我担心以后小区水箱会被人投毒 能不能加把锁",
+    "夜宵街每晚都有人喝多了吵吵闹闹 影响休息",
 ]
 
 
@@ -153,6 +159,7 @@ def test_guards_show_in_the_evidence() -> None:
     assert rules.urgency_evidence("上个月电梯困过人")["past"]
     assert rules.urgency_evidence("万一煤气泄漏怎么办")["hypothetical"]
     assert rules.urgency_evidence("火已经扑灭了")["resolved"]
+    assert rules.urgency_evidence("电瓶车差点撞到老人")["near_miss"]
     calm = rules.urgency_evidence("电梯坏了 没人被困")
     assert calm["raw_cue"] and not calm["cue"]
 
