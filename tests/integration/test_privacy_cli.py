@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from tests.integration.test_cli import run  # noqa: F401 - the fixture
+from tests.integration.test_cli import _operators, run  # noqa: F401 - the fixture
 
 
 def test_staff_invite_grant_list_revoke_expire(run, tmp_path: Path) -> None:  # noqa: F811
@@ -33,9 +33,12 @@ def test_staff_invite_grant_list_revoke_expire(run, tmp_path: Path) -> None:  # 
 def test_retention_purge_and_citizen_export_erase(run, tmp_path: Path) -> None:  # noqa: F811
     dry = run("retention", "purge", "--dry-run").stdout
     assert "对话事件：将处理 0" in dry and "报表文件：将处理 0" in dry
+    _operators(run, tmp_path)
     run(
         "tickets",
         "open",
+        "--as",
+        "赵六",
         "--text",
         "人民路路灯不亮，电话13812345678",
         "--category",
