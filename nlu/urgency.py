@@ -172,12 +172,20 @@ class UrgencyModel:
         self._fast: Any = None
         self._fast_words: Any = None
 
+    def _n_flags(self) -> int:
+        """Rule flags the fitted model reads (a model saved before a flag was added reads fewer)."""
+        return int(self.classifier.coef_.shape[1]) - len(self.vectorizer.vocabulary_)
+
+    def _flags(self, text: str) -> list[float]:
+        """The rules' evidence of ``text``, cut to the flags the model was fitted on."""
+        return evidence_vector(text)[: self._n_flags()]
+
     def _matrix(self, texts: Sequence[str]) -> Any:
         import numpy as np
         import scipy.sparse
 
         grams = self.vectorizer.transform([normalise(t) for t in texts])
-        flags = np.array([evidence_vector(t) for t in texts]) * self.rule_weight
+        flags = np.array([self._flags(t) for t in texts]) * self.rule_weight
         return scipy.sparse.hstack([grams, scipy.sparse.csr_matrix(flags)]).tocsr()
 
     def _word_matrix(self, texts: Sequence[str]) -> Any:
@@ -188,6 +196,8 @@ class UrgencyModel:
 
     def fit(self, texts: Sequence[str], labels: Sequence[bool]) -> UrgencyModel:
         """Fit on ``texts`` with boolean ``labels``."""
+        import numpy as np
+        import scipy.sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -203,7 +213,9 @@ class UrgencyModel:
         self.classifier = LogisticRegression(
             C=self.c, class_weight=self.class_weight, max_iter=2000, solver="liblinear"
         )
-        self.classifier.fit(self._matrix(texts), y)
+        grams = self.vectorizer.transform([normalise(t) for t in texts])
+        flags = np.array([evidence_vector(t) for t in texts]) * self.rule_weight
+        self.classifier.fit(scipy.sparse.hstack([grams, scipy.sparse.csr_matrix(flags)]).tocsr(), y)
         self.word_vectorizer = self.word_classifier = None
         if self.word_share > 0:
             self.word_vectorizer = TfidfVectorizer(
@@ -250,7 +262,8 @@ class UrgencyModel:
         gram_coef, flag_coef, intercept, sign, grams = self._fast
         indices, values = grams.row(normalise(text))
         score = float(values @ gram_coef[indices]) if len(indices) else 0.0
-        score += float(np.dot(flag_coef, evidence_vector(text))) * self.rule_weight + intercept
+        flags = evidence_vector(text)[: len(flag_coef)]
+        score += float(np.dot(flag_coef, flags)) * self.rule_weight + intercept
         probability = float(1.0 / (1.0 + np.exp(-sign * score)))
         if getattr(self, "word_classifier", None) is None:  # a model saved before word_share
             return probability

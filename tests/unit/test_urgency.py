@@ -238,3 +238,36 @@ def test_model_flags_present_danger(scores: dict[str, float], text: str) -> None
 @_needs_rasa_env
 def test_model_leaves_look_alikes_alone(scores: dict[str, float], text: str) -> None:
     assert not urgency.combine(scores[text]), scores[text]
+
+
+_LEGACY = """
+import json
+import numpy as np, scipy.sparse
+from nlu import urgency
+texts = ["煤气漏了 快来", "着火了 有人在里面", "电费怎么交", "路灯坏了"]
+texts += ["孩子不见了 快帮忙找", "井盖上周换了"]
+labels = [True, True, False, False, True, False]
+model = urgency.UrgencyModel(min_df=1, word_share=0.0).fit(texts, labels)
+grams = model.vectorizer.transform([urgency.normalise(t) for t in texts])
+flags = np.array([urgency.evidence_vector(t)[:-1] for t in texts])
+model.classifier.fit(scipy.sparse.hstack([grams, scipy.sparse.csr_matrix(flags)]).tocsr(), labels)
+model._fast = None
+many = model.predict_many(texts)
+print(json.dumps([abs(model.predict(t) - p) for t, p in zip(texts, many)]))
+"""
+
+
+@_needs_rasa_env
+def test_a_model_fitted_before_a_new_rule_flag_still_scores() -> None:
+    """A model saved before a flag was appended to rules.EVIDENCE must not crash the parse."""
+    out = subprocess.run(
+        [str(classifier.rasa_python()), "-c", _LEGACY],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        check=True,
+    )
+    gaps = json.loads(out.stdout.strip().splitlines()[-1])
+    assert max(gaps) < 1e-9
