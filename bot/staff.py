@@ -323,6 +323,13 @@ async def ask_for_text(
             show_alert=True,
         )
         return
+    await send_prompt(query, context, action, number, placeholder=keyboards.STAFF_ACTIONS[action])
+
+
+async def send_prompt(
+    query: CallbackQuery, context: HotlineContext, action: str, number: str, *, placeholder: str
+) -> None:
+    """Persist the pending prompt, then ask for its text as a reply to the prompt message."""
     message = query.message
     chat_id = message.chat.id if message is not None else query.from_user.id
     card = message if isinstance(message, Message) else None
@@ -346,9 +353,7 @@ async def ask_for_text(
         chat_id=chat_id,
         text=(f"{name}，{prompt}" if chat_id != query.from_user.id else prompt)
         + f"\n（请直接回复本消息；{minutes}分钟后未回复的普通消息不会作为答复。）",
-        reply_markup=ForceReply(
-            selective=True, input_field_placeholder=keyboards.STAFF_ACTIONS[action]
-        ),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder),
     )
     await asyncio.to_thread(prompts.sent, prompt_id, sent.message_id)
 
@@ -502,31 +507,7 @@ async def ask_for_denial_reason(
     if actor.role != "dispatcher":
         await query.answer("只有派单员可以审批延期。", show_alert=True)
         return
-    message = query.message
-    chat_id = message.chat.id if message is not None else query.from_user.id
-    card = message if isinstance(message, Message) else None
-    prompts = context.hotline.prompts
-    prompt_id = await asyncio.to_thread(
-        prompts.open,
-        channel=CHANNEL,
-        chat_id=str(chat_id),
-        user_id=str(query.from_user.id),
-        action="deny",
-        number=number,
-        card_message_id=card.message_id if card else None,
-        card_text=(card.text or "") if card else "",
-        files=False,
-    )
-    await query.answer()
-    prompt = PROMPTS["deny"].format(number=number)
-    minutes = int(prompts.window.total_seconds() // 60)
-    sent = await context.bot.send_message(
-        chat_id=chat_id,
-        text=(f"{query.from_user.full_name}，{prompt}" if chat_id != query.from_user.id else prompt)
-        + f"\n（请直接回复本消息；{minutes}分钟后未回复的普通消息不会作为答复。）",
-        reply_markup=ForceReply(selective=True, input_field_placeholder="驳回理由"),
-    )
-    await asyncio.to_thread(prompts.sent, prompt_id, sent.message_id)
+    await send_prompt(query, context, "deny", number, placeholder="驳回理由")
 
 
 async def on_unknown_button(update: Update, context: HotlineContext) -> None:
