@@ -8,7 +8,6 @@ and survives restarts of either server.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import transcript
 from actions.wiring import wiring
 from hotline.conversation import Conversation, Turn
+from hotline.tickets import TICKET_NUMBER
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _reply_to_ticket(metadata: Any) -> str | None:
     if not isinstance(metadata, dict):
         return None
     value = str(metadata.get("reply_to_ticket") or "")
-    return value if re.fullmatch(r"\d{8}-\d{4,6}", value) else None
+    return value if TICKET_NUMBER.fullmatch(value) else None
 
 
 class ActionConverse(Action):

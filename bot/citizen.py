@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from typing import Any, cast
 
 import httpx
@@ -25,7 +24,7 @@ from hotline.credentials import chat_headers
 from hotline.messages import local_time
 from hotline.services import Score, TicketFilter
 from hotline.stack import rasa_url_for
-from hotline.tickets import Actor, DomainError
+from hotline.tickets import TICKET_NUMBER, Actor, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +42,6 @@ UNSENT_KEY = "unsent_to_rasa"
 BUTTONS_KEY = "rasa_buttons"
 MAX_UNSENT = 20
 MAX_INPUT = 4000
-
-_TICKET = re.compile(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)")
 
 
 class RasaUnavailable(Exception):
@@ -102,7 +99,7 @@ def replied_ticket(message: Message) -> str | None:
     quoted = message.reply_to_message
     if quoted is None or not quoted.text:
         return None
-    found = _TICKET.search(quoted.text)
+    found = TICKET_NUMBER.search(quoted.text)
     return found.group(1) if found else None
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Protocol, cast
 
 from sqlalchemy.exc import OperationalError
@@ -38,7 +39,7 @@ from hotline.outbox import PULL_CHANNELS
 from hotline.places import is_place_like, place_correction, place_from_answer, place_in_message
 from hotline.privacy import PRIVACY_NOTICE
 from hotline.services import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
-from hotline.tickets import OPEN_STATUSES, Actor, DomainError, Status
+from hotline.tickets import OPEN_STATUSES, TICKET_NUMBER, Actor, DomainError, Status
 
 log = logging.getLogger(__name__)
 
@@ -452,19 +453,25 @@ class _Turn:
             draft["updated"] = _now_iso(self.now)
         self.state["draft"] = draft
 
-    def routing(self, ranking: Sequence[tuple[str, float]] | None = None) -> Routing:
-        items = [{"name": n, "confidence": c} for n, c in (ranking or self.turn.ranking)]
+    @cached_property
+    def routing(self) -> Routing:
+        """Where the message would go, summed per department; computed once per turn."""
+        items = [{"name": n, "confidence": c} for n, c in self.turn.ranking]
         return route_parse(items, self.catalogue, self.turn.entities.get("address"))
 
+    @cached_property
+    def _tickets(self) -> list[TicketView]:
+        """The citizen's latest tickets as the turn began: one query however often asked."""
+        return self.service.list_tickets(TicketFilter(citizen=self.actor.id, limit=20))
+
     def my_tickets(self, states: set[str] | None = None) -> list[TicketView]:
-        views = self.service.list_tickets(TicketFilter(citizen=self.actor.id, limit=20))
-        return [v for v in views if states is None or v.status in states]
+        return [v for v in self._tickets if states is None or v.status in states]
 
     def ticket_number(self) -> str | None:
         found = self.turn.entities.get("ticket_number")
         if found:
             return found
-        match = re.search(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)", self.text)
+        match = TICKET_NUMBER.search(self.text)
         return match.group(1) if match else self.turn.reply_to_ticket
 
     # ---------------------------------------------------------------- the turn
@@ -1022,7 +1029,7 @@ class _Turn:
                 self.say("抱歉，我没看明白。您的诉求还没有提交。")
             self.show_summary(draft)
             return
-        routing = self.routing()
+        routing = self.routing
         if (
             routing.sure
             and routing.department != draft.get("department")
@@ -1297,7 +1304,7 @@ class _Turn:
             return True
         group = str(topic.get("group") or "")
         if not _DEIXIS.search(text):  # a question naming its own subject is a new question
-            routing = self.routing()
+            routing = self.routing
             fresh = consult_or_report(
                 self.c.knowledge,
                 text,
@@ -1425,7 +1432,7 @@ class _Turn:
         if intent == "inform" and self.turn.latitude is not None:
             self.say("收到您的定位。请再用一两句话说说遇到了什么问题，我来为您登记。")
             return
-        routing = self.routing()
+        routing = self.routing
         if (
             _PRAISE.search(text) and not _COMPLAINT.search(text)
         ) or self.turn.request_type == "表扬":
@@ -1575,7 +1582,7 @@ class _Turn:
                 place = place_from_answer(self.text) or place_in_message(
                     self.text, self.turn.entities.get("address")
                 )
-            elif place is None and not self.routing().sure:
+            elif place is None and not self.routing.sure:
                 lone = place_from_answer(self.text)  # a place alone, said a moment later
                 place = lone if is_specific(lone) else None
         if not (dial or place or self.turn.latitude is not None or self.turn.urgent):
@@ -1611,7 +1618,7 @@ class _Turn:
     def open_urgent(self) -> None:
         """Safety advice first (the number to dial, then what to do), then an urgent ticket now."""
         text = self.text
-        routing = self.routing()
+        routing = self.routing
         lines: list[str] = []
         dial = dial_first(text)
         if dial:
@@ -1794,8 +1801,9 @@ class _Turn:
         if number is None:
             self.ask_for_information()
             return
-        content = _ADD.sub("", compact(text)) and _ADD.sub("", text.strip()).strip(" ：:，,。")
-        if not content or len(compact(content)) < 4:
+        rest = _ADD.sub("", compact(text))  # the trigger alone ("我想补充一下") adds nothing
+        content = _ADD.sub("", text.strip()).strip(" ：:，,。")
+        if not rest or len(compact(content)) < 4:
             self.state["awaiting"] = {"kind": "add_info", "number": number}
             self.say(f"好的，请直接说要补充到工单 {number} 的内容（地点、时间、新情况都可以）。")
             return
@@ -1807,8 +1815,8 @@ class _Turn:
                     f"已把工单 {view.number} 的地点更正为“{place}”，并转告{view.department_name}。"
                 )
                 return
-            field_name = self.detail_field_of(number) if _DETAIL_SAID.search(content) else None
             said = _DETAIL_SAID.search(content)
+            field_name = self.detail_field_of(number) if said else None
             if field_name and said:
                 value = tidy_detail(said.group(1))[:100]
                 view = self.service.amend(

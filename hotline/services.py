@@ -38,7 +38,14 @@ from hotline.models import (
     Ticket,
     TicketEvent,
 )
-from hotline.outbox import PULL_CHANNELS, PULL_EXPIRY_DAYS, Audience, address_for, enqueue
+from hotline.outbox import (
+    PULL_CHANNELS,
+    PULL_EXPIRY_DAYS,
+    Audience,
+    address_for,
+    enqueue,
+    mark_sent,
+)
 from hotline.places import place_key
 from hotline.privacy import numbers_in
 from hotline.sla import Deadline, SlaPolicy
@@ -1190,8 +1197,8 @@ class HotlineService:
             )
             if citizen_id is None:
                 return []
-            rows = session.scalars(
-                select(OutboxMessage)
+            rows = session.execute(
+                select(OutboxMessage.id, OutboxMessage.text)
                 .where(
                     OutboxMessage.audience == "citizen",
                     OutboxMessage.address == str(citizen_id),
@@ -1199,17 +1206,15 @@ class HotlineService:
                 )
                 .order_by(OutboxMessage.id)
                 .limit(20)
-                .with_for_update(skip_locked=True)
             ).all()
             now = self.clock.now()
             texts: list[str] = []
-            for row in rows:
-                row.status = "sent"
-                row.sent_at = now
-                row.attempts += 1
+            for message_id, text in rows:
+                if not mark_sent(session, message_id, now):
+                    continue  # another turn of the same citizen took it first
                 session.add(
                     OutboxDelivery(
-                        message_id=row.id,
+                        message_id=message_id,
                         channel=channel,
                         chat_id=user_id[:40],
                         status="sent",
@@ -1218,7 +1223,7 @@ class HotlineService:
                         at=now,
                     )
                 )
-                texts.append(row.text)
+                texts.append(text)
             return texts
 
     def pause_shift(self, ticket: Ticket) -> Deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -259,6 +260,10 @@ def authorize(
         f"{ROLE_LABELS[actor.role]}无权{ACTION_LABELS[action]}。{hint}".strip(),
         code="not_allowed",
     )
+
+
+# A ticket number inside a citizen's text or a message ("20261123-0042"); one pattern for all.
+TICKET_NUMBER = re.compile(r"(?<!\d)(\d{8}-\d{4,6})(?!\d)")
 
 
 def format_number(day: date, sequence: int) -> str:
