@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from hotline.bootstrap import build_app
+from hotline.conversation import Parser
 from hotline.knowledge import KnowledgeBase, load_knowledge
 from hotline.services import HotlineService
 
 log = logging.getLogger(__name__)
-
-
-class Parser(Protocol):
-    """Classifies one more piece of text (a second problem in the same message)."""
-
-    async def parse(self, text: str) -> dict[str, Any] | None: ...
 
 
 class RasaParser:

@@ -12,7 +12,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.converse import ActionConverse
-from actions.wiring import Parser, Wiring, install
+from actions.wiring import Wiring, install
+from hotline.conversation import Parser
 from hotline.knowledge import load_knowledge
 from hotline.services import HotlineService
 
