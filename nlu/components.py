@@ -28,7 +28,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -72,6 +72,28 @@ _CLOCK_DIGITS = r"(?:\d{1,2}(?:点|时)(?:半|\d{1,2}分?)?(?:左右|多)?|\d{1,
 TIME_RE = re.compile(
     rf"(?:(?:{_DATE}|{_DAY}){_PART}?(?:{_CLOCK_CN})?|{_PART}(?:{_CLOCK_CN})?|{_CLOCK_DIGITS})"
 )
+
+
+_Stateless = TypeVar("_Stateless", bound="_StatelessComponent")
+
+
+class _StatelessComponent(GraphComponent):
+    """A component with nothing to train or store: created bare, training data passes by."""
+
+    @classmethod
+    def create(
+        cls: type[_Stateless],
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> _Stateless:
+        """Create the component (nothing to train)."""
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Leave training data unchanged."""
+        return training_data
 
 
 class _TrainedComponent(GraphComponent):
@@ -183,23 +205,8 @@ def find_pattern_entities(text: str) -> list[dict[str, Any]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class PatternEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PatternEntityExtractor(_StatelessComponent, EntityExtractorMixin):
     """Extract phone numbers, ticket numbers and times with regular expressions."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PatternEntityExtractor:
-        """Create the component (nothing to train)."""
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Leave training data unchanged."""
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Add pattern entities, dropping overlapping learnt ones."""
@@ -490,7 +497,7 @@ class UrgencyClassifier(_TrainedComponent):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class LongMessageRouter(GraphComponent):
+class LongMessageRouter(_StatelessComponent):
     """Re-rank long messages without the short-only intents (:func:`nlu.focus.long_ranking`).
 
     Letters carry background whose words look like anything, including the assistant's own
@@ -498,21 +505,6 @@ class LongMessageRouter(GraphComponent):
     80 characters or more is a request, so those intents are dropped and the rest rescaled.
     Put it after the intent classifiers and before FallbackClassifier.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LongMessageRouter:
-        """Create the component (nothing to train)."""
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Leave training data unchanged."""
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Replace the intent and ranking of each long message."""
