@@ -17,8 +17,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import transcript
 from actions.wiring import wiring
-from hotline.conversation import Conversation, Turn
-from hotline.tickets import TICKET_NUMBER
+from hotline.domain.tickets import TICKET_NUMBER
+from hotline.services.conversation import Conversation, Turn
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from hotline.bootstrap import build_app
-from hotline.conversation import Parser
-from hotline.knowledge import KnowledgeBase, load_knowledge
-from hotline.services import HotlineService
+from hotline.domain.knowledge import KnowledgeBase, load_knowledge
+from hotline.services.conversation import Parser
+from hotline.services.tickets import HotlineService
 
 log = logging.getLogger(__name__)
 

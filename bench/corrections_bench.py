@@ -17,7 +17,7 @@ The dev set carries departments, not categories, so the category of a correction
 three ways, each retrained and scored:
 
 - ``export``: what ``hotline nlu corrections`` would write: text cleaned of personal numbers
-  and the category guessed by ``hotline.corrections.CategoryGuesser`` (run in the app env,
+  and the category guessed by ``hotline.services.corrections.CategoryGuesser`` (run in the app env,
   ``.venv``, since that module needs SQLAlchemy 2);
 - ``model``: the proxy's most probable category within the true department;
 - ``frequent``: the true department's most frequent category in ``data/nlu/``.
@@ -58,8 +58,8 @@ FORBIDDEN = ("heldout.jsonl", "/shared/corpora")
 _EXPORT_GUESS = """
 import json, sys
 from pathlib import Path
-from hotline.catalogue import load_catalogue
-from hotline.corrections import CategoryGuesser, clean_example, load_training_examples
+from hotline.domain.catalogue import load_catalogue
+from hotline.services.corrections import CategoryGuesser, clean_example, load_training_examples
 root = Path(sys.argv[1])
 guesser = CategoryGuesser(
     load_training_examples(root / "data" / "nlu"), load_catalogue(root / "data" / "catalogue.yml")

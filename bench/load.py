@@ -35,12 +35,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from hotline.adapters.stack import Stack, StackConfig, rasa_url_for
 from hotline.config import Settings
 from hotline.credentials import chat_headers
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.models import Citizen, OutboxMessage, Ticket
-from hotline.stack import Stack, StackConfig, rasa_url_for
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Citizen, OutboxMessage, Ticket
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")

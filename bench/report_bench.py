@@ -5,7 +5,7 @@ Tickets, audit events, ratings and extension requests are bulk-inserted with SQL
 (about 19,000 tickets a week), 3 % unroutable, returns (8 % once, 2 % twice, 0.5 % three
 times), 5 % reopened after an unsatisfied rating, 3 % extended, acceptances and answers
 sometimes late, 70 % of answered tickets rated, places following a long-tailed distribution.
-The report is the production code path (hotline.reports.report_for, then the text summary);
+The report is the production code path (hotline.services.reports.report_for, then the text summary);
 charts and the XLSX/CSV pack are timed separately. Prints EXPLAIN (QUERY PLAN) of the main
 queries, then measures again with the index the report would like (tickets.dispatched_at).
 
@@ -30,13 +30,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ClauseElement, Connection, Engine, Executable, func, insert, select, text
 
 from hotline.bootstrap import load_policies
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.models import Base, Citizen, ExtensionRequest, Rating, Ticket, TicketEvent
-from hotline.report_outputs import summary_text, write_report_pack
-from hotline.reports import (
+from hotline.domain.clock import ManualClock
+from hotline.services.report_outputs import summary_text, write_report_pack
+from hotline.services.reports import (
     _answers_query,
     _cohort_query,
     _hot_query,
@@ -48,7 +45,10 @@ from hotline.reports import (
     make_period,
     report_for,
 )
-from hotline.services import HotlineService
+from hotline.services.tickets import HotlineService
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Base, Citizen, ExtensionRequest, Rating, Ticket, TicketEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)

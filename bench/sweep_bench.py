@@ -3,7 +3,7 @@
 Tickets are bulk-inserted with SQLAlchemy Core in a realistic mix of states and deadlines
 (not through the service: that is what bench/tickets_create.py measures). About one in a
 thousand has an alert due at the sweep instant, as after a minute of a busy day; the sweep
-itself is the production code path (hotline.sweep.sweep) in one transaction. Prints the
+itself is the production code path (hotline.services.sweep.sweep) in one transaction. Prints the
 figures and the query plan of the selecting query.
 """
 
@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 
 from hotline.bootstrap import load_policies
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory, transaction
-from hotline.migrate import upgrade
-from hotline.models import Citizen, OutboxMessage, Ticket
-from hotline.services import HotlineService
-from hotline.sweep import sweep
+from hotline.domain.clock import ManualClock
+from hotline.services.sweep import sweep
+from hotline.services.tickets import HotlineService
+from hotline.storage.db import make_engine, make_session_factory, transaction
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Citizen, OutboxMessage, Ticket
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)

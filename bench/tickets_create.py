@@ -17,11 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hotline.bootstrap import load_policies
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.services import HotlineService, NewTicket
+from hotline.domain.clock import ManualClock
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -26,15 +26,15 @@ from telegram.ext import (
 from bot import citizen, reports, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery import DeliveryLoop
+from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.transport import CHANNEL, TelegramTransport
-from hotline.attachments import DEFAULT_WINDOW, AttachmentService
-from hotline.bindings import migrate_chat
 from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.credentials import WEBHOOK_SECRET, ensure_secrets
-from hotline.delivery import Deliverer
-from hotline.prompts import PromptStore
-from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
+from hotline.services.attachments import DEFAULT_WINDOW, AttachmentService
+from hotline.services.delivery import Deliverer
+from hotline.services.staff import migrate_chat
+from hotline.services.prompts import PromptStore
 
 log = logging.getLogger(__name__)
 

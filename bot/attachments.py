@@ -16,9 +16,9 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.transport import clip
-from hotline.attachments import AttachmentService, AttachmentView
-from hotline.messages import local_time
-from hotline.privacy import private_file
+from hotline.domain.privacy import private_file
+from hotline.services.attachments import AttachmentService, AttachmentView
+from hotline.services.messages import local_time
 
 log = logging.getLogger(__name__)
 

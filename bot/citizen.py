@@ -2,7 +2,7 @@
 
 Shared locations go to Rasa as ``/inform{"latitude": 31.23, "longitude": 121.47}`` (Rasa's
 "intent with entities" message syntax), so the dialogue can fill an address slot from them.
-Locations, photos and files are also attachments (hotline.attachments): they go on the
+Locations, photos and files are also attachments (hotline.services.attachments): they go on the
 citizen's current ticket, or wait for the next one, and the citizen is told which.
 """
 
@@ -19,12 +19,12 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 from bot import keyboards
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
-from hotline.attachments import KIND_LABELS, Kind
+from hotline.adapters.stack import rasa_url_for
 from hotline.credentials import chat_headers
-from hotline.messages import local_time
-from hotline.services import Score, TicketFilter
-from hotline.stack import rasa_url_for
-from hotline.tickets import TICKET_NUMBER, Actor, DomainError
+from hotline.domain.tickets import TICKET_NUMBER, Actor, DomainError
+from hotline.services.attachments import KIND_LABELS, Kind
+from hotline.services.messages import local_time
+from hotline.services.tickets import Score, TicketFilter
 
 log = logging.getLogger(__name__)
 

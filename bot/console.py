@@ -19,16 +19,16 @@ from typing import Any, TextIO
 
 import httpx
 
+from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
+from hotline.adapters.classifier import ClassifierProcess, ClassifierUnavailableError
+from hotline.adapters.stack import rasa_url_for
 from hotline.bootstrap import App
-from hotline.classifier import ClassifierProcess, ClassifierUnavailableError
 from hotline.credentials import chat_headers
-from hotline.delivery import Deliverer
-from hotline.messages import local_time
-from hotline.outbox import PendingMessage
-from hotline.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
-from hotline.services import NewTicket, TicketFilter
-from hotline.stack import rasa_url_for
-from hotline.tickets import STATUS_LABELS, DomainError, Status
+from hotline.domain.tickets import STATUS_LABELS, DomainError, Status
+from hotline.services.delivery import Deliverer
+from hotline.services.messages import local_time
+from hotline.services.tickets import NewTicket, TicketFilter
+from hotline.storage.outbox import PendingMessage
 
 CHANNEL = "console"
 CITIZEN_ID = "local"

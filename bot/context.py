@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from hotline.attachments import AttachmentService
+from bot.ratelimit import FloodGuard
 from hotline.config import Settings
-from hotline.prompts import PromptStore
-from hotline.ratelimit import FloodGuard
-from hotline.services import HotlineService
+from hotline.services.attachments import AttachmentService
+from hotline.services.tickets import HotlineService
+from hotline.services.prompts import PromptStore
 
 
 @dataclass

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from hotline.delivery import Deliverer, DeliveryResult
+from hotline.services.delivery import Deliverer, DeliveryResult
 
 log = logging.getLogger(__name__)
 

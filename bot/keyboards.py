@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from hotline.tickets import Status
+from hotline.domain.tickets import Status
 
 MAX_CALLBACK_BYTES = 64
 MAX_INLINE_PAYLOAD = 60

@@ -1,6 +1,7 @@
 """/report [today|week|month] for dispatchers and supervisors: the summary, charts, workbook.
 
-The figures and files come from hotline.reports and hotline.report_outputs, the same code as
+The figures and files come from hotline.services.reports and
+hotline.services.report_outputs, the same code as
 `hotline report --out`; the pack is written under ``<var>/reports/telegram/`` and uploaded.
 """
 
@@ -15,9 +16,9 @@ from telegram import Update
 from bot.context import HotlineContext
 from bot.staff import centre_message
 from bot.transport import MAX_MESSAGE, send_files
-from hotline.report_outputs import NoCjkFont, ReportFiles, summary_text, write_report_pack
-from hotline.reports import report_for
-from hotline.services import HotlineService
+from hotline.services.report_outputs import NoCjkFont, ReportFiles, summary_text, write_report_pack
+from hotline.services.reports import report_for
+from hotline.services.tickets import HotlineService
 
 log = logging.getLogger(__name__)
 

@@ -16,15 +16,15 @@ from bot import keyboards
 from bot.attachments import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
-from hotline.attachments import describe
-from hotline.bindings import ROLE_LABELS, migrate_chat
-from hotline.db import transaction
-from hotline.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
-from hotline.models import StaffBinding
-from hotline.privacy import redact
-from hotline.prompts import Prompt
-from hotline.services import HotlineService, TicketFilter, TicketView
-from hotline.tickets import Actor, DomainError, Role
+from hotline.domain.privacy import redact
+from hotline.domain.tickets import Actor, DomainError, Role
+from hotline.services.attachments import describe
+from hotline.services.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
+from hotline.services.staff import ROLE_LABELS, migrate_chat
+from hotline.services.tickets import HotlineService, TicketFilter, TicketView
+from hotline.storage.db import transaction
+from hotline.storage.models import StaffBinding
+from hotline.services.prompts import Prompt
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from telegram.error import (
 )
 
 from bot import keyboards
-from hotline.attachments import AttachmentService, describe
-from hotline.catalogue import Catalogue
-from hotline.delivery import RetryLater, Undeliverable
-from hotline.outbox import PendingMessage
-from hotline.tickets import DomainError
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.tickets import DomainError
+from hotline.services.attachments import AttachmentService, describe
+from hotline.services.delivery import RetryLater, Undeliverable
+from hotline.storage.outbox import PendingMessage
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def markup_for(
 
 
 class TelegramTransport:
-    """The Telegram side of outbox delivery (hotline.delivery.Transport)."""
+    """The Telegram side of outbox delivery (hotline.services.delivery.Transport)."""
 
     channel = CHANNEL
 

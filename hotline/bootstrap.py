@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from hotline.catalogue import Catalogue, load_catalogue
-from hotline.clock import Clock, SystemClock
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory
-from hotline.retention import RetentionPolicy, load_retention
-from hotline.services import HotlineService
-from hotline.sla import SlaPolicy
+from hotline.domain.catalogue import Catalogue, load_catalogue
+from hotline.domain.clock import Clock, SystemClock
+from hotline.domain.sla import SlaPolicy
+from hotline.services.retention import RetentionPolicy, load_retention
+from hotline.services.tickets import HotlineService
+from hotline.storage.db import make_engine, make_session_factory
 
 
 @dataclass

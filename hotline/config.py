@@ -18,9 +18,9 @@ from hotline.credentials import (
     read_secrets,
     secrets_path,
 )
-from hotline.yamlconf import ConfigError
+from hotline.domain.yamlconf import ConfigError
+from hotline.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 

@@ -18,6 +18,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from hotline.paths import ROOT
+
 SECRETS_FILE = "secrets.env"
 RASA_TOKEN = "HOTLINE_RASA_TOKEN"
 CHAT_TOKEN = "HOTLINE_CHAT_TOKEN"
@@ -93,8 +95,6 @@ def is_loopback(host: str) -> bool:
 
 def main() -> None:
     """Create var/secrets.env if needed (setup.sh) and print where it is."""
-    from hotline.config import ROOT
-
     var_dir = Path(os.environ.get("HOTLINE_VAR_DIR") or ROOT / "var")
     ensure_secrets(var_dir)
     print(secrets_path(var_dir))

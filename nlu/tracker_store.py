@@ -17,7 +17,8 @@ interactive`` and an existing database work unchanged, and changes how it is use
   ``executemany`` insert;
 * the number of events already stored is remembered, with the id of the sender's newest
   row, from the ``retrieve`` that loaded the tracker or the last save (a sender's turns run
-  one at a time under Rasa's lock, on one worker: see ``hotline.stack.rasa_url_for``). A save
+  one at a time under Rasa's lock, on one worker: see
+  ``hotline.adapters.stack.rasa_url_for``). A save
   checks that newest id with one index lookup; if another process wrote in between, or the
   sender is unknown, it falls back to Rasa's ``COUNT`` query, so nothing is lost or doubled;
 * SQLite runs in WAL mode with ``synchronous=NORMAL`` and a busy timeout, so two workers

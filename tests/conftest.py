@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import Engine, text
 
 from hotline.bootstrap import load_policies
-from hotline.catalogue import Catalogue
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.models import Base
-from hotline.services import HotlineService
-from hotline.sla import SlaPolicy
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.clock import ManualClock
+from hotline.domain.sla import SlaPolicy
+from hotline.services.tickets import HotlineService
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Base
 from tests.support.postgres import Cluster, find_bindir, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent

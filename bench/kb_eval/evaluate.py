@@ -5,7 +5,7 @@
 Prints, for the worst case (no routing) and with the expected department passed: the share
 of consultations answered with the right topic (overall and per seed topic), the share of
 requests to act wrongly answered from the knowledge base, follow-up accuracy, and latency
-per call. "today" is the rule the dialogue used before hotline/consult.py, for comparison.
+per call. "today" is the rule the dialogue used before hotline/domain/consult.py, for comparison.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hotline.consult import consult_or_report, follow_up
-from hotline.knowledge import Answer, KnowledgeBase, load_knowledge
+from hotline.domain.consult import consult_or_report, follow_up
+from hotline.domain.knowledge import Answer, KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -1,4 +1,4 @@
-"""Which ticket an attachment belongs to, on both databases (hotline.attachments)."""
+"""Which ticket an attachment belongs to, on both databases (hotline.services.attachments)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from hotline.attachments import MAX_PER_TICKET, AttachmentService
-from hotline.clock import ManualClock
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor, DomainError, NotAllowed, TicketNotFound
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor, DomainError, NotAllowed, TicketNotFound
+from hotline.services.attachments import MAX_PER_TICKET, AttachmentService
+from hotline.services.tickets import HotlineService, NewTicket
 
 USER = "7001"
 

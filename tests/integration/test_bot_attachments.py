@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.models import TicketEvent
-from hotline.services import HotlineService
+from hotline.domain.clock import ManualClock
+from hotline.services.tickets import HotlineService
+from hotline.storage.models import TicketEvent
 from tests.integration.test_bot_staff import (
     CITIZEN,
     HOUSING_CHAT,

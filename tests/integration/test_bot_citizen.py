@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hotline.config import Settings
-from hotline.services import HotlineService, NewTicket
+from hotline.services.tickets import HotlineService, NewTicket
 from tests.integration.test_bot_staff import CITIZEN, buttons, make_bot, running, to
 from tests.support.rasa_double import RasaDouble, Reply
 from tests.support.telegram_double import TelegramDouble

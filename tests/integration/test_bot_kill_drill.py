@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from hotline.catalogue import Catalogue
-from hotline.clock import SystemClock
-from hotline.db import make_session_factory
-from hotline.models import OutboxMessage
-from hotline.services import HotlineService, NewTicket
-from hotline.sla import SlaPolicy
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.clock import SystemClock
+from hotline.domain.sla import SlaPolicy
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.db import make_session_factory
+from hotline.storage.models import OutboxMessage
 from tests.conftest import TZ
 from tests.support.telegram_double import TelegramDouble
 
@@ -51,7 +51,7 @@ def double() -> Iterator[TelegramDouble]:
 
 
 class BotProcess:
-    """`python -m hotline.cli bot` against the double; started and killed on demand."""
+    """`python -m hotline.entrypoints.cli bot` against the double; started and killed on demand."""
 
     def __init__(self, engine: Engine, double: TelegramDouble, var_dir: Path) -> None:
         self.env = {
@@ -70,7 +70,7 @@ class BotProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hotline.cli", "bot"],
+                [sys.executable, "-m", "hotline.entrypoints.cli", "bot"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

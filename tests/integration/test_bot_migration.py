@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from hotline.bindings import migrate_chat
 from hotline.config import Settings
-from hotline.models import StaffBinding
-from hotline.services import HotlineService
+from hotline.services.staff import migrate_chat
+from hotline.services.tickets import HotlineService
+from hotline.storage.models import StaffBinding
 from tests.integration.test_bot_staff import STAFF, bind, make_bot, report, running, to
 from tests.support.telegram_double import TelegramDouble
 

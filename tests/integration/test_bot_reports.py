@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot.app import LOOP_KEY
 from bot.delivery import DeliveryLoop
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.models import OutboxDelivery
-from hotline.report_outputs import weekly_report_job
-from hotline.services import HotlineService
+from hotline.domain.clock import ManualClock
+from hotline.services.report_outputs import weekly_report_job
+from hotline.services.tickets import HotlineService
+from hotline.storage.models import OutboxDelivery
 from tests.integration.test_bot_staff import (
     DISPATCH_CHAT,
     DISPATCHER,

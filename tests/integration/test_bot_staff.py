@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from bot.app import build_application
 from bot.context import HotlineApplication
 from hotline.bootstrap import App
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.jobs import run_sweep
-from hotline.models import OutboxDelivery, OutboxMessage
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor
+from hotline.services.jobs import run_sweep
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.models import OutboxDelivery, OutboxMessage
 from tests.support.telegram_double import JSON, TelegramDouble, polling
 
 pytestmark = pytest.mark.filterwarnings(

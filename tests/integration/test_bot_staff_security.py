@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from hotline.bindings import StaffAccess, hash_code
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.models import AuditRecord, StaffInvite, TicketEvent
-from hotline.services import HotlineService
+from hotline.domain.clock import ManualClock
+from hotline.services.staff import StaffAccess, hash_code
+from hotline.services.tickets import HotlineService
+from hotline.storage.models import AuditRecord, StaffInvite, TicketEvent
 from tests.integration.test_bot_staff import (
     CITIZEN,
     HOUSING_CHAT,
@@ -207,7 +207,7 @@ async def test_numbers_are_masked_on_cards_and_revealed_with_an_audit(
     service: HotlineService, settings: Settings, double: TelegramDouble
 ) -> None:
     bind(service, HOUSING_CHAT)
-    from hotline.services import NewTicket
+    from hotline.services.tickets import NewTicket
 
     number = service.open_ticket(
         NewTicket(

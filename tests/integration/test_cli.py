@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from hotline.db import make_engine
-from hotline.models import Operator
+from hotline.storage.db import make_engine
+from hotline.storage.models import Operator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def run(tmp_path: Path):
 
     def _run(*args: str, ok: bool = True, extra_env: dict[str, str] | None = None):
         proc = subprocess.run(
-            [sys.executable, "-m", "hotline.cli", *args],
+            [sys.executable, "-m", "hotline.entrypoints.cli", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -6,8 +6,8 @@ import io
 from typing import Any
 
 from bot.console import ConsoleSession, RasaChat
-from hotline.services import HotlineService
-from hotline.tickets import Actor
+from hotline.domain.tickets import Actor
+from hotline.services.tickets import HotlineService
 from tests.support.console import console_session
 from tests.support.rasa_double import RasaDouble
 

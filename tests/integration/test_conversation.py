@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.wiring import install
-from hotline.clock import ManualClock
-from hotline.conversation import dial_first
-from hotline.services import HotlineService, TicketFilter, TicketView
-from hotline.tickets import Actor
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor
+from hotline.services.conversation import dial_first
+from hotline.services.tickets import HotlineService, TicketFilter, TicketView
 from tests.support.dialogue import Conversation, parse, wire
 
 STAFF = Actor(role="staff", id="tg:7", department="urban_management")
@@ -156,7 +156,7 @@ async def test_phones_written_any_way(
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
     with service.sessions() as session:
-        from hotline.models import Ticket
+        from hotline.storage.models import Ticket
 
         row = session.query(Ticket).filter_by(number=ticket.number).one()
         assert row.contact_phone == stored
@@ -189,7 +189,7 @@ async def test_phone_and_shop_corrected_before_confirming(service: HotlineServic
     await chat.send(parse("好的", "affirm"))
     [ticket] = tickets(service)
     with service.sessions() as session:
-        from hotline.models import Ticket
+        from hotline.storage.models import Ticket
 
         row = session.query(Ticket).filter_by(number=ticket.number).one()
         assert row.details == {"shop": "老王烤鱼"}
@@ -397,7 +397,7 @@ async def test_unread_messages_for_chat_endpoint_citizens_expire_visibly(
     said = await chat.send(parse("你好", "greet"))
     assert "签收" not in said
     with service.sessions() as session:
-        from hotline.models import OutboxMessage
+        from hotline.storage.models import OutboxMessage
 
         statuses = {m.status for m in session.query(OutboxMessage).filter_by(audience="citizen")}
         assert statuses == {"expired"}

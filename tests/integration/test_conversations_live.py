@@ -17,16 +17,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hotline import classifier
+from hotline.adapters import classifier
+from hotline.adapters.stack import Stack, StackConfig
 from hotline.bootstrap import build_app
 from hotline.config import Settings
 from hotline.credentials import chat_headers
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.models import Ticket, TicketEvent
-from hotline.services import HotlineService
-from hotline.stack import Stack, StackConfig
-from hotline.tickets import Actor
+from hotline.domain.tickets import Actor
+from hotline.services.tickets import HotlineService
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Ticket, TicketEvent
 from tests.support.rasa_env import NEEDS_MODEL
 
 pytestmark = NEEDS_MODEL

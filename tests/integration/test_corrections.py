@@ -15,10 +15,12 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from hotline import classifier
-from hotline.catalogue import Catalogue
-from hotline.clock import ManualClock
-from hotline.corrections import (
+from hotline.adapters import classifier
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.clock import ManualClock
+from hotline.domain.sla import SlaPolicy
+from hotline.domain.tickets import Actor
+from hotline.services.corrections import (
     ID_PLACEHOLDER,
     LANDLINE_PLACEHOLDER,
     PHONE_PLACEHOLDER,
@@ -27,10 +29,8 @@ from hotline.corrections import (
     clean_example,
     find_corrections,
 )
-from hotline.db import make_session_factory
-from hotline.services import HotlineService, NewTicket
-from hotline.sla import SlaPolicy
-from hotline.tickets import Actor
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.db import make_session_factory
 from tests.conftest import TZ
 from tests.support.rasa_env import NEEDS_RASA_ENV
 
@@ -94,7 +94,7 @@ def run(sqlite_engine: Engine, tmp_path: Path) -> Any:
 
     def _run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            [sys.executable, "-m", "hotline.cli", *args],
+            [sys.executable, "-m", "hotline.entrypoints.cli", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from hotline.clock import ManualClock
-from hotline.delivery import Deliverer, RetryLater, Undeliverable, pending_count
-from hotline.models import OutboxDelivery
-from hotline.outbox import PendingMessage
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor
+from hotline.services.delivery import Deliverer, RetryLater, Undeliverable, pending_count
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.models import OutboxDelivery
+from hotline.storage.outbox import PendingMessage
 
 HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
 

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hotline import classifier
+from hotline.adapters import classifier
+from hotline.adapters.stack import Stack, StackConfig
 from hotline.credentials import chat_headers
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.models import Ticket, TicketEvent
-from hotline.stack import Stack, StackConfig
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
+from hotline.storage.models import Ticket, TicketEvent
 from tests.support.rasa_env import NEEDS_MODEL
 
 pytestmark = NEEDS_MODEL

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from hotline import classifier
+from hotline.adapters import classifier
 from tests.support.rasa_env import NEEDS_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]

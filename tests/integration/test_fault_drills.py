@@ -13,12 +13,12 @@ from collections.abc import Iterator
 import pytest
 
 from actions.wiring import install
-from hotline.catalogue import Catalogue
-from hotline.clock import ManualClock
-from hotline.db import make_engine, make_session_factory
-from hotline.migrate import upgrade
-from hotline.services import HotlineService, TicketFilter
-from hotline.sla import SlaPolicy
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.clock import ManualClock
+from hotline.domain.sla import SlaPolicy
+from hotline.services.tickets import HotlineService, TicketFilter
+from hotline.storage.db import make_engine, make_session_factory
+from hotline.storage.migrate import upgrade
 from tests.conftest import IN_CI, TZ
 from tests.support.dialogue import Conversation, parse, wire
 from tests.support.postgres import Cluster, find_bindir, start_cluster

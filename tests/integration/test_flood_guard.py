@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from bot.ratelimit import FLOOD_NOTICE
 from hotline.config import Settings
-from hotline.ratelimit import FLOOD_NOTICE
-from hotline.services import HotlineService
+from hotline.services.tickets import HotlineService
 from tests.integration.test_bot_staff import CITIZEN, HOUSING_CHAT, STAFF, make_bot, running, to
 from tests.support.console import console_session
 from tests.support.rasa_double import RasaDouble, Reply

@@ -7,8 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor, DomainError
+from hotline.domain.tickets import Actor, DomainError
+from hotline.services.tickets import HotlineService, NewTicket
 from tests.support.console import console_session
 
 HOSTILE = st.sampled_from(

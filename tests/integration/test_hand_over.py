@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from actions.common import transcript
 from actions.wiring import install
-from hotline.models import OutboxMessage
-from hotline.services import MAX_TEXT, HotlineService, TicketFilter, fit_transcript
+from hotline.services.tickets import MAX_TEXT, HotlineService, TicketFilter, fit_transcript
+from hotline.storage.models import OutboxMessage
 from tests.support.dialogue import Conversation, parse, wire
 
 

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from hotline.migrate import alembic_config, current_revision, upgrade
-from hotline.models import Base
+from hotline.storage.migrate import alembic_config, current_revision, upgrade
+from hotline.storage.models import Base
 
 
 def test_head_matches_the_models(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hotline import classifier
+from hotline.adapters import classifier
 from tests.support.rasa_env import NEEDS_MODEL
 
 pytestmark = NEEDS_MODEL

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from hotline.config import Settings
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor, DomainError
+from hotline.domain.tickets import Actor, DomainError
+from hotline.services.tickets import HotlineService, NewTicket
 from tests.integration.test_bot_staff import CITIZEN, make_bot, running, to
 from tests.support.telegram_double import TelegramDouble
 

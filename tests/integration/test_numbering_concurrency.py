@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from hotline.clock import ManualClock
-from hotline.services import HotlineService, NewTicket
+from hotline.domain.clock import ManualClock
+from hotline.services.tickets import HotlineService, NewTicket
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -49,7 +49,7 @@ def test_threads_never_share_a_number(service: HotlineService) -> None:
 def _process_worker(args: tuple[str, int, int]) -> list[str]:
     from hotline.bootstrap import load_policies
     from hotline.config import Settings
-    from hotline.db import make_engine, make_session_factory
+    from hotline.storage.db import make_engine, make_session_factory
 
     url, worker, count = args
     catalogue, sla = load_policies(Settings.from_env({}))

@@ -13,11 +13,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hotline.bindings import hash_code
-from hotline.citizen_data import CitizenData
-from hotline.clock import ManualClock
 from hotline.config import Settings
-from hotline.models import (
+from hotline.domain.clock import ManualClock
+from hotline.domain.privacy import RedactingFilter, configure_logging, redact, secure_var
+from hotline.domain.tickets import Actor, DomainError
+from hotline.domain.yamlconf import ConfigError
+from hotline.services.citizen_data import CitizenData
+from hotline.services.reports import report_for
+from hotline.services.retention import ANONYMISED, RetentionPolicy, RetentionPurge, load_retention
+from hotline.services.staff import hash_code
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.models import (
     Attachment,
     AuditRecord,
     Citizen,
@@ -26,12 +32,6 @@ from hotline.models import (
     Ticket,
     TicketEvent,
 )
-from hotline.privacy import RedactingFilter, configure_logging, redact, secure_var
-from hotline.reports import report_for
-from hotline.retention import ANONYMISED, RetentionPolicy, RetentionPurge, load_retention
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor, DomainError
-from hotline.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIZEN = "telegram:1001"
@@ -289,8 +289,8 @@ def test_var_is_private_and_new_files_owner_only(tmp_path: Path) -> None:
 def test_database_files_are_owner_only(tmp_path: Path) -> None:
     import os
 
-    from hotline.db import make_engine
-    from hotline.migrate import upgrade
+    from hotline.storage.db import make_engine
+    from hotline.storage.migrate import upgrade
 
     previous = os.umask(0o077)  # what `hotline` sets before anything else
     try:

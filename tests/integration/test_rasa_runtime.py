@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hotline import classifier
+from hotline.adapters import classifier
 from tests.support.rasa_env import NEEDS_RASA_ENV
 
 pytestmark = NEEDS_RASA_ENV

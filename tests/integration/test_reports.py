@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from hotline.clock import ManualClock
-from hotline.models import OutboxMessage
-from hotline.report_cli import report_command
-from hotline.report_outputs import weekly_report_job
-from hotline.reports import UNASSIGNED, Kpis, Rate, WorkTime, make_period, report_for
-from hotline.services import HotlineService, NewTicket
-from hotline.tickets import Actor
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor
+from hotline.entrypoints.report_cli import report_command
+from hotline.services.report_outputs import weekly_report_job
+from hotline.services.reports import UNASSIGNED, Kpis, Rate, WorkTime, make_period, report_for
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.models import OutboxMessage
 
 TZ = ZoneInfo("Asia/Shanghai")
 CITIZEN = Actor(role="citizen", id="telegram:1001")

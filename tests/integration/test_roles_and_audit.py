@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from hotline.clock import ManualClock
-from hotline.models import OutboxMessage, Ticket
-from hotline.reports import Rate, report_for
-from hotline.services import EventView, HotlineService, NewTicket, TicketView
-from hotline.tickets import Actor, DomainError, NotAllowed
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor, DomainError, NotAllowed
+from hotline.services.reports import Rate, report_for
+from hotline.services.tickets import EventView, HotlineService, NewTicket, TicketView
+from hotline.storage.models import OutboxMessage, Ticket
 
 TZ = ZoneInfo("Asia/Shanghai")
 CITIZEN = Actor(role="citizen", id="telegram:1001")
@@ -218,7 +218,7 @@ def test_acceptance_is_credited_to_the_acceptor(
 
 
 def test_a_week_is_monday_to_sunday() -> None:
-    from hotline.reports import make_period
+    from hotline.services.reports import make_period
 
     wednesday = datetime(2026, 11, 25, 9, tzinfo=TZ)
     week = make_period("week", None, now=wednesday, tz=TZ)  # this week so far: Mon–Tue
@@ -321,7 +321,7 @@ def test_history_rebuilds_from_events_alone(service: HotlineService, clock: Manu
 def test_every_writer_records_department_and_round(
     service: HotlineService, clock: ManualClock
 ) -> None:
-    from hotline.jobs import run_sweep
+    from hotline.services.jobs import run_sweep
 
     clock.set(at(23, 10))
     number = open_(service)

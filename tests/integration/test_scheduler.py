@@ -8,8 +8,8 @@ from sqlalchemy import inspect
 
 from hotline.bootstrap import build_app
 from hotline.config import Settings
-from hotline.migrate import upgrade
-from hotline.scheduler import build_scheduler
+from hotline.entrypoints.scheduler import build_scheduler
+from hotline.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 

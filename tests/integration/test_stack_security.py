@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import pytest
 
-from hotline import classifier
+from hotline.adapters import classifier
+from hotline.adapters.stack import Stack, StackConfig, StackError
 from hotline.config import Settings
 from hotline.credentials import ACTION_HEADER, chat_headers
-from hotline.db import make_engine
-from hotline.migrate import upgrade
-from hotline.stack import Stack, StackConfig, StackError
-from hotline.yamlconf import ConfigError
+from hotline.domain.yamlconf import ConfigError
+from hotline.storage.db import make_engine
+from hotline.storage.migrate import upgrade
 from tests.support.rasa_env import NEEDS_MODEL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from hotline.clock import ManualClock
-from hotline.jobs import calendar_check, morning_digest, run_sweep
-from hotline.models import OutboxMessage, Ticket, TicketEvent
-from hotline.services import HotlineService, NewTicket
-from hotline.sla import SlaPolicy
-from hotline.tickets import Actor
+from hotline.domain.clock import ManualClock
+from hotline.domain.sla import SlaPolicy
+from hotline.domain.tickets import Actor
+from hotline.services.jobs import calendar_check, morning_digest, run_sweep
+from hotline.services.tickets import HotlineService, NewTicket
+from hotline.storage.models import OutboxMessage, Ticket, TicketEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from hotline.clock import ManualClock
-from hotline.models import ExtensionRequest, OutboxMessage, Rating, Ticket, TicketEvent
-from hotline.services import HotlineService, NewTicket, TicketFilter
-from hotline.tickets import Actor, DomainError, IllegalTransition, NotAllowed, TicketNotFound
+from hotline.domain.clock import ManualClock
+from hotline.domain.tickets import Actor, DomainError, IllegalTransition, NotAllowed, TicketNotFound
+from hotline.services.tickets import HotlineService, NewTicket, TicketFilter
+from hotline.storage.models import ExtensionRequest, OutboxMessage, Rating, Ticket, TicketEvent
 
 CITIZEN = Actor(role="citizen", id="telegram:1001")
 HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
@@ -217,7 +217,7 @@ def test_outbox_row_and_state_change_commit_together(
     def explode(*_a: object, **_k: object) -> str:
         raise RuntimeError("renderer crashed after the status changed")
 
-    monkeypatch.setattr("hotline.messages.citizen_answer", explode)
+    monkeypatch.setattr("hotline.services.messages.citizen_answer", explode)
     with pytest.raises(RuntimeError):
         service.resolve(number, HOUSING, "已安排人员处理完毕")
     view = service.get_ticket(number)

@@ -17,9 +17,9 @@ import pytest
 
 from bot.app import plan_run, with_webhook_secret
 from bot.context import HotlineApplication
+from hotline.adapters.stack import free_ports
 from hotline.config import Settings
-from hotline.services import HotlineService
-from hotline.stack import free_ports
+from hotline.services.tickets import HotlineService
 from tests.integration.test_bot_staff import CITIZEN, STAFF, make_bot, to
 from tests.support.telegram_double import TelegramDouble
 

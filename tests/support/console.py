@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.console import ConsoleSession
 from hotline.bootstrap import App
 from hotline.config import Settings
-from hotline.services import HotlineService
+from hotline.services.tickets import HotlineService
 
 
 class Classifier(Protocol):

@@ -13,9 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.converse import ActionConverse
 from actions.wiring import Wiring, install
-from hotline.conversation import Parser
-from hotline.knowledge import load_knowledge
-from hotline.services import HotlineService
+from hotline.domain.knowledge import load_knowledge
+from hotline.services.conversation import Parser
+from hotline.services.tickets import HotlineService
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from hotline import classifier
+from hotline.adapters import classifier
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MISSING = classifier.model_path() is None or not classifier.rasa_python().exists()

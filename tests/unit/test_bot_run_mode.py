@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import plan_run
 from hotline.config import Settings
-from hotline.yamlconf import ConfigError
+from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK = {

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.calendar import WorkingCalendar, YearOverride, load_calendar
-from hotline.yamlconf import ConfigError
+from hotline.domain.calendar import WorkingCalendar, YearOverride, load_calendar
+from hotline.domain.yamlconf import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[2]

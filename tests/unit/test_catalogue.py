@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.catalogue import Catalogue, load_catalogue
-from hotline.yamlconf import ConfigError
+from hotline.domain.catalogue import Catalogue, load_catalogue
+from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "dispatch-catalogue.md"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline import classifier
+from hotline.adapters import classifier
 from nlu.catalogue import load_routing
 from nlu.classify import to_contract
 from nlu.focus import focus, long_ranking

@@ -10,7 +10,7 @@ import pytest
 
 from hotline.config import Settings
 from hotline.credentials import STACK_KEYS, ensure_secrets, is_loopback
-from hotline.yamlconf import ConfigError
+from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hotline.catalogue import Catalogue
-from hotline.conversation import is_affirm, ordinal_choice
-from hotline.intake import SKIP, parse_phone, route_parse, safety_advice, split_problems
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.intake import SKIP, parse_phone, route_parse, safety_advice, split_problems
+from hotline.services.conversation import is_affirm, ordinal_choice
 
 ROOT = Path(__file__).resolve().parents[2]
 

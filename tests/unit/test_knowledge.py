@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hotline.catalogue import Catalogue
-from hotline.consult import Consultation, consult_or_report, follow_up
-from hotline.knowledge import KnowledgeBase, load_knowledge
-from hotline.yamlconf import ConfigError
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.consult import Consultation, consult_or_report, follow_up
+from hotline.domain.knowledge import KnowledgeBase, load_knowledge
+from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

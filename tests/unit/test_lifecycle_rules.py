@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from hotline.tickets import (
+from hotline.domain.tickets import (
     TRANSITIONS,
     Action,
     Actor,

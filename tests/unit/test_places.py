@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.places import is_place_like, place_correction, place_from_answer, place_in_message
+from hotline.domain.places import (
+    is_place_like,
+    place_correction,
+    place_from_answer,
+    place_in_message,
+)
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hotline.clock import ManualClock
-from hotline.ratelimit import FloodGuard, Verdict
+from bot.ratelimit import FloodGuard, Verdict
+from hotline.domain.clock import ManualClock
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -14,7 +14,7 @@ from matplotlib import font_manager
 from openpyxl import load_workbook
 from PIL import Image
 
-from hotline.report_outputs import (
+from hotline.services.report_outputs import (
     CHART_NAMES,
     _rc,
     cjk_font_family,
@@ -23,7 +23,7 @@ from hotline.report_outputs import (
     three_rates_chart,
     write_report_pack,
 )
-from hotline.reports import (
+from hotline.services.reports import (
     DayVolume,
     HotTopic,
     Kpis,

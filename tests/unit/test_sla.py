@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from hotline.sla import Deadline, Priority, RequestType, SlaPolicy
-from hotline.yamlconf import ConfigError
+from hotline.domain.sla import Deadline, Priority, RequestType, SlaPolicy
+from hotline.domain.yamlconf import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from hotline.adapters.stack import Stack, StackConfig, StackError, rasa_url_for
 from hotline.config import Settings
-from hotline.stack import Stack, StackConfig, StackError, rasa_url_for
-from hotline.yamlconf import ConfigError
+from hotline.domain.yamlconf import ConfigError
 
 
 def test_workers_listen_on_consecutive_ports() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hotline import classifier
+from hotline.adapters import classifier
 from nlu import rules, urgency
 from tests.support.rasa_env import NEEDS_RASA_ENV
 

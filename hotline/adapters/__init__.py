@@ -1,0 +1,1 @@
+"""Child processes and HTTP clients the hotline drives: the Rasa stack and its classifier."""

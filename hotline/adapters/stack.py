@@ -1,0 +1,303 @@
+"""Start and stop the conversation stack: the Rasa server (.venv-rasa) and the action server.
+
+`hotline up`, the integration tests and the benchmarks all start it the same way, as child
+processes on 127.0.0.1 with their logs under var/log/. Every call to them is authenticated:
+Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the action server by
+`action_token` (see hotline.credentials); a scratch stack makes fresh ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from hotline.credentials import (
+    ACTION_HEADER,
+    ACTION_TOKEN,
+    CHAT_TOKEN,
+    RASA_TOKEN,
+    is_loopback,
+    new_token,
+)
+from hotline.paths import ROOT
+
+
+class StackError(Exception):
+    """A server of the stack did not come up; the message says which and where its log is."""
+
+
+@dataclass
+class StackConfig:
+    """Where things are and which ports to use; defaults are the README's."""
+
+    root: Path = ROOT
+    model: Path = ROOT / "models" / "hotline.tar.gz"
+    rasa_port: int = 5005
+    rasa_workers: int = 1  # worker i listens on rasa_port + i; see rasa_url_for
+    action_port: int = 5055
+    log_dir: Path = ROOT / "var" / "log"
+    tracker_db: Path = ROOT / "var" / "rasa-tracker.db"
+    workdir: Path = ROOT / "var" / "rasa"
+    env: dict[str, str] = field(default_factory=dict)
+    rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
+    app_python: Path = ROOT / ".venv" / "bin" / "python"
+    listen: str = "127.0.0.1"  # the address both servers bind
+    rasa_token: str = field(default_factory=new_token, repr=False)
+    chat_token: str = field(default_factory=new_token, repr=False)
+    action_token: str = field(default_factory=new_token, repr=False)
+
+    @classmethod
+    def scratch(
+        cls, folder: Path, database_url: str, *, model: Path | None = None, rasa_workers: int = 1
+    ) -> StackConfig:
+        """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
+        rasa_port, action_port = free_ports(rasa_workers)
+        return cls(
+            model=model
+            or Path(os.environ.get("HOTLINE_NLU_MODEL") or ROOT / "models/hotline.tar.gz"),
+            rasa_port=rasa_port,
+            rasa_workers=rasa_workers,
+            action_port=action_port,
+            log_dir=folder / "log",
+            tracker_db=folder / "tracker.db",
+            workdir=folder / "rasa",
+            env={"HOTLINE_DATABASE_URL": database_url, "HOTLINE_VAR_DIR": str(folder)},
+        )
+
+    @property
+    def host(self) -> str:
+        """Where clients on this machine reach the servers."""
+        return "127.0.0.1" if self.listen in ("0.0.0.0", "::") else self.listen
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://{self.host}:{self.rasa_port + i}" for i in range(self.rasa_workers)]
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+    def check(self) -> None:
+        """Refuse to open a port beyond loopback without every secret."""
+        if is_loopback(self.listen):
+            return
+        if not (self.rasa_token and self.chat_token and self.action_token):
+            raise StackError(f"拒绝在 {self.listen} 上监听：缺少访问令牌（见 var/secrets.env）")
+
+
+def write_endpoints(config: StackConfig) -> Path:
+    """endpoints.yml for this stack: its action server and a SQL tracker store (conversations
+    survive restarts of Rasa and of the action server)."""
+    config.workdir.mkdir(parents=True, exist_ok=True)
+    path = config.workdir / "endpoints.yml"
+    path.write_text(
+        "action_endpoint:\n"
+        f'  url: "{config.action_url}"\n'
+        # The secret stays in the environment, not in this file; Rasa expands ${…} in plain
+        # (unquoted) scalars only.
+        "  headers:\n"
+        f"    {ACTION_HEADER}: ${{{ACTION_TOKEN}}}\n"
+        "tracker_store:\n"
+        "  type: nlu.tracker_store.HotlineTrackerStore\n"
+        "  dialect: sqlite\n"
+        f'  db: "{config.tracker_db}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+class Stack:
+    """The two servers as child processes; `start` waits until both answer."""
+
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.rasa: list[subprocess.Popen[bytes]] = []
+        self.actions: subprocess.Popen[bytes] | None = None
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "PYTHONPATH": str(self.config.root),
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "HOTLINE_RASA_URL": self.config.rasa_url,
+                "PYTHONUNBUFFERED": "1",
+                RASA_TOKEN: self.config.rasa_token,
+                CHAT_TOKEN: self.config.chat_token,
+                ACTION_TOKEN: self.config.action_token,
+            }
+        )
+        env.update(self.config.env)
+        return env
+
+    def _spawn(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            argv,
+            cwd=self.config.root,
+            env={**self._env(), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_actions(self) -> None:
+        self.actions = self._spawn(
+            "actions",
+            [
+                str(self.config.app_python),
+                "-m",
+                "actions.server",  # rasa_sdk behind the shared secret
+                "--port",
+                str(self.config.action_port),
+                "--host",
+                self.config.listen,
+            ],
+        )
+
+    def start_rasa(self) -> None:
+        if not self.config.model.is_file():
+            raise StackError(f"没有找到对话模型 {self.config.model}，请先运行 scripts/train_nlu.sh")
+        self.config.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        endpoints = write_endpoints(self.config)
+        self.rasa = [
+            self._spawn(
+                "rasa" if i == 0 else f"rasa-{i}",
+                [
+                    str(self.config.rasa_python),
+                    "-m",
+                    "nlu.serve",  # `rasa` with compiled response validation (see nlu/serve.py)
+                    "run",
+                    "--model",
+                    str(self.config.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(self.config.root / "credentials.yml"),
+                    "--enable-api",
+                    "--interface",
+                    self.config.listen,
+                    "--port",
+                    str(self.config.rasa_port + i),
+                ],
+                # Several workers share 2 cores: one TensorFlow thread each, not one per core.
+                {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+                if self.config.rasa_workers > 1
+                else {},
+            )
+            for i in range(self.config.rasa_workers)
+        ]
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start both servers and wait until they answer (Rasa loads its model first)."""
+        self.config.check()
+        try:
+            self.start_actions()
+            self.start_rasa()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()  # a failed start leaves no server behind holding ports and memory
+            raise
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        # httpx logs each request URL at INFO, and /status carries Rasa's token as ?token=…
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        deadline = time.monotonic() + timeout
+        pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
+            "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
+        }
+        for i, url in enumerate(self.config.rasa_urls):
+            worker = self.rasa[i] if i < len(self.rasa) else None
+            status = f"{url}/status?token={self.config.rasa_token}"
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (status, worker)
+        while pending:
+            for name, (url, process) in list(pending.items()):
+                if process is not None and process.poll() is not None:
+                    log = self.config.log_dir / f"{name}.log"
+                    raise StackError(f"{name} 进程已退出（代码 {process.returncode}），见 {log}")
+                try:
+                    if httpx.get(url, timeout=2.0).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                names = "、".join(pending)
+                raise StackError(f"{names} 在 {timeout:.0f} 秒内没有就绪，见 {self.config.log_dir}")
+            if pending:
+                time.sleep(0.5)
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def kill_actions(self) -> None:
+        """Fault drills: the action server dies without warning."""
+        self._stop(self.actions, signal.SIGKILL)
+
+    def kill_rasa(self) -> None:
+        for worker in self.rasa:
+            self._stop(worker, signal.SIGKILL)
+
+    def stop(self) -> None:
+        for worker in self.rasa:
+            self._stop(worker)
+        self._stop(self.actions)
+
+
+def free_ports(consecutive: int) -> tuple[int, int]:
+    """(first of `consecutive` free ports in a row, one more free port apart from them).
+
+    All are held open while choosing, so the action server never gets a Rasa worker's port."""
+    for _ in range(50):
+        held: list[socket.socket] = []
+        try:
+            first = _hold(held, 0)
+            for offset in range(1, consecutive):
+                _hold(held, first + offset)
+            return first, _hold(held, 0)
+        except OSError:
+            continue
+        finally:
+            for sock in held:
+                sock.close()
+    raise StackError("找不到空闲端口")
+
+
+def _hold(held: list[socket.socket], port: int) -> int:
+    sock = socket.socket()
+    held.append(sock)
+    sock.bind(("127.0.0.1", port))
+    return int(sock.getsockname()[1])
+
+
+def rasa_url_for(sender: str, urls: list[str]) -> str:
+    """The Rasa worker a sender always talks to: one conversation never runs on two workers
+    at once, so the per-process lock store is enough and no Redis is needed."""
+    return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]

@@ -1,0 +1,1 @@
+"""Rules of the hotline that need neither a database nor a network."""

@@ -1,0 +1,243 @@
+"""Consult or report: a policy question the knowledge base answers, or a request to act?
+
+The decision is made here, in plain code, so it can be measured (bench/kb_eval) and does not
+depend on the routing model being sure: a citizen asking "低保怎么申请" is answered even when
+the model hesitates between departments, and "路灯坏了好几天了" is never answered from the
+knowledge base however close its words come to a policy. Follow-up questions ("那要带什么材料？")
+are answered within the topic just answered, not by whichever group shares the most words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
+
+# Question signals: the citizen asks how, what, where, whether, how much, how long.
+_QUESTION = re.compile(
+    r"怎么|怎样|咋|如何|啥|什么|哪些|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
+    r"|几点|几岁|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
+    r"|吗|嘛|呢|么$|不[？?]?$|没[？?]?$|[？?]|请问|想问|问一下|问下|咨询|打听|了解一下|政策|条件"
+    r"|手续|流程|材料|证件|补贴|补助|优惠|报名|申请|怎么办|是真的|会不会|是否|算不算|还算|行吗|好使"
+)
+# Strong question forms: these alone make a message a question (unless it also asks to act).
+_STRONG_QUESTION = re.compile(
+    r"怎么(申请|办|弄|报|领|签|租|交|补|查|样|收费|参加|登记|个)|如何|咋(办|弄|整|报|领|申请|个)"
+    r"|(什么|啥|哪些)(条件|材料|手续|证件|资料|东西|流程|政策|要求|时候)|要带|需要(什么|啥|哪些)"
+    r"|在哪(里|儿)?(办|申请|报|领|签|做|打|弄|登记)|去哪|找谁|能不能|可不可以|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)"
+    r"|多少钱|多久|多长时间|是真的吗|会不会|是否|[吗嘛][？?]?$|[？?]$"
+)
+# Act signals: something is broken, nobody acts, the citizen asks the government to act.
+_ACT = re.compile(
+    r"坏了|坏掉|不亮|不通|没人管|没人理|无人管|没人修|派人|来人|来修|过来处理|处理一下|要求(处理|查处|严查|退|整改|恢复)?"
+    r"|投诉|举报|曝光|给个说法|讨个说法|查处|严查|核实|督促|协调|催一下|催催|帮我查|查一下|管管|管一管"
+    r"|赶紧|马上|立即|尽快|已经.{0,8}(天|周|礼拜|星期|个月|小时|年)了?|好几天|好多天|(三|四|五|几|两|十)天了"
+    r"|一直(不|没|拖|推)|拖着|推脱|不给(退|换|办|修|钱)|乱收费|偷排|占道|堵了|漏水|停水|停电|没水|没电"
+    r"|吵得|差点|危险|冻着|打老人|骂|拖欠|过期|恢复|帮忙找|找人$|赶快|提个?意见|建议|希望(你们|政府|能|增加|尽快)|请(你们|政府|社区|相关部门)?.{0,6}(来|派|查|处理|管|修|看看)"
+)
+# Strong act forms: these alone make a message a request to act.
+_STRONG_ACT = re.compile(
+    r"投诉|举报|派人|来人|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
+    r"|坏了.{0,6}(天|周|礼拜|月)|(天|周|礼拜|月)了?.{0,4}(没人|还没|也没)"
+)
+# What a follow-up may say without naming a subject: aspects of the topic just answered.
+_GENERIC = re.compile(
+    r"那么|那|这个|这|那个|它|要|得|带|需要|什么|啥子|啥|材料|证件|资料|东西|手续|流程|条件|要求|在哪里|在哪儿"
+    r"|在哪|哪里|哪儿|去哪|哪个|办理|办|申请|弄|多久|多长时间|时间|几天|几号|截止|能不能|能|可以|可不可以"
+    r"|吗|呢|嘛|吧|啊|呀|不|没|怎么|怎样|咋|如何|钱|多少|收费|费用|交|找谁|谁|时候|我|你们|您|请问|还|想|问"
+    r"|一下|下|的话|另外|对了|好的|谢谢|还有|也|都|就|是|有|会|给|让|们|了|的|个|些|吗|具体|一般|呀|嗯|哦"
+    r"|具体|然后|之后|以后|之前|先|再|里面|其中|上|去|来|做|用|过|被|把|拿|[\s，。！？、,.!?；;：:“”\"'（）()…~～]"
+)
+# Words that point back at what was just said: "凭这个证…", "他不肯去咋办".
+_ANAPHORA = re.compile(
+    r"^(那|那么|这样|这|那个|这个|他|她|它|就是|所以)|这个|那个|这证|这卡|这事|刚才|上面说的"
+)
+
+# Messages that only check someone is there: never a follow-up question.
+_PING = re.compile(r"^(在吗|在不在|有人吗|有人在吗|你好|您好|喂|[？?。！!…\s]*)[？?。！!…\s]*$")
+# What a follow-up asks about, and how an answer says it: a follow-up on materials after an
+# answer that lists them stays with that answer instead of jumping to a neighbour.
+_ASPECTS = (
+    (re.compile(r"材料|带什么|带啥|证件|资料|手续"), re.compile(r"材料|带上|携带|证件|身份证")),
+    (
+        re.compile(r"哪里|哪儿|去哪|在哪|找谁|哪个部门"),
+        re.compile(r"向.{0,20}(提出|申请)|到.{0,20}(办理|申请)"),
+    ),
+    (
+        re.compile(r"多久|多长时间|几天|几号|哪天|截止|什么时候|啥时候"),
+        re.compile(r"工作日|日内|时限|期限|每年"),
+    ),
+    (re.compile(r"多少钱|收费|要钱|免费|费用|收钱"), re.compile(r"元|收费|免费|费用")),
+)
+
+QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
+NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
+LONG = 80  # a message longer than this is ranked on its asking sentences
+TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
+NEW_SUBJECT = 0.3  # a follow-up whose subject matches another topic this well is a new subject
+MARGIN = 0.08  # …and better than the current topic by this much
+SAME_GROUP = 0.05  # a follow-up leans to the group just answered…
+SAME_GROUP_COVERS = 0.25  # …more when its answer already covers what is asked
+SAME_FAMILY = 0.05  # …then to its family (dibao_*), then to its category
+NEAR_WEIGHT = 0.1  # …and to groups whose words are close to the title just answered
+ELSEWHERE_MARGIN = 0.15  # another category of the department must fit this much better
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """The decision on one message: what to answer, whether it asks, and why (for logs)."""
+
+    answer: Answer | None
+    is_question: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How strongly a message reads as a question and as a request to act."""
+
+    question: int
+    act: int
+    strong_question: bool
+    strong_act: bool
+
+    @property
+    def asks(self) -> bool:
+        """A question, unless the request to act is at least as strong."""
+        if self.strong_act and not (self.strong_question and self.question > 2 * self.act):
+            return False
+        if self.strong_question:
+            return True
+        return self.question > self.act
+
+
+def signals(text: str) -> Signals:
+    """Count question and act signals; the strong forms decide ties."""
+    return Signals(
+        question=len(_QUESTION.findall(text)),
+        act=len(_ACT.findall(text)),
+        strong_question=_STRONG_QUESTION.search(text.strip()) is not None,
+        strong_act=_STRONG_ACT.search(text) is not None,
+    )
+
+
+def _asked_part(text: str) -> str:
+    """In a long message, the sentences that ask: background would drown the question."""
+    if len(text) <= LONG:
+        return text
+    sentences = re.split(r"(?<=[。！？!?；;\n])", text)
+    asked = [s for s in sentences if _STRONG_QUESTION.search(s.strip())]
+    return "".join(asked[-3:]) or text
+
+
+def _scope(kb: KnowledgeBase, category: str | None, department: str | None) -> set[str] | None:
+    """Groups of the routed department (its whole department: the category may be a neighbour)."""
+    if department is None and category is None:
+        return None
+    return {
+        g.id
+        for g in kb.groups.values()
+        if (department is not None and g.department == department)
+        or (category is not None and g.category == category)
+    }
+
+
+def consult_or_report(
+    kb: KnowledgeBase,
+    text: str,
+    *,
+    category: str | None,
+    department: str | None,
+    request_type: str | None,
+    sure: bool,
+) -> Consultation:
+    """Decide whether a message is a policy question answered from the KB or a request to act."""
+    found = signals(text)
+    text = _asked_part(text)
+    ranked = kb.rank(text)
+    if not ranked:
+        return Consultation(None, found.asks, "no_kb_words")
+    best_id, best = ranked[0]
+    scope = _scope(kb, category, department)
+    if scope is not None and sure:
+        # A sure routing breaks near-ties in favour of its own department's groups.
+        in_scope = [(g, s) for g, s in ranked if g in scope]
+        if in_scope and in_scope[0][1] >= best - 0.05:
+            best_id, best = in_scope[0]
+    anchored = bool(kb.anchors(text, best_id))
+    asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
+    if not asks:
+        if found.act > 0 or request_type in ("投诉", "举报", "求助"):
+            return Consultation(None, False, "asks_to_act")
+        if best >= NEAR_SAME and anchored:
+            return Consultation(kb.answer(best_id, best), True, "same_as_kb_question")
+        if len(text.strip()) <= TOPIC_ONLY and anchored and kb.names(text, best_id):
+            return Consultation(kb.answer(best_id, best), True, "names_kb_topic")  # "低保"
+        return Consultation(None, request_type == "咨询", "no_question_signal")
+    if not anchored:
+        return Consultation(None, True, "question_off_kb_topics")
+    if best >= QUESTION_MIN:
+        return Consultation(kb.answer(best_id, best), True, "question_in_kb")
+    return Consultation(None, True, "question_weak_match")
+
+
+def _family(group_id: str) -> str:
+    """Groups named alike (dibao_*, cross_region_*) are one topic's aspects."""
+    return group_id.rsplit("_", 1)[0] if "_" in group_id else group_id
+
+
+def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
+    """Answer a follow-up within the topic just answered; None when it opens a new subject."""
+    # "那要带什么材料？", "在哪里办", "多久能批下来", "凭这个证坐公交免费不": the same group first
+    # (its answer, or a more specific group of the same topic), then groups of the same
+    # category and department; a text naming another topic is a new subject.
+    previous = kb.groups.get(group)
+    if previous is None:
+        return None
+    found = signals(text)
+    if not found.asks or _PING.match(text.strip()):
+        return None  # a request to act, a statement or a ping: not a question on the topic
+    department = {g.id for g in kb.groups.values() if g.department == previous.department}
+    subject = _GENERIC.sub("", canonical(text))
+    points_back = _ANAPHORA.search(text.strip()) is not None
+    topic = [g for g in department if kb.groups[g].category == previous.category]
+    if subject and not points_back:
+        ranked = kb.rank(subject)
+        s_in = max((s for g, s in ranked if g in topic), default=0.0)
+        other, s_out = next(((g, s) for g, s in ranked if g not in topic), ("", 0.0))
+        own_words = kb.anchors(subject, other) - kb.shared_words(subject, topic) if other else None
+        if s_out >= NEW_SUBJECT and s_out > s_in + MARGIN and own_words:
+            # Names another topic: its group if the department is the same, else new subject.
+            return kb.answer(other, s_out) if other in department else None
+        knows = kb.shared_words(subject, topic) or (other and kb.anchors(subject, other))
+        if len(subject) >= 3 and not knows:
+            return None  # names nothing the knowledge base knows (公积金 after 家庭医生)
+    # Within the topic: the same group or one of its family or category, unless another
+    # group of the department fits much better (its department's own words).
+    scores = dict(kb.rank(text, among=department))
+    near = dict(kb.rank(previous.title, among=department))  # how close each group is to it
+    family = _family(group)
+
+    same_group = SAME_GROUP
+    for asked, covered in _ASPECTS:
+        if asked.search(text):
+            # The answer just given already says it, or a neighbour should.
+            same_group = SAME_GROUP_COVERS if covered.search(previous.answer) else 0.0
+            break
+
+    def closeness(group_id: str) -> float:
+        bonus = 0.0
+        if group_id == group:
+            bonus = same_group
+        elif _family(group_id) == family:
+            bonus = SAME_FAMILY
+        return scores.get(group_id, 0.0) + bonus + NEAR_WEIGHT * near.get(group_id, 0.0)
+
+    chosen = max(topic, key=closeness)
+    elsewhere = max(department, key=lambda g: scores.get(g, 0.0))
+    if scores.get(elsewhere, 0.0) > closeness(chosen) + ELSEWHERE_MARGIN and kb.anchors(
+        text, elsewhere
+    ):
+        chosen = elsewhere
+    return kb.answer(chosen, closeness(chosen))

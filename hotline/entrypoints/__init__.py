@@ -1,0 +1,1 @@
+"""Command line and scheduler: the only part of hotline/ that may import bot/."""

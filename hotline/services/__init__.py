@@ -1,0 +1,1 @@
+"""Use cases: one transaction each, ticket changes through its rules, what must be sent."""

@@ -1,0 +1,1 @@
+"""Tables, transactions, the journal and the outbox: how tickets are kept."""

@@ -1,0 +1,357 @@
+"""The hotline's tables: tickets and their audit trail, people, routing data and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from hotline.storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names, so migrations stay portable."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Department(Base):
+    """A routing target of the dispatch catalogue (synced from data/catalogue.yml)."""
+
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    short_name: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    """A fine-grained request category; its code is also the NLU intent name."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    default_type: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Citizen(Base):
+    """Someone who contacts the hotline, known by channel and that channel's user id."""
+
+    __tablename__ = "citizens"
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_user_id", name="uq_citizens_channel_user"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    channel_user_id: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    """One citizen request (工单) on its way from 受理 to 办结."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
+        Index("ix_tickets_status_answer_due", "status", "answer_due_at"),
+        Index("ix_tickets_department_status", "department_code", "status"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_dispatched_at", "dispatched_at"),  # report cohorts
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    request_type: Mapped[str] = mapped_column(String(8))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    status: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    classifier_confidence: Mapped[float | None] = mapped_column(Float)
+    needs_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    accept_due_at: Mapped[datetime | None]
+    accept_warn_at: Mapped[datetime | None]
+    answer_due_at: Mapped[datetime | None]
+    answer_warn_at: Mapped[datetime | None]
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_since: Mapped[datetime | None]
+    next_alert_at: Mapped[datetime | None] = mapped_column(index=True)
+    surveyed_at: Mapped[datetime | None]
+    # Working time (office hours) from dispatch to acceptance / answer, fixed when they happen,
+    # so reports aggregate it in SQL instead of replaying the calendar per ticket.
+    accept_work_seconds: Mapped[int | None] = mapped_column(Integer)
+    answer_work_seconds: Mapped[int | None] = mapped_column(Integer)
+    place_key: Mapped[str | None] = mapped_column(String(60))
+
+    answer: Mapped[str | None] = mapped_column(Text)
+    return_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    anonymised_at: Mapped[datetime | None]  # personal fields removed (retention or erasure)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    citizen: Mapped[Citizen] = relationship(lazy="joined", innerjoin=True)
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TicketEvent(Base):
+    """Audit trail: every change to a ticket, who made it and when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Replayable, report-ready facts (NULL on events written before migration 0008): the
+    # department the event concerns (a dispatch's target, the department that accepted,
+    # returned, asked or answered), the round (reopen_count) it belongs to, when that round
+    # started, and the limit in force for an accept (签收时限) or an answer (办结时限).
+    department_code: Mapped[str | None] = mapped_column(String(40))
+    round: Mapped[int | None] = mapped_column(Integer)
+    round_started_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class Operator(Base):
+    """A named person allowed to act through the CLI, with the role and department they hold."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class StaffBinding(Base):
+    """Links a chat (and optionally one user in it) to a department and a role."""
+
+    __tablename__ = "staff_bindings"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "user_id", "role", name="uq_staff_bindings_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(40))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class StaffInvite(Base):
+    """A one-time code an admin issues so a person can bind; only its SHA-256 is kept."""
+
+    __tablename__ = "staff_invites"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class StaffPrompt(Base):
+    """A 退单/延期/办结 prompt waiting for its text; in the database so it survives restarts."""
+
+    __tablename__ = "staff_prompts"
+    __table_args__ = (
+        UniqueConstraint("channel", "chat_id", "user_id", name="uq_staff_prompts_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(20))
+    prompt_message_id: Mapped[int | None] = mapped_column(Integer)
+    card_message_id: Mapped[int | None] = mapped_column(Integer)
+    card_text: Mapped[str] = mapped_column(Text)
+    files: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditRecord(Base):
+    """An audited act that concerns no single ticket: binds, revokes, refusals, exports, purges."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_actor_at", "action", "actor", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(120))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Attachment(Base):
+    """A photo, file or location a citizen sent with a ticket.
+
+    `ticket_id` stays empty while the attachment waits for the citizen's next ticket
+    (hotline.services.attachments decides which ticket an attachment belongs to).
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_pending", "citizen_id", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_ref: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    local_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Rating(Base):
+    """The citizen's verdict in the follow-up (回访), one per answer round."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("ticket_id", "round", name="uq_ratings_ticket_round"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    score: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class ExtensionRequest(Base):
+    """A department's request for more time (延期), decided by a dispatcher."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    working_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(120))
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A message someone must receive, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime]
+    audience: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(80))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    ticket: Mapped[Ticket | None] = relationship()
+
+
+class OutboxDelivery(Base):
+    """One copy of an outbox message handed to one chat: the exactly-once ledger per recipient."""
+
+    __tablename__ = "outbox_deliveries"
+    __table_args__ = (
+        UniqueConstraint("message_id", "channel", "chat_id", name="uq_outbox_deliveries_target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12))  # sent | failed (permanent)
+    provider_message_id: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class DailySequence(Base):
+    """The last ticket number handed out on each local day."""
+
+    __tablename__ = "daily_sequences"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

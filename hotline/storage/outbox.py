@@ -1,0 +1,198 @@
+"""The outbox: messages written with the state change they report, delivered later exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import String, cast, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from hotline.domain.privacy import redact
+from hotline.storage.journal import record_message, write_pending
+from hotline.storage.models import Citizen, OutboxMessage, Ticket
+
+Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
+
+MAX_ATTEMPTS = 12
+# Channels that cannot push (the chat endpoint): their citizens' messages wait for the next
+# turn of the conversation, and expire (status 'expired') when nobody comes back for them.
+PULL_CHANNELS = ("rest",)
+PULL_EXPIRY_DAYS = 14
+
+
+def address_for(audience: Audience, ticket: Ticket) -> str:
+    """The outbox address of a ticket's citizen, its department, or a whole staff role."""
+    if audience == "citizen":
+        return str(ticket.citizen_id)
+    if audience == "department":
+        return ticket.department_code or ""
+    return "*"
+
+
+def enqueue(
+    session: Session,
+    *,
+    now: datetime,
+    audience: Audience,
+    address: str,
+    kind: str,
+    text: str,
+    ticket: Ticket | None = None,
+    payload: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Add a message to the caller's transaction; False when its dedupe_key was already used.
+
+    Plain messages are written at commit, batched with the change they report.
+    Messages with a dedupe key are inserted at once with ON CONFLICT DO NOTHING, so two
+    writers adding the same reminder at the same moment still produce exactly one row.
+    Text for anyone but the citizen has phone and ID numbers masked (revealed on request).
+    """
+    if audience != "citizen":
+        text = redact(text)
+    if dedupe_key is None:
+        record_message(
+            session,
+            ticket,
+            {
+                "created_at": now,
+                "audience": audience,
+                "address": address,
+                "kind": kind,
+                "text": text,
+                "payload": payload or {},
+                "dedupe_key": None,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            },
+        )
+        return True
+    write_pending(session)  # keep id order = creation order; new tickets get their ids
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = (
+        insert(OutboxMessage)
+        .values(
+            created_at=now,
+            audience=audience,
+            address=address,
+            ticket_id=ticket.id if ticket is not None else None,
+            kind=kind,
+            text=text,
+            payload=payload or {},
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    return session.execute(stmt).scalar() is not None
+
+
+def enqueue_unique(session: Session, rows: list[dict[str, Any]], chunk: int = 200) -> set[str]:
+    """Insert many messages with dedupe keys at once; returns the keys that were new.
+
+    One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: a reminder already
+    written by an earlier or concurrent sweep is skipped by the database itself.
+    """
+    if not rows:
+        return set()
+    write_pending(session)  # keep id order = creation order
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    added: set[str] = set()
+    for start in range(0, len(rows), chunk):
+        stmt = (
+            insert(OutboxMessage)
+            .values(rows[start : start + chunk])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxMessage.dedupe_key)
+        )
+        added.update(key for key in session.scalars(stmt) if key is not None)
+    return added
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A detached copy of an outbox row, safe to hand to a delivery adapter."""
+
+    id: int
+    audience: Audience
+    address: str
+    kind: str
+    text: str
+    payload: dict[str, Any]
+    ticket_id: int | None
+    attempts: int
+
+
+def due_messages(
+    session: Session, now: datetime, limit: int = 100, *, channel: str | None = None
+) -> list[PendingMessage]:
+    """Pending messages whose time has come, oldest first (per-chat order follows id order).
+
+    With `channel`, citizen messages are limited to that channel's citizens, so a channel
+    never trips over messages only another channel can carry.
+    """
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now
+    )
+    if channel is not None:
+        own_citizens = select(cast(Citizen.id, String)).where(Citizen.channel == channel)
+        query = query.where(
+            or_(OutboxMessage.audience != "citizen", OutboxMessage.address.in_(own_citizens))
+        )
+    rows = session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
+    return [
+        PendingMessage(
+            id=r.id,
+            audience=r.audience,  # type: ignore[arg-type]
+            address=r.address,
+            kind=r.kind,
+            text=r.text,
+            payload=dict(r.payload),
+            ticket_id=r.ticket_id,
+            attempts=r.attempts,
+        )
+        for r in rows
+    ]
+
+
+def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
+    """Record delivery; False when the row was already sent (a second sender lost the race)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now, attempts=OutboxMessage.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    now: datetime,
+    error: str,
+    retry_after: timedelta,
+    *,
+    count_attempt: bool = True,
+) -> None:
+    """Schedule another attempt, or give up (status 'dead') after MAX_ATTEMPTS.
+
+    Waiting for someone to bind a chat is not a failed attempt (`count_attempt=False`).
+    """
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.status != "pending":
+        return
+    if count_attempt:
+        row.attempts += 1
+    row.last_error = error[:500]
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "dead"
+    else:
+        row.next_attempt_at = now + retry_after
