@@ -33,8 +33,8 @@ from hotline.config import Settings
 from hotline.credentials import WEBHOOK_SECRET, ensure_secrets
 from hotline.services.attachments import DEFAULT_WINDOW, AttachmentService
 from hotline.services.delivery import Deliverer
-from hotline.services.staff import migrate_chat
 from hotline.services.prompts import PromptStore
+from hotline.services.staff import migrate_chat
 
 log = logging.getLogger(__name__)
 

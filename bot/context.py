@@ -11,8 +11,8 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.ratelimit import FloodGuard
 from hotline.config import Settings
 from hotline.services.attachments import AttachmentService
-from hotline.services.tickets import HotlineService
 from hotline.services.prompts import PromptStore
+from hotline.services.tickets import HotlineService
 
 
 @dataclass

@@ -20,11 +20,11 @@ from hotline.domain.privacy import redact
 from hotline.domain.tickets import Actor, DomainError, Role
 from hotline.services.attachments import describe
 from hotline.services.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
+from hotline.services.prompts import Prompt
 from hotline.services.staff import ROLE_LABELS, migrate_chat
 from hotline.services.tickets import HotlineService, TicketFilter, TicketView
 from hotline.storage.db import transaction
 from hotline.storage.models import StaffBinding
-from hotline.services.prompts import Prompt
 
 log = logging.getLogger(__name__)
 
