@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from hotline.services.tickets import fit_transcript
+from hotline.domain.texts import fit_transcript
 
 
 def transcript(tracker: Tracker, limit: int = 40) -> str:

@@ -14,8 +14,8 @@ import httpx
 
 from hotline.bootstrap import build_app
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
+from hotline.services.container import Services
 from hotline.services.conversation import Parser
-from hotline.services.tickets import HotlineService
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class RasaParser:
 
 @dataclass
 class Wiring:
-    service: HotlineService
+    service: Services
     knowledge: KnowledgeBase
     parser: Parser
 
@@ -62,7 +62,7 @@ def wiring() -> Wiring:
     global _current  # noqa: PLW0603
     if _current is None:
         app = build_app()
-        app.service.sync_catalogue()  # routing needs the catalogue's rows; idempotent
+        app.service.tickets.sync_catalogue()  # routing needs the catalogue's rows; idempotent
         knowledge = load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue)
         parser = RasaParser(app.settings.rasa_url, token=app.settings.rasa_token)
         _current = Wiring(app.service, knowledge, parser)

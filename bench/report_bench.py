@@ -32,6 +32,7 @@ from sqlalchemy import ClauseElement, Connection, Engine, Executable, func, inse
 from hotline.bootstrap import load_policies
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
+from hotline.services.container import Services
 from hotline.services.report_outputs import summary_text, write_report_pack
 from hotline.services.reports import (
     _answers_query,
@@ -45,7 +46,6 @@ from hotline.services.reports import (
     make_period,
     report_for,
 )
-from hotline.services.tickets import HotlineService
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 from hotline.storage.models import Base, Citizen, ExtensionRequest, Rating, Ticket, TicketEvent
@@ -359,7 +359,7 @@ def explain(conn: Connection, title: str, stmt: Executable) -> None:
         print("   ", line)
 
 
-def time_report(service: HotlineService, out: Path, label: str) -> None:
+def time_report(service: Services, out: Path, label: str) -> None:
     for attempt in ("cold", "warm"):
         started = time.perf_counter()
         report = report_for(service, "week", WEEK_END)
@@ -417,11 +417,11 @@ def run(count: int, db: str | None, file: Path | None) -> None:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade(engine)
         sessions = make_session_factory(engine)
-        service = HotlineService(sessions, catalogue, sla, ManualClock(NOW), TZ)
+        service = Services(sessions, catalogue, sla, ManualClock(NOW), TZ)
         with engine.connect() as conn:
             existing = conn.scalar(select(func.count()).select_from(Ticket))
         if not existing:
-            service.sync_catalogue()
+            service.tickets.sync_catalogue()
             started = time.perf_counter()
             n_events = populate(engine, count)
             print(

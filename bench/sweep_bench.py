@@ -22,8 +22,8 @@ from sqlalchemy import func, insert, select, text
 from hotline.bootstrap import load_policies
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
+from hotline.services.container import Services
 from hotline.services.sweep import sweep
-from hotline.services.tickets import HotlineService
 from hotline.storage.db import make_engine, make_session_factory, transaction
 from hotline.storage.migrate import upgrade
 from hotline.storage.models import Citizen, OutboxMessage, Ticket
@@ -116,7 +116,7 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         sessions = make_session_factory(engine)
-        HotlineService(sessions, catalogue, sla, ManualClock(NOW), TZ).sync_catalogue()
+        Services(sessions, catalogue, sla, ManualClock(NOW), TZ).tickets.sync_catalogue()
         t0 = time.perf_counter()
         populate(url, args.count, args.due)
         print(f"inserted {args.count:,} tickets in {time.perf_counter() - t0:.1f} s")

@@ -19,17 +19,18 @@ from zoneinfo import ZoneInfo
 from hotline.bootstrap import load_policies
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _service(url: str) -> tuple[HotlineService, ManualClock]:
+def _service(url: str) -> tuple[Services, ManualClock]:
     catalogue, sla = load_policies(Settings.from_env({}))
     clock = ManualClock(datetime(2026, 11, 23, 9, 0, tzinfo=TZ))
-    service = HotlineService(make_session_factory(make_engine(url)), catalogue, sla, clock, TZ)
+    service = Services(make_session_factory(make_engine(url)), catalogue, sla, clock, TZ)
     return service, clock
 
 
@@ -42,7 +43,7 @@ def _create(args: tuple[str, int, int, int]) -> float:
     started = time.perf_counter()
     for i in range(count):
         clock.advance(timedelta(milliseconds=500))
-        service.open_ticket(
+        service.tickets.open_ticket(
             NewTicket(
                 channel="telegram",
                 channel_user_id=str(rng.randrange(20_000)),
@@ -70,7 +71,7 @@ def main() -> None:
         engine = make_engine(url)
         upgrade(engine)
         service, _ = _service(url)
-        service.sync_catalogue()
+        service.tickets.sync_catalogue()
         each = args.count // args.workers
         jobs = [(url, w, each, 10_000 if args.workers == 1 else 0) for w in range(args.workers)]
         started = time.perf_counter()
@@ -81,7 +82,7 @@ def main() -> None:
                 pool.map(_create, jobs)
         elapsed = time.perf_counter() - started
         total = each * args.workers
-        assert service.count_tickets() == total, "lost tickets"
+        assert service.views.count_tickets() == total, "lost tickets"
         print(
             f"created {total:,} tickets in {elapsed:.1f} s with {args.workers} process(es): "
             f"{total / elapsed:,.0f} tickets/s ({engine.url.get_backend_name()})"

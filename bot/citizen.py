@@ -23,8 +23,9 @@ from hotline.adapters.stack import rasa_url_for
 from hotline.credentials import chat_headers
 from hotline.domain.tickets import TICKET_NUMBER, Actor, DomainError
 from hotline.services.attachments import KIND_LABELS, Kind
+from hotline.services.follow_up import Score
 from hotline.services.messages import local_time
-from hotline.services.tickets import Score, TicketFilter
+from hotline.services.views import TicketFilter
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ async def my_tickets(update: Update, context: HotlineContext) -> None:
         return
     service = context.service
     filters = TicketFilter(citizen=f"{CHANNEL}:{user.id}", limit=20)
-    views = await asyncio.to_thread(service.list_tickets, filters)
+    views = await asyncio.to_thread(service.views.list_tickets, filters)
     if not views:
         await message.reply_text("您还没有工单。直接描述您遇到的问题，我来为您登记。")
         return
@@ -300,7 +301,7 @@ async def on_survey(update: Update, context: HotlineContext) -> None:
     citizen = Actor(role="citizen", id=f"{CHANNEL}:{query.from_user.id}")
     score = cast(Score, press.arg)
     try:
-        view = await asyncio.to_thread(context.service.rate, press.number, citizen, score)
+        view = await asyncio.to_thread(context.service.tickets.rate, press.number, citizen, score)
     except DomainError as exc:
         log.info("survey %s by %s refused: %s", press.number, citizen.id, exc.code)
         await query.answer(exc.message, show_alert=True)

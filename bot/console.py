@@ -27,7 +27,8 @@ from hotline.credentials import chat_headers
 from hotline.domain.tickets import STATUS_LABELS, DomainError, Status
 from hotline.services.delivery import Deliverer
 from hotline.services.messages import local_time
-from hotline.services.tickets import NewTicket, TicketFilter
+from hotline.services.registration import NewTicket
+from hotline.services.views import TicketFilter
 from hotline.storage.outbox import PendingMessage
 
 CHANNEL = "console"
@@ -218,7 +219,7 @@ class ConsoleSession:
             advice = self.app.catalogue.advice_for(category)
             self.say("【紧急】" + (advice or "如有生命危险请立即拨打110/119/120。"))
         try:
-            view = service.open_ticket(
+            view = service.tickets.open_ticket(
                 NewTicket(
                     channel=CHANNEL,
                     channel_user_id=CITIZEN_ID,
@@ -242,7 +243,7 @@ class ConsoleSession:
             )
 
     def list_tickets(self) -> None:
-        views = self.app.service.list_tickets(TicketFilter(citizen=f"{CHANNEL}:{CITIZEN_ID}"))
+        views = self.app.service.views.list_tickets(TicketFilter(citizen=f"{CHANNEL}:{CITIZEN_ID}"))
         if not views:
             self.say("您还没有工单。")
             return

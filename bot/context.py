@@ -11,15 +11,15 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.ratelimit import FloodGuard
 from hotline.config import Settings
 from hotline.services.attachments import AttachmentService
+from hotline.services.container import Services
 from hotline.services.prompts import PromptStore
-from hotline.services.tickets import HotlineService
 
 
 @dataclass
 class Hotline:
     """What handlers need from the rest of the product, wired once in build_application."""
 
-    service: HotlineService
+    service: Services
     settings: Settings
     rasa_urls: list[str]  # one per Rasa worker; a citizen always talks to the same one
     http: httpx.AsyncClient
@@ -54,7 +54,7 @@ class HotlineContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData])
         return wiring
 
     @property
-    def service(self) -> HotlineService:
+    def service(self) -> Services:
         """Return the hotline service every handler calls."""
         return self.hotline.service
 

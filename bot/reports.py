@@ -16,9 +16,9 @@ from telegram import Update
 from bot.context import HotlineContext
 from bot.staff import centre_message
 from bot.transport import MAX_MESSAGE, send_files
+from hotline.services.container import Services
 from hotline.services.report_outputs import NoCjkFont, ReportFiles, summary_text, write_report_pack
 from hotline.services.reports import report_for
-from hotline.services.tickets import HotlineService
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return chunks or [""]
 
 
-def build_pack(
-    service: HotlineService, period: str, out_dir: Path
-) -> tuple[str, ReportFiles | None]:
+def build_pack(service: Services, period: str, out_dir: Path) -> tuple[str, ReportFiles | None]:
     """Compute the report and write its files; charts missing a CJK font leave files None."""
     report = report_for(service, period)
     text = summary_text(report)

@@ -7,7 +7,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
 from telegram import CallbackQuery, Chat, ForceReply, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
@@ -17,19 +16,17 @@ from bot.attachments import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.domain.privacy import redact
-from hotline.domain.tickets import Actor, DomainError, Role
+from hotline.domain.tickets import CENTRE_ROLES, Actor, DomainError, Role
 from hotline.services.attachments import describe
+from hotline.services.container import Services
 from hotline.services.messages import PRIORITY_LABELS, detail_lines, local_time, mask_phone
 from hotline.services.prompts import Prompt
+from hotline.services.snapshots import TicketView
 from hotline.services.staff import ROLE_LABELS, migrate_chat
-from hotline.services.tickets import HotlineService, TicketFilter, TicketView
-from hotline.storage.db import transaction
-from hotline.storage.models import StaffBinding
+from hotline.services.views import TicketFilter
 
 log = logging.getLogger(__name__)
 
-ROLE_RANK = {"admin": 4, "supervisor": 3, "dispatcher": 2, "staff": 1}
-CENTRE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
 PROMPTS = {
     "return": "请回复退单理由（工单 {number}）",
     "extend": "请回复延期天数和理由，例如“5 需要协调施工单位”（工单 {number}）",
@@ -59,29 +56,14 @@ class Binding:
     whole_chat: bool
 
 
-def find_binding(service: HotlineService, chat_id: int, user_id: int | None) -> Binding | None:
-    """The strongest live binding of this person in this chat.
-
-    A group's own binding only routes cards to it; each member acts after their own /bind
-    (or `hotline staff grant`), so a newcomer to a bound group cannot act.
-    """
-    if user_id is None:
+def find_binding(service: Services, chat_id: int, user_id: int | None) -> Binding | None:
+    """The strongest live binding of this person in this chat (see StaffAccess.member_role)."""
+    found = service.staff.member_role(
+        CHANNEL, str(chat_id), str(user_id) if user_id is not None else None
+    )
+    if found is None:
         return None
-    now = service.clock.now()
-    with transaction(service.sessions) as session:
-        rows = session.execute(
-            select(StaffBinding.role, StaffBinding.department_code).where(
-                StaffBinding.channel == CHANNEL,
-                StaffBinding.chat_id == str(chat_id),
-                StaffBinding.user_id == str(user_id),
-                StaffBinding.active.is_(True),
-                or_(StaffBinding.expires_at.is_(None), StaffBinding.expires_at > now),
-            )
-        ).all()
-    if not rows:
-        return None
-    best = max(rows, key=lambda r: ROLE_RANK.get(r.role, 0))
-    return Binding(role=best.role, department=best.department_code, whole_chat=False)
+    return Binding(role=found[0], department=found[1], whole_chat=False)
 
 
 def actor_for(binding: Binding, user: User) -> Actor:
@@ -125,7 +107,7 @@ def stamp(context: HotlineContext, mark: str, user: User, extra: str = "") -> st
     return f"{mark}{extra}（{user.full_name} {when}）"
 
 
-def render_view(view: TicketView, tz_service: HotlineService) -> str:
+def render_view(view: TicketView, tz_service: Services) -> str:
     """A ticket as staff read it (phone masked)."""
     tz = tz_service.tz
     lines = [
@@ -147,7 +129,7 @@ def render_view(view: TicketView, tz_service: HotlineService) -> str:
     return clip("\n".join(lines))
 
 
-def render_for_citizen(view: TicketView, service: HotlineService) -> str:
+def render_for_citizen(view: TicketView, service: Services) -> str:
     """A ticket as its citizen reads it."""
     lines = [
         f"工单 {view.number}：{view.status_label}",
@@ -192,7 +174,7 @@ async def bind(update: Update, context: HotlineContext) -> None:
     group = chat.type != Chat.PRIVATE
     try:
         binding = await asyncio.to_thread(
-            context.service.bind_staff,
+            context.service.staff.bind,
             context.args[0],
             channel=CHANNEL,
             chat_id=str(chat.id),
@@ -242,7 +224,7 @@ async def on_ticket_button(update: Update, context: HotlineContext) -> None:
     service = context.service
     try:
         if press.arg == "accept":
-            view = await asyncio.to_thread(service.accept, press.number, actor)
+            view = await asyncio.to_thread(service.tickets.accept, press.number, actor)
             await query.answer("已签收")
             await _mark_card(query, context, "accept", view.status, press.number)
         elif press.arg == "phone":
@@ -285,7 +267,7 @@ async def reveal_phone(
     query: CallbackQuery, context: HotlineContext, number: str, actor: Actor
 ) -> None:
     """Show the phone and masked numbers to the presser only, as a private alert; audited."""
-    phone, found = await asyncio.to_thread(context.service.reveal_numbers, number, actor)
+    phone, found = await asyncio.to_thread(context.service.tickets.reveal_numbers, number, actor)
     text = f"工单 {number} 联系电话：{phone or '市民未留联系电话'}"
     others = [n for n in found if n != phone]
     if others:
@@ -315,7 +297,7 @@ async def ask_for_text(
     query: CallbackQuery, context: HotlineContext, action: str, number: str, actor: Actor
 ) -> None:
     """Check the action is possible now, then ask the presser for its text."""
-    view = await asyncio.to_thread(context.service.get_ticket, number, actor)
+    view = await asyncio.to_thread(context.service.views.get_ticket, number, actor)
     allowed = keyboards.STAFF_BUTTONS_BY_STATUS.get(view.status, ())
     if action not in allowed:
         await query.answer(
@@ -414,14 +396,16 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
     extra = ""
     try:
         if pending.action == "return":
-            view = await asyncio.to_thread(service.return_ticket, pending.number, actor, text)
+            view = await asyncio.to_thread(
+                service.tickets.return_ticket, pending.number, actor, text
+            )
             done = f"已退单，工单 {pending.number} 将由派单员重新派单。"
         elif pending.action == "resolve":
-            view = await asyncio.to_thread(service.resolve, pending.number, actor, text)
+            view = await asyncio.to_thread(service.tickets.resolve, pending.number, actor, text)
             done = f"已办结，答复已发送给市民（工单 {pending.number}）。"
         elif pending.action == "deny":
             view = await asyncio.to_thread(
-                service.decide_extension, pending.number, actor, approve=False, note=text
+                service.tickets.decide_extension, pending.number, actor, approve=False, note=text
             )
             done = f"已驳回延期申请，理由已告知承办部门（工单 {pending.number}）。"
         else:
@@ -435,7 +419,7 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
                 raise ApplicationHandlerStop
             days, reason = int(match[1]), match[2]
             view = await asyncio.to_thread(
-                service.request_extension, pending.number, actor, days, reason
+                service.tickets.request_extension, pending.number, actor, days, reason
             )
             done = f"延期申请已提交（{days}个工作日），等待派单员审核。"
             extra = f"{days}个工作日"
@@ -478,7 +462,7 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
     service = context.service
     try:
         if press.family == "d":
-            view = await asyncio.to_thread(service.dispatch, press.number, press.arg, actor)
+            view = await asyncio.to_thread(service.tickets.dispatch, press.number, press.arg, actor)
             mark = DONE_MARKS["dispatch"] + view.department_name
             await query.answer(f"已派往{view.department_name}")
         elif press.arg == "deny":  # a denial needs a reason: ask for it, decide on the reply
@@ -486,7 +470,7 @@ async def on_dispatch_button(update: Update, context: HotlineContext) -> None:
             return
         else:
             view = await asyncio.to_thread(
-                service.decide_extension, press.number, actor, approve=True
+                service.tickets.decide_extension, press.number, actor, approve=True
             )
             mark = DONE_MARKS[press.arg]
             await query.answer("已批准")
@@ -532,7 +516,9 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
     service = context.service
     try:
         if binding is not None:
-            view = await asyncio.to_thread(service.get_ticket, number, actor_for(binding, user))
+            view = await asyncio.to_thread(
+                service.views.get_ticket, number, actor_for(binding, user)
+            )
             files = await asyncio.to_thread(context.attachments.for_card, view.number)
             text = render_view(view, service)
             if files:
@@ -540,7 +526,7 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
             await message.reply_text(text)
         elif chat.type == Chat.PRIVATE:
             citizen = Actor(role="citizen", id=f"{CHANNEL}:{user.id}")
-            view = await asyncio.to_thread(service.get_ticket, number, citizen)
+            view = await asyncio.to_thread(service.views.get_ticket, number, citizen)
             await message.reply_text(render_for_citizen(view, service))
         else:
             log.warning("refused /ticket in unbound group %s by user %s", chat.id, user.id)
@@ -602,9 +588,9 @@ async def overdue_command(update: Update, context: HotlineContext) -> None:
     await message.reply_text(clip("\n".join(lines)))
 
 
-def list_overdue(service: HotlineService) -> list[TicketView]:
+def list_overdue(service: Services) -> list[TicketView]:
     """Open tickets whose answer deadline has passed, most overdue first (one SQL query)."""
-    return service.list_tickets(TicketFilter(overdue_at=service.clock.now(), limit=5000))
+    return service.views.list_tickets(TicketFilter(overdue_at=service.clock.now(), limit=5000))
 
 
 async def on_migrate(update: Update, context: HotlineContext) -> None:

@@ -10,8 +10,8 @@ from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
 from hotline.domain.sla import SlaPolicy
+from hotline.services.container import Services
 from hotline.services.retention import RetentionPolicy, load_retention
-from hotline.services.tickets import HotlineService
 from hotline.storage.db import make_engine, make_session_factory
 
 
@@ -23,7 +23,7 @@ class App:
     engine: Engine
     catalogue: Catalogue
     sla: SlaPolicy
-    service: HotlineService
+    service: Services
     retention: RetentionPolicy | None = None
 
 
@@ -44,7 +44,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
     engine = make_engine(settings.database_url)
-    service = HotlineService(
+    service = Services(
         make_session_factory(engine), catalogue, sla, clock or SystemClock(), settings.tz
     )
     return App(

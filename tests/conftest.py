@@ -16,7 +16,7 @@ from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import ManualClock
 from hotline.domain.sla import SlaPolicy
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 from hotline.storage.models import Base
@@ -117,9 +117,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service(
-    engine: Engine, catalogue: Catalogue, sla: SlaPolicy, clock: ManualClock
-) -> HotlineService:
-    svc = HotlineService(make_session_factory(engine), catalogue, sla, clock, TZ)
-    svc.sync_catalogue()
+def service(engine: Engine, catalogue: Catalogue, sla: SlaPolicy, clock: ManualClock) -> Services:
+    svc = Services(make_session_factory(engine), catalogue, sla, clock, TZ)
+    svc.tickets.sync_catalogue()
     return svc

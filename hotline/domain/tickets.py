@@ -160,6 +160,10 @@ ROLE_LABELS: dict[str, str] = {
     "system": "系统",
 }
 
+# Roles a person can hold (a citizen is no account); the centre's are those of the 12345 centre.
+STAFF_ROLES = ("staff", "dispatcher", "supervisor", "admin")
+CENTRE_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -30,7 +30,9 @@ from hotline.domain.tickets import (
 )
 from hotline.domain.yamlconf import ConfigError
 from hotline.services.messages import PRIORITY_LABELS, detail_lines, local_time
-from hotline.services.tickets import NewTicket, TicketFilter, TicketView
+from hotline.services.registration import NewTicket
+from hotline.services.snapshots import TicketView
+from hotline.services.views import TicketFilter
 
 app = typer.Typer(
     help="12345 热线助手运维命令行。",
@@ -85,7 +87,7 @@ def _actor(name: str | None, department: str | None) -> Actor:
     service = _app().service
     if department is not None and department not in service.catalogue.departments:
         raise CliError(f"没有“{department}”这个部门代码（见 data/catalogue.yml）", 2)
-    actor = service.operator_actor(name)
+    actor = service.operators.operator_actor(name)
     if department is not None and actor.department != department:
         mine = service.catalogue.department_name(actor.department) if actor.department else ""
         raise CliError(
@@ -202,7 +204,7 @@ def db_upgrade() -> None:
     application = _app()
     secure_var(application.settings.var_dir)
     upgrade(application.engine)
-    application.service.sync_catalogue()
+    application.service.tickets.sync_catalogue()
     typer.echo(
         f"数据库已是最新版本（{current_revision(application.engine)}）："
         f"{application.engine.url.render_as_string(hide_password=True)}"
@@ -225,7 +227,7 @@ def tickets_list(
     """列出工单（最新的在前）。"""
     if status is not None and status not in {s.value for s in Status}:
         raise CliError(f"未知状态 {status!r}；可选：{', '.join(s.value for s in Status)}", 2)
-    views = _app().service.list_tickets(
+    views = _app().service.views.list_tickets(
         TicketFilter(
             status=status,
             department=department,
@@ -262,7 +264,7 @@ def tickets_show(
     who = _actor(actor, None) if actor else None
     if phone and who is None:
         raise CliError("查看联系电话需要用 --as 姓名 表明身份（会记入办理记录）", 2)
-    view = _app().service.get_ticket(number, who, with_phone=phone)
+    view = _app().service.views.get_ticket(number, who, with_phone=phone)
     if who is None:
         view = replace(view, contact_phone=None)  # no phone without a verified operator
     _print_ticket(view, as_json)
@@ -284,7 +286,7 @@ def tickets_open(
     channel, _, user = citizen.partition(":")
     if request_type is not None and request_type not in REQUEST_TYPES:
         raise CliError(f"诉求类型必须是 {'、'.join(REQUEST_TYPES)} 之一", 2)
-    view = _app().service.open_ticket(
+    view = _app().service.tickets.open_ticket(
         NewTicket(
             channel=channel or "console",
             channel_user_id=user or "operator",
@@ -319,7 +321,7 @@ def tickets_dispatch(
     if department not in _app().catalogue.departments:
         raise CliError(f"没有“{department}”这个部门代码（见 data/catalogue.yml）", 2)
     try:
-        view = _app().service.dispatch(number, department, who, note, force=force)
+        view = _app().service.tickets.dispatch(number, department, who, note, force=force)
     except DomainError as exc:
         if exc.code == "dispatch_back_to_returner":
             raise CliError(exc.message + "（命令行：加 --force --note “依据”）", 1) from exc
@@ -332,7 +334,7 @@ def tickets_dispatch(
 @tickets_app.command("accept")
 def tickets_accept(number: str, department: DeptOption = None, actor: AsOption = None) -> None:
     """签收工单。"""
-    _done(_app().service.accept(number, _actor(actor, department)), "已签收")
+    _done(_app().service.tickets.accept(number, _actor(actor, department)), "已签收")
 
 
 @tickets_app.command("return")
@@ -343,7 +345,7 @@ def tickets_return(
     actor: AsOption = None,
 ) -> None:
     """退单（不属于本部门职责），交派单员重新派单。"""
-    _done(_app().service.return_ticket(number, _actor(actor, department), reason), "已退单")
+    _done(_app().service.tickets.return_ticket(number, _actor(actor, department), reason), "已退单")
 
 
 @tickets_app.command("extend")
@@ -356,7 +358,7 @@ def tickets_extend(
 ) -> None:
     """申请延期。"""
     _done(
-        _app().service.request_extension(number, _actor(actor, department), days, reason),
+        _app().service.tickets.request_extension(number, _actor(actor, department), days, reason),
         "已提交延期申请",
     )
 
@@ -371,7 +373,9 @@ def tickets_decide_extension(
     """审批延期申请（派单员）。"""
     if deny and not (note or "").strip():
         raise CliError("驳回延期必须用 --note 写明理由，理由会告知承办部门", 2)
-    view = _app().service.decide_extension(number, _actor(actor, None), approve=not deny, note=note)
+    view = _app().service.tickets.decide_extension(
+        number, _actor(actor, None), approve=not deny, note=note
+    )
     _done(view, "已驳回延期" if deny else "已批准延期")
 
 
@@ -383,7 +387,7 @@ def tickets_resolve(
     actor: AsOption = None,
 ) -> None:
     """办结并答复市民。"""
-    _done(_app().service.resolve(number, _actor(actor, department), answer), "已答复")
+    _done(_app().service.tickets.resolve(number, _actor(actor, department), answer), "已答复")
 
 
 @tickets_app.command("reopen")
@@ -391,7 +395,7 @@ def tickets_reopen(
     number: str, reason: Annotated[str, typer.Option("--reason")], actor: AsOption = None
 ) -> None:
     """重办：退回承办部门重新办理。"""
-    _done(_app().service.reopen(number, _actor(actor, None), reason), "已重办")
+    _done(_app().service.tickets.reopen(number, _actor(actor, None), reason), "已重办")
 
 
 @tickets_app.command("close")
@@ -399,7 +403,7 @@ def tickets_close(
     number: str, note: Annotated[str | None, typer.Option()] = None, actor: AsOption = None
 ) -> None:
     """回访后办结。"""
-    _done(_app().service.close(number, _actor(actor, None), note), "已办结")
+    _done(_app().service.tickets.close(number, _actor(actor, None), note), "已办结")
 
 
 @tickets_app.command("merge")
@@ -410,7 +414,7 @@ def tickets_merge(
     actor: AsOption = None,
 ) -> None:
     """把重复工单合并到另一张工单。"""
-    view = _app().service.merge(number, into, _actor(actor, None), reason)
+    view = _app().service.tickets.merge(number, into, _actor(actor, None), reason)
     _done(view, f"已合并到工单 {view.merged_into}")
 
 
@@ -421,7 +425,7 @@ def tickets_escalate(
     actor: AsOption = None,
 ) -> None:
     """督办：要求承办部门加快办理（督办人员）。"""
-    _done(_app().service.escalate(number, _actor(actor, None), note), "已督办")
+    _done(_app().service.tickets.escalate(number, _actor(actor, None), note), "已督办")
 
 
 # -------------------------------------------------------------------------- sla
@@ -494,7 +498,7 @@ def staff_invite(
     """生成个人一次性绑定码（128位，仅存哈希）；本人在部门群里发送 /bind 绑定码。"""
     from datetime import timedelta
 
-    code = _app().service.invite_staff(
+    code = _app().service.staff.invite(
         role=role, department=department, valid_for=timedelta(days=days)
     )
     typer.echo(
@@ -515,7 +519,7 @@ def operator_add(
 ) -> None:
     """新增操作员。已有管理员时须由管理员（--as）操作；第一个账号应为管理员。"""
     service = _app().service
-    existing = service.list_operators()
+    existing = service.operators.list_operators()
     has_admin = any(o.role == "admin" and o.active for o in existing)
     created_by = "bootstrap"
     if has_admin:
@@ -523,7 +527,9 @@ def operator_add(
         if who.role != "admin":
             raise CliError(f"只有管理员可以新增操作员，{who.name} 是{ROLE_LABELS[who.role]}", 1)
         created_by = who.audit_name
-    view = service.add_operator(name, role=role, department=department, created_by=created_by)
+    view = service.operators.add_operator(
+        name, role=role, department=department, created_by=created_by
+    )
     where = f"（{service.catalogue.department_name(view.department)}）" if view.department else ""
     typer.echo(f"已新增操作员 {view.name}：{ROLE_LABELS[view.role]}{where}")
 
@@ -532,7 +538,7 @@ def operator_add(
 def operator_list() -> None:
     """列出操作员。"""
     service = _app().service
-    rows = service.list_operators()
+    rows = service.operators.list_operators()
     if not rows:
         typer.echo("还没有操作员。请先运行 hotline operator add 姓名 --role admin。")
     for o in rows:
@@ -546,7 +552,7 @@ def operator_disable(name: str, actor: AsOption = None) -> None:
     who = _actor(actor, None)
     if who.role != "admin":
         raise CliError("只有管理员可以停用操作员", 1)
-    _app().service.set_operator_active(name, False)
+    _app().service.operators.set_operator_active(name, False)
     typer.echo(f"已停用操作员 {name}")
 
 
@@ -719,7 +725,7 @@ def up(
     typer.echo(
         f"派单目录：{len(application.catalogue.departments)} 个部门，"
         f"{len(application.catalogue.categories)} 个类别；工单总数："
-        f"{application.service.count_tickets()}。"
+        f"{application.service.views.count_tickets()}。"
     )
     scheduler = start_background(application)
     try:

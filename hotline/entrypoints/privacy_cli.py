@@ -67,9 +67,8 @@ def staff_grant(
     channel: Annotated[str, typer.Option(help="渠道")] = "telegram",
 ) -> None:
     """直接授予某人在某聊天中的角色；管理员角色只能这样授予。"""
-    from hotline.domain.tickets import DomainError
+    from hotline.domain.tickets import STAFF_ROLES, DomainError
     from hotline.services.staff import StaffAccess
-    from hotline.services.tickets import STAFF_ROLES
 
     app = _app()
     if role not in STAFF_ROLES:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from hotline.services.tickets import HotlineService
+    from hotline.services.container import Services
 
 PERIODS = ("today", "week", "month")
 TICKET_URL_ENV = "HOTLINE_TICKET_URL"  # e.g. https://crm.example/tickets/{number}
@@ -33,7 +33,7 @@ def report_command(
     out: Path | None,
     *,
     ticket_url: str | None = None,
-    service: HotlineService | None = None,
+    service: Services | None = None,
 ) -> str:
     """Compute the report; with `out`, write the pack there. Returns the text to print."""
     from hotline.services.report_outputs import summary_text, write_report_pack

@@ -52,8 +52,8 @@ def calendar_job() -> None:
     expire messages chat-endpoint citizens never came back for."""
     service = _app().service
     jobs.calendar_check(service)
-    service.recompute_provisional_deadlines()
-    expired = service.expire_unpulled()
+    service.tickets.recompute_provisional_deadlines()
+    expired = service.tickets.expire_unpulled()
     if expired:
         log.warning("%d messages for chat-endpoint citizens expired unread", expired)
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.clock import Clock
 from hotline.domain.tickets import (
+    CENTRE_ROLES,
     OPEN_STATUSES,
     SYSTEM,
     Actor,
@@ -53,7 +54,6 @@ KIND_UNITS: dict[str, str] = {"photo": "张", "document": "个", "location": "�
 MAX_PER_TICKET = 20
 DEFAULT_WINDOW = timedelta(minutes=30)
 DEFAULT_PENDING_FOR = timedelta(hours=24)
-CENTRE_ROLES = frozenset({"system", "admin", "dispatcher", "supervisor"})
 WITH_DEPARTMENT = frozenset({Status.DISPATCHED.value, Status.ACCEPTED.value})
 _NUMBER = re.compile(r"^\d{8}-\d{4,}$")
 
@@ -231,7 +231,7 @@ class AttachmentService:
     @staticmethod
     def _authorize_view(actor: Actor, ticket: Ticket) -> None:
         """Staff of the ticket's department, the centre's roles, and the ticket's own citizen."""
-        if actor.role in CENTRE_ROLES:
+        if actor.role in CENTRE_ROLES or actor.role == "system":
             return
         if actor.role == "staff":
             if actor.department is not None and actor.department == ticket.department_code:

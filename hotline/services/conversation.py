@@ -41,9 +41,13 @@ from hotline.domain.places import (
     place_in_message,
 )
 from hotline.domain.privacy import PRIVACY_NOTICE
+from hotline.domain.texts import clean_text
 from hotline.domain.tickets import OPEN_STATUSES, TICKET_NUMBER, Actor, DomainError, Status
+from hotline.services.container import Services
 from hotline.services.messages import local_time
-from hotline.services.tickets import HotlineService, NewTicket, TicketFilter, TicketView, clean_text
+from hotline.services.registration import NewTicket
+from hotline.services.snapshots import TicketView
+from hotline.services.views import TicketFilter
 from hotline.storage.outbox import PULL_CHANNELS
 
 log = logging.getLogger(__name__)
@@ -358,7 +362,7 @@ def _since(state_time: str | None, now: datetime) -> timedelta:
 class Conversation:
     """Decides each citizen turn; adapters (the Rasa action, tests) pass a Turn and the state."""
 
-    def __init__(self, service: HotlineService, knowledge: KnowledgeBase, parser: Parser) -> None:
+    def __init__(self, service: Services, knowledge: KnowledgeBase, parser: Parser) -> None:
         self.service = service
         self.catalogue: Catalogue = service.catalogue
         self.knowledge = knowledge
@@ -381,7 +385,8 @@ class Conversation:
         if channel in PULL_CHANNELS:
             try:
                 replies += [
-                    Reply(text) for text in self.service.pull_citizen_messages(channel, user)
+                    Reply(text)
+                    for text in self.service.tickets.pull_citizen_messages(channel, user)
                 ]
             except OperationalError:
                 log.warning("pending messages not pulled")
@@ -467,7 +472,7 @@ class _Turn:
     @cached_property
     def _tickets(self) -> list[TicketView]:
         """The citizen's latest tickets as the turn began: one query however often asked."""
-        return self.service.list_tickets(TicketFilter(citizen=self.actor.id, limit=20))
+        return self.service.views.list_tickets(TicketFilter(citizen=self.actor.id, limit=20))
 
     def my_tickets(self, states: set[str] | None = None) -> list[TicketView]:
         return [v for v in self._tickets if states is None or v.status in states]
@@ -710,7 +715,7 @@ class _Turn:
             lines.append(
                 f"· {catalogue.fields[spec.fields[0]].name}：{draft.get('detail') or '未提供'}"
             )
-        due = self.service.expected_answer_due(
+        due = self.service.tickets.expected_answer_due(
             category if department else None, draft.get("request_type")
         )
         if due is not None:
@@ -1140,7 +1145,7 @@ class _Turn:
         for index, problem in enumerate(problems):
             department = problem.get("department")
             try:
-                view = service.open_ticket(
+                view = service.tickets.open_ticket(
                     NewTicket(
                         channel=self.channel,
                         channel_user_id=self.user,
@@ -1202,7 +1207,7 @@ class _Turn:
             self.state["awaiting"] = None
             if is_affirm(self.text, self.turn.intent):
                 try:
-                    view = self.service.amend(
+                    view = self.service.tickets.amend(
                         str(awaiting.get("number")), self.actor, address=str(awaiting.get("place"))
                     )
                 except DomainError as exc:
@@ -1598,19 +1603,19 @@ class _Turn:
             urgent.setdefault("dialled", []).append(dial)
         try:
             if place:
-                self.service.amend(number, self.actor, address=place, note=self.text[:500])
+                self.service.tickets.amend(number, self.actor, address=place, note=self.text[:500])
                 urgent["asking_place"] = False
                 lines.append(
                     f"已把地点“{place}”更新到紧急工单 {number}，处置人员会按这个地点赶去。"
                 )
             elif self.turn.latitude is not None:
-                self.service.add_information(
+                self.service.tickets.add_information(
                     number, self.actor, f"位置：{self.turn.latitude}, {self.turn.longitude}"
                 )
                 urgent["asking_place"] = False
                 lines.append(f"已把您的定位加到紧急工单 {number}。")
             else:
-                self.service.add_information(number, self.actor, self.text)
+                self.service.tickets.add_information(number, self.actor, self.text)
                 lines.append(f"已把新情况补充到紧急工单 {number}，并转告处置部门。")
         except DomainError as exc:
             lines.append(exc.message)
@@ -1641,7 +1646,7 @@ class _Turn:
             self.state["parked"] = draft
             self.state["draft"] = None
         try:
-            view = self.service.open_ticket(
+            view = self.service.tickets.open_ticket(
                 NewTicket(
                     channel=self.channel,
                     channel_user_id=self.user,
@@ -1686,7 +1691,9 @@ class _Turn:
         service = self.service
         number = self.ticket_number()
         try:
-            views = [service.get_ticket(number, self.actor)] if number else self.my_tickets()[:5]
+            views = (
+                [service.views.get_ticket(number, self.actor)] if number else self.my_tickets()[:5]
+            )
         except DomainError as exc:
             self.say(exc.message)
             return
@@ -1704,7 +1711,7 @@ class _Turn:
                 line += f"\n  最新答复：{view.answer[:300]}"
             if view.merged_into:
                 line += f"\n  已并入工单 {view.merged_into} 一并办理"
-                lead = service.get_ticket(view.merged_into)
+                lead = service.views.get_ticket(view.merged_into)
                 if lead.answer:
                     line += f"，{lead.department_name}答复：{lead.answer[:300]}"
             lines.append(line)
@@ -1739,7 +1746,7 @@ class _Turn:
     def rate(self, number: str, score: str, text: str) -> None:
         comment = None if text.startswith("/") else text[:1000]
         try:
-            view = self.service.rate(number, self.actor, cast(Any, score), comment=comment)
+            view = self.service.tickets.rate(number, self.actor, cast(Any, score), comment=comment)
         except DomainError as exc:
             self.say(exc.message)
             return
@@ -1771,7 +1778,7 @@ class _Turn:
 
     def chase(self, number: str, text: str) -> None:
         try:
-            view = self.service.chase(number, self.actor, text[:1000])
+            view = self.service.tickets.chase(number, self.actor, text[:1000])
         except DomainError as exc:
             self.say(exc.message)
             return
@@ -1783,7 +1790,7 @@ class _Turn:
 
     def withdraw(self, number: str, text: str) -> None:
         try:
-            view = self.service.withdraw(number, self.actor, reason=text[:500])
+            view = self.service.tickets.withdraw(number, self.actor, reason=text[:500])
         except DomainError as exc:
             self.say(exc.message)
             return
@@ -1815,7 +1822,9 @@ class _Turn:
         try:
             place = place_correction(content)
             if place:
-                view = self.service.amend(number, self.actor, address=place, note=content[:500])
+                view = self.service.tickets.amend(
+                    number, self.actor, address=place, note=content[:500]
+                )
                 self.say(
                     f"已把工单 {view.number} 的地点更正为“{place}”，并转告{view.department_name}。"
                 )
@@ -1824,14 +1833,14 @@ class _Turn:
             field_name = self.detail_field_of(number) if said else None
             if field_name and said:
                 value = tidy_detail(said.group(1))[:100]
-                view = self.service.amend(
+                view = self.service.tickets.amend(
                     number, self.actor, details={field_name: value}, note=content[:500]
                 )
                 label = self.catalogue.fields[field_name].name
                 who = view.department_name
                 self.say(f"已把工单 {view.number} 的{label}更正为“{value}”，并转告{who}。")
                 return
-            view = self.service.add_information(number, self.actor, content)
+            view = self.service.tickets.add_information(number, self.actor, content)
         except DomainError as exc:
             self.say(exc.message)
             return
@@ -1839,7 +1848,7 @@ class _Turn:
 
     def detail_field_of(self, number: str) -> str | None:
         """The extra field of a filed ticket's category (shop, employer …), if it has one."""
-        view = self.service.get_ticket(number, self.actor)
+        view = self.service.views.get_ticket(number, self.actor)
         spec = self.catalogue.categories.get(view.category or "")
         return spec.fields[0] if spec is not None and spec.fields else None
 
@@ -1849,7 +1858,7 @@ class _Turn:
             self.say("请先描述您要反映的问题，我来为您登记。")
             return
         try:
-            self.service.flag_for_human(
+            self.service.tickets.flag_for_human(
                 str(number), self.actor, "市民认为分类有误：" + self.text[:500]
             )
         except DomainError as exc:
@@ -1863,12 +1872,12 @@ class _Turn:
         category = routing.category if department else None
         if department is None and self.state.get("last_ticket"):
             try:  # praise right after a ticket is praise for the department that handled it
-                last = self.service.get_ticket(str(self.state["last_ticket"]), self.actor)
+                last = self.service.views.get_ticket(str(self.state["last_ticket"]), self.actor)
                 department, category = last.department, last.category
             except DomainError:
                 pass
         try:
-            view = self.service.open_ticket(
+            view = self.service.tickets.open_ticket(
                 NewTicket(
                     channel=self.channel,
                     channel_user_id=self.user,
@@ -1903,7 +1912,7 @@ class _Turn:
                     number = views[0].number if views else None
             if number is None:
                 description = (draft or {}).get("description") or self.text
-                view = service.open_ticket(
+                view = service.tickets.open_ticket(
                     NewTicket(
                         channel=self.channel,
                         channel_user_id=self.user,
@@ -1919,7 +1928,7 @@ class _Turn:
                     )
                 )
                 number = view.number
-            service.flag_for_human(number, self.actor, transcript or self.text)
+            service.tickets.flag_for_human(number, self.actor, transcript or self.text)
         except DomainError as exc:
             self.say(exc.message)
             return

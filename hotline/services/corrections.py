@@ -36,14 +36,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hotline.domain.catalogue import Catalogue
-from hotline.domain.tickets import Action, Status
+from hotline.domain.tickets import CENTRE_ROLES, Action, Status
 from hotline.storage.db import transaction
 from hotline.storage.models import Ticket, TicketEvent
 
 if TYPE_CHECKING:
-    from hotline.services.tickets import HotlineService
+    from hotline.services.container import Services
 
-CENTRE_ROLES = ("dispatcher", "supervisor", "admin")
 CategorySource = Literal["dispatcher", "model", "guessed", "unknown"]
 SOURCE_LABELS: dict[str, str] = {
     "dispatcher": "派单员选定",
@@ -204,7 +203,7 @@ def _role(actor: str) -> str:
 
 
 def find_corrections(
-    service: HotlineService,
+    service: Services,
     *,
     since: datetime | None = None,
     guesser: CategoryGuesser | None = None,
@@ -220,7 +219,7 @@ def find_corrections(
         .where(
             TicketEvent.action == Action.DISPATCH.value,
             TicketEvent.from_status.in_([Status.RETURNED.value, Status.RECEIVED.value]),
-            or_(*[TicketEvent.actor.startswith(f"{role}:") for role in CENTRE_ROLES]),
+            or_(*[TicketEvent.actor.startswith(f"{role}:") for role in sorted(CENTRE_ROLES)]),
         )
         .order_by(TicketEvent.ticket_id, TicketEvent.id)
     )
@@ -387,7 +386,7 @@ def build_export(
 
 
 def export_corrections(
-    service: HotlineService, nlu_dir: Path, *, since: datetime | None = None, header: str = ""
+    service: Services, nlu_dir: Path, *, since: datetime | None = None, header: str = ""
 ) -> Export:
     """One call for the CLI: the review file of the corrections, checked against ``nlu_dir``."""
     examples = load_training_examples(nlu_dir)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hotline.services.container import Services
 from hotline.services.sweep import OPEN_FOR_ANSWER, SweepResult, sweep
-from hotline.services.tickets import HotlineService
 from hotline.storage.db import transaction
 from hotline.storage.models import Ticket
 from hotline.storage.outbox import Audience, enqueue
@@ -17,7 +17,7 @@ from hotline.storage.outbox import Audience, enqueue
 log = logging.getLogger(__name__)
 
 
-def run_sweep(service: HotlineService, *, batch: int = 500, max_batches: int = 200) -> SweepResult:
+def run_sweep(service: Services, *, batch: int = 500, max_batches: int = 200) -> SweepResult:
     """Sweep in batches (one transaction each) until nothing is due; returns the totals."""
     total = SweepResult()
     now = service.clock.now()
@@ -55,7 +55,7 @@ class DigestLine:
     overdue: int
 
 
-def morning_digest(service: HotlineService) -> list[DigestLine]:
+def morning_digest(service: Services) -> list[DigestLine]:
     """On working days, tell each department what is due today and what is overdue (once a day)."""
     now = service.clock.now()
     local = now.astimezone(service.tz)
@@ -101,7 +101,7 @@ def morning_digest(service: HotlineService) -> list[DigestLine]:
     return lines
 
 
-def calendar_check(service: HotlineService, horizon_days: int = 60) -> list[int]:
+def calendar_check(service: Services, horizon_days: int = 60) -> list[int]:
     """Warn admins and supervisors, loudly and daily, when holiday data is missing ahead."""
     now = service.clock.now()
     today = now.astimezone(service.tz).date()

@@ -31,7 +31,7 @@ from hotline.storage.outbox import enqueue
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hotline.services.tickets import HotlineService
+    from hotline.services.container import Services
 
 # Families tried in order; the setup installs fonts-wqy-microhei ("WenQuanYi Micro Hei").
 CJK_FAMILIES = (
@@ -552,9 +552,7 @@ def previous_week_end(today: date) -> date:
     return today - timedelta(days=today.weekday() + 1)
 
 
-def weekly_report_job(
-    service: HotlineService, out_dir: Path, *, ticket_url: str | None = None
-) -> Path:
+def weekly_report_job(service: Services, out_dir: Path, *, ticket_url: str | None = None) -> Path:
     """Write the previous Monday–Sunday's pack into out_dir/<YYYY-Www> and queue it for the
     supervisors (one outbox row per week: dedupe key weekly_report:<YYYY-Www>)."""
     now = service.clock.now()

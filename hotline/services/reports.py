@@ -88,7 +88,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from hotline.storage.db import transaction
 from hotline.storage.models import Rating, Ticket, TicketEvent
 
@@ -889,7 +889,7 @@ def build_report(
     )
 
 
-def report_for(service: HotlineService, kind: str, end: date | None = None) -> Report:
+def report_for(service: Services, kind: str, end: date | None = None) -> Report:
     """The report of a `today|week|month` period ending on `end`, for a running service."""
     now = service.clock.now()
     period = make_period(kind, end, now=now, tz=service.tz)

@@ -9,16 +9,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import Clock
-from hotline.domain.tickets import DomainError
+from hotline.domain.tickets import STAFF_ROLES, DomainError
 from hotline.storage.audit import audit, count_since
 from hotline.storage.db import transaction
 from hotline.storage.models import StaffBinding, StaffInvite, StaffPrompt
 
 log = logging.getLogger(__name__)
+
+ROLE_RANK = {"admin": 4, "supervisor": 3, "dispatcher": 2, "staff": 1}
 
 
 def migrate_chat(sessions: sessionmaker[Session], channel: str, old: str, new: str) -> int:
@@ -120,9 +123,56 @@ def _row(b: StaffBinding) -> BindingRow:
 class StaffAccess:
     """Who may act for a department: list, grant, revoke and expire bindings, all audited."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, catalogue: Catalogue | None = None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.catalogue = catalogue
+
+    def invite(
+        self, *, role: str, department: str | None, valid_for: timedelta = timedelta(days=7)
+    ) -> str:
+        """Issue a one-time 128-bit code for `/bind CODE`; only its hash is kept."""
+        if role == "admin":
+            raise DomainError(
+                "管理员角色不能用绑定码授予，请用 hotline staff grant --role admin。",
+                code="admin_by_invite",
+            )
+        if role not in STAFF_ROLES:
+            raise DomainError(f"角色只能是 {', '.join(STAFF_ROLES[:3])}。", code="bad_role")
+        known = self.catalogue.departments if self.catalogue is not None else {}
+        if role == "staff" and department not in known:
+            raise DomainError("承办人员必须指定一个有效的部门。", code="unknown_department")
+        return issue_invite(
+            self.sessions, self.clock, role=role, department=department, valid_for=valid_for
+        )
+
+    def member_role(
+        self, channel: str, chat_id: str, user_id: str | None
+    ) -> tuple[str, str | None] | None:
+        """The strongest live binding of this person in this chat, as (role, department).
+
+        A group's own binding only routes cards to it; each member acts after their own
+        /bind (or `hotline staff grant`), so a newcomer to a bound group cannot act.
+        """
+        if user_id is None:
+            return None
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            rows = session.execute(
+                select(StaffBinding.role, StaffBinding.department_code).where(
+                    StaffBinding.channel == channel,
+                    StaffBinding.chat_id == chat_id,
+                    StaffBinding.user_id == user_id,
+                    StaffBinding.active.is_(True),
+                    or_(StaffBinding.expires_at.is_(None), StaffBinding.expires_at > now),
+                )
+            ).all()
+        if not rows:
+            return None
+        best = max(rows, key=lambda r: ROLE_RANK.get(r.role, 0))
+        return best.role, best.department_code
 
     def bindings(self, *, include_inactive: bool = False) -> list[BindingRow]:
         """Bindings by chat then person; inactive or expired ones only when asked for."""

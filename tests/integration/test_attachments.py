@@ -9,13 +9,14 @@ import pytest
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor, DomainError, NotAllowed, TicketNotFound
 from hotline.services.attachments import MAX_PER_TICKET, AttachmentService
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 
 USER = "7001"
 
 
-def open_ticket(service: HotlineService, user: str = USER) -> str:
-    return service.open_ticket(
+def open_ticket(service: Services, user: str = USER) -> str:
+    return service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=user,
@@ -26,7 +27,7 @@ def open_ticket(service: HotlineService, user: str = USER) -> str:
 
 
 @pytest.fixture
-def attachments(service: HotlineService) -> AttachmentService:
+def attachments(service: Services) -> AttachmentService:
     return AttachmentService(service.sessions, service.clock, service.tz)
 
 
@@ -35,7 +36,7 @@ def photo(attachments: AttachmentService, ref: str, user: str = USER) -> str | N
 
 
 def test_held_attachments_go_to_the_first_ticket_opened_after_them(
-    service: HotlineService, clock: ManualClock, attachments: AttachmentService
+    service: Services, clock: ManualClock, attachments: AttachmentService
 ) -> None:
     """Earliest later ticket wins; one sent more than 24 h before any ticket stays unattached."""
     assert photo(attachments, "stale") is None
@@ -56,14 +57,14 @@ def test_held_attachments_go_to_the_first_ticket_opened_after_them(
 
 
 def test_recent_open_ticket_takes_it_at_once_and_limits_hold(
-    service: HotlineService, clock: ManualClock, attachments: AttachmentService
+    service: Services, clock: ManualClock, attachments: AttachmentService
 ) -> None:
     """The newest open ticket within 30 minutes; closed or older tickets do not count."""
     older = open_ticket(service)
     clock.advance(timedelta(minutes=1))
     newer = open_ticket(service)
     assert photo(attachments, "a") == newer
-    service.withdraw(newer, Actor(role="citizen", id=f"telegram:{USER}"))
+    service.tickets.withdraw(newer, Actor(role="citizen", id=f"telegram:{USER}"))
     assert photo(attachments, "b") == older
     clock.advance(timedelta(minutes=31))
     assert photo(attachments, "c") is None
@@ -77,9 +78,7 @@ def test_recent_open_ticket_takes_it_at_once_and_limits_hold(
         attachments.receive("telegram", USER, kind="location", latitude=95.0, longitude=0.0)
 
 
-def test_who_may_look_and_the_audit(
-    service: HotlineService, attachments: AttachmentService
-) -> None:
+def test_who_may_look_and_the_audit(service: Services, attachments: AttachmentService) -> None:
     """Department staff, centre roles and the citizen may look; others are refused."""
     number = open_ticket(service)
     photo(attachments, "x")
@@ -91,5 +90,7 @@ def test_who_may_look_and_the_audit(
         attachments.open_for_viewing(number, Actor(role="staff", id="t", department="transport"))
     with pytest.raises(TicketNotFound):
         attachments.open_for_viewing(number, Actor(role="citizen", id="telegram:9"))
-    actors = [e.actor for e in service.get_ticket(number).events if e.action == "view_attachments"]
+    actors = [
+        e.actor for e in service.views.get_ticket(number).events if e.action == "view_attachments"
+    ]
     assert actors == ["staff:telegram:1@housing", "supervisor:s", f"citizen:telegram:{USER}"]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from hotline.storage.models import TicketEvent
 from tests.integration.test_bot_staff import (
     CITIZEN,
@@ -58,13 +58,13 @@ def local(settings: Settings, tmp_path: Path) -> Settings:
     return dataclasses.replace(settings, var_dir=tmp_path / "var")
 
 
-def events(service: HotlineService, action: str) -> list[TicketEvent]:
+def events(service: Services, action: str) -> list[TicketEvent]:
     with service.sessions() as session:
         return list(session.scalars(select(TicketEvent).where(TicketEvent.action == action)))
 
 
 async def test_photo_before_the_ticket_waits_then_staff_download_it(
-    service: HotlineService,
+    service: Services,
     clock: ManualClock,
     local: Settings,
     double: TelegramDouble,
@@ -109,7 +109,7 @@ async def test_photo_before_the_ticket_waits_then_staff_download_it(
 
 
 async def test_photo_and_location_after_the_report_reach_the_department(
-    service: HotlineService,
+    service: Services,
     clock: ManualClock,
     local: Settings,
     double: TelegramDouble,
@@ -150,7 +150,7 @@ async def test_photo_and_location_after_the_report_reach_the_department(
 
 
 async def test_files_refused_outside_the_department(
-    service: HotlineService, local: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, local: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     """Another department's chat and an unbound chat get a refusal and no file."""
     bind(service, HOUSING_CHAT)

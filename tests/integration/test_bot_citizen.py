@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from hotline.config import Settings
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from tests.integration.test_bot_staff import CITIZEN, buttons, make_bot, running, to
 from tests.support.rasa_double import RasaDouble, Reply
 from tests.support.telegram_double import TelegramDouble
@@ -48,13 +49,13 @@ def rasa() -> Iterator[RasaDouble]:
 
 
 def citizen_bot(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> Any:
     return make_bot(service, settings, double, rasa_url=rasa.url, rasa_timeout=0.5)
 
 
 async def test_start_and_text_bridged_to_rasa_with_buttons(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     """Texts reach Rasa as telegram:<id>; buttons become inline keys whose press goes back."""
     async with running(citizen_bot(service, settings, double, rasa)):
@@ -73,7 +74,7 @@ async def test_start_and_text_bridged_to_rasa_with_buttons(
 
 
 async def test_rasa_down_answers_busy_and_keeps_the_message(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     """A 500 or a hang gets the busy answer; the kept message goes first once Rasa is back."""
     async with running(citizen_bot(service, settings, double, rasa)):
@@ -97,7 +98,7 @@ async def test_rasa_down_answers_busy_and_keeps_the_message(
 
 
 async def test_location_photo_and_unsupported_media(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     """A location is held and goes to Rasa as /inform{...}; a photo is held; a sticker asks
     for text (attachments on tickets: test_bot_attachments.py)."""
@@ -118,12 +119,12 @@ async def test_location_photo_and_unsupported_media(
 
 
 async def test_my_lists_only_the_citizens_own_tickets(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     """/my shows number, status, department and deadline; /ticket refuses someone else's."""
 
     def report(user: int) -> str:
-        return service.open_ticket(
+        return service.tickets.open_ticket(
             NewTicket(
                 channel="telegram",
                 channel_user_id=str(user),
@@ -145,7 +146,7 @@ async def test_my_lists_only_the_citizens_own_tickets(
 
 
 async def test_a_flood_gets_one_notice_and_edits_are_not_new_turns(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     async with running(citizen_bot(service, settings, double, rasa)):
         for i in range(20):

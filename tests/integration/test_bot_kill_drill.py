@@ -22,7 +22,8 @@ from sqlalchemy import Engine, func, select
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import SystemClock
 from hotline.domain.sla import SlaPolicy
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from hotline.storage.db import make_session_factory
 from hotline.storage.models import OutboxMessage
 from tests.conftest import TZ
@@ -35,12 +36,12 @@ WAIT = 30.0
 
 
 @pytest.fixture
-def live(engine: Engine, catalogue: Catalogue, sla: SlaPolicy) -> HotlineService:
+def live(engine: Engine, catalogue: Catalogue, sla: SlaPolicy) -> Services:
     """The service on the real clock: the bot process's clock decides what is due."""
-    service = HotlineService(make_session_factory(engine), catalogue, sla, SystemClock(), TZ)
-    service.sync_catalogue()
-    code = service.invite_staff(role="staff", department="housing")
-    service.bind_staff(code, channel="telegram", chat_id=str(HOUSING_CHAT), user_id=None)
+    service = Services(make_session_factory(engine), catalogue, sla, SystemClock(), TZ)
+    service.tickets.sync_catalogue()
+    code = service.staff.invite(role="staff", department="housing")
+    service.staff.bind(code, channel="telegram", chat_id=str(HOUSING_CHAT), user_id=None)
     return service
 
 
@@ -106,8 +107,8 @@ def bot(engine: Engine, double: TelegramDouble, tmp_path: Path) -> Iterator[BotP
         process.stop()
 
 
-def open_ticket(service: HotlineService, text: str) -> str:
-    return service.open_ticket(
+def open_ticket(service: Services, text: str) -> str:
+    return service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=str(CITIZEN),
@@ -121,14 +122,14 @@ def cards(double: TelegramDouble, number: str) -> int:
     return len([s for s in double.sent(HOUSING_CHAT) if number in (s["text"] or "")])
 
 
-def pending(service: HotlineService) -> int:
+def pending(service: Services) -> int:
     with service.sessions() as session:
         query = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "pending")
         return session.scalar(query) or 0
 
 
 def test_killed_before_telegram_took_the_card_sends_it_once_on_restart(
-    live: HotlineService, double: TelegramDouble, bot: BotProcess
+    live: Services, double: TelegramDouble, bot: BotProcess
 ) -> None:
     double.fail_for("sendMessage", WAIT, status=502)  # the row stays pending
     bot.start()
@@ -148,7 +149,7 @@ def test_killed_before_telegram_took_the_card_sends_it_once_on_restart(
 
 
 def test_killed_after_the_card_was_sent_does_not_send_it_again(
-    live: HotlineService, double: TelegramDouble, bot: BotProcess
+    live: Services, double: TelegramDouble, bot: BotProcess
 ) -> None:
     bot.start()
     number = open_ticket(live, "楼道灯不亮")
@@ -163,11 +164,11 @@ def test_killed_after_the_card_was_sent_does_not_send_it_again(
 
 
 def test_the_bot_process_logs_to_var_log_privately_without_citizen_text(
-    live: HotlineService, double: TelegramDouble, bot: BotProcess, tmp_path: Path
+    live: Services, double: TelegramDouble, bot: BotProcess, tmp_path: Path
 ) -> None:
     """`hotline bot` writes its log lines to var/log/bot.log (0600): ids, never words or phones."""
     bot.start()
-    number = live.open_ticket(
+    number = live.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=str(CITIZEN),

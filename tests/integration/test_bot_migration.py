@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from hotline.config import Settings
+from hotline.services.container import Services
 from hotline.services.staff import migrate_chat
-from hotline.services.tickets import HotlineService
 from hotline.storage.models import StaffBinding
 from tests.integration.test_bot_staff import STAFF, bind, make_bot, report, running, to
 from tests.support.telegram_double import TelegramDouble
@@ -29,7 +29,7 @@ def double() -> Iterator[TelegramDouble]:
         yield running_double
 
 
-def bound_chats(service: HotlineService) -> list[tuple[str, bool]]:
+def bound_chats(service: Services) -> list[tuple[str, bool]]:
     with service.sessions() as session:
         rows = session.execute(
             select(StaffBinding.chat_id, StaffBinding.active)
@@ -40,7 +40,7 @@ def bound_chats(service: HotlineService) -> list[tuple[str, bool]]:
 
 
 async def test_service_message_moves_the_binding(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """migrate_to_chat_id moves the binding; cards and buttons work in the supergroup."""
     bind(service, OLD_GROUP)
@@ -52,14 +52,14 @@ async def test_service_message_moves_the_binding(
         double.press(SUPERGROUP, card["message_id"], f"t:accept:{number}", STAFF)
         await double.wait_for_call("editMessageText", lambda c: "已签收" in c["text"])
     assert bound_chats(service) == [(str(SUPERGROUP), True)]
-    assert service.get_ticket(number).status == "accepted"
+    assert service.views.get_ticket(number).status == "accepted"
     assert double.failures("sendMessage") == []
     # Both service messages were seen; the second one found nothing left to move.
     assert len([s for s in double.sent(SUPERGROUP) if "本群已升级" in s["text"]]) == 1
 
 
 async def test_a_refused_send_moves_the_binding_and_delivers_once(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """The bot missed the service message: Telegram's 400 with migrate_to_chat_id does it."""
     bind(service, OLD_GROUP)
@@ -74,7 +74,7 @@ async def test_a_refused_send_moves_the_binding_and_delivers_once(
     assert bound_chats(service) == [(str(SUPERGROUP), True)]
 
 
-def test_migrate_chat_is_idempotent_and_keeps_one_binding(service: HotlineService) -> None:
+def test_migrate_chat_is_idempotent_and_keeps_one_binding(service: Services) -> None:
     """A second call moves nothing; a binding the new chat already has is not doubled."""
     bind(service, OLD_GROUP)
     bind(service, SUPERGROUP)

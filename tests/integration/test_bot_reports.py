@@ -15,8 +15,8 @@ from bot.app import LOOP_KEY
 from bot.delivery import DeliveryLoop
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
+from hotline.services.container import Services
 from hotline.services.report_outputs import weekly_report_job
-from hotline.services.tickets import HotlineService
 from hotline.storage.models import OutboxDelivery
 from tests.integration.test_bot_staff import (
     DISPATCH_CHAT,
@@ -64,7 +64,7 @@ def media(double: TelegramDouble, chat: int, method: str) -> list[str]:
 
 
 async def test_report_command_sends_summary_charts_and_workbook(
-    service: HotlineService, local: Settings, double: TelegramDouble
+    service: Services, local: Settings, double: TelegramDouble
 ) -> None:
     """A supervisor gets the text, three charts and report.xlsx; staff and strangers do not."""
     bind(service, HOUSING_CHAT)
@@ -90,7 +90,7 @@ async def test_report_command_sends_summary_charts_and_workbook(
 
 
 async def test_weekly_pack_reaches_supervisors_once(
-    service: HotlineService,
+    service: Services,
     clock: ManualClock,
     local: Settings,
     double: TelegramDouble,

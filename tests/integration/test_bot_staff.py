@@ -17,8 +17,9 @@ from hotline.bootstrap import App
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor
+from hotline.services.container import Services
 from hotline.services.jobs import run_sweep
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.registration import NewTicket
 from hotline.storage.models import OutboxDelivery, OutboxMessage
 from tests.support.telegram_double import JSON, TelegramDouble, polling
 
@@ -44,7 +45,7 @@ def double() -> Iterator[TelegramDouble]:
 
 
 def make_bot(
-    service: HotlineService, settings: Settings, double: TelegramDouble, **kwargs: Any
+    service: Services, settings: Settings, double: TelegramDouble, **kwargs: Any
 ) -> HotlineApplication:
     """The production wiring, pointed at the double, with a fast delivery loop."""
     app = App(
@@ -89,7 +90,7 @@ async def tick_until(clock: ManualClock, done: Callable[[], bool], timeout: floa
 
 
 def bind(
-    service: HotlineService,
+    service: Services,
     chat: int,
     role: str = "staff",
     dept: str | None = "housing",
@@ -97,12 +98,12 @@ def bind(
 ) -> None:
     """Bind the group and the one member who acts in it (each member binds on their own)."""
     member = user or (STAFF if role == "staff" else DISPATCHER)
-    code = service.invite_staff(role=role, department=dept)
-    service.bind_staff(code, channel="telegram", chat_id=str(chat), user_id=str(member), group=True)
+    code = service.staff.invite(role=role, department=dept)
+    service.staff.bind(code, channel="telegram", chat_id=str(chat), user_id=str(member), group=True)
 
 
-def report(service: HotlineService, category: str = "compound_facility") -> str:
-    return service.open_ticket(
+def report(service: Services, category: str = "compound_facility") -> str:
+    return service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=str(CITIZEN),
@@ -130,7 +131,7 @@ async def reply_in_group(double: TelegramDouble, chat: int, prompt: JSON, text: 
 
 
 async def test_card_accept_resolve_answer_survey_close(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """The whole round: card, 签收 edits in place, 办结 with an answer, survey, 满意 closes."""
     bind(service, HOUSING_CHAT)
@@ -148,7 +149,7 @@ async def test_card_accept_resolve_answer_survey_close(
         assert buttons(edit) == [
             f"t:{a}:{number}" for a in ("return", "extend", "resolve", "phone")
         ]
-        assert service.get_ticket(number).status == "accepted"
+        assert service.views.get_ticket(number).status == "accepted"
         await double.wait_for_sent(to(CITIZEN, "签收"))
 
         double.press(HOUSING_CHAT, card["message_id"], f"t:resolve:{number}", STAFF)
@@ -168,11 +169,11 @@ async def test_card_accept_resolve_answer_survey_close(
         ]
         double.press(CITIZEN, survey["message_id"], f"s:satisfied:{number}")
         await double.wait_for_call("editMessageText", lambda c: "感谢" in c["text"])
-    assert service.get_ticket(number).status == "closed"
+    assert service.views.get_ticket(number).status == "closed"
 
 
 async def test_return_then_redispatch_from_the_dispatcher_chat(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """退单 asks for a reason; the dispatcher re-routes with a department button."""
     bind(service, HOUSING_CHAT)
@@ -194,18 +195,18 @@ async def test_return_then_redispatch_from_the_dispatcher_chat(
         await double.wait_for_sent(to(TRANSPORT_CHAT, number))
         edit = await double.wait_for_call("editMessageText", lambda c: "已派往" in c["text"])
         assert edit["chat_id"] == DISPATCH_CHAT and "交通运输局" in edit["text"]
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.department == "transport" and view.status == "dispatched"
 
 
 async def test_extension_request_approved_by_the_dispatcher(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """申请延期 takes "days reason"; a bad format is explained; the dispatcher approves."""
     bind(service, HOUSING_CHAT)
     bind(service, DISPATCH_CHAT, role="dispatcher", dept=None)
     number = report(service)
-    service.accept(number, HOUSING)
+    service.tickets.accept(number, HOUSING)
     async with running(make_bot(service, settings, double)):
         card = await double.wait_for_sent(to(HOUSING_CHAT, number))
         double.press(HOUSING_CHAT, card["message_id"], f"t:extend:{number}", STAFF, forge=True)
@@ -217,18 +218,18 @@ async def test_extension_request_approved_by_the_dispatcher(
         assert buttons(request) == [f"x:approve:{number}", f"x:deny:{number}"]
         double.press(DISPATCH_CHAT, request["message_id"], f"x:approve:{number}", DISPATCHER)
         await double.wait_for_sent(to(CITIZEN, "延期已获批准"))
-    assert service.get_ticket(number).extension_count == 1
+    assert service.views.get_ticket(number).extension_count == 1
 
 
 async def test_extension_denied_with_a_reason_the_department_reads(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """驳回 asks the dispatcher why; a bare "不行" is refused; the department reads the reason."""
     bind(service, HOUSING_CHAT)
     bind(service, DISPATCH_CHAT, role="dispatcher", dept=None)
     number = report(service)
-    service.accept(number, HOUSING)
-    service.request_extension(number, HOUSING, 5, "需要协调施工单位")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.request_extension(number, HOUSING, 5, "需要协调施工单位")
     async with running(make_bot(service, settings, double)):
         request = await double.wait_for_sent(to(DISPATCH_CHAT, "延期申请"))
         double.press(DISPATCH_CHAT, request["message_id"], f"x:deny:{number}", DISPATCHER)
@@ -243,18 +244,18 @@ async def test_extension_denied_with_a_reason_the_department_reads(
         assert "路面抢修应在时限内完成" in told["text"]
         edit = await double.wait_for_call("editMessageText", lambda c: "已驳回延期" in c["text"])
         assert edit["chat_id"] == DISPATCH_CHAT
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.extension_count == 0 and view.events[-1].action == "deny_extension"
 
 
 async def test_unsatisfied_rating_reopens_and_the_card_returns(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """不满意 reopens: the department gets a fresh card with buttons, the citizen a notice."""
     bind(service, HOUSING_CHAT)
     number = report(service)
-    service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已安排人员处理完毕")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=1, hours=1))
     run_sweep(service)
     async with running(make_bot(service, settings, double)):
@@ -263,12 +264,12 @@ async def test_unsatisfied_rating_reopens_and_the_card_returns(
         reopened = await double.wait_for_sent(to(HOUSING_CHAT, "重办"))
         assert buttons(reopened)[0] == f"t:accept:{number}"
         await double.wait_for_sent(to(CITIZEN, "重新办理"))
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.status == "dispatched" and view.reopen_count == 1
 
 
 async def test_stale_press_and_unbound_chat_change_nothing(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """A second 签收 answers politely; a press from an unbound chat or forged data is refused."""
     bind(service, HOUSING_CHAT)
@@ -291,12 +292,12 @@ async def test_stale_press_and_unbound_chat_change_nothing(
         phone = await double.wait_for_call("answerCallbackQuery", lambda c: "联系电话" in c["text"])
         assert "13812345678" in phone["text"] and phone["show_alert"] is True
     assert len(double.edits(HOUSING_CHAT)) == 1
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.status == "accepted" and view.return_count == 0
 
 
 async def test_flood_limit_delays_the_card_but_sends_it_once(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """A 429 with retry_after: the loop rests, the row waits, the card arrives exactly once."""
     bind(service, HOUSING_CHAT)
@@ -310,7 +311,7 @@ async def test_flood_limit_delays_the_card_but_sends_it_once(
 
 
 async def test_lost_answer_is_the_at_least_once_window(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """Telegram took the card but the answer was lost: we cannot know, so we send again.
 
@@ -334,10 +335,10 @@ async def test_lost_answer_is_the_at_least_once_window(
 
 
 async def test_bind_command_binds_a_group_and_refuses_a_bad_code(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """/bind in a group binds the whole group; a wrong code gets a clear answer."""
-    code = service.invite_staff(role="staff", department="housing")
+    code = service.staff.invite(role="staff", department="housing")
     async with running(make_bot(service, settings, double)):
         double.group_message(HOUSING_CHAT, STAFF, "/bind WRONG")
         await double.wait_for_sent(to(HOUSING_CHAT, "绑定码无效"))

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
+from hotline.services.container import Services
 from hotline.services.staff import StaffAccess, hash_code
-from hotline.services.tickets import HotlineService
 from hotline.storage.models import AuditRecord, StaffInvite, TicketEvent
 from tests.integration.test_bot_staff import (
     CITIZEN,
@@ -50,13 +50,13 @@ async def accepted_card(double: TelegramDouble, number: str) -> JSON:
     return card
 
 
-def audit_actions(service: HotlineService) -> list[str]:
+def audit_actions(service: Services) -> list[str]:
     with service.sessions() as session:
         return list(session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
 
 
 async def test_a_member_acts_only_after_their_own_bind(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     """The group is bound by 张三; a newcomer sees cards but cannot act until they /bind."""
     bind(service, HOUSING_CHAT)
@@ -65,18 +65,18 @@ async def test_a_member_acts_only_after_their_own_bind(
         card = await double.wait_for_sent(to(HOUSING_CHAT, number))
         double.press(HOUSING_CHAT, card["message_id"], f"t:accept:{number}", NEWCOMER)
         await double.wait_for_call("answerCallbackQuery", lambda c: "尚未绑定" in c["text"])
-        assert service.get_ticket(number).status == "dispatched"
-        code = service.invite_staff(role="staff", department="housing")
+        assert service.views.get_ticket(number).status == "dispatched"
+        code = service.staff.invite(role="staff", department="housing")
         double.group_message(HOUSING_CHAT, NEWCOMER, f"/bind {code}")
         await double.wait_for_sent(to(HOUSING_CHAT, "新来的已在本群登记"))
         double.press(HOUSING_CHAT, card["message_id"], f"t:accept:{number}", NEWCOMER)
         await double.wait_for_call("editMessageText", lambda c: "已签收" in c["text"])
-    assert service.get_ticket(number).status == "accepted"
+    assert service.views.get_ticket(number).status == "accepted"
     assert audit_actions(service).count("staff_bind") == 3  # group + 张三, then the newcomer
 
 
 async def test_revoke_and_expire_take_effect_at_once(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     bind(service, HOUSING_CHAT)
     access = StaffAccess(service.sessions, service.clock)
@@ -87,7 +87,7 @@ async def test_revoke_and_expire_take_effect_at_once(
         access.revoke(mine.id, by="cli")
         double.press(HOUSING_CHAT, card["message_id"], f"t:accept:{number}", STAFF)
         await double.wait_for_call("answerCallbackQuery", lambda c: "尚未绑定" in c["text"])
-        assert service.get_ticket(number).status == "dispatched"
+        assert service.views.get_ticket(number).status == "dispatched"
         again = access.grant(
             channel="telegram",
             chat_id=str(HOUSING_CHAT),
@@ -106,13 +106,13 @@ async def test_revoke_and_expire_take_effect_at_once(
                 == 2
             ),
         )
-    assert service.get_ticket(number).status == "dispatched"
+    assert service.views.get_ticket(number).status == "dispatched"
     assert {"staff_revoke", "staff_grant", "staff_expire"} <= set(audit_actions(service))
     assert [r.id for r in access.bindings() if r.user_id == str(STAFF)] == []
 
 
 async def test_bind_is_throttled_audited_and_never_grants_admin(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """Five wrong codes, then even a right one waits; an admin invite is refused."""
     with service.sessions.begin() as session:  # an admin code left over from before 0007
@@ -125,7 +125,7 @@ async def test_bind_is_throttled_audited_and_never_grants_admin(
                 expires_at=clock.now() + timedelta(days=7),
             )
         )
-    code = service.invite_staff(role="staff", department="housing")
+    code = service.staff.invite(role="staff", department="housing")
     async with running(make_bot(service, settings, double)):
         double.group_message(HOUSING_CHAT, NEWCOMER, "/bind OLD-ADMIN")
         await double.wait_for_sent(to(HOUSING_CHAT, "管理员权限不能通过绑定码获得"))
@@ -145,7 +145,7 @@ async def test_bind_is_throttled_audited_and_never_grants_admin(
 
 
 async def test_stray_text_after_the_window_is_never_an_answer(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """A "收到" hours after 办结 was pressed cancels the prompt (staff told); no citizen sees it."""
     bind(service, HOUSING_CHAT)
@@ -159,13 +159,13 @@ async def test_stray_text_after_the_window_is_never_an_answer(
         await double.wait_for_sent(to(HOUSING_CHAT, "已超时取消"))
         double.group_message(HOUSING_CHAT, STAFF, "好的")
         await double.wait_for_sent(to(HOUSING_CHAT, "已超时取消"))
-    assert service.get_ticket(number).status == "accepted"
+    assert service.views.get_ticket(number).status == "accepted"
     assert not [s for s in double.sent(CITIZEN) if "收到" in s["text"] or "好的" in s["text"]]
     assert len([s for s in double.sent(HOUSING_CHAT) if "已超时取消" in s["text"]]) == 1
 
 
 async def test_a_reply_to_another_message_is_not_the_answer(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     bind(service, HOUSING_CHAT)
     number = report(service)
@@ -185,7 +185,7 @@ async def test_a_reply_to_another_message_is_not_the_answer(
 
 
 async def test_a_pending_prompt_survives_a_restart(
-    service: HotlineService, clock: ManualClock, settings: Settings, double: TelegramDouble
+    service: Services, clock: ManualClock, settings: Settings, double: TelegramDouble
 ) -> None:
     """Pressed before the bot restarted, answered (by replying, an hour later) after it."""
     bind(service, HOUSING_CHAT)
@@ -200,16 +200,16 @@ async def test_a_pending_prompt_survives_a_restart(
         await double.wait_for_sent(to(HOUSING_CHAT, "已退单"))
         edit = await double.wait_for_call("editMessageText", lambda c: "已退单" in c["text"])
         assert edit["message_id"] == card["message_id"] and buttons(edit) == []
-    assert service.get_ticket(number).status == "returned"
+    assert service.views.get_ticket(number).status == "returned"
 
 
 async def test_numbers_are_masked_on_cards_and_revealed_with_an_audit(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
     bind(service, HOUSING_CHAT)
-    from hotline.services.tickets import NewTicket
+    from hotline.services.registration import NewTicket
 
-    number = service.open_ticket(
+    number = service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=str(CITIZEN),

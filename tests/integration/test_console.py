@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.console import ConsoleSession, RasaChat
 from hotline.domain.tickets import Actor
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from tests.support.console import console_session
 from tests.support.rasa_double import RasaDouble
 
@@ -25,7 +25,7 @@ class ScriptedClassifier:
         return None
 
 
-def session_for(service: HotlineService) -> tuple[ConsoleSession, io.StringIO]:
+def session_for(service: Services) -> tuple[ConsoleSession, io.StringIO]:
     return console_session(
         service,
         ScriptedClassifier(
@@ -44,7 +44,7 @@ def session_for(service: HotlineService) -> tuple[ConsoleSession, io.StringIO]:
     )
 
 
-def test_urgent_report_gets_advice_then_a_ticket_and_staff_see_it(service: HotlineService) -> None:
+def test_urgent_report_gets_advice_then_a_ticket_and_staff_see_it(service: Services) -> None:
     session, out = session_for(service)
     assert session.handle("你好")
     assert session.handle("电梯卡住了里面有人")
@@ -53,30 +53,30 @@ def test_urgent_report_gets_advice_then_a_ticket_and_staff_see_it(service: Hotli
     assert "请直接描述" in text
     assert text.index("警铃") < text.index("已为您登记工单")  # safety advice first
     assert "【发给部门 市场监督管理局】" in text and "【发给督办人员】" in text
-    [view] = service.list_tickets()
+    [view] = service.views.list_tickets()
     assert view.priority == "urgent" and view.department == "market_regulation"
 
 
-def test_the_citizen_hears_the_answer_in_the_terminal(service: HotlineService) -> None:
+def test_the_citizen_hears_the_answer_in_the_terminal(service: Services) -> None:
     session, out = session_for(service)
     session.handle("电梯卡住了里面有人")
-    [view] = service.list_tickets()
+    [view] = service.views.list_tickets()
     staff = Actor(role="staff", id="cli:1", department="market_regulation")
-    service.accept(view.number, staff)
-    service.resolve(view.number, staff, "维保单位已到场救出被困人员")
+    service.tickets.accept(view.number, staff)
+    service.tickets.resolve(view.number, staff, "维保单位已到场救出被困人员")
     session.deliver()
     assert "【发给市民】" in out.getvalue() and "救出被困人员" in out.getvalue()
     assert session.handle("/quit") is False
 
 
-def test_empty_and_blank_lines_get_a_prompt(service: HotlineService) -> None:
+def test_empty_and_blank_lines_get_a_prompt(service: Services) -> None:
     session, out = session_for(service)
     assert session.handle("   ")
     assert "请描述" in out.getvalue()
-    assert service.list_tickets() == []
+    assert service.views.list_tickets() == []
 
 
-def rasa_session(service: HotlineService, url: str) -> tuple[ConsoleSession, io.StringIO]:
+def rasa_session(service: Services, url: str) -> tuple[ConsoleSession, io.StringIO]:
     session, out = session_for(service)
     session.rasa = RasaChat(url, "console:local", timeout=2.0)
     return session, out
@@ -97,7 +97,7 @@ def buttons(sender: str, message: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_the_console_talks_to_rasa_and_numbers_pick_buttons(service: HotlineService) -> None:
+def test_the_console_talks_to_rasa_and_numbers_pick_buttons(service: Services) -> None:
     with RasaDouble(buttons) as rasa:
         session, out = rasa_session(service, rasa.url)
         session.handle("路灯坏了")
@@ -108,7 +108,7 @@ def test_the_console_talks_to_rasa_and_numbers_pick_buttons(service: HotlineServ
         assert rasa.requests[0]["sender"] == "console:local"
 
 
-def test_rasa_down_means_busy_and_nothing_lost(service: HotlineService) -> None:
+def test_rasa_down_means_busy_and_nothing_lost(service: Services) -> None:
     with RasaDouble() as rasa:
         session, out = rasa_session(service, rasa.url)
         rasa.fail(503)

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from actions.wiring import install
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor
+from hotline.services.container import Services
 from hotline.services.conversation import dial_first
-from hotline.services.tickets import HotlineService, TicketFilter, TicketView
+from hotline.services.snapshots import TicketView
+from hotline.services.views import TicketFilter
 from tests.support.dialogue import Conversation, parse, wire
 
 STAFF = Actor(role="staff", id="tg:7", department="urban_management")
@@ -25,14 +27,14 @@ LIGHT = "我家楼下的路灯坏了好几天了，晚上黑漆漆的"
 
 
 @pytest.fixture(autouse=True)
-def wired(service: HotlineService) -> Iterator[None]:
+def wired(service: Services) -> Iterator[None]:
     wire(service)
     yield
     install(None)
 
 
-def tickets(service: HotlineService, sender: str = "telegram:42") -> list[TicketView]:
-    return service.list_tickets(TicketFilter(citizen=sender))
+def tickets(service: Services, sender: str = "telegram:42") -> list[TicketView]:
+    return service.views.list_tickets(TicketFilter(citizen=sender))
 
 
 def light() -> dict[str, Any]:
@@ -54,7 +56,7 @@ async def to_summary(chat: Conversation, place: str = "幸福路88号") -> str:
     "word",
     ["确认", "好的", "提交", "中 就这样", "可以", "行", "没问题", "对", "嗯嗯，提交吧", "/affirm"],
 )
-async def test_natural_confirmations_file_the_report(service: HotlineService, word: str) -> None:
+async def test_natural_confirmations_file_the_report(service: Services, word: str) -> None:
     chat = Conversation()
     summary = await to_summary(chat)
     assert "幸福路88号" in summary and "不留电话" in summary
@@ -65,7 +67,7 @@ async def test_natural_confirmations_file_the_report(service: HotlineService, wo
 
 
 async def test_an_unexpected_message_at_the_summary_keeps_the_draft(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await to_summary(chat)
@@ -79,7 +81,7 @@ async def test_an_unexpected_message_at_the_summary_keeps_the_draft(
 
 
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await to_summary(chat)
@@ -90,7 +92,7 @@ async def test_a_stale_confirm_button_after_filing_names_the_ticket(
 
 
 @pytest.mark.parametrize("word", ["不提交了，取消吧", "算了", "取消", "/deny"])
-async def test_natural_cancels_end_the_draft_and_say_so(service: HotlineService, word: str) -> None:
+async def test_natural_cancels_end_the_draft_and_say_so(service: Services, word: str) -> None:
     chat = Conversation()
     await to_summary(chat)
     said = await chat.send(parse(word, "deny"))
@@ -98,9 +100,7 @@ async def test_natural_cancels_end_the_draft_and_say_so(service: HotlineService,
     assert chat.draft is None and tickets(service) == []
 
 
-async def test_an_abandoned_draft_is_offered_back(
-    service: HotlineService, clock: ManualClock
-) -> None:
+async def test_an_abandoned_draft_is_offered_back(service: Services, clock: ManualClock) -> None:
     chat = Conversation()
     await to_summary(chat)
     clock.advance(timedelta(hours=3))
@@ -112,7 +112,7 @@ async def test_an_abandoned_draft_is_offered_back(
     assert len(tickets(service)) == 1
 
 
-async def test_goodbye_mid_draft_keeps_it_for_next_time(service: HotlineService) -> None:
+async def test_goodbye_mid_draft_keeps_it_for_next_time(service: Services) -> None:
     chat = Conversation()
     await chat.send(light())
     said = await chat.send(parse("拜拜", "goodbye"))
@@ -124,7 +124,7 @@ async def test_goodbye_mid_draft_keeps_it_for_next_time(service: HotlineService)
 # ---------------------------------------------------------------- forms that ask
 
 
-async def test_the_first_turn_asks_one_question_without_scolding(service: HotlineService) -> None:
+async def test_the_first_turn_asks_one_question_without_scolding(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(
         parse("商场里买的衣服质量有问题，商家拒绝退货", "consumer_refund", 0.9, request_type="投诉")
@@ -145,9 +145,7 @@ async def test_the_first_turn_asks_one_question_without_scolding(service: Hotlin
         ("不方便", None),
     ],
 )
-async def test_phones_written_any_way(
-    service: HotlineService, answer: str, stored: str | None
-) -> None:
+async def test_phones_written_any_way(service: Services, answer: str, stored: str | None) -> None:
     chat = Conversation()
     await chat.send(light())
     await chat.send(parse("幸福路88号", "inform"))
@@ -165,7 +163,7 @@ async def test_phones_written_any_way(
 # ---------------------------------------------------------------- corrections
 
 
-async def test_place_corrected_at_the_summary_replaces_it_whole(service: HotlineService) -> None:
+async def test_place_corrected_at_the_summary_replaces_it_whole(service: Services) -> None:
     chat = Conversation()
     await to_summary(chat)
     said = await chat.send(parse("地址不对，是镇淮楼东路12号", "inform"))
@@ -175,7 +173,7 @@ async def test_place_corrected_at_the_summary_replaces_it_whole(service: Hotline
     assert ticket.address == "镇淮楼东路12号"
 
 
-async def test_phone_and_shop_corrected_before_confirming(service: HotlineService) -> None:
+async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:
     chat = Conversation()
     await chat.send(
         parse("这家烤鱼店卖的鱼不新鲜，吃了拉肚子", "food_safety", 0.9, request_type="投诉")
@@ -195,7 +193,7 @@ async def test_phone_and_shop_corrected_before_confirming(service: HotlineServic
         assert row.details == {"shop": "老王烤鱼"}
 
 
-async def test_ordinal_and_typed_choices_pick_what_was_said(service: HotlineService) -> None:
+async def test_ordinal_and_typed_choices_pick_what_was_said(service: Services) -> None:
     chat = Conversation()
     ranking = [("consumer_refund", 0.3), ("bus_service", 0.25), ("street_light", 0.2)]
     said = await chat.send(
@@ -214,7 +212,7 @@ async def test_ordinal_and_typed_choices_pick_what_was_said(service: HotlineServ
 # ---------------------------------------------------------------- context
 
 
-async def test_registering_after_an_answer_carries_the_question(service: HotlineService) -> None:
+async def test_registering_after_an_answer_carries_the_question(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("低保怎么申请", "subsistence_allowance", 0.8, request_type="咨询"))
     assert "地点" not in said and "登记" in said
@@ -226,20 +224,20 @@ async def test_registering_after_an_answer_carries_the_question(service: Hotline
     assert chat.draft is not None and "低保" in chat.draft["description"]
 
 
-async def test_a_reply_to_an_answer_rates_that_ticket(service: HotlineService) -> None:
+async def test_a_reply_to_an_answer_rates_that_ticket(service: Services) -> None:
     chat = Conversation()
     await to_summary(chat)
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
-    service.accept(ticket.number, STAFF)
-    service.resolve(ticket.number, STAFF, "已修复损坏设施")
+    service.tickets.accept(ticket.number, STAFF)
+    service.tickets.resolve(ticket.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意，路灯根本没修好", "street_light", 0.8))
     assert "重办" in said and ticket.number in said
     assert len(tickets(service)) == 1
 
 
 async def test_a_merged_tickets_citizen_sees_the_lead_and_its_answer(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await to_summary(chat)
@@ -249,15 +247,15 @@ async def test_a_merged_tickets_citizen_sees_the_lead_and_its_answer(
     await to_summary(other)
     await other.send(parse("确认", "affirm"))
     [lead] = tickets(service, "telegram:43")
-    service.merge(mine.number, lead.number, DISPATCHER, "同一盏路灯")
-    service.accept(lead.number, STAFF)
-    service.resolve(lead.number, STAFF, "已更换路灯灯泡，恢复照明")
+    service.tickets.merge(mine.number, lead.number, DISPATCHER, "同一盏路灯")
+    service.tickets.accept(lead.number, STAFF)
+    service.tickets.resolve(lead.number, STAFF, "已更换路灯灯泡，恢复照明")
     said = await chat.send(parse("我的工单", "check_status"))
     assert "已合并" in said and f"已并入工单 {lead.number}" in said
     assert "已更换路灯灯泡，恢复照明" in said
 
 
-async def test_with_two_answered_tickets_the_assistant_asks_which(service: HotlineService) -> None:
+async def test_with_two_answered_tickets_the_assistant_asks_which(service: Services) -> None:
     chat = Conversation()
     numbers = []
     for place in ("幸福路88号", "解放路1号"):
@@ -265,8 +263,8 @@ async def test_with_two_answered_tickets_the_assistant_asks_which(service: Hotli
         await chat.send(parse("确认", "affirm"))
     for view in tickets(service):
         numbers.append(view.number)
-        service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复损坏设施")
+        service.tickets.accept(view.number, STAFF)
+        service.tickets.resolve(view.number, STAFF, "已修复损坏设施")
     said = await chat.send(parse("不满意", "rate_service"))
     assert "哪一张" in said
     said = await chat.send(parse("第二个", "choose_category"))
@@ -274,7 +272,7 @@ async def test_with_two_answered_tickets_the_assistant_asks_which(service: Hotli
     assert len(rated) == 1 and rated[0].number in said
 
 
-async def test_a_chase_is_recorded_and_the_department_reminded(service: HotlineService) -> None:
+async def test_a_chase_is_recorded_and_the_department_reminded(service: Services) -> None:
     chat = Conversation()
     await to_summary(chat)
     await chat.send(parse("确认", "affirm"))
@@ -282,12 +280,12 @@ async def test_a_chase_is_recorded_and_the_department_reminded(service: HotlineS
     said = await chat.send(parse("帮我催一下那个单子", "street_light", 0.5))
     assert "催办" in said and ticket.number in said
     assert len(tickets(service)) == 1
-    events = [e.action for e in service.get_ticket(ticket.number).events]
+    events = [e.action for e in service.views.get_ticket(ticket.number).events]
     assert "chase" in events
 
 
 async def test_added_information_stores_the_content_not_the_trigger(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await to_summary(chat)
@@ -297,18 +295,20 @@ async def test_added_information_stores_the_content_not_the_trigger(
     said = await chat.send(parse("其实是两盏灯都不亮，靠近公交站那边", "street_light", 0.7))
     [ticket] = tickets(service)
     notes = [
-        e.note for e in service.get_ticket(ticket.number).events if e.action == "add_information"
+        e.note
+        for e in service.views.get_ticket(ticket.number).events
+        if e.action == "add_information"
     ]
     assert notes == ["其实是两盏灯都不亮，靠近公交站那边"]
     said = await chat.send(parse("补充：地址改成幸福路90号", "add_information"))
-    assert service.get_ticket(ticket.number).address == "幸福路90号"
+    assert service.views.get_ticket(ticket.number).address == "幸福路90号"
 
 
 # ---------------------------------------------------------------- urgent
 
 
 async def test_medical_distress_after_an_urgent_ticket_goes_onto_it(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     said = await chat.send(
@@ -327,7 +327,7 @@ async def test_medical_distress_after_an_urgent_ticket_goes_onto_it(
     assert ticket.priority == "urgent" and ticket.address == "阳光花园小区7栋"
 
 
-async def test_violence_says_110_first(service: HotlineService) -> None:
+async def test_violence_says_110_first(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(
         parse("楼下有人拿刀打人了快来", "public_order", 0.9, urgent=True, request_type="求助")
@@ -338,7 +338,7 @@ async def test_violence_says_110_first(service: HotlineService) -> None:
 # ---------------------------------------------------------------- not tickets
 
 
-async def test_praise_is_recorded_and_thanked(service: HotlineService) -> None:
+async def test_praise_is_recorded_and_thanked(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(
         parse("表扬一下城管的小李，路灯修得很快", "street_light", 0.8, request_type="表扬")
@@ -348,7 +348,7 @@ async def test_praise_is_recorded_and_thanked(service: HotlineService) -> None:
     assert ticket.request_type == "表扬" and ticket.department == "urban_management"
 
 
-async def test_a_private_loan_gets_a_pointer_not_a_ticket(service: HotlineService) -> None:
+async def test_a_private_loan_gets_a_pointer_not_a_ticket(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("朋友借了我五万块钱一直不还怎么办", "private_dispute", 0.7))
     assert "人民调解" in said and "法院" in said
@@ -359,13 +359,13 @@ async def test_a_private_loan_gets_a_pointer_not_a_ticket(service: HotlineServic
 
 
 async def test_chat_endpoint_citizens_get_their_messages_on_the_next_turn(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation("rest:web-7")
     await to_summary(chat)
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service, "rest:web-7")
-    service.accept(ticket.number, STAFF)
+    service.tickets.accept(ticket.number, STAFF)
     said = await chat.send(parse("你好", "greet"))
     assert ticket.number in said and "签收" in said
     said = await chat.send(parse("你好", "greet"))
@@ -373,7 +373,7 @@ async def test_chat_endpoint_citizens_get_their_messages_on_the_next_turn(
 
 
 async def test_a_replayed_turn_is_answered_again_without_a_second_ticket(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await to_summary(chat)
@@ -385,15 +385,15 @@ async def test_a_replayed_turn_is_answered_again_without_a_second_ticket(
 
 
 async def test_unread_messages_for_chat_endpoint_citizens_expire_visibly(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     chat = Conversation("rest:gone")
     await to_summary(chat)
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service, "rest:gone")
-    service.accept(ticket.number, STAFF)
+    service.tickets.accept(ticket.number, STAFF)
     clock.advance(timedelta(days=15))
-    assert service.expire_unpulled() == 1
+    assert service.tickets.expire_unpulled() == 1
     said = await chat.send(parse("你好", "greet"))
     assert "签收" not in said
     with service.sessions() as session:
@@ -403,15 +403,15 @@ async def test_unread_messages_for_chat_endpoint_citizens_expire_visibly(
         assert statuses == {"expired"}
 
 
-async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineService) -> None:
+async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: Services) -> None:
     chat = Conversation()
     for place in ("幸福路88号", "解放路1号"):
         await to_summary(chat, place)
         await chat.send(parse("确认", "affirm"))
     views = tickets(service)
     for view in views:
-        service.accept(view.number, STAFF)
-        service.resolve(view.number, STAFF, "已修复损坏设施")
+        service.tickets.accept(view.number, STAFF)
+        service.tickets.resolve(view.number, STAFF, "已修复损坏设施")
     first = min(v.number for v in views)
     message = parse("不满意", "rate_service")
     message["metadata"] = {"reply_to_ticket": first}
@@ -420,7 +420,7 @@ async def test_a_reply_to_a_ticket_message_goes_to_that_ticket(service: HotlineS
 
 
 async def test_a_filed_tickets_shop_is_corrected_as_added_information(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await chat.send(parse("这家烤鱼店卖的鱼不新鲜，吃了拉肚子", "food_safety", 0.9))
@@ -431,7 +431,7 @@ async def test_a_filed_tickets_shop_is_corrected_as_added_information(
     said = await chat.send(parse("补充一下，店名叫老王烤鱼", "add_information"))
     [ticket] = tickets(service)
     assert "老王烤鱼" in said
-    events = service.get_ticket(ticket.number).events
+    events = service.views.get_ticket(ticket.number).events
     assert any(e.action == "amend" and "老王烧烤 → 老王烤鱼" in (e.note or "") for e in events)
 
 
@@ -483,7 +483,7 @@ TEXTS = st.one_of(
 )
 @given(turns=st.lists(st.tuples(TEXTS, INTENTS, st.booleans()), min_size=1, max_size=8))
 async def test_any_sequence_of_turns_gets_answers_and_never_drops_a_draft_silently(
-    service: HotlineService, turns: list[tuple[str, str, bool]]
+    service: Services, turns: list[tuple[str, str, bool]]
 ) -> None:
     chat = Conversation(f"telegram:fuzz-{len(turns)}-{abs(hash(str(turns))) % 10**9}")
     for text, intent, urgent in turns:
@@ -508,7 +508,7 @@ async def test_any_sequence_of_turns_gets_answers_and_never_drops_a_draft_silent
 
 
 async def test_category_correction_mid_form_is_never_stored_as_a_value(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     ranking = [("property_management", 0.7), ("elevator_fault", 0.2)]
@@ -522,7 +522,7 @@ async def test_category_correction_mid_form_is_never_stored_as_a_value(
     assert chat.draft is not None and chat.draft["category"] == "elevator_fault"
 
 
-async def test_a_new_question_after_an_answer_gets_its_own_topic(service: HotlineService) -> None:
+async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Services) -> None:
     chat = Conversation()
     first = await chat.send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))
     second = await chat.send(parse("街上有个流浪的老人晚上睡桥洞 怎么办", "vagrant_rescue", 0.6))
@@ -531,7 +531,7 @@ async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Hotlin
 
 
 async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await chat.send(parse("路边的大树倒了把路堵死了", "tree_hazard", 0.9, urgent=True))
@@ -541,7 +541,7 @@ async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
     assert ticket.number in said and ticket.address == "解放路和文化路交叉口"
 
 
-async def test_a_vague_opener_is_asked_to_say_more(service: HotlineService) -> None:
+async def test_a_vague_opener_is_asked_to_say_more(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("我想反映一个问题", "nlu_fallback", 0.2))
     assert "具体说说" in said and "没看明白" not in said
@@ -552,7 +552,7 @@ def test_a_near_miss_is_not_an_emergency_call() -> None:
     assert dial_first("有个老人晕倒在楼道里了") == "请立即拨打120急救电话！"
 
 
-async def test_answers_out_of_turn_are_kept_for_what_they_are(service: HotlineService) -> None:
+async def test_answers_out_of_turn_are_kept_for_what_they_are(service: Services) -> None:
     chat = Conversation()
     ranking = [("street_light", 0.35), ("road_damage", 0.3), ("tree_hazard", 0.1)]
     said = await chat.send(
@@ -566,7 +566,7 @@ async def test_answers_out_of_turn_are_kept_for_what_they_are(service: HotlineSe
     assert "光明路跟胜利路路口" in said and "不留电话" in said
 
 
-async def test_the_same_words_twice_are_not_added_twice(service: HotlineService) -> None:
+async def test_the_same_words_twice_are_not_added_twice(service: Services) -> None:
     chat = Conversation()
     await chat.send(parse("路灯不亮了", "street_light", 0.9))
     said = await chat.send(parse("路灯不亮了", "street_light", 0.9))
@@ -575,7 +575,7 @@ async def test_the_same_words_twice_are_not_added_twice(service: HotlineService)
 
 
 async def test_a_new_report_after_an_urgent_one_keeps_its_own_place(
-    service: HotlineService,
+    service: Services,
 ) -> None:
     chat = Conversation()
     await chat.send(parse("人民路上井盖没了", "manhole_cover", 0.9, urgent=True))
@@ -587,7 +587,7 @@ async def test_a_new_report_after_an_urgent_one_keeps_its_own_place(
     assert chat.draft is not None and chat.draft["address"] == "实验小学门口"
 
 
-async def test_a_ticket_number_answers_which_ticket(service: HotlineService) -> None:
+async def test_a_ticket_number_answers_which_ticket(service: Services) -> None:
     chat = Conversation()
     for place in ("幸福路88号", "解放路1号"):
         await to_summary(chat, place)

@@ -23,7 +23,7 @@ from hotline.bootstrap import build_app
 from hotline.config import Settings
 from hotline.credentials import chat_headers
 from hotline.domain.tickets import Actor
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 from hotline.storage.models import Ticket, TicketEvent
@@ -92,7 +92,7 @@ class Citizen:
             )
 
 
-def staff_service(url: str) -> HotlineService:
+def staff_service(url: str) -> Services:
     """The department's side, on the same database as the stack."""
     return build_app(replace(Settings.from_env(), database_url=url)).service
 
@@ -184,12 +184,12 @@ def test_the_chat_endpoint_citizen_hears_back_and_rates_that_ticket(
     [ticket] = neighbour.tickets()
     service = staff_service(url)
     staff = Actor(role="staff", id="tg:7", department=ticket.department_code)
-    service.accept(ticket.number, staff)
+    service.tickets.accept(ticket.number, staff)
     heard = neighbour.say("你好")
     assert ticket.number in heard and "签收" in heard
     chased = neighbour.say("帮我催一下那个单子")
     assert "催办" in chased and "chase" in neighbour.events(ticket.number)
-    service.resolve(ticket.number, staff, "已更换灯泡，恢复照明。")
+    service.tickets.resolve(ticket.number, staff, "已更换灯泡，恢复照明。")
     rated = neighbour.say("不满意，路灯根本没修好，晚上还是黑的")
     assert "重办" in rated and len(neighbour.tickets()) == 1
     assert "reopen" in neighbour.events(ticket.number)

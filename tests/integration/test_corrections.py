@@ -20,6 +20,7 @@ from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import ManualClock
 from hotline.domain.sla import SlaPolicy
 from hotline.domain.tickets import Actor
+from hotline.services.container import Services
 from hotline.services.corrections import (
     ID_PLACEHOLDER,
     LANDLINE_PLACEHOLDER,
@@ -29,7 +30,7 @@ from hotline.services.corrections import (
     clean_example,
     find_corrections,
 )
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.registration import NewTicket
 from hotline.storage.db import make_session_factory
 from tests.conftest import TZ
 from tests.support.rasa_env import NEEDS_RASA_ENV
@@ -51,38 +52,40 @@ def staff(department: str) -> Actor:
 @pytest.fixture
 def world(
     sqlite_engine: Engine, catalogue: Catalogue, sla: SlaPolicy, clock: ManualClock
-) -> tuple[HotlineService, dict[str, str]]:
+) -> tuple[Services, dict[str, str]]:
     """Tickets the centre corrected, and ones it did not, on two local days."""
-    service = HotlineService(make_session_factory(sqlite_engine), catalogue, sla, clock, TZ)
-    service.sync_catalogue()
+    service = Services(make_session_factory(sqlite_engine), catalogue, sla, clock, TZ)
+    service.tickets.sync_catalogue()
 
     def open_(text: str, user: str, **kw: Any) -> str:
-        return service.open_ticket(NewTicket("telegram", user, text, **kw)).number
+        return service.tickets.open_ticket(NewTicket("telegram", user, text, **kw)).number
 
     numbers: dict[str, str] = {}
     # Returned by the department the model chose, re-dispatched elsewhere: a correction.
     numbers["park"] = open_(PARK_LIGHTS, "1", category="street_light")
-    service.return_ticket(numbers["park"], staff("urban_management"), "公园路灯归园林部门")
-    service.dispatch(numbers["park"], "landscaping", DISPATCHER)
+    service.tickets.return_ticket(numbers["park"], staff("urban_management"), "公园路灯归园林部门")
+    service.tickets.dispatch(numbers["park"], "landscaping", DISPATCHER)
     # The same message from someone else, corrected the same way: one example, not two.
     numbers["park2"] = open_(PARK_LIGHTS_AGAIN, "6", category="street_light")
-    service.return_ticket(numbers["park2"], staff("urban_management"), "不归我们")
-    service.dispatch(numbers["park2"], "landscaping", DISPATCHER)
+    service.tickets.return_ticket(numbers["park2"], staff("urban_management"), "不归我们")
+    service.tickets.dispatch(numbers["park2"], "landscaping", DISPATCHER)
     # Misrouted although the model's category was right: the category is kept.
     numbers["pothole"] = open_(POTHOLE, "5", category="road_damage", department="urban_management")
-    service.return_ticket(numbers["pothole"], staff("urban_management"), "道路归交通")
-    service.dispatch(numbers["pothole"], "transport", DISPATCHER)
+    service.tickets.return_ticket(numbers["pothole"], staff("urban_management"), "道路归交通")
+    service.tickets.dispatch(numbers["pothole"], "transport", DISPATCHER)
     # A plain first dispatch by the model: nothing to learn.
     numbers["plain"] = open_("人民路路灯不亮", "3", category="street_light")
-    service.accept(numbers["plain"], staff("urban_management"))
+    service.tickets.accept(numbers["plain"], staff("urban_management"))
     # Returned, and the dispatcher sends it back to the same department: a confirmation.
     numbers["same"] = open_("建设路路灯一直闪", "4", category="street_light")
-    service.return_ticket(numbers["same"], staff("urban_management"), "不清楚")
-    service.dispatch(numbers["same"], "urban_management", DISPATCHER, "路灯属城管维护", force=True)
+    service.tickets.return_ticket(numbers["same"], staff("urban_management"), "不清楚")
+    service.tickets.dispatch(
+        numbers["same"], "urban_management", DISPATCHER, "路灯属城管维护", force=True
+    )
     # Unroutable (no category, no department), dispatched by hand just after local midnight.
     clock.set(datetime(2026, 11, 24, 0, 30, tzinfo=TZ))
     numbers["union"] = open_(UNION_AID, "2")
-    service.dispatch(numbers["union"], "trade_union", DISPATCHER)
+    service.tickets.dispatch(numbers["union"], "trade_union", DISPATCHER)
     return service, numbers
 
 
@@ -124,7 +127,7 @@ def nlu_shape(path: Path) -> dict[str, list[str]]:
 
 
 def test_corrections_are_read_from_the_journal(
-    world: tuple[HotlineService, dict[str, str]], catalogue: Catalogue
+    world: tuple[Services, dict[str, str]], catalogue: Catalogue
 ) -> None:
     service, numbers = world
     found = {c.number: c for c in find_corrections(service)}
@@ -144,7 +147,7 @@ def test_corrections_are_read_from_the_journal(
 
 
 def test_cli_exports_reviewable_rasa_nlu_data(
-    world: tuple[HotlineService, dict[str, str]], catalogue: Catalogue, run: Any, tmp_path: Path
+    world: tuple[Services, dict[str, str]], catalogue: Catalogue, run: Any, tmp_path: Path
 ) -> None:
     _, numbers = world
     out = tmp_path / "review" / "corrections.yml"
@@ -251,7 +254,7 @@ def _needs_rasa_env(test: Callable[..., Any]) -> Callable[..., Any]:
 
 @_needs_rasa_env
 def test_rasa_reads_the_export(
-    world: tuple[HotlineService, dict[str, str]],
+    world: tuple[Services, dict[str, str]],
     run: Any,
     tmp_path: Path,
 ) -> None:

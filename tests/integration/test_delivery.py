@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor
+from hotline.services.container import Services
 from hotline.services.delivery import Deliverer, RetryLater, Undeliverable, pending_count
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.registration import NewTicket
 from hotline.storage.models import OutboxDelivery
 from hotline.storage.outbox import PendingMessage
 
@@ -34,14 +35,14 @@ class FakeTransport:
 
 
 def bind(
-    service: HotlineService, chat: str, role: str = "staff", department: str | None = "housing"
+    service: Services, chat: str, role: str = "staff", department: str | None = "housing"
 ) -> None:
-    code = service.invite_staff(role=role, department=department)
-    service.bind_staff(code, channel="telegram", chat_id=chat, user_id=None)
+    code = service.staff.invite(role=role, department=department)
+    service.staff.bind(code, channel="telegram", chat_id=chat, user_id=None)
 
 
-def report(service: HotlineService, user: str = "1001", channel: str = "telegram") -> str:
-    return service.open_ticket(
+def report(service: Services, user: str = "1001", channel: str = "telegram") -> str:
+    return service.tickets.open_ticket(
         NewTicket(
             channel=channel,
             channel_user_id=user,
@@ -51,9 +52,7 @@ def report(service: HotlineService, user: str = "1001", channel: str = "telegram
     ).number
 
 
-async def test_every_bound_chat_gets_the_card_once(
-    service: HotlineService, clock: ManualClock
-) -> None:
+async def test_every_bound_chat_gets_the_card_once(service: Services, clock: ManualClock) -> None:
     bind(service, "-100")
     bind(service, "-200")
     report(service)
@@ -66,9 +65,7 @@ async def test_every_bound_chat_gets_the_card_once(
     assert len(transport.sent) == 2
 
 
-async def test_unbound_department_keeps_the_message(
-    service: HotlineService, clock: ManualClock
-) -> None:
+async def test_unbound_department_keeps_the_message(service: Services, clock: ManualClock) -> None:
     report(service)
     transport = FakeTransport()
     deliverer = Deliverer(service.sessions, clock, transport)
@@ -81,12 +78,10 @@ async def test_unbound_department_keeps_the_message(
     assert transport.sent == [("-100", "ticket_dispatched")]
 
 
-async def test_flood_limit_keeps_per_chat_order(
-    service: HotlineService, clock: ManualClock
-) -> None:
+async def test_flood_limit_keeps_per_chat_order(service: Services, clock: ManualClock) -> None:
     bind(service, "-100")
     first = report(service)
-    service.accept(first, HOUSING)  # a citizen message, then
+    service.tickets.accept(first, HOUSING)  # a citizen message, then
     report(service, user="1002")  # a second card to the same department chat
     transport = FakeTransport()
     transport.faults["-100"] = [RetryLater("429", retry_after=3)]
@@ -102,7 +97,7 @@ async def test_flood_limit_keeps_per_chat_order(
 
 
 async def test_restart_between_copies_sends_only_what_is_missing(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     bind(service, "-100")
     bind(service, "-200")
@@ -120,9 +115,7 @@ async def test_restart_between_copies_sends_only_what_is_missing(
         assert s.scalar(select(func.count(OutboxDelivery.id))) == 2
 
 
-async def test_a_blocked_chat_does_not_hold_the_rest(
-    service: HotlineService, clock: ManualClock
-) -> None:
+async def test_a_blocked_chat_does_not_hold_the_rest(service: Services, clock: ManualClock) -> None:
     bind(service, "-100")
     bind(service, "-200")
     report(service)
@@ -134,11 +127,11 @@ async def test_a_blocked_chat_does_not_hold_the_rest(
 
 
 async def test_citizens_of_other_channels_are_left_to_them(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     bind(service, "-100")
     number = report(service, user="console-user", channel="console")
-    service.accept(number, HOUSING)
+    service.tickets.accept(number, HOUSING)
     transport = FakeTransport()
     for _ in range(3):
         await Deliverer(service.sessions, clock, transport).run_once(limit=1)

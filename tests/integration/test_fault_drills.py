@@ -16,7 +16,8 @@ from actions.wiring import install
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import ManualClock
 from hotline.domain.sla import SlaPolicy
-from hotline.services.tickets import HotlineService, TicketFilter
+from hotline.services.container import Services
+from hotline.services.views import TicketFilter
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 from tests.conftest import IN_CI, TZ
@@ -42,8 +43,8 @@ async def test_database_down_mid_conversation(
 ) -> None:
     engine = make_engine(cluster.url)
     upgrade(engine)
-    service = HotlineService(make_session_factory(engine), catalogue, sla, clock, TZ)
-    service.sync_catalogue()
+    service = Services(make_session_factory(engine), catalogue, sla, clock, TZ)
+    service.tickets.sync_catalogue()
     wire(service)
     try:
         chat = Conversation()
@@ -63,7 +64,7 @@ async def test_database_down_mid_conversation(
         cluster.resume()
         opened = await chat.send(parse("确认", "affirm"))
         again = await chat.send(parse("确认", "affirm"))  # pressed twice
-        views = service.list_tickets(TicketFilter(citizen="telegram:42"))
+        views = service.views.list_tickets(TicketFilter(citizen="telegram:42"))
         assert len(views) == 1 and views[0].address == "幸福路88号"
         assert views[0].number in opened and views[0].number in again
     finally:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.ratelimit import FLOOD_NOTICE
 from hotline.config import Settings
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from tests.integration.test_bot_staff import CITIZEN, HOUSING_CHAT, STAFF, make_bot, running, to
 from tests.support.console import console_session
 from tests.support.rasa_double import RasaDouble, Reply
@@ -50,7 +50,7 @@ def notices(double: TelegramDouble, chat: int) -> int:
 
 
 async def test_a_flood_of_photos_gets_one_notice(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     async with running(make_bot(service, settings, double, rasa_url=rasa.url)):
         for _ in range(20):
@@ -62,7 +62,7 @@ async def test_a_flood_of_photos_gets_one_notice(
 
 
 async def test_a_flood_of_button_presses_is_answered_but_not_run(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     async with running(make_bot(service, settings, double, rasa_url=rasa.url)):
         double.user_says(CITIZEN, "选项")
@@ -81,7 +81,7 @@ async def test_a_flood_of_button_presses_is_answered_but_not_run(
 
 
 async def test_a_flood_of_commands_and_bind_attempts_is_throttled(
-    service: HotlineService, settings: Settings, double: TelegramDouble, rasa: RasaDouble
+    service: Services, settings: Settings, double: TelegramDouble, rasa: RasaDouble
 ) -> None:
     async with running(make_bot(service, settings, double, rasa_url=rasa.url)):
         for _ in range(20):
@@ -97,7 +97,7 @@ async def test_a_flood_of_commands_and_bind_attempts_is_throttled(
         assert len(answered) <= 12 and notices(double, HOUSING_CHAT) == 1
 
 
-def test_the_console_has_the_same_flood_guard(service: HotlineService) -> None:
+def test_the_console_has_the_same_flood_guard(service: Services) -> None:
     class NoModel:
         def classify(self, text: str) -> dict[str, Any]:
             return {"department": None, "category": None, "urgent": False, "intent": "greet"}

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hotline.domain.tickets import Actor, DomainError
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from tests.support.console import console_session
 
 HOSTILE = st.sampled_from(
@@ -55,11 +56,11 @@ class EchoClassifier:
 )
 @given(text=TEXT, address=st.one_of(st.none(), TEXT), phone=st.one_of(st.none(), TEXT))
 def test_open_ticket_answers_or_refuses_politely(
-    service: HotlineService, text: str, address: str | None, phone: str | None
+    service: Services, text: str, address: str | None, phone: str | None
 ) -> None:
-    before = service.count_tickets()
+    before = service.views.count_tickets()
     try:
-        view = service.open_ticket(
+        view = service.tickets.open_ticket(
             NewTicket(
                 channel="telegram",
                 channel_user_id="fuzz",
@@ -71,18 +72,18 @@ def test_open_ticket_answers_or_refuses_politely(
         )
     except DomainError as exc:
         assert exc.message and not exc.message.startswith("Traceback")
-        assert service.count_tickets() == before  # a refusal leaves nothing behind
+        assert service.views.count_tickets() == before  # a refusal leaves nothing behind
         return
     assert view.description and view.description == view.description.strip()
     assert "\x00" not in view.description
-    assert service.count_tickets() == before + 1
+    assert service.views.count_tickets() == before + 1
 
 
 @settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(line=TEXT)
-def test_console_always_answers(service: HotlineService, line: str) -> None:
+def test_console_always_answers(service: Services, line: str) -> None:
     session, out = console_session(service, EchoClassifier())
     keep_going = session.handle(line)
     assert keep_going is True or line.strip() in ("/quit", "/exit", "退出")
@@ -93,12 +94,10 @@ def test_console_always_answers(service: HotlineService, line: str) -> None:
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(number=TEXT)
-def test_guessed_or_garbage_ticket_numbers_reveal_nothing(
-    service: HotlineService, number: str
-) -> None:
+def test_guessed_or_garbage_ticket_numbers_reveal_nothing(service: Services, number: str) -> None:
     stranger = Actor(role="citizen", id="telegram:intruder")
     try:
-        service.get_ticket(number, stranger)
+        service.views.get_ticket(number, stranger)
     except DomainError as exc:
         assert "20261123" not in exc.message or number.strip()[:13] in exc.message
         return

@@ -9,26 +9,28 @@ from sqlalchemy import select
 
 from actions.common import transcript
 from actions.wiring import install
-from hotline.services.tickets import MAX_TEXT, HotlineService, TicketFilter, fit_transcript
+from hotline.domain.texts import MAX_TEXT, fit_transcript
+from hotline.services.container import Services
+from hotline.services.views import TicketFilter
 from hotline.storage.models import OutboxMessage
 from tests.support.dialogue import Conversation, parse, wire
 
 
 @pytest.fixture(autouse=True)
-def wired(service: HotlineService) -> Iterator[None]:
+def wired(service: Services) -> Iterator[None]:
     wire(service)
     yield
     install(None)
 
 
-async def test_a_long_chat_is_handed_over_with_its_latest_turns(service: HotlineService) -> None:
+async def test_a_long_chat_is_handed_over_with_its_latest_turns(service: Services) -> None:
     chat = Conversation()
     for i in range(30):  # long letters, answered each time: far over 5,000 characters in all
         letter = f"第{i}封：" + "我们小区的噪音问题已经持续很久了，" * 30
         await chat.send(parse(letter[:900], "chitchat", 0.4))
     said = await chat.send(parse("转人工", "request_human"))
     assert "已为您转人工处理" in said, said
-    [view] = service.list_tickets(TicketFilter(citizen="telegram:42"))
+    [view] = service.views.list_tickets(TicketFilter(citizen="telegram:42"))
     assert view.needs_human
     with service.sessions() as session:
         note = session.scalars(

@@ -9,7 +9,8 @@ import pytest
 
 from hotline.config import Settings
 from hotline.domain.tickets import Actor, DomainError
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from tests.integration.test_bot_staff import CITIZEN, make_bot, running, to
 from tests.support.telegram_double import TelegramDouble
 
@@ -26,9 +27,9 @@ def double() -> Iterator[TelegramDouble]:
         yield running_double
 
 
-def test_someone_elses_ticket_reads_exactly_like_no_ticket(service: HotlineService) -> None:
+def test_someone_elses_ticket_reads_exactly_like_no_ticket(service: Services) -> None:
     """A citizen probing numbers cannot tell a stranger's ticket from a number never used."""
-    theirs = service.open_ticket(
+    theirs = service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id=str(OTHER),
@@ -45,17 +46,17 @@ def test_someone_elses_ticket_reads_exactly_like_no_ticket(service: HotlineServi
         return refused.value.message.replace(number, "N")
 
     for call in (
-        lambda n: service.get_ticket(n, me),
-        lambda n: service.withdraw(n, me, "不需要了"),
-        lambda n: service.rate(n, me, "satisfied"),
+        lambda n: service.views.get_ticket(n, me),
+        lambda n: service.tickets.withdraw(n, me, "不需要了"),
+        lambda n: service.tickets.rate(n, me, "satisfied"),
     ):
         assert refusal(call, theirs) == refusal(call, never)
 
 
 async def test_ticket_command_gives_one_reply_for_missing_and_foreign(
-    service: HotlineService, settings: Settings, double: TelegramDouble
+    service: Services, settings: Settings, double: TelegramDouble
 ) -> None:
-    theirs = service.open_ticket(
+    theirs = service.tickets.open_ticket(
         NewTicket(channel="telegram", channel_user_id=str(OTHER), description="路灯不亮")
     ).number
     never = theirs[:-4] + "9999"

@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from hotline.domain.clock import ManualClock
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def _open_many(service: HotlineService, worker: int, count: int) -> list[str]:
+def _open_many(service: Services, worker: int, count: int) -> list[str]:
     return [
-        service.open_ticket(
+        service.tickets.open_ticket(
             NewTicket(
                 channel="telegram",
                 channel_user_id=f"{worker}-{i % 3}",
@@ -37,13 +38,13 @@ def _assert_dense(numbers: list[str], expected: int) -> None:
     assert sequences == list(range(1, expected + 1)), "gaps or lost tickets"
 
 
-def test_threads_never_share_a_number(service: HotlineService) -> None:
+def test_threads_never_share_a_number(service: Services) -> None:
     workers, each = 8, 25
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda w: _open_many(service, w, each), range(workers)))
     numbers = [n for batch in results for n in batch]
     _assert_dense(numbers, workers * each)
-    assert service.count_tickets() == workers * each
+    assert service.views.count_tickets() == workers * each
 
 
 def _process_worker(args: tuple[str, int, int]) -> list[str]:
@@ -55,16 +56,14 @@ def _process_worker(args: tuple[str, int, int]) -> list[str]:
     catalogue, sla = load_policies(Settings.from_env({}))
     clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=TZ))
     engine = make_engine(url)
-    service = HotlineService(make_session_factory(engine), catalogue, sla, clock, TZ)
+    service = Services(make_session_factory(engine), catalogue, sla, clock, TZ)
     try:
         return _open_many(service, worker, count)
     finally:
         engine.dispose()
 
 
-def test_processes_never_share_a_number(
-    engine: Engine, service: HotlineService, tmp_path: Path
-) -> None:
+def test_processes_never_share_a_number(engine: Engine, service: Services, tmp_path: Path) -> None:
     url = engine.url.render_as_string(hide_password=False)
     workers, each = 4, 25
     ctx = multiprocessing.get_context("spawn")
@@ -73,7 +72,7 @@ def test_processes_never_share_a_number(
     _assert_dense([n for batch in results for n in batch], workers * each)
 
 
-def test_numbers_restart_each_local_day(service: HotlineService, clock: ManualClock) -> None:
+def test_numbers_restart_each_local_day(service: Services, clock: ManualClock) -> None:
     first = _open_many(service, 0, 2)
     clock.set(datetime(2026, 11, 23, 23, 59, tzinfo=TZ))
     late = _open_many(service, 0, 1)

@@ -19,10 +19,11 @@ from hotline.domain.privacy import RedactingFilter, configure_logging, redact, s
 from hotline.domain.tickets import Actor, DomainError
 from hotline.domain.yamlconf import ConfigError
 from hotline.services.citizen_data import CitizenData
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from hotline.services.reports import report_for
 from hotline.services.retention import ANONYMISED, RetentionPolicy, RetentionPurge, load_retention
 from hotline.services.staff import hash_code
-from hotline.services.tickets import HotlineService, NewTicket
 from hotline.storage.models import (
     Attachment,
     AuditRecord,
@@ -48,8 +49,8 @@ POLICY = RetentionPolicy(
 )
 
 
-def file_ticket(service: HotlineService, text: str = WORDS) -> str:
-    return service.open_ticket(
+def file_ticket(service: Services, text: str = WORDS) -> str:
+    return service.tickets.open_ticket(
         NewTicket(
             channel="telegram",
             channel_user_id="1001",
@@ -61,12 +62,12 @@ def file_ticket(service: HotlineService, text: str = WORDS) -> str:
     ).number
 
 
-def closed_ticket(service: HotlineService) -> str:
+def closed_ticket(service: Services) -> str:
     number = file_ticket(service)
-    service.accept(number, HOUSING)
-    service.add_information(number, ME, "补充：晚上八点后在家 13912345678")
-    service.resolve(number, HOUSING, "已更换灯泡。")
-    service.rate(number, ME, "satisfied", "谢谢，王师傅很负责")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.add_information(number, ME, "补充：晚上八点后在家 13912345678")
+    service.tickets.resolve(number, HOUSING, "已更换灯泡。")
+    service.tickets.rate(number, ME, "satisfied", "谢谢，王师傅很负责")
     return number
 
 
@@ -84,7 +85,7 @@ def tracker(path: Path, rows: list[tuple[str, float, str]]) -> None:
     conn.close()
 
 
-def audit_actions(service: HotlineService) -> list[str]:
+def audit_actions(service: Services) -> list[str]:
     with service.sessions() as session:
         return list(session.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
 
@@ -93,20 +94,20 @@ def audit_actions(service: HotlineService) -> list[str]:
 
 
 def test_invite_codes_are_128_bits_hashed_and_last_a_week(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
-    code = service.invite_staff(role="staff", department="housing")
+    code = service.staff.invite(role="staff", department="housing")
     assert len(code.replace("-", "")) == 32  # 32 hex digits = 128 bits
     with service.sessions() as session:
         invite = session.scalars(select(StaffInvite)).one()
     assert invite.code_hash == hash_code(code) and code not in invite.code_hash
     assert invite.expires_at - invite.created_at == timedelta(days=7)
     with pytest.raises(DomainError) as refused:
-        service.invite_staff(role="admin", department=None)
+        service.staff.invite(role="admin", department=None)
     assert refused.value.code == "admin_by_invite"
     clock.advance(timedelta(days=7, seconds=1))
     with pytest.raises(DomainError):
-        service.bind_staff(code, channel="telegram", chat_id="-100", user_id="1")
+        service.staff.bind(code, channel="telegram", chat_id="-100", user_id="1")
     assert audit_actions(service) == ["staff_invite", "bind_failed"]  # the code expired
 
 
@@ -121,10 +122,10 @@ def test_redaction_keeps_ticket_numbers_dates_and_amounts() -> None:
     assert shown.count("5678") == 2
 
 
-def test_staff_outbox_texts_are_masked_citizen_ones_are_not(service: HotlineService) -> None:
+def test_staff_outbox_texts_are_masked_citizen_ones_are_not(service: Services) -> None:
     number = file_ticket(service)
-    service.accept(number, HOUSING)
-    service.add_information(number, ME, "身份证110101199003071234")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.add_information(number, ME, "身份证110101199003071234")
     with service.sessions() as session:
         rows = session.scalars(select(OutboxMessage)).all()
     staff = [r.text for r in rows if r.audience != "citizen"]
@@ -143,12 +144,12 @@ def test_retention_file_is_validated_at_start_up(tmp_path: Path) -> None:
 
 
 def test_purge_anonymises_and_reports_count_the_same(
-    service: HotlineService, clock: ManualClock, tmp_path: Path
+    service: Services, clock: ManualClock, tmp_path: Path
 ) -> None:
     """A year and a bit later: personal fields gone, every figure of the report unchanged."""
     number = closed_ticket(service)
     still_open = file_ticket(service, "路灯不亮，电话13700001111")
-    service.flag_for_human(still_open, ME, "市民：我的电话13700001111，要找人工")
+    service.tickets.flag_for_human(still_open, ME, "市民：我的电话13700001111，要找人工")
     attachment_file = tmp_path / "attachments" / number / "1-photo.jpg"
     attachment_file.parent.mkdir(parents=True)
     attachment_file.write_bytes(b"jpeg")
@@ -197,7 +198,7 @@ def test_purge_anonymises_and_reports_count_the_same(
     assert after.total == before.total
     assert after.departments == before.departments and after.categories == before.categories
     assert after.daily == before.daily and after.hot_places == before.hot_places
-    closed = service.get_ticket(number)
+    closed = service.views.get_ticket(number)
     assert closed.description == ANONYMISED and closed.contact_phone is None
     assert closed.address is None and closed.status == "closed"
     assert closed.category == "compound_facility" and closed.department == "housing"
@@ -206,7 +207,7 @@ def test_purge_anonymises_and_reports_count_the_same(
         texts = session.scalars(select(OutboxMessage.text)).all()
     dump = " ".join(n or "" for n in notes) + " ".join(texts)
     assert "13912345678" not in dump and "王师傅" not in dump and "13700001111" not in dump
-    assert service.get_ticket(still_open).description.startswith("路灯不亮")  # open: kept
+    assert service.views.get_ticket(still_open).description.startswith("路灯不亮")  # open: kept
     assert not attachment_file.exists() and not old_report.exists()
     conn = sqlite3.connect(tmp_path / "rasa-tracker.db")
     assert [r[0] for r in conn.execute("SELECT data FROM events")] == [
@@ -220,7 +221,7 @@ def test_purge_anonymises_and_reports_count_the_same(
 
 
 def test_export_and_erase_one_citizen(
-    service: HotlineService, clock: ManualClock, tmp_path: Path
+    service: Services, clock: ManualClock, tmp_path: Path
 ) -> None:
     number = closed_ticket(service)
     tracker(
@@ -239,7 +240,7 @@ def test_export_and_erase_one_citizen(
 
     erased = data.erase(CITIZEN)
     assert erased["tickets"] == 1 and erased["conversation"] == 1
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.description == ANONYMISED and view.contact_phone is None
     with service.sessions() as session:
         citizen = session.scalars(select(Citizen)).one()
@@ -304,7 +305,7 @@ def test_database_files_are_owner_only(tmp_path: Path) -> None:
 
 
 def test_logs_carry_no_citizen_text_phone_or_sql_parameters(
-    service: HotlineService, caplog: pytest.LogCaptureFixture
+    service: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A ticket's life and a database failure, logged at DEBUG through the filter the bot and
     scheduler install: SQL statements yes, citizens' words, numbers and rows no."""
@@ -314,7 +315,7 @@ def test_logs_carry_no_citizen_text_phone_or_sql_parameters(
     try:
         number = closed_ticket(service)
         with pytest.raises(DomainError):
-            service.add_information(number, ME, "再补充 13912345678")
+            service.tickets.add_information(number, ME, "再补充 13912345678")
         try:
             with service.sessions.begin() as session:  # a failing statement, as in a crash
                 session.execute(select(Ticket).where(Ticket.description == WORDS))

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor
 from hotline.entrypoints.report_cli import report_command
+from hotline.services.container import Services
+from hotline.services.registration import NewTicket
 from hotline.services.report_outputs import weekly_report_job
 from hotline.services.reports import UNASSIGNED, Kpis, Rate, WorkTime, make_period, report_for
-from hotline.services.tickets import HotlineService, NewTicket
 from hotline.storage.models import OutboxMessage
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -33,9 +34,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=TZ)
 
 
-def open_ticket(
-    service: HotlineService, category: str | None, address: str | None, **kw: str
-) -> str:
+def open_ticket(service: Services, category: str | None, address: str | None, **kw: str) -> str:
     fields: dict[str, object] = {
         "channel": "telegram",
         "channel_user_id": "1001",
@@ -44,7 +43,7 @@ def open_ticket(
         "address": address,
     }
     fields.update(kw)
-    return service.open_ticket(NewTicket(**fields)).number  # type: ignore[arg-type]
+    return service.tickets.open_ticket(NewTicket(**fields)).number  # type: ignore[arg-type]
 
 
 @dataclass
@@ -62,7 +61,7 @@ class History:
     m: str
 
 
-def build_history(service: HotlineService, clock: ManualClock) -> History:
+def build_history(service: Services, clock: ManualClock) -> History:
     """Office hours 09:00–12:00, 13:30–17:30; one working day (7 h) to accept; 咨询 2 working
     days to answer, 求助 10, 投诉 15; urgent tickets 30 min / 24 h in calendar time.
 
@@ -83,14 +82,14 @@ def build_history(service: HotlineService, clock: ManualClock) -> History:
     clock.set(at(16, 10))
     g = open_ticket(service, "old_compound_renovation", "幸福家园1号楼")
     clock.set(at(16, 10, 30))
-    service.accept(g, HOUSING)
+    service.tickets.accept(g, HOUSING)
     clock.set(at(19, 10))
     lt = open_ticket(service, "old_compound_renovation", "幸福家园2号楼")
 
     return _this_week(service, clock, g, lt)
 
 
-def _this_week(service: HotlineService, clock: ManualClock, g: str, lt: str) -> History:
+def _this_week(service: Services, clock: ManualClock, g: str, lt: str) -> History:
     clock.set(at(23, 10))
     a = open_ticket(service, "compound_facility", "幸福家园3号楼")
     b = open_ticket(service, "compound_facility", "幸福家园5号楼")
@@ -103,54 +102,54 @@ def _this_week(service: HotlineService, clock: ManualClock, g: str, lt: str) -> 
 
     clock.set(at(23, 10, 30))
     for number, staff in ((a, HOUSING), (d, URBAN), (m, URBAN)):
-        service.accept(number, staff)
-    service.return_ticket(c, HOUSING, "不归我们管")
-    service.dispatch(c, "urban_management", DISPATCHER)
-    service.return_ticket(c, URBAN, "也不归我们管")
-    service.dispatch(c, "housing", DISPATCHER, note="确属住建")
+        service.tickets.accept(number, staff)
+    service.tickets.return_ticket(c, HOUSING, "不归我们管")
+    service.tickets.dispatch(c, "urban_management", DISPATCHER)
+    service.tickets.return_ticket(c, URBAN, "也不归我们管")
+    service.tickets.dispatch(c, "housing", DISPATCHER, note="确属住建")
 
     clock.set(at(23, 11))
-    service.accept(c, HOUSING)
-    service.resolve(a, HOUSING, "已修复损坏设施")
-    service.rate(a, CITIZEN, "satisfied")
-    service.resolve(m, URBAN, "已修好路灯")
-    service.request_extension(d, URBAN, 3, "需要协调")
-    service.decide_extension(d, DISPATCHER, approve=True)
+    service.tickets.accept(c, HOUSING)
+    service.tickets.resolve(a, HOUSING, "已修复损坏设施")
+    service.tickets.rate(a, CITIZEN, "satisfied")
+    service.tickets.resolve(m, URBAN, "已修好路灯")
+    service.tickets.request_extension(d, URBAN, 3, "需要协调")
+    service.tickets.decide_extension(d, DISPATCHER, approve=True)
     clock.set(at(23, 11, 30))
-    service.rate(m, CITIZEN, "unsatisfied", "灯还是不亮")
-    service.resolve(d, URBAN, "已劝离占道摊贩")
+    service.tickets.rate(m, CITIZEN, "unsatisfied", "灯还是不亮")
+    service.tickets.resolve(d, URBAN, "已劝离占道摊贩")
 
     _tuesday_onwards(service, clock, b, i)
     clock.set(at(25, 10))
     h = open_ticket(service, "street_vendor", "人民路8号", request_type="咨询")
     clock.set(at(25, 10, 30))
-    service.accept(h, URBAN)
+    service.tickets.accept(h, URBAN)
     clock.set(at(28, 12))
     k = open_ticket(service, "manhole_cover", "人民路3号", priority="urgent")
     clock.set(at(30, 10))
     return History(a=a, b=b, c=c, d=d, e=e, g=g, h=h, i=i, k=k, lt=lt, m=m)
 
 
-def _tuesday_onwards(service: HotlineService, clock: ManualClock, b: str, i: str) -> None:
+def _tuesday_onwards(service: Services, clock: ManualClock, b: str, i: str) -> None:
     clock.set(at(24, 10, 30))
-    service.accept(i, HOUSING)
+    service.tickets.accept(i, HOUSING)
     clock.set(at(24, 11))
-    service.accept(b, HOUSING)
+    service.tickets.accept(b, HOUSING)
     clock.set(at(24, 14))
-    service.resolve(b, HOUSING, "已安排人员处理完毕")
-    service.rate(b, CITIZEN, "unsatisfied")
+    service.tickets.resolve(b, HOUSING, "已安排人员处理完毕")
+    service.tickets.rate(b, CITIZEN, "unsatisfied")
     clock.set(at(24, 14, 30))
-    service.accept(b, HOUSING)
+    service.tickets.accept(b, HOUSING)
     clock.set(at(24, 15))
-    service.resolve(b, HOUSING, "已再次上门处理")
-    service.rate(b, CITIZEN, "basically_satisfied")
+    service.tickets.resolve(b, HOUSING, "已再次上门处理")
+    service.tickets.rate(b, CITIZEN, "basically_satisfied")
 
     clock.set(at(25, 11))
-    service.resolve(i, HOUSING, "已电话答复市民")
-    service.rate(i, CITIZEN, "satisfied")
+    service.tickets.resolve(i, HOUSING, "已电话答复市民")
+    service.tickets.rate(i, CITIZEN, "satisfied")
 
 
-def test_week_kpis_exact(service: HotlineService, clock: ManualClock) -> None:
+def test_week_kpis_exact(service: Services, clock: ManualClock) -> None:
     build_history(service, clock)
     report = report_for(service, "week", date(2026, 11, 29))
     p = report.period
@@ -191,7 +190,7 @@ def test_week_kpis_exact(service: HotlineService, clock: ManualClock) -> None:
     assert dict(t.by_channel) == {"telegram": 8, "console": 2}
 
 
-def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -> None:
+def test_week_kpis_per_department(service: Services, clock: ManualClock) -> None:
     build_history(service, clock)
     report = report_for(service, "week", date(2026, 11, 29))
     housing = report.departments["housing"]
@@ -238,7 +237,7 @@ def test_week_kpis_per_department(service: HotlineService, clock: ManualClock) -
     assert report.top_overdue_departments() == [("urban_management", 4), ("housing", 2)]
 
 
-def test_week_kpis_per_category_and_hot_topics(service: HotlineService, clock: ManualClock) -> None:
+def test_week_kpis_per_category_and_hot_topics(service: Services, clock: ManualClock) -> None:
     build_history(service, clock)
     report = report_for(service, "week", date(2026, 11, 29))
     facility = report.categories["compound_facility"]
@@ -277,7 +276,7 @@ def test_week_kpis_per_category_and_hot_topics(service: HotlineService, clock: M
     ]
 
 
-def test_overdue_list_and_bands_follow_now(service: HotlineService, clock: ManualClock) -> None:
+def test_overdue_list_and_bands_follow_now(service: Services, clock: ManualClock) -> None:
     hist = build_history(service, clock)
     report = report_for(service, "week", date(2026, 11, 29))
     listed = [(t.number, t.stage, t.days_overdue) for t in report.overdue_list]
@@ -316,7 +315,7 @@ def test_periods() -> None:
     assert make_period("month", None, now=datetime(2026, 12, 1, 9, tzinfo=TZ), tz=TZ).days == 30
 
 
-def test_empty_period_has_no_rates(service: HotlineService) -> None:
+def test_empty_period_has_no_rates(service: Services) -> None:
     report = report_for(service, "today")
     assert report.total.dispatched == 0
     assert report.total.response.value is None
@@ -325,7 +324,7 @@ def test_empty_period_has_no_rates(service: HotlineService) -> None:
 
 
 def test_cli_and_weekly_job_write_the_pack(
-    service: HotlineService, clock: ManualClock, tmp_path: Path
+    service: Services, clock: ManualClock, tmp_path: Path
 ) -> None:
     hist = build_history(service, clock)
     text = report_command("week", "2026-11-29", None, service=service)
@@ -378,9 +377,7 @@ def test_cli_and_weekly_job_write_the_pack(
         assert all(Path(p).is_file() for p in msg.payload["documents"])
 
 
-def test_an_unaccepted_urgent_gas_ticket_is_overdue(
-    service: HotlineService, clock: ManualClock
-) -> None:
+def test_an_unaccepted_urgent_gas_ticket_is_overdue(service: Services, clock: ManualClock) -> None:
     # The issue's case: urgent gas at 03:15 on a Saturday, nobody accepts it; at 04:00 it is
     # 15 minutes past its 签收时限 (03:45) and the overdue picture says so.
     clock.set(at(28, 3, 15))

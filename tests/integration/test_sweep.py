@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from hotline.domain.clock import ManualClock
 from hotline.domain.sla import SlaPolicy
 from hotline.domain.tickets import Actor
+from hotline.services.container import Services
 from hotline.services.jobs import calendar_check, morning_digest, run_sweep
-from hotline.services.tickets import HotlineService, NewTicket
+from hotline.services.registration import NewTicket
 from hotline.storage.models import OutboxMessage, Ticket, TicketEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -22,7 +23,7 @@ CITIZEN = Actor(role="citizen", id="telegram:1001")
 HOUSING = Actor(role="staff", id="telegram:2001", department="housing")
 
 
-def open_ticket(service: HotlineService, **kw: object) -> str:
+def open_ticket(service: Services, **kw: object) -> str:
     fields: dict[str, object] = {
         "channel": "telegram",
         "channel_user_id": "1001",
@@ -30,10 +31,10 @@ def open_ticket(service: HotlineService, **kw: object) -> str:
         "category": "property_management",  # 投诉: 15 working days to answer
     }
     fields.update(kw)
-    return service.open_ticket(NewTicket(**fields)).number  # type: ignore[arg-type]
+    return service.tickets.open_ticket(NewTicket(**fields)).number  # type: ignore[arg-type]
 
 
-def kinds(service: HotlineService, number: str | None = None) -> list[str]:
+def kinds(service: Services, number: str | None = None) -> list[str]:
     with service.sessions() as s:
         q = select(OutboxMessage.kind).order_by(OutboxMessage.id)
         if number is not None:
@@ -41,11 +42,9 @@ def kinds(service: HotlineService, number: str | None = None) -> list[str]:
         return list(s.scalars(q))
 
 
-def test_acceptance_warning_then_chase_each_once(
-    service: HotlineService, clock: ManualClock
-) -> None:
+def test_acceptance_warning_then_chase_each_once(service: Services, clock: ManualClock) -> None:
     number = open_ticket(service)
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.accept_due_at is not None
     run_sweep(service)
     assert kinds(service, number) == ["ticket_dispatched"]  # nothing due yet
@@ -60,11 +59,11 @@ def test_acceptance_warning_then_chase_each_once(
 
 
 def test_accepting_in_time_stops_the_acceptance_alerts(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     number = open_ticket(service)
-    service.accept(number, HOUSING)
-    view = service.get_ticket(number)
+    service.tickets.accept(number, HOUSING)
+    view = service.views.get_ticket(number)
     assert view.accept_due_at is not None
     clock.set(view.accept_due_at + timedelta(hours=1))
     run_sweep(service)
@@ -72,11 +71,11 @@ def test_accepting_in_time_stops_the_acceptance_alerts(
 
 
 def test_overdue_answer_is_chased_and_escalated_twice(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     number = open_ticket(service)
-    service.accept(number, HOUSING)
-    due = service.get_ticket(number).answer_due_at
+    service.tickets.accept(number, HOUSING)
+    due = service.views.get_ticket(number).answer_due_at
     assert due is not None
     clock.set(due + timedelta(minutes=1))
     run_sweep(service)
@@ -98,7 +97,7 @@ def test_overdue_answer_is_chased_and_escalated_twice(
 
 
 def test_missed_reminders_are_sent_once_after_downtime(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     numbers = [open_ticket(service, channel_user_id=str(i)) for i in range(5)]
     clock.advance(timedelta(days=4))  # scheduler was down over all thresholds
@@ -109,7 +108,7 @@ def test_missed_reminders_are_sent_once_after_downtime(
     assert run_sweep(service).sent == 0
 
 
-def test_overlapping_sweeps_never_duplicate(service: HotlineService, clock: ManualClock) -> None:
+def test_overlapping_sweeps_never_duplicate(service: Services, clock: ManualClock) -> None:
     for i in range(30):
         open_ticket(service, channel_user_id=str(i))
     clock.advance(timedelta(days=30))
@@ -127,10 +126,10 @@ def test_overlapping_sweeps_never_duplicate(service: HotlineService, clock: Manu
     assert overdue == 30
 
 
-def test_survey_the_day_after_then_auto_close(service: HotlineService, clock: ManualClock) -> None:
+def test_survey_the_day_after_then_auto_close(service: Services, clock: ManualClock) -> None:
     number = open_ticket(service)
-    service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已督促物业清运")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.resolve(number, HOUSING, "已督促物业清运")
     run_sweep(service)
     assert "survey" not in kinds(service, number)
     clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=TZ))  # the next day, mid-morning
@@ -138,47 +137,45 @@ def test_survey_the_day_after_then_auto_close(service: HotlineService, clock: Ma
     assert kinds(service, number).count("survey") == 1
     clock.set(datetime(2026, 11, 27, 9, 59, tzinfo=TZ))
     run_sweep(service)
-    assert service.get_ticket(number).status == "resolved"
+    assert service.views.get_ticket(number).status == "resolved"
     clock.set(datetime(2026, 11, 27, 10, 1, tzinfo=TZ))  # 3 days after the survey
     run_sweep(service)
-    view = service.get_ticket(number)
+    view = service.views.get_ticket(number)
     assert view.status == "closed"
     assert view.events[-1].note is not None and "未评价" in view.events[-1].note
 
 
 def test_a_late_survey_still_gets_the_full_rating_window(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     number = open_ticket(service)
-    service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已安排人员处理完毕")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=6))  # scheduler down past survey and close times
     run_sweep(service)
-    assert service.get_ticket(number).status == "resolved"
+    assert service.views.get_ticket(number).status == "resolved"
     assert kinds(service, number).count("survey") == 1
     clock.advance(timedelta(days=3, minutes=1))
     run_sweep(service)
-    assert service.get_ticket(number).status == "closed"
+    assert service.views.get_ticket(number).status == "closed"
 
 
 def test_rating_before_the_deadline_cancels_auto_close(
-    service: HotlineService, clock: ManualClock
+    service: Services, clock: ManualClock
 ) -> None:
     number = open_ticket(service)
-    service.accept(number, HOUSING)
-    service.resolve(number, HOUSING, "已安排人员处理完毕")
+    service.tickets.accept(number, HOUSING)
+    service.tickets.resolve(number, HOUSING, "已安排人员处理完毕")
     clock.advance(timedelta(days=1))
     run_sweep(service)
-    service.rate(number, CITIZEN, "satisfied")
+    service.tickets.rate(number, CITIZEN, "satisfied")
     clock.advance(timedelta(days=10))
     run_sweep(service)
-    events = [e.note for e in service.get_ticket(number).events]
+    events = [e.note for e in service.views.get_ticket(number).events]
     assert not any(n and "自动办结" in n for n in events)
 
 
-def test_morning_digest_once_per_department_per_day(
-    service: HotlineService, clock: ManualClock
-) -> None:
+def test_morning_digest_once_per_department_per_day(service: Services, clock: ManualClock) -> None:
     open_ticket(service)
     open_ticket(service, category="wage_arrears", description="欠薪")
     clock.set(datetime(2026, 12, 31, 8, 30, tzinfo=TZ))  # a Thursday, both tickets overdue
@@ -190,34 +187,34 @@ def test_morning_digest_once_per_department_per_day(
     assert len(again) == 2 and kinds(service).count("morning_digest") == 2
 
 
-def test_missing_calendar_data_is_a_loud_daily_warning(service: HotlineService) -> None:
+def test_missing_calendar_data_is_a_loud_daily_warning(service: Services) -> None:
     assert calendar_check(service) == [2027]  # 2026-11-23 + 60 days reaches 2027
     calendar_check(service)
     assert kinds(service).count("calendar_missing") == 2  # admins and supervisors, once a day
 
 
 def test_provisional_deadlines_firm_up_when_the_year_is_published(
-    service: HotlineService, clock: ManualClock, tmp_path: Path
+    service: Services, clock: ManualClock, tmp_path: Path
 ) -> None:
     clock.set(datetime(2026, 12, 28, 10, 0, tzinfo=TZ))
     number = open_ticket(service)  # 投诉: 15 working days, well into 2027
-    before = service.get_ticket(number)
+    before = service.views.get_ticket(number)
     assert before.due_provisional
-    assert service.recompute_provisional_deadlines() == 0  # nothing known yet
+    assert service.tickets.recompute_provisional_deadlines() == 0  # nothing known yet
     calendar = tmp_path / "calendar.yml"
     calendar.write_text(
         "years:\n  2027:\n    holidays: ['2027-01-01', '2027-01-11..2027-01-15']\n",
         encoding="utf-8",
     )
-    published = HotlineService(
+    published = Services(
         service.sessions,
         service.catalogue,
         SlaPolicy.load(ROOT / "data/sla.yml", calendar),
         clock,
         TZ,
     )
-    assert published.recompute_provisional_deadlines() == 1
-    after = published.get_ticket(number)
+    assert published.tickets.recompute_provisional_deadlines() == 1
+    after = published.views.get_ticket(number)
     assert not after.due_provisional
     assert after.answer_due_at is not None and before.answer_due_at is not None
     assert after.answer_due_at > before.answer_due_at  # six more days off

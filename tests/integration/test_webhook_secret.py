@@ -19,7 +19,7 @@ from bot.app import plan_run, with_webhook_secret
 from bot.context import HotlineApplication
 from hotline.adapters.stack import free_ports
 from hotline.config import Settings
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 from tests.integration.test_bot_staff import CITIZEN, STAFF, make_bot, to
 from tests.support.telegram_double import TelegramDouble
 
@@ -78,7 +78,7 @@ def forged_start(update_id: int, user: int = CITIZEN) -> dict[str, Any]:
 
 
 async def test_webhook_secret_is_generated_kept_and_required(
-    service: HotlineService, settings: Settings, double: TelegramDouble, tmp_path: Path
+    service: Services, settings: Settings, double: TelegramDouble, tmp_path: Path
 ) -> None:
     """No secret configured: one is made and stored 0600, Telegram is told it, and an update
     posted without it or with a wrong one is refused and never reaches a handler."""

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.console import ConsoleSession
 from hotline.bootstrap import App
 from hotline.config import Settings
-from hotline.services.tickets import HotlineService
+from hotline.services.container import Services
 
 
 class Classifier(Protocol):
@@ -20,7 +20,7 @@ class Classifier(Protocol):
 
 
 def console_session(
-    service: HotlineService, classifier: Classifier
+    service: Services, classifier: Classifier
 ) -> tuple[ConsoleSession, io.StringIO]:
     """A session writing to a buffer; the engine and settings are not used by the console."""
     app = App(

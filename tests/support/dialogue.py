@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.converse import ActionConverse
 from actions.wiring import Wiring, install
 from hotline.domain.knowledge import load_knowledge
+from hotline.services.container import Services
 from hotline.services.conversation import Parser
-from hotline.services.tickets import HotlineService
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ class ScriptedParser:
         return self.answers.get(text)
 
 
-def wire(service: HotlineService, parser: Parser | None = None) -> Wiring:
+def wire(service: Services, parser: Parser | None = None) -> Wiring:
     """Install the test's service (and a parser) for the actions; returns the wiring."""
     knowledge = load_knowledge(ROOT / "data" / "knowledge.yml", service.catalogue)
     wiring = Wiring(service, knowledge, parser or ScriptedParser())

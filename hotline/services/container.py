@@ -1,0 +1,37 @@
+"""What adapters are handed: the ticket commands and queries, staff access, and what they share."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.domain.catalogue import Catalogue
+from hotline.domain.clock import Clock
+from hotline.domain.sla import SlaPolicy
+from hotline.services.operators import Operators
+from hotline.services.staff import StaffAccess
+from hotline.services.tickets import TicketCommands
+from hotline.services.views import TicketViews
+
+
+class Services:
+    """Built once per process (hotline.bootstrap); commands apart from queries, as in CQRS."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        catalogue: Catalogue,
+        sla: SlaPolicy,
+        clock: Clock,
+        tz: ZoneInfo,
+    ) -> None:
+        self.sessions = sessions
+        self.catalogue = catalogue
+        self.sla = sla
+        self.clock = clock
+        self.tz = tz
+        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz)
+        self.views = TicketViews(sessions, catalogue, sla, clock, tz)
+        self.staff = StaffAccess(sessions, clock, catalogue)
+        self.operators = Operators(sessions, catalogue, clock)

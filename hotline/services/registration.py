@@ -1,0 +1,399 @@
+"""Registering requests (受理) and what citizens add or change before the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from hotline.domain.catalogue import REQUEST_TYPES, RequestType
+from hotline.domain.places import place_key
+from hotline.domain.sla import Priority
+from hotline.domain.texts import clean_text, fit_transcript
+from hotline.domain.tickets import (
+    SYSTEM,
+    Action,
+    Actor,
+    DomainError,
+    Status,
+    format_number,
+)
+from hotline.services import messages
+from hotline.services.snapshots import TicketView
+from hotline.services.sweep import schedule
+from hotline.services.ticket_work import TicketWork
+from hotline.storage.models import (
+    Category,
+    Citizen,
+    DailySequence,
+    Department,
+    ExtensionRequest,
+    Ticket,
+)
+from hotline.storage.types import UTCDateTime
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What a channel knows when a citizen's request is complete enough to register."""
+
+    channel: str
+    channel_user_id: str
+    description: str
+    category: str | None = None
+    department: str | None = None
+    request_type: RequestType | None = None
+    priority: Priority = "normal"
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    contact_phone: str | None = None
+    details: dict[str, str] = field(default_factory=dict)
+    confidence: float | None = None
+    needs_human: bool = False
+    idempotency_key: str | None = None
+
+
+@cache
+def _citizen_upsert(dialect: str) -> Any:
+    """Find-or-create a citizen, keeping the last phone they gave; built once per dialect."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    stmt = insert(Citizen).values(
+        channel=bindparam("channel"),
+        channel_user_id=bindparam("user"),
+        phone=bindparam("phone"),
+        created_at=bindparam("now", type_=UTCDateTime()),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["channel", "channel_user_id"],
+        set_={"phone": func.coalesce(stmt.excluded.phone, Citizen.phone)},
+    ).returning(Citizen.id)
+
+
+@cache
+def _sequence_upsert(dialect: str) -> Any:
+    """The numbering statement, built once per dialect (it runs for every new ticket)."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return (
+        insert(DailySequence)
+        .values(day=bindparam("day"), last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": DailySequence.last + 1})
+        .returning(DailySequence.last)
+    )
+
+
+class Registration(TicketWork):
+    """受理 and the request's own changes: open, add information, amend, withdraw, flag."""
+
+    def sync_catalogue(self) -> None:
+        """Mirror data/catalogue.yml into the departments and categories tables."""
+        with self._unit() as session:
+            for code, dept in self.catalogue.departments.items():
+                session.merge(
+                    Department(code=code, name=dept.name, short_name=dept.short, active=True)
+                )
+            for code, cat in self.catalogue.categories.items():
+                session.merge(
+                    Category(
+                        code=code,
+                        name=cat.name,
+                        department_code=cat.department,
+                        default_type=cat.type,
+                        active=True,
+                    )
+                )
+            session.flush()
+            for stale in session.scalars(
+                select(Category).where(Category.code.not_in(list(self.catalogue.categories)))
+            ):
+                stale.active = False
+            for stale_dept in session.scalars(
+                select(Department).where(Department.code.not_in(list(self.catalogue.departments)))
+            ):
+                stale_dept.active = False
+
+    def _citizen_id(self, session: Session, channel: str, user_id: str, phone: str | None) -> int:
+        """The citizen's id, created on first contact; one race-free upsert either way."""
+        dialect = session.get_bind().dialect.name
+        result = session.execute(
+            _citizen_upsert(dialect),
+            {"channel": channel, "user": user_id, "phone": phone, "now": self.clock.now()},
+        )
+        return int(result.scalar_one())
+
+    def _next_number(self, session: Session) -> str:
+        """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
+        today: date = self.clock.now().astimezone(self.tz).date()
+        dialect = session.get_bind().dialect.name
+        sequence = session.execute(_sequence_upsert(dialect), {"day": f"{today:%Y%m%d}"})
+        return format_number(today, sequence.scalar_one())
+
+    def open_ticket(self, request: NewTicket, recorded_by: Actor | None = None) -> TicketView:
+        """Register (受理) and route (派单) a request; a repeated idempotency key is harmless.
+
+        `recorded_by` is the operator who typed it in for the citizen (the audit's actor);
+        by default the citizen did it themselves."""
+        description = clean_text(request.description, field_name="诉求内容")
+        address = clean_text(request.address, field_name="地址", required=False, limit=300)
+        phone = clean_text(request.contact_phone, field_name="联系电话", required=False, limit=32)
+        if request.category is not None and request.category not in self.catalogue.categories:
+            raise DomainError(f"没有“{request.category[:40]}”这个类别。", code="unknown_category")
+        if request.priority not in ("urgent", "normal"):
+            raise DomainError("优先级只能是紧急或一般。", code="bad_priority")
+        request_type = request.request_type or (
+            self.catalogue.categories[request.category].type if request.category else "求助"
+        )
+        if request_type not in REQUEST_TYPES:
+            raise DomainError(f"诉求类型“{request_type}”无效。", code="bad_type")
+        department = request.department or self.catalogue.route(request.category, address)
+        if department is not None and department not in self.catalogue.departments:
+            raise DomainError(f"没有“{department[:40]}”这个部门。", code="unknown_department")
+        with self._unit() as session:
+            if request.idempotency_key:
+                existing = session.scalar(
+                    select(Ticket).where(Ticket.idempotency_key == request.idempotency_key)
+                )
+                if existing is not None:
+                    return self._view(existing)
+            citizen_id = self._citizen_id(session, request.channel, request.channel_user_id, phone)
+            actor = Actor(role="citizen", id=f"{request.channel}:{request.channel_user_id}")
+            ticket = Ticket(
+                number=self._next_number(session),
+                citizen_id=citizen_id,
+                channel=request.channel,
+                request_type=request_type,
+                category_code=request.category,
+                priority=request.priority,
+                status=Status.RECEIVED.value,
+                description=description,
+                address=address,
+                place_key=place_key(address),
+                latitude=request.latitude,
+                longitude=request.longitude,
+                contact_phone=phone,
+                details=dict(request.details),
+                classifier_confidence=request.confidence,
+                needs_human=request.needs_human or department is None,
+                idempotency_key=request.idempotency_key,
+                created_at=self.clock.now(),
+            )
+            session.add(ticket)  # one flush at the end writes ticket, events and outbox together
+            self._event(
+                session,
+                ticket,
+                recorded_by or actor,
+                Action.OPEN,
+                from_status=None,
+                data={"category": request.category, "confidence": request.confidence},
+            )
+            if department is not None:
+                self._dispatch(session, ticket, department, SYSTEM, note="自动派单")
+            else:
+                self._notify(
+                    session,
+                    ticket,
+                    "dispatcher",
+                    "ticket_unroutable",
+                    self.card(session, ticket, title="待人工派单"),
+                )
+            if ticket.priority == "urgent":
+                self._notify(
+                    session,
+                    ticket,
+                    "supervisor",
+                    "urgent_ticket",
+                    self.card(session, ticket, title="紧急工单提醒"),
+                )
+            schedule(ticket, self.sla, self.tz, self.clock.now())
+            session.flush()
+            return self._view(ticket, citizen_key=actor.id)
+
+    def expected_answer_due(
+        self, category: str | None, request_type: str | None, priority: Priority = "normal"
+    ) -> datetime | None:
+        """When the department would have to answer if the ticket were opened now (for the
+        citizen's confirmation); None when a human must route it first."""
+        if category is None or category not in self.catalogue.categories:
+            return None
+        kind = request_type if request_type in REQUEST_TYPES else None
+        due = self.sla.answer_deadline(
+            self.clock.now(),
+            request_type=kind or self.catalogue.categories[category].type,
+            priority=priority,
+            category=category,
+        )
+        return due.at
+
+    def add_information(self, number: str, actor: Actor, text: str) -> TicketView:
+        """The citizen adds to an open ticket; a paused clock resumes."""
+        info = clean_text(text, field_name="补充内容")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.ADD_INFORMATION, note=info)
+            if ticket.paused_since is not None and ticket.answer_due_at is not None:
+                resumed = self.pause_shift(ticket)
+                self._set_deadlines(
+                    session,
+                    ticket,
+                    accept=None,
+                    answer=resumed,
+                    reason="resumed_after_citizen_reply",
+                )
+                ticket.paused_since = None
+            if ticket.department_code and ticket.status != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "information_added",
+                    f"【市民补充】工单 {ticket.number}\n{info}",
+                )
+
+        return self._act(number, run)
+
+    def amend(
+        self,
+        number: str,
+        actor: Actor,
+        *,
+        address: str | None = None,
+        details: dict[str, str] | None = None,
+        note: str | None = None,
+    ) -> TicketView:
+        """The citizen corrects a submitted ticket's place or extra field; the department sees
+        the old and the new value, and hot spots and duplicates key on the new place."""
+        place = clean_text(address, field_name="地址", required=False, limit=300)
+        changes = {
+            k: clean_text(v, field_name=k, limit=200) or "" for k, v in (details or {}).items()
+        }
+        if place is None and not changes:
+            raise DomainError("请告诉我要更正的内容。", code="empty")
+
+        def run(session: Session, ticket: Ticket) -> None:
+            lines: list[str] = []
+            if place is not None:
+                lines.append(f"地点：{ticket.address or '（无）'} → {place}")
+                ticket.address = place
+                ticket.place_key = place_key(place)
+            if changes:
+                merged = dict(ticket.details or {})
+                for key, value in changes.items():
+                    name = self.catalogue.fields[key].name if key in self.catalogue.fields else key
+                    lines.append(f"{name}：{merged.get(key) or '（无）'} → {value}")
+                    merged[key] = value
+                ticket.details = merged
+            text = "\n".join(lines)
+            self._move(
+                session,
+                ticket,
+                actor,
+                Action.AMEND,
+                note=(text + (f"\n{note}" if note else ""))[:2000],
+            )
+            if ticket.department_code and ticket.status != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "ticket_amended",
+                    f"【市民更正】工单 {ticket.number}\n{text}",
+                )
+
+        return self._act(number, run)
+
+    def withdraw(self, number: str, actor: Actor, reason: str | None = None) -> TicketView:
+        """The citizen withdraws an open ticket; the department is told to stop."""
+        text = clean_text(reason, field_name="撤销理由", required=False, limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            was = ticket.status
+            self._move(session, ticket, actor, Action.WITHDRAW, note=text)
+            ticket.closed_at = self.clock.now()
+            if ticket.department_code and was != Status.RECEIVED.value:
+                self._notify(
+                    session,
+                    ticket,
+                    "department",
+                    "ticket_withdrawn",
+                    f"工单 {ticket.number} 已由市民撤销，无需继续办理。",
+                )
+
+        return self._act(number, run)
+
+    def flag_for_human(self, number: str, actor: Actor, transcript: str) -> TicketView:
+        """A citizen asks for a person: a dispatcher gets the ticket with the transcript."""
+        text = fit_transcript(transcript)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.FLAG_FOR_HUMAN, note=text)
+            ticket.needs_human = True
+            self._notify(
+                session,
+                ticket,
+                "dispatcher",
+                "human_requested",
+                f"【市民要求人工】工单 {ticket.number}\n{text or ''}",
+            )
+
+        return self._act(number, run)
+
+    def request_information(self, number: str, actor: Actor, question: str) -> TicketView:
+        """Ask the citizen for more; the answer clock pauses until they reply."""
+        text = clean_text(question, field_name="需补充的内容", limit=1000)
+
+        def run(session: Session, ticket: Ticket) -> None:
+            self._move(session, ticket, actor, Action.REQUEST_INFORMATION, note=text)
+            if ticket.paused_since is None:
+                ticket.paused_since = self.clock.now()
+            self._notify(
+                session,
+                ticket,
+                "citizen",
+                "information_requested",
+                messages.citizen_information_requested(ticket, text or ""),
+            )
+
+        return self._act(number, run)
+
+    def recompute_provisional_deadlines(self) -> int:
+        """Once holiday data for a year arrives, replace provisional deadlines with real ones."""
+        changed = 0
+        with self._unit() as session:
+            tickets = session.scalars(
+                select(Ticket).where(
+                    Ticket.due_provisional.is_(True),
+                    Ticket.status.in_(
+                        [s.value for s in (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)]
+                    ),
+                    Ticket.dispatched_at.is_not(None),
+                )
+            ).all()
+            for ticket in tickets:
+                assert ticket.dispatched_at is not None
+                start = ticket.dispatched_at
+                accept, answer = self._round_deadlines(ticket, start)
+                approved = session.scalars(
+                    select(ExtensionRequest.working_days)
+                    .where(
+                        ExtensionRequest.ticket_id == ticket.id,
+                        ExtensionRequest.status == "approved",
+                        ExtensionRequest.decided_at >= start,
+                    )
+                    .order_by(ExtensionRequest.id)
+                ).all()
+                for days in approved:  # one at a time, as they were granted
+                    answer = self.sla.extend(answer, days)
+                if accept.provisional or answer.provisional:
+                    continue  # still unknown: nothing better to offer yet
+                self._set_deadlines(
+                    session, ticket, accept=accept, answer=answer, reason="calendar_update"
+                )
+                schedule(ticket, self.sla, self.tz, self.clock.now())
+                changed += 1
+        return changed
