@@ -14,18 +14,16 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hotline.domain.calendar import WorkingCalendar, load_calendar
+from hotline.domain.catalogue import REQUEST_TYPES, RequestType
 from hotline.domain.yamlconf import ConfigError, read_yaml, validate
 
 Priority = Literal["urgent", "normal"]
-RequestType = Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"]
 Light = Literal["green", "yellow", "red"]
-
-_REQUEST_TYPES: tuple[RequestType, ...] = get_args(RequestType)
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ class SlaSpec(_Strict):
     @classmethod
     def _every_type(cls, value: dict[RequestType, float]) -> dict[RequestType, float]:
         """A missing type would make tickets of that type crash at dispatch, so fail at start."""
-        missing = [t for t in _REQUEST_TYPES if t not in value]
+        missing = [t for t in REQUEST_TYPES if t not in value]
         if missing:
             raise ValueError(f"missing request types: {'、'.join(missing)}")
         if any(v <= 0 for v in value.values()):

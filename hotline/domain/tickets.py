@@ -35,6 +35,8 @@ STATUS_LABELS: dict[Status, str] = {
 
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED})
 TERMINAL_STATUSES = frozenset({Status.WITHDRAWN, Status.MERGED})
+# Open and on a department's answer clock (派单 to 答复): what "overdue" is measured on.
+OPEN_FOR_ANSWER = (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)
 
 
 class Action(StrEnum):
@@ -85,8 +87,6 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ESCALATE: "督办",
 }
 
-_OPEN = frozenset(OPEN_STATUSES)
-
 # action -> (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.DISPATCH: (frozenset({Status.RECEIVED, Status.RETURNED}), Status.DISPATCHED),
@@ -96,18 +96,18 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.APPROVE_EXTENSION: (frozenset({Status.ACCEPTED}), None),
     Action.DENY_EXTENSION: (frozenset({Status.ACCEPTED}), None),
     Action.REQUEST_INFORMATION: (frozenset({Status.ACCEPTED}), None),
-    Action.ADD_INFORMATION: (_OPEN, None),
-    Action.AMEND: (_OPEN, None),
-    Action.CHASE: (_OPEN, None),
+    Action.ADD_INFORMATION: (OPEN_STATUSES, None),
+    Action.AMEND: (OPEN_STATUSES, None),
+    Action.CHASE: (OPEN_STATUSES, None),
     Action.RESOLVE: (frozenset({Status.ACCEPTED}), Status.RESOLVED),
     # RESOLVED leads to CLOSED or a reopen; a MERGED ticket's citizen rates the lead ticket's
     # answer and the merged ticket stays merged
     Action.RATE: (frozenset({Status.RESOLVED, Status.MERGED}), None),
     Action.CLOSE: (frozenset({Status.RESOLVED}), Status.CLOSED),
     Action.REOPEN: (frozenset({Status.RESOLVED, Status.CLOSED}), Status.DISPATCHED),
-    Action.WITHDRAW: (_OPEN, Status.WITHDRAWN),
-    Action.MERGE: (_OPEN, Status.MERGED),
-    Action.FLAG_FOR_HUMAN: (_OPEN | {Status.RESOLVED}, None),
+    Action.WITHDRAW: (OPEN_STATUSES, Status.WITHDRAWN),
+    Action.MERGE: (OPEN_STATUSES, Status.MERGED),
+    Action.FLAG_FOR_HUMAN: (OPEN_STATUSES | {Status.RESOLVED}, None),
 }
 
 

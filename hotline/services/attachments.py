@@ -221,7 +221,7 @@ class AttachmentService:
             select(Ticket)
             .where(
                 Ticket.citizen_id == citizen_id,
-                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                Ticket.status.in_(OPEN_STATUSES),
                 Ticket.created_at >= self.clock.now() - self.window,
             )
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.container import Services
-from hotline.services.sweep import OPEN_FOR_ANSWER, SweepResult, sweep
+from hotline.services.sweep import SweepResult, sweep
 from hotline.storage.db import transaction
 from hotline.storage.models import Ticket
 from hotline.storage.outbox import Audience, enqueue

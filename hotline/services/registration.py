@@ -17,6 +17,7 @@ from hotline.domain.places import place_key
 from hotline.domain.sla import Priority
 from hotline.domain.texts import clean_text, fit_transcript
 from hotline.domain.tickets import (
+    OPEN_FOR_ANSWER,
     SYSTEM,
     Action,
     Actor,
@@ -368,9 +369,7 @@ class Registration(TicketWork):
             tickets = session.scalars(
                 select(Ticket).where(
                     Ticket.due_provisional.is_(True),
-                    Ticket.status.in_(
-                        [s.value for s in (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)]
-                    ),
+                    Ticket.status.in_(OPEN_FOR_ANSWER),
                     Ticket.dispatched_at.is_not(None),
                 )
             ).all()

@@ -88,13 +88,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.container import Services
 from hotline.storage.db import transaction
 from hotline.storage.models import Rating, Ticket, TicketEvent
 
 PeriodKind = Literal["today", "week", "month"]
 PERIOD_LABELS: dict[str, str] = {"today": "日报", "week": "周报", "month": "月报"}
-OPEN_FOR_ANSWER = ("dispatched", "accepted", "returned")
 NOT_ACCEPTED = ("dispatched", "returned")  # still waiting for a department to sign for it
 EXCLUDED = ("withdrawn", "merged")  # can never be accepted or answered: out of every rate
 GOOD_SCORES = ("satisfied", "basically_satisfied")

@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.sla import Deadline, SlaPolicy
-from hotline.domain.tickets import SYSTEM, Status
+from hotline.domain.tickets import OPEN_FOR_ANSWER, SYSTEM, Action, Status, next_status
 from hotline.services import messages
 from hotline.storage.journal import record_event
 from hotline.storage.models import Ticket
 from hotline.storage.outbox import Audience, address_for, enqueue_unique
 
-OPEN_FOR_ANSWER = (Status.DISPATCHED.value, Status.ACCEPTED.value, Status.RETURNED.value)
 SURVEY_HOUR = time(10, 0)
 
 
@@ -157,16 +156,18 @@ class SweepResult:
 
 
 def _auto_close(session: Session, ticket: Ticket, now: datetime) -> None:
-    ticket.status = Status.CLOSED.value
+    """Close a resolved ticket whose survey went unanswered, through the state machine."""
+    current = Status(ticket.status)
+    ticket.status = next_status(Action.CLOSE, current).value
     ticket.closed_at = now
     record_event(
         session,
         ticket,
         at=now,
         actor=SYSTEM.audit_name,
-        action="close",
-        from_status=Status.RESOLVED.value,
-        to_status=Status.CLOSED.value,
+        action=Action.CLOSE.value,
+        from_status=current.value,
+        to_status=ticket.status,
         note="回访期满未评价，自动办结（计为未评价）",
         data={"auto": True},
     )

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from hotline.domain.tickets import (
+    OPEN_FOR_ANSWER,
     PHONE_ROLES,
     Action,
     Actor,
     NotAllowed,
-    Status,
     not_found,
 )
 from hotline.services.snapshots import TicketView
@@ -88,9 +88,8 @@ class TicketViews(TicketWork):
             if value is not None:
                 query = query.where(column == value)
         if f.overdue_at is not None:
-            open_states = [s.value for s in (Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)]
             query = (
-                query.where(Ticket.status.in_(open_states), Ticket.answer_due_at < f.overdue_at)
+                query.where(Ticket.status.in_(OPEN_FOR_ANSWER), Ticket.answer_due_at < f.overdue_at)
                 .order_by(None)
                 .order_by(Ticket.answer_due_at)
             )

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from hotline.domain.sla import Deadline, Priority, RequestType, SlaPolicy
+from hotline.domain.catalogue import RequestType
+from hotline.domain.sla import Deadline, Priority, SlaPolicy
 from hotline.domain.yamlconf import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
