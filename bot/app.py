@@ -191,13 +191,11 @@ def build_application(
         settings=settings,
         rasa_urls=[rasa_url] if rasa_url else settings.rasa_urls,
         http=httpx.AsyncClient(timeout=rasa_timeout),
-        attachments=AttachmentService(
-            app.service.sessions, app.service.clock, app.service.tz, window=attach_window
-        ),
-        flood=FloodGuard(app.service.clock),
+        attachments=AttachmentService(app.sessions, app.clock, app.tz, window=attach_window),
+        flood=FloodGuard(app.clock),
         prompts=PromptStore(
-            app.service.sessions,
-            app.service.clock,
+            app.sessions,
+            app.clock,
             window=timedelta(minutes=settings.staff_reply_minutes),
         ),
         delivery_idle=delivery_idle,

@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.transport import clip
-from hotline.domain.privacy import private_file
+from hotline.files import private_file
 from hotline.services.attachments import AttachmentService, AttachmentView
 from hotline.services.messages import local_time
 

@@ -25,11 +25,10 @@ from hotline.adapters.stack import rasa_url_for
 from hotline.bootstrap import App
 from hotline.credentials import chat_headers
 from hotline.domain.tickets import STATUS_LABELS, DomainError, Status
-from hotline.services.delivery import Deliverer
+from hotline.services.delivery import Deliverer, PendingMessage
 from hotline.services.messages import local_time
 from hotline.services.registration import NewTicket
 from hotline.services.views import TicketFilter
-from hotline.storage.outbox import PendingMessage
 
 CHANNEL = "console"
 CITIZEN_ID = "local"

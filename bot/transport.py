@@ -22,8 +22,7 @@ from bot import keyboards
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.tickets import DomainError
 from hotline.services.attachments import AttachmentService, describe
-from hotline.services.delivery import RetryLater, Undeliverable
-from hotline.storage.outbox import PendingMessage
+from hotline.services.delivery import PendingMessage, RetryLater, Undeliverable
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
@@ -25,6 +27,21 @@ class App:
     sla: SlaPolicy
     service: Services
     retention: RetentionPolicy | None = None
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """One transaction per use case is opened from here."""
+        return self.service.sessions
+
+    @property
+    def clock(self) -> Clock:
+        """The injected clock: tests and drills move time, production reads the system's."""
+        return self.service.clock
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The hotline's local time zone (HOTLINE_TIMEZONE) for deadlines and texts."""
+        return self.service.tz
 
 
 def load_policies(settings: Settings) -> tuple[Catalogue, SlaPolicy]:

@@ -17,7 +17,6 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from hotline.bootstrap import App, build_app, load_policies
 from hotline.config import Settings
 from hotline.domain.catalogue import REQUEST_TYPES
-from hotline.domain.privacy import PRIVATE_UMASK, configure_logging, secure_var
 from hotline.domain.sla import Priority
 from hotline.domain.tickets import (
     ACTION_LABELS,
@@ -29,6 +28,7 @@ from hotline.domain.tickets import (
     Status,
 )
 from hotline.domain.yamlconf import ConfigError
+from hotline.files import PRIVATE_UMASK, configure_logging, secure_var
 from hotline.services.messages import PRIORITY_LABELS, detail_lines, local_time
 from hotline.services.registration import NewTicket
 from hotline.services.snapshots import TicketView

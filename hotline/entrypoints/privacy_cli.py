@@ -24,7 +24,7 @@ def _app() -> App:
 
 def _when(value: str, app: App) -> datetime:
     """A local ISO date or date-time (HOTLINE_TIMEZONE), or a span like 30d / 12h from now."""
-    now = app.service.clock.now()
+    now = app.clock.now()
     if value[:-1].isdigit() and value[-1] in "dh":
         n = int(value[:-1])
         return now + (timedelta(days=n) if value[-1] == "d" else timedelta(hours=n))
@@ -43,7 +43,7 @@ def staff_list(
     from hotline.services.staff import ROLE_LABELS, StaffAccess
 
     app = _app()
-    rows = StaffAccess(app.service.sessions, app.service.clock).bindings(include_inactive=all_)
+    rows = StaffAccess(app.sessions, app.clock).bindings(include_inactive=all_)
     if not rows:
         typer.echo("没有绑定。")
         return
@@ -75,7 +75,7 @@ def staff_grant(
         raise DomainError(f"角色只能是 {', '.join(STAFF_ROLES)}。", code="bad_role")
     if role == "staff" and department not in app.catalogue.departments:
         raise DomainError("承办人员必须指定一个有效的部门。", code="unknown_department")
-    row = StaffAccess(app.service.sessions, app.service.clock).grant(
+    row = StaffAccess(app.sessions, app.clock).grant(
         channel=channel,
         chat_id=chat,
         user_id=user,
@@ -92,7 +92,7 @@ def staff_revoke(binding: Annotated[int, typer.Argument(help="绑定编号（sta
     from hotline.services.staff import StaffAccess
 
     app = _app()
-    ids = StaffAccess(app.service.sessions, app.service.clock).revoke(binding, by="cli")
+    ids = StaffAccess(app.sessions, app.clock).revoke(binding, by="cli")
     typer.echo(f"已撤销 {len(ids)} 个绑定：{', '.join(map(str, ids))}。")
 
 
@@ -106,7 +106,7 @@ def staff_expire(
 
     app = _app()
     when = _when(at, app) if at else None
-    row = StaffAccess(app.service.sessions, app.service.clock).expire(binding, at=when, by="cli")
+    row = StaffAccess(app.sessions, app.clock).expire(binding, at=when, by="cli")
     assert row.expires_at is not None
     typer.echo(f"绑定 {row.id} 到期时间：{local_time(row.expires_at, app.settings.tz)}。")
 
@@ -120,9 +120,9 @@ def retention_purge(
 
     app = _app()
     policy = app.retention or load_retention(app.settings.data_dir / "retention.yml")
-    result = RetentionPurge(
-        app.service.sessions, app.service.clock, policy, app.settings.var_dir
-    ).run(dry_run=dry_run)
+    result = RetentionPurge(app.sessions, app.clock, policy, app.settings.var_dir).run(
+        dry_run=dry_run
+    )
     labels = {
         "conversation_events": "对话事件",
         "transcripts": "转人工对话记录",
@@ -139,7 +139,7 @@ def _citizens(app: App) -> CitizenData:
     from hotline.services.citizen_data import CitizenData
 
     var = app.settings.var_dir
-    return CitizenData(app.service.sessions, app.service.clock, var, var / "rasa-tracker.db")
+    return CitizenData(app.sessions, app.clock, var, var / "rasa-tracker.db")
 
 
 @citizen_app.command("export")

@@ -20,7 +20,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from hotline.bootstrap import App, build_app
-from hotline.domain.privacy import configure_logging, secure_var
+from hotline.files import configure_logging, secure_var
 from hotline.services import jobs
 from hotline.services.prompts import PromptStore
 
@@ -72,8 +72,8 @@ def retention_job() -> None:
 
     app = _app()
     policy = app.retention or load_retention(app.settings.data_dir / "retention.yml")
-    RetentionPurge(app.service.sessions, app.service.clock, policy, app.settings.var_dir).run()
-    PromptStore(app.service.sessions, app.service.clock).purge_expired()
+    RetentionPurge(app.sessions, app.clock, policy, app.settings.var_dir).run()
+    PromptStore(app.sessions, app.clock).purge_expired()
 
 
 def build_scheduler(app: App, *, background: bool = False) -> BaseScheduler:

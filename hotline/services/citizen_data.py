@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.clock import Clock
-from hotline.domain.privacy import private_file
 from hotline.domain.tickets import DomainError
+from hotline.files import private_file
 from hotline.services.retention import anonymise_ticket, delete_files, tracker_events
 from hotline.storage.audit import audit
 from hotline.storage.db import transaction

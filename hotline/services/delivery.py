@@ -24,6 +24,20 @@ from hotline.storage.outbox import PendingMessage, due_messages, mark_failed, ma
 
 log = logging.getLogger(__name__)
 
+# PendingMessage is handed on: transports type with it and never import storage themselves.
+__all__ = [
+    "MAX_BACKOFF",
+    "UNBOUND_RETRY",
+    "Deliverer",
+    "DeliveryResult",
+    "PendingMessage",
+    "RetryLater",
+    "Transport",
+    "Undeliverable",
+    "pending_count",
+    "recipients",
+]
+
 UNBOUND_RETRY = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(minutes=5)
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
-from hotline.domain.privacy import RedactingFilter, configure_logging, redact, secure_var
+from hotline.domain.privacy import redact
 from hotline.domain.tickets import Actor, DomainError
 from hotline.domain.yamlconf import ConfigError
+from hotline.files import RedactingFilter, configure_logging, secure_var
 from hotline.services.citizen_data import CitizenData
 from hotline.services.container import Services
 from hotline.services.registration import NewTicket
