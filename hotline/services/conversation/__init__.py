@@ -9,11 +9,14 @@ from hotline.services.conversation.drafts import NONE_OF_THESE, PARK_AFTER
 from hotline.services.conversation.emergencies import URGENT_FOLLOW_UP
 from hotline.services.conversation.exchange import Outcome, Parser, Reply, State, Turn, draft_key
 from hotline.services.conversation.new_messages import MIN_REQUEST_MASS
-from hotline.services.conversation.words import (
-    BUSY,
-    NOT_UNDERSTOOD,
-    PRIVATE_POINTER,
+from hotline.services.conversation.responses import (
     SMALL_TALK,
+    ResponseMissing,
+    Responses,
+    domain_responses,
+    load_responses,
+)
+from hotline.services.conversation.words import (
     compact,
     dial_first,
     is_affirm,
@@ -25,26 +28,27 @@ from hotline.services.conversation.words import (
 )
 
 __all__ = [
-    "BUSY",
     "MIN_REQUEST_MASS",
     "NONE_OF_THESE",
-    "NOT_UNDERSTOOD",
     "PARK_AFTER",
-    "PRIVATE_POINTER",
     "SMALL_TALK",
     "URGENT_FOLLOW_UP",
     "Conversation",
     "Outcome",
     "Parser",
     "Reply",
+    "ResponseMissing",
+    "Responses",
     "State",
     "Turn",
     "compact",
     "dial_first",
+    "domain_responses",
     "draft_key",
     "is_affirm",
     "is_cancel",
     "is_specific",
+    "load_responses",
     "ordinal_choice",
     "rating_of",
     "tidy_detail",

@@ -16,12 +16,12 @@ from hotline.domain.places import (
 )
 from hotline.services.conversation.context import Room
 from hotline.services.conversation.drafts import NONE_OF_THESE
+from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
     _CATEGORY_WRONG,
     _JUST_ASKING,
     _NONE_WORDS,
-    SMALL_TALK,
     compact,
     is_affirm,
     is_cancel,
@@ -60,7 +60,7 @@ class DraftAnswers(Room):
             self.confirmation.recategorise(draft)
             return
         if self.text.startswith("/"):  # a stale button: never a value
-            self.say("这个按钮已过期。")
+            self.utter("utter_button_expired")
             self.intake.ask_next(draft)
             return
         if asking == "address" and self.named_department(draft):
@@ -125,15 +125,12 @@ class DraftAnswers(Room):
         tries = int(draft["asked"].get("phone", 0)) + 1
         draft["asked"]["phone"] = tries
         if looks_like_phone(self.text):
-            self.say(
-                "这个号码好像少了或多了几位。请发11位手机号，或带区号的座机（如 0371-66881234）；"
-                "不想留电话回复“不用”就行。"
-            )
+            self.utter("utter_phone_malformed")
             self.set_draft(draft)
             return True
         if tries >= 2:
             draft["phone"] = SKIP
-            self.say("好的，先不留电话。")
+            self.utter("utter_phone_skipped")
             self.intake.ask_next(draft)
             return True
         return False
@@ -155,21 +152,21 @@ class DraftAnswers(Room):
         intent = self.turn.intent
         if intent in ("greet", "thank", "chitchat", "nonsense", "affirm", "bot_challenge"):
             if intent in SMALL_TALK:
-                self.say(SMALL_TALK[intent])
+                self.utter(SMALL_TALK[intent])
             elif intent == "nonsense":
-                self.say("抱歉，我没看明白。")
+                self.utter("utter_not_understood")
         elif _JUST_ASKING.search(self.short):
             self.intake.cancel(draft)
             return
         elif self.absorbed(draft):
             pass
         elif self.short in compact(str(draft.get("description") or "")):
-            self.say("这件事已经记下了。")  # the same words again: nothing new to add
+            self.utter("utter_already_noted")  # the same words again: nothing new to add
         elif len(self.short) >= 4:
             draft["description"] = f"{draft.get('description')}\n补充：{self.text}"[:4000]
-            self.say("好的，这些情况已补充到问题描述里。")
+            self.utter("utter_added_to_draft")
         else:
-            self.say("抱歉，我没看明白。")
+            self.utter("utter_not_understood")
         self.intake.ask_next(draft)
 
     def absorbed(self, draft: dict[str, Any]) -> bool:
@@ -178,13 +175,13 @@ class DraftAnswers(Room):
             phone = parse_phone(self.text)
             if phone and phone != SKIP:
                 draft["phone"] = phone
-                self.say("好的，联系电话记下了。")
+                self.utter("utter_phone_noted")
                 return True
         if draft.get("phone") is None and re.fullmatch(
             r"(?:没有|不留|不用留?|不方便)(?:电话|号码)?", self.short
         ):
             draft["phone"] = SKIP
-            self.say("好的，不留电话。")
+            self.utter("utter_no_phone")
             return True
         place = place_from_answer(self.text)
         if is_specific(place) and not is_specific(draft.get("address")) and place:
@@ -215,7 +212,7 @@ class DraftAnswers(Room):
             draft["category"] = None
             draft["department"] = None
             draft["human"] = True
-            self.say("好的，将由人工派单员为您确定办理部门。")
+            self.utter("utter_human_dispatch")
         else:
             department = self.catalogue.route(chosen, draft.get("address"))
             draft["category"], draft["department"] = chosen, department

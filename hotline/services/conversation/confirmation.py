@@ -16,6 +16,7 @@ from hotline.domain.places import (
     place_in_message,
 )
 from hotline.services.conversation.context import Room, known_request_type
+from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
     _CATEGORY_WRONG,
@@ -23,7 +24,6 @@ from hotline.services.conversation.words import (
     _DETAIL_SAID,
     _NOT_A_BUT_B,
     _SPECIFIC_PLACE,
-    SMALL_TALK,
     compact,
     is_affirm,
     is_cancel,
@@ -74,9 +74,9 @@ class Confirmation(Room):
             or len(self.short) < 4
         ):
             if self.turn.intent in SMALL_TALK:
-                self.say(SMALL_TALK[self.turn.intent])
+                self.utter(SMALL_TALK[self.turn.intent])
             else:
-                self.say("抱歉，我没看明白。您的诉求还没有提交。")
+                self.utter("utter_not_understood_not_filed")
             self.intake.show_summary(draft)
             return
         routing = self.routing
@@ -98,7 +98,7 @@ class Confirmation(Room):
             self.say(f"好的，“{self.catalogue.category_name(routing.category)}”的问题也一并登记。")
         else:
             draft["description"] = f"{draft.get('description')}\n补充：{text}"[:4000]
-            self.say("好的，已补充到问题描述里。")
+            self.utter("utter_added_to_summary")
         self.intake.ask_next(draft)
 
     def corrections(self, draft: dict[str, Any], *, asking: str | None) -> list[str]:
@@ -178,7 +178,7 @@ class Confirmation(Room):
         draft["status"] = "collecting"
         draft["department"] = None
         self.set_draft(draft)
-        self.intake.offer_choices(draft, "好的，请选择正确的办理部门：")
+        self.intake.offer_choices(draft, "utter_ask_department_again")
 
     def detail_restated(self, draft: dict[str, Any]) -> list[str]:
         """ "我不是说了吗，老王烤鱼" at the summary: a short restatement close to the stored

@@ -11,13 +11,12 @@ from hotline.domain.intake import (
 )
 from hotline.domain.knowledge import Answer
 from hotline.services.conversation.context import Room, now_iso
+from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _DEIXIS,
     _DONE_WORDS,
     _JUST_ASKING,
     _REGISTER,
-    NOT_UNDERSTOOD,
-    SMALL_TALK,
 )
 
 
@@ -32,10 +31,10 @@ class Consultations(Room):
             and not _REGISTER.search(self.short)
         ):
             self.state["topic"] = None
-            self.say("好的，请问还有什么可以帮您？")
+            self.utter("utter_anything_else")
             return True
         if _JUST_ASKING.search(self.short) or re.search(r"不(?:要|用|需要)登记", self.short):
-            self.say("好的，不登记工单。还有什么想了解的，直接问我就行。")
+            self.utter("utter_not_registering")
             return True
         if text == "/affirm" or (_REGISTER.search(self.short) and len(self.short) <= 16):
             self.register_from_topic(topic)
@@ -81,7 +80,7 @@ class Consultations(Room):
             draft["choices"] = []
             draft["human"] = True
         self.state["topic"] = None
-        self.say("好的，我来为您登记工单，刚才咨询的内容会一并转给办理部门。")
+        self.utter("utter_registering_consultation")
         self.intake.ask_next(draft)
 
     def give_answer(self, answer: Answer, *, question: str) -> None:
@@ -130,15 +129,12 @@ class Consultations(Room):
             )
             and len(self.short) <= 16
         ):
-            self.say("好的，请您具体说说遇到了什么问题：什么事、在哪里、持续多久了。")
+            self.utter("utter_ask_problem_details")
             return
         if not is_question or self.turn.intent in ("out_of_scope", "chitchat", "nlu_fallback"):
-            self.say(SMALL_TALK["out_of_scope"] if is_question else NOT_UNDERSTOOD)
+            self.utter(SMALL_TALK["out_of_scope"] if is_question else "utter_default")
             return
-        self.say(
-            "这个问题我暂时没有现成的解答。需要的话我可以为您登记，由相关部门答复您，"
-            "请回复“需要登记”；或者换个说法再问一次。"
-        )
+        self.utter("utter_no_answer_yet")
         self.state["topic"] = {
             "group": "",
             "title": self.text[:40],

@@ -92,7 +92,12 @@ class TurnContext:
         self.actor = Actor(role="citizen", id=f"{channel}:{user}")
 
     def say(self, text: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
+        """A line built from data."""
         self.replies.append(Reply(text, list(buttons)))
+
+    def utter(self, response: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
+        """A fixed line: the domain.yml response, then any `buttons` built from data."""
+        self.replies.append(self.c.responses.reply(response, buttons))
 
     @property
     def draft(self) -> dict[str, Any] | None:
@@ -197,6 +202,9 @@ class Room:
 
     def say(self, text: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
         self.ctx.say(text, buttons)
+
+    def utter(self, response: str, buttons: Sequence[tuple[str, str]] = ()) -> None:
+        self.ctx.utter(response, buttons)
 
     def set_draft(self, draft: dict[str, Any] | None) -> None:
         self.ctx.set_draft(draft)

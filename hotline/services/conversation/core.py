@@ -19,8 +19,8 @@ from hotline.domain.knowledge import KnowledgeBase
 from hotline.domain.privacy import PRIVACY_NOTICE
 from hotline.services.conversation.context import TurnContext
 from hotline.services.conversation.exchange import Outcome, Parser, Reply, State, Turn
+from hotline.services.conversation.responses import Responses, domain_responses
 from hotline.services.conversation.turn import _Turn
-from hotline.services.conversation.words import BUSY
 from hotline.services.tickets import HotlineService
 from hotline.storage.outbox import PULL_CHANNELS
 
@@ -30,11 +30,18 @@ log = logging.getLogger(__name__)
 class Conversation:
     """Decides each citizen turn; adapters (the Rasa action, tests) pass a Turn and the state."""
 
-    def __init__(self, service: HotlineService, knowledge: KnowledgeBase, parser: Parser) -> None:
+    def __init__(
+        self,
+        service: HotlineService,
+        knowledge: KnowledgeBase,
+        parser: Parser,
+        responses: Responses | None = None,
+    ) -> None:
         self.service = service
         self.catalogue: Catalogue = service.catalogue
         self.knowledge = knowledge
         self.parser = parser
+        self.responses = responses or domain_responses()  # the fixed lines, from domain.yml
 
     # ---------------------------------------------------------------- entry point
 
@@ -44,10 +51,14 @@ class Conversation:
         seen = list(state.get("seen") or [])
         if turn.message_id and turn.message_id in seen:
             replay = [
-                Reply(str(r["text"]), [(str(b[0]), str(b[1])) for b in r.get("buttons") or []])
+                Reply(
+                    str(r["text"]),
+                    [(str(b[0]), str(b[1])) for b in r.get("buttons") or []],
+                    response=r.get("response") if r.get("response") in self.responses else None,
+                )
                 for r in state.get("last") or []
             ]
-            return Outcome(replay or [Reply("收到。")], state)
+            return Outcome(replay or [self.responses.reply("utter_received")], state)
         channel, user = _split_sender(sender)
         replies: list[Reply] = []
         if channel in PULL_CHANNELS:
@@ -63,7 +74,7 @@ class Conversation:
             await turn_.run()
         except OperationalError:
             log.exception("turn failed")
-            ctx.say(BUSY)
+            ctx.utter("utter_busy")
         if not ctx.state.get("privacy_noted"):  # first contact: what is kept and why (PIPL)
             at = -1 if ctx.replies and ctx.replies[-1].buttons else len(ctx.replies)
             ctx.replies.insert(at, Reply(PRIVACY_NOTICE))  # the buttons stay last
@@ -72,7 +83,8 @@ class Conversation:
             seen = [*seen, turn.message_id][-5:]
         ctx.state["seen"] = seen
         ctx.state["last"] = [
-            {"text": r.text, "buttons": [list(b) for b in r.buttons]} for r in ctx.replies
+            {"text": r.text, "buttons": [list(b) for b in r.buttons], "response": r.response}
+            for r in ctx.replies
         ]
         return Outcome(ctx.replies, ctx.state)
 

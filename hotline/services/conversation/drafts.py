@@ -121,16 +121,11 @@ class Intake(Room):
         draft["status"] = "collecting"
         self.set_draft(draft)
         if need == "category":
-            self.offer_choices(draft, "为了准确派单，请确认您的问题由哪个部门办理：")
+            self.offer_choices(draft, "utter_ask_department")
         elif need == "address":
-            self.say(
-                "请问问题发生的具体地点在哪里？（例如：XX区XX路XX号、小区名称和楼栋，也可以直接发送定位）"
-            )
+            self.utter("utter_ask_place")
         elif need == "phone":
-            self.say(
-                "方便留一个联系电话吗？办理部门可能需要与您核实情况。不方便的话请回复“不用”。",
-                [("不留电话", "不用")],
-            )
+            self.utter("utter_ask_phone")
         else:
             spec = self.catalogue.categories[draft["category"]]
             self.say(self.catalogue.fields[spec.fields[0]].prompt + "（不清楚可以回复“不知道”）")
@@ -141,12 +136,13 @@ class Intake(Room):
         if draft is None:
             return
         if draft.get("status") == "confirming":
-            self.say("您的诉求还没有提交。", [])
+            self.utter("utter_not_filed_yet")
             self.show_summary(draft)
         else:
             self.ask_next(draft)
 
     def offer_choices(self, draft: dict[str, Any], lead: str) -> None:
+        """The departments to choose from (and a human), after the `lead` response."""
         choices = [
             c for c in draft.get("choices") or [] if c.get("category") in self.catalogue.categories
         ]
@@ -161,7 +157,7 @@ class Intake(Room):
             ("都不是（交人工派单）", f'/choose_category{{"category": "{NONE_OF_THESE}"}}')
         )
         draft["shown_choices"] = [c["category"] for c in choices]
-        self.say(lead, buttons)
+        self.utter(lead, buttons)
 
     def summary(self, draft: dict[str, Any]) -> str:
         catalogue = self.catalogue
@@ -213,17 +209,17 @@ class Intake(Room):
         self.state["parked"] = draft
         self.state["draft"] = None
         self.state["awaiting"] = None
-        self.say("好的，您的诉求还没有提交，我先帮您保存着，下次找我时可以接着提交。再见！")
+        self.utter("utter_draft_parked")
 
     def cancel(self, draft: dict[str, Any]) -> None:
         self.state["draft"] = None
         self.state["awaiting"] = None
         if self.turn.intent == "goodbye":
-            self.say("好的，本次诉求没有提交。感谢您联系12345热线，再见！")
+            self.utter("utter_cancelled_goodbye")
         elif _JUST_ASKING.search(self.short):
-            self.say("好的，不登记工单。还有什么想了解的，直接问我就行。")
+            self.utter("utter_not_registering")
         else:
-            self.say("好的，本次登记已取消，诉求没有提交。如有需要随时再找我。")
+            self.utter("utter_cancelled")
 
     def file(self, draft: dict[str, Any]) -> None:
         """Register the confirmed draft, one ticket per problem, and say by when."""
@@ -275,9 +271,7 @@ class Intake(Room):
                 return
             except OperationalError:
                 log.exception("ticket not opened")
-                self.say(
-                    "系统繁忙，工单暂未提交成功。请稍后回复“确认”重新提交，您填写的内容都还在。"
-                )
+                self.utter("utter_busy_not_filed")
                 self.set_draft(draft)
                 return
             numbers.append(view.number)

@@ -29,10 +29,13 @@ class Turn:
 
 @dataclass
 class Reply:
-    """One message to the citizen, with optional buttons (title, payload)."""
+    """One message to the citizen, with optional buttons (title, payload). A fixed line names
+    its domain.yml `response` (the text and buttons are that response's, plus any buttons
+    built from data); a line built from data has none."""
 
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)
+    response: str | None = None
 
 
 @dataclass

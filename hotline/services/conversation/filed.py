@@ -46,7 +46,7 @@ class FiledTickets(Room):
             self.say(exc.message)
             return
         if not views:
-            self.say("您还没有工单记录。有问题需要反映，直接告诉我就行。")
+            self.utter("utter_no_tickets")
             return
         lines = [f"您最近的{len(views)}张工单："] if not number else []
         for view in views:
@@ -77,14 +77,11 @@ class FiledTickets(Room):
 
     def handle_rating(self, score: str | None, resolved: list[TicketView]) -> None:
         if score is None:
-            self.say(
-                "请问您对办理结果是否满意？",
-                [("满意", "满意"), ("基本满意", "基本满意"), ("不满意", "不满意")],
-            )
+            self.utter("utter_ask_rating")
             return
         number, views = self.pick_ticket({Status.RESOLVED.value})
         if number is None and not views:
-            self.say("您目前没有等待评价的工单。谢谢您的反馈！如有新问题请直接描述。")
+            self.utter("utter_nothing_to_rate")
             return
         if number is None:
             self.questions.ask_which("rate", views, score=score)
@@ -112,7 +109,7 @@ class FiledTickets(Room):
             if purpose == "add" and self.state.get("last_ticket"):
                 number = str(self.state["last_ticket"])
             else:
-                self.say("您目前没有办理中的工单。有新问题请直接描述，我来为您登记。")
+                self.utter("utter_no_open_tickets")
                 return
         if number is None:
             self.questions.ask_which(purpose, views)
@@ -149,7 +146,7 @@ class FiledTickets(Room):
         if number is None and not views:
             number = self.state.get("last_ticket")
             if not number:
-                self.say("您目前没有办理中的工单。有新问题请直接描述，我来为您登记。")
+                self.utter("utter_no_open_tickets")
                 return
         if number is None:
             self.questions.ask_which("add", views)
@@ -201,7 +198,7 @@ class FiledTickets(Room):
     def wrong_category_after_filing(self) -> None:
         number = self.state.get("last_ticket")
         if not number:
-            self.say("请先描述您要反映的问题，我来为您登记。")
+            self.utter("utter_describe_first")
             return
         try:
             self.service.flag_for_human(
@@ -230,7 +227,7 @@ class FiledTickets(Room):
             self.ask_for_information()
             return True
         if is_cancel(text, intent) or intent in ("deny", "affirm"):
-            self.say("好的，请问还有什么可以帮您？")
+            self.utter("utter_anything_else")
             return True
         return False
 

@@ -18,15 +18,13 @@ from hotline.domain.places import (
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.context import Room, known_request_type, since
 from hotline.services.conversation.exchange import draft_key
+from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _ACT,
     _CATEGORY_WRONG,
     _COMPLAINT,
     _PRAISE,
     _PRIVATE,
-    NOT_UNDERSTOOD,
-    PRIVATE_POINTER,
-    SMALL_TALK,
     is_affirm,
 )
 from hotline.services.tickets import NewTicket
@@ -51,10 +49,10 @@ class NewMessages(Room):
             self.state["awaiting"] = {"kind": "offer"}
             return self.questions.answer_offer()
         if intent in ("greet", "goodbye", "thank", "bot_challenge", "insult"):
-            self.say(SMALL_TALK[intent])
+            self.utter(SMALL_TALK[intent])
             return True
         if intent == "nonsense":
-            self.say(NOT_UNDERSTOOD)
+            self.utter("utter_default")
             return True
         filed_at = self.state.get("filed_at")
         filed_recently = bool(filed_at) and since(filed_at, self.now) < timedelta(minutes=10)
@@ -64,20 +62,20 @@ class NewMessages(Room):
             self.say(f"您的诉求已经提交（工单 {self.state['last_ticket']}），不用重复确认。")
             return True
         if text in ("/affirm", "/deny", "/correct_category") or text.startswith("/choose_category"):
-            self.say("这个按钮已过期，请重新描述您的问题，我来为您登记。")
+            self.utter("utter_button_expired_describe")
             return True
         if intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
             self.filed.wrong_category_after_filing()
             return True
         if intent == "private_dispute" or (_PRIVATE.search(text) and not self.turn.urgent):
-            self.say(PRIVATE_POINTER)
+            self.utter("utter_private_dispute")
             return True
         return False
 
     async def new_request(self) -> None:
         intent, text = self.turn.intent, self.text
         if intent == "inform" and self.turn.latitude is not None:
-            self.say("收到您的定位。请再用一两句话说说遇到了什么问题，我来为您登记。")
+            self.utter("utter_location_only")
             return
         routing = self.routing
         if (
@@ -99,7 +97,7 @@ class NewMessages(Room):
             return
         mass = sum(c.confidence for c in routing.choices)
         if intent in ("chitchat", "out_of_scope") and (mass < 0.5 or not routing.sure):
-            self.say(SMALL_TALK[intent])
+            self.utter(SMALL_TALK[intent])
             return
         if intent == "inform" and mass < 0.5:
             self.lone_place()
@@ -123,7 +121,7 @@ class NewMessages(Room):
                 [("是，更正地点", "是"), ("不是", "不是")],
             )
             return
-        self.say("收到。请先用一两句话描述您遇到的问题，我来为您登记。")
+        self.utter("utter_describe_problem_first")
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
@@ -132,7 +130,7 @@ class NewMessages(Room):
         if not routing.sure:
             draft["asking"] = "category"
             self.set_draft(draft)
-            self.intake.offer_choices(draft, "为了准确派单，请确认您的问题由哪个部门办理：")
+            self.intake.offer_choices(draft, "utter_ask_department")
             return
         extras = await self.extra_problems(routing)
         draft["extra"] = extras

@@ -38,13 +38,13 @@ class AssistantQuestions(Room):
                 self.say(f"已把工单 {view.number} 的地点更正为“{awaiting.get('place')}”。")
                 return True
             if self.text in ("不是", "/deny") or self.turn.intent == "deny":
-                self.say("好的，地点不改。请问还有什么可以帮您？")
+                self.utter("utter_place_unchanged")
                 return True
             return False
         if kind == "add_info":
             self.state["awaiting"] = None
             if is_cancel(self.text, self.turn.intent):
-                self.say("好的，不补充了。")
+                self.utter("utter_nothing_added")
                 return True
             number = awaiting.get("number")
             self.filed.add_information(str(number) if number else None, self.text)
@@ -61,14 +61,14 @@ class AssistantQuestions(Room):
         ):
             self.state["parked"] = None
             parked["status"] = "collecting"
-            self.say("好的，我们接着登记上次的诉求。")
+            self.utter("utter_resume_parked")
             self.intake.ask_next(parked)
             return True
         if is_cancel(self.text, self.turn.intent) or re.search(
             r"不要了|不用了|上次的不要", self.short
         ):
             self.state["parked"] = None
-            self.say("好的，上次未提交的诉求已删除。")
+            self.utter("utter_parked_dropped")
             return True
         return False  # something new: handle it; the parked draft stays parked
 
@@ -95,13 +95,13 @@ class AssistantQuestions(Room):
             number = numbers[index] if index is not None else None
         if number is None and is_cancel(self.text, self.turn.intent):
             self.state["awaiting"] = None
-            self.say("好的。")
+            self.utter("utter_ok")
             return True
         if number is None:
             if len(self.short) > 6:
                 self.state["awaiting"] = None
                 return False  # moved on to something else
-            self.say("请回复工单编号，或“第一个”“第二个”。")
+            self.utter("utter_ask_which_again")
             return True
         self.state["awaiting"] = None
         purpose = awaiting.get("purpose")

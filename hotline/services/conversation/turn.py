@@ -16,7 +16,8 @@ from hotline.services.conversation.emergencies import Emergencies
 from hotline.services.conversation.filed import FiledTickets
 from hotline.services.conversation.new_messages import NewMessages
 from hotline.services.conversation.questions import AssistantQuestions
-from hotline.services.conversation.words import _CHASE, _STATUS, SMALL_TALK
+from hotline.services.conversation.responses import SMALL_TALK
+from hotline.services.conversation.words import _CHASE, _STATUS
 from hotline.services.tickets import clean_text
 
 
@@ -36,7 +37,7 @@ class _Turn(Room):
 
     async def run(self) -> None:
         if not self.text:
-            self.say("请用一两句话描述您遇到的问题。")
+            self.utter("utter_ask_problem")
             self.intake.reprompt()
             return
         try:
@@ -50,7 +51,7 @@ class _Turn(Room):
             and not self.text.startswith("/")
             and self.turn.latitude is None
         ):
-            self.say("收到表情啦。请用文字描述您遇到的问题，我来为您登记。")
+            self.utter("utter_emoji_only")
             self.intake.reprompt()
             return
         self.intake.park_stale_draft()
@@ -93,7 +94,7 @@ class _Turn(Room):
             self.intake.reprompt()
             return True
         if intent in ("bot_challenge", "insult") and self.draft is not None:
-            self.say(SMALL_TALK[intent])
+            self.utter(SMALL_TALK[intent])
             self.intake.reprompt()
             return True
         return False

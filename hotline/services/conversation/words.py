@@ -1,11 +1,10 @@
 """The citizen's words as the conversation reads them (confirmations, cancels, chasing,
-ratings, emergencies …) and the assistant's fixed lines."""
+ratings, emergencies …)."""
 
 from __future__ import annotations
 
 import re
 
-BUSY = "系统繁忙，请稍后再试。您刚才的内容已记下，稍后再发一次即可。"
 _PUNCT = re.compile(r"[\s，。！？、,.!?；;：:~～…“”\"'（）()【】\[\]]+")
 _PARTICLES = re.compile(r"[吧啊呀了的哈嘛呢嗯哦噢喔啦咯么]+")
 _AFFIRM = (
@@ -152,29 +151,6 @@ _DIAL_FIRST = (
     (_MEDICAL, "请立即拨打120急救电话！"),
     (_MISSING, "请立即拨打110报警，并在附近寻找、询问周围的人！"),
 )
-PRIVATE_POINTER = (
-    "这属于个人之间的民事纠纷，12345热线不能代为处理。建议您：\n"
-    "① 向所在社区（村）人民调解委员会申请调解，免费；\n"
-    "② 拨打12348公共法律服务热线或到司法局法律援助中心咨询，符合条件可获法律援助；\n"
-    "③ 协商、调解不成，可以向人民法院起诉（借款纠纷请保留借条、转账记录等证据）。\n"
-    "如对方有威胁、暴力行为，请立即拨打110。"
-)
-SMALL_TALK = {
-    "chitchat": "我是12345热线助手，主要帮您反映问题、查询工单和解答政策咨询。请问有什么可以帮您？",
-    "out_of_scope": (
-        "抱歉，这个问题不在12345热线的受理范围内。如遇紧急情况，报警请拨110，"
-        "火警请拨119，急救请拨120。"
-    ),
-    "greet": "您好！12345热线，请问有什么可以帮您？",
-    "goodbye": "感谢您联系12345热线，祝您生活愉快，再见！",
-    "thank": "不客气，很高兴为您服务。还有其他问题随时找我。",
-    "bot_challenge": (
-        "我是12345热线的智能助手，可以帮您反映问题、查询工单、解答政策咨询。"
-        "需要人工服务请说“转人工”。"
-    ),
-    "insult": "理解您的心情。请告诉我遇到了什么问题，我会尽力帮您。",
-}
-NOT_UNDERSTOOD = "抱歉，我没看明白，请用一两句话描述您遇到的问题。"
 
 
 def compact(text: str) -> str:
