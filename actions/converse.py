@@ -18,9 +18,12 @@ from rasa_sdk.types import DomainDict
 from actions.common import transcript
 from actions.wiring import wiring
 from hotline.domain.tickets import TICKET_NUMBER
-from hotline.services.conversation import Conversation, Turn
+from hotline.services.conversation import Conversation, Reply, Turn, domain_responses
 
 log = logging.getLogger(__name__)
+# The fixed lines the core sends, checked at start-up: the action server does not start when
+# domain.yml lacks one (the error names the file and the response).
+RESPONSES = domain_responses()
 
 
 def _float(value: Any) -> float | None:
@@ -71,6 +74,22 @@ def _reply_to_ticket(metadata: Any) -> str | None:
     return value if TICKET_NUMBER.fullmatch(value) else None
 
 
+def utter(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    """A fixed line by its domain.yml response (Rasa renders its text and buttons, then adds
+    the buttons built from data); a line built from data as text."""
+    if reply.response is None:
+        buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
+        dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+        return
+    extra = [
+        {"title": title, "payload": payload} for title, payload in RESPONSES.extra_buttons(reply)
+    ]
+    # `text` repeats the response's own words (the core read them from the same domain.yml):
+    # Rasa renders the response and keeps them, and a dispatcher that renders no responses
+    # (rasa_sdk's CollectingDispatcher in the tests) still carries what the citizen reads.
+    dispatcher.utter_message(response=reply.response, text=reply.text, buttons=extra or None)
+
+
 class ActionConverse(Action):
     def name(self) -> str:
         return "action_converse"
@@ -81,12 +100,11 @@ class ActionConverse(Action):
         """Hand the turn to the core conversation and say what it answers."""
         w = wiring()
         state = tracker.get_slot("conversation")
-        outcome = await Conversation(w.service, w.knowledge, w.parser).respond(
+        outcome = await Conversation(w.service, w.knowledge, w.parser, RESPONSES).respond(
             str(tracker.sender_id or "anonymous"),
             state if isinstance(state, dict) else None,
             turn_from(tracker),
         )
         for reply in outcome.replies:
-            buttons = [{"title": title, "payload": payload} for title, payload in reply.buttons]
-            dispatcher.utter_message(text=reply.text, buttons=buttons or None)
+            utter(dispatcher, reply)
         return [SlotSet("conversation", outcome.state)]

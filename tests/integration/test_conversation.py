@@ -4,19 +4,24 @@ context holds, and every ticket written is the one the citizen confirmed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.wiring import install
 from hotline.domain.clock import ManualClock
 from hotline.domain.tickets import Actor
+from hotline.paths import ROOT
 from hotline.services.container import Services
-from hotline.services.conversation import dial_first
+from hotline.services.conversation import SMALL_TALK, ResponseMissing, dial_first, load_responses
+from hotline.services.conversation.responses import USED
 from hotline.services.snapshots import TicketView
 from hotline.services.views import TicketFilter
 from tests.support.dialogue import Conversation, parse, wire
@@ -612,3 +617,37 @@ async def test_the_privacy_notice_comes_once_at_first_contact() -> None:
     other = Conversation("telegram:43")
     summary_first = await other.send(light())
     assert "个人信息保护提示" in summary_first
+
+
+# ---------------------------------------------------------------- fixed lines
+
+
+async def test_fixed_lines_go_out_as_domain_responses() -> None:
+    """A fixed line is sent by its domain.yml response (the same words); a line built from data
+    as text."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    chat = Conversation()
+    await chat.send(parse("你好", "greet"))
+    [greeting] = [r for r in chat.replies if r.get("response")]
+    assert greeting["response"] == "utter_greet"
+    assert greeting["text"] == domain["responses"]["utter_greet"][0]["text"]
+    await chat.send(light())
+    assert any(r.get("response") == "utter_ask_place" for r in chat.replies)
+    assert any(r.get("response") is None and "路灯" in str(r.get("text")) for r in chat.replies)
+
+
+def test_every_fixed_line_is_defined_once_in_the_domain(tmp_path: Path) -> None:
+    """What the core sends is in domain.yml; a missing response fails at start-up with the file
+    and the key."""
+    core = ROOT / "hotline" / "services" / "conversation"
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted(core.glob("*.py")))
+    sent = set(re.findall(r'"(utter_\w+)"', source)) | set(SMALL_TALK.values())
+    assert sent <= USED
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert set(USED) <= set(domain["responses"])
+    assert load_responses(ROOT / "domain.yml")["utter_ask_phone"].buttons == (("不留电话", "不用"),)
+    del domain["responses"]["utter_ask_place"]
+    broken = tmp_path / "domain.yml"
+    broken.write_text(yaml.safe_dump(domain, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ResponseMissing, match=r"domain\.yml: responses\.utter_ask_place"):
+        load_responses(broken)

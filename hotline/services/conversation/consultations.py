@@ -1,0 +1,145 @@
+"""Policy questions: the answer given, follow-ups on its topic, registering it as a ticket."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hotline.domain.consult import consult_or_report, follow_up
+from hotline.domain.intake import (
+    Routing,
+)
+from hotline.domain.knowledge import Answer
+from hotline.services.conversation.context import Room, now_iso
+from hotline.services.conversation.responses import SMALL_TALK
+from hotline.services.conversation.words import (
+    _DEIXIS,
+    _DONE_WORDS,
+    _JUST_ASKING,
+    _REGISTER,
+)
+
+
+class Consultations(Room):
+    """Policy questions: the answer given, follow-ups on its topic, registering it as a ticket."""
+
+    def after_answer(self, topic: dict[str, Any]) -> bool:
+        text = self.text
+        if text == "/deny" or (
+            _DONE_WORDS.search(self.short)
+            and len(self.short) <= 10
+            and not _REGISTER.search(self.short)
+        ):
+            self.state["topic"] = None
+            self.utter("utter_anything_else")
+            return True
+        if _JUST_ASKING.search(self.short) or re.search(r"不(?:要|用|需要)登记", self.short):
+            self.utter("utter_not_registering")
+            return True
+        if text == "/affirm" or (_REGISTER.search(self.short) and len(self.short) <= 16):
+            self.register_from_topic(topic)
+            return True
+        group = str(topic.get("group") or "")
+        if not _DEIXIS.search(text):  # a question naming its own subject is a new question
+            routing = self.routing
+            fresh = consult_or_report(
+                self.c.knowledge,
+                text,
+                category=routing.category,
+                department=routing.department,
+                request_type=self.turn.request_type,
+                sure=routing.sure,
+            )
+            if fresh.answer is not None and fresh.answer.group != group:
+                self.give_answer(fresh.answer, question=text)
+                return True
+        answer = follow_up(self.c.knowledge, text, group=group) if group else None
+        if answer is not None:
+            self.give_answer(answer, question=text)
+            return True
+        return False
+
+    def register_from_topic(self, topic: dict[str, Any]) -> None:
+        """ "需要登记" after an answer: a report carrying the conversation so far."""
+        questions = [str(q) for q in topic.get("questions") or []]
+        description = "；".join(questions)[:3000] or str(topic.get("title"))
+        category = topic.get("category")
+        department = self.catalogue.route(category) if category else topic.get("department")
+        routing = Routing(
+            category=category,
+            department=department if category else None,
+            confidence=1.0 if category else 0.0,
+            choices=(),
+        )
+        draft = self.intake.new_draft(description, routing, None)
+        draft["phone"] = None
+        draft["detail"] = None
+        draft["request_type"] = "咨询" if topic.get("consult") else "求助"
+        draft["no_place"] = bool(topic.get("consult"))  # a question has no place to go to
+        if category is None:
+            draft["choices"] = []
+            draft["human"] = True
+        self.state["topic"] = None
+        self.utter("utter_registering_consultation")
+        self.intake.ask_next(draft)
+
+    def give_answer(self, answer: Answer, *, question: str) -> None:
+        previous = self.state.get("topic") if isinstance(self.state.get("topic"), dict) else {}
+        questions = (
+            list((previous or {}).get("questions") or [])
+            if (previous or {}).get("group") == answer.group
+            else []
+        )
+        self.state["topic"] = {
+            "group": answer.group,
+            "title": answer.title,
+            "category": answer.category,
+            "department": answer.department,
+            "questions": [*questions, question][-5:],
+            "at": now_iso(self.now),
+        }
+        self.say(
+            answer.text
+            + "\n\n以上解答是否解决了您的问题？还有疑问可以接着问；需要我们办理请回复“需要登记”。",
+            [("需要登记工单", "/affirm"), ("已解决", "/deny")],
+        )
+
+    def offer_consultation(self, routing: Routing) -> None:
+        """A policy question the knowledge base cannot answer: never a form asking where "the
+        problem" is; offer to pass it to the department as a 咨询 ticket."""
+        who = self.catalogue.department_name(routing.department)
+        self.state["topic"] = {
+            "group": "",
+            "title": self.text[:40],
+            "category": routing.category,
+            "department": routing.department,
+            "questions": [self.text],
+            "consult": True,
+            "at": now_iso(self.now),
+        }
+        self.say(
+            f"这个问题我暂时没有现成的解答。需要的话我可以登记为咨询件，由{who}答复您。",
+            [("登记咨询", "/affirm"), ("不用了", "/deny")],
+        )
+
+    def unanswered(self, is_question: bool) -> None:
+        if (
+            re.search(
+                r"反映|投诉|举报|求助|问题|报修|报个|想问|问问|有个事|有件事|咨询一下", self.short
+            )
+            and len(self.short) <= 16
+        ):
+            self.utter("utter_ask_problem_details")
+            return
+        if not is_question or self.turn.intent in ("out_of_scope", "chitchat", "nlu_fallback"):
+            self.utter(SMALL_TALK["out_of_scope"] if is_question else "utter_default")
+            return
+        self.utter("utter_no_answer_yet")
+        self.state["topic"] = {
+            "group": "",
+            "title": self.text[:40],
+            "category": None,
+            "department": None,
+            "questions": [self.text],
+            "at": now_iso(self.now),
+        }

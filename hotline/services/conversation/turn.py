@@ -1,0 +1,117 @@
+"""The dispatcher of one citizen turn: what takes precedence, then the question asked or the
+draft, then a new message; each handled by its room."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from hotline.domain.texts import clean_text
+from hotline.domain.tickets import DomainError
+from hotline.services.conversation.answers import DraftAnswers
+from hotline.services.conversation.confirmation import Confirmation
+from hotline.services.conversation.consultations import Consultations
+from hotline.services.conversation.context import Room, TurnContext, since
+from hotline.services.conversation.drafts import Intake
+from hotline.services.conversation.emergencies import Emergencies
+from hotline.services.conversation.filed import FiledTickets
+from hotline.services.conversation.new_messages import NewMessages
+from hotline.services.conversation.questions import AssistantQuestions
+from hotline.services.conversation.responses import SMALL_TALK
+from hotline.services.conversation.words import _CHASE, _STATUS
+
+
+class _Turn(Room):
+    """Routes one turn to the rooms that decide it; they share its context."""
+
+    def __init__(self, ctx: TurnContext) -> None:
+        super().__init__(ctx)
+        ctx.intake = Intake(ctx)
+        ctx.answers = DraftAnswers(ctx)
+        ctx.confirmation = Confirmation(ctx)
+        ctx.filed = FiledTickets(ctx)
+        ctx.questions = AssistantQuestions(ctx)
+        ctx.consultations = Consultations(ctx)
+        ctx.emergencies = Emergencies(ctx)
+        ctx.requests = NewMessages(ctx)
+
+    async def run(self) -> None:
+        if not self.text:
+            self.utter("utter_ask_problem")
+            self.intake.reprompt()
+            return
+        try:
+            self.text = clean_text(self.text, field_name="您发的内容", limit=4000) or ""
+        except DomainError as exc:
+            self.say(exc.message + "（您的诉求还没有提交，内容没有丢失。）")
+            self.intake.reprompt()
+            return
+        if (
+            not re.search(r"[\w\u4e00-\u9fff👌👍]", self.text)
+            and not self.text.startswith("/")
+            and self.turn.latitude is None
+        ):
+            self.utter("utter_emoji_only")
+            self.intake.reprompt()
+            return
+        self.intake.park_stale_draft()
+        if await self.global_turn():
+            return
+        if await self.context_turn():
+            return
+        await self.requests.new_message()
+        self.intake.offer_parked()
+
+    async def global_turn(self) -> bool:
+        """What takes precedence over any step: a human, an emergency, a status question."""
+        intent = self.turn.intent
+        if intent == "request_human" or re.search(r"转人工|人工客服|找人工|真人", self.short):
+            self.filed.hand_to_human()
+            return True
+        if self.emergencies.urgent_follow_up():
+            return True
+        if self.draft is not None and _CHASE.search(self.short):
+            # about a ticket already filed; the draft waits
+            self.filed.handle_ticket_purpose("chase")
+            self.intake.reprompt()
+            return True
+        if self.turn.urgent and intent not in (
+            "inform",
+            "chitchat",
+            "out_of_scope",
+            "rate_service",
+        ):
+            self.emergencies.open_urgent()
+            return True
+        awaiting = self.state.get("awaiting") or {}
+        picking = awaiting.get("kind") == "which_ticket" and len(self.short) <= 16
+        if (
+            (intent == "check_status" or _STATUS.search(self.short))
+            and not _CHASE.search(self.short)
+            and not picking  # a number answering "which ticket?" is not a status question
+        ):
+            self.filed.show_status()
+            self.intake.reprompt()
+            return True
+        if intent in ("bot_challenge", "insult") and self.draft is not None:
+            self.utter(SMALL_TALK[intent])
+            self.intake.reprompt()
+            return True
+        return False
+
+    async def context_turn(self) -> bool:
+        """What the message means given the question the assistant asked last."""
+        awaiting = self.state.get("awaiting")
+        if isinstance(awaiting, dict) and await self.questions.answer_awaiting(awaiting):
+            return True
+        draft = self.draft
+        if draft is not None:
+            if draft.get("status") == "confirming":
+                await self.confirmation.at_confirmation(draft)
+                return True
+            await self.answers.while_collecting(draft)
+            return True
+        topic = self.state.get("topic")
+        if isinstance(topic, dict) and since(topic.get("at"), self.now) < timedelta(minutes=30):
+            return self.consultations.after_answer(topic)
+        return False
