@@ -17,6 +17,8 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -28,7 +30,10 @@ from hotline.credentials import (
     is_loopback,
     new_token,
 )
-from hotline.paths import ROOT
+from hotline.paths import MODEL_FILE, RASA_PYTHON, ROOT, find_model
+
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
 
 class StackError(Exception):
@@ -37,10 +42,11 @@ class StackError(Exception):
 
 @dataclass
 class StackConfig:
-    """Where things are and which ports to use; defaults are the README's."""
+    """Where things are and which ports to use; defaults are the README's. `hotline up` builds
+    it from the settings (:meth:`from_settings`), tests and benchmarks use :meth:`scratch`."""
 
     root: Path = ROOT
-    model: Path = ROOT / "models" / "hotline.tar.gz"
+    model: Path = MODEL_FILE
     rasa_port: int = 5005
     rasa_workers: int = 1  # worker i listens on rasa_port + i; see rasa_url_for
     action_port: int = 5055
@@ -48,7 +54,7 @@ class StackConfig:
     tracker_db: Path = ROOT / "var" / "rasa-tracker.db"
     workdir: Path = ROOT / "var" / "rasa"
     env: dict[str, str] = field(default_factory=dict)
-    rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
+    rasa_python: Path = RASA_PYTHON
     app_python: Path = ROOT / ".venv" / "bin" / "python"
     listen: str = "127.0.0.1"  # the address both servers bind
     rasa_token: str = field(default_factory=new_token, repr=False)
@@ -56,14 +62,44 @@ class StackConfig:
     action_token: str = field(default_factory=new_token, repr=False)
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> StackConfig:
+        """The operator's stack (`hotline up`): ports, paths, model and tokens as configured."""
+        return cls(
+            model=find_model(settings.nlu_model) or settings.nlu_model or MODEL_FILE,
+            rasa_port=urlsplit(settings.rasa_url).port or 5005,
+            rasa_workers=settings.rasa_workers,
+            action_port=settings.action_server_port,
+            log_dir=settings.var_dir / "log",
+            tracker_db=settings.var_dir / "rasa-tracker.db",
+            workdir=settings.var_dir / "rasa",
+            rasa_python=settings.rasa_python,
+            listen=settings.listen_host,
+            rasa_token=settings.rasa_token or "",
+            chat_token=settings.chat_token or "",
+            action_token=settings.action_token or "",
+        )
+
+    @classmethod
     def scratch(
-        cls, folder: Path, database_url: str, *, model: Path | None = None, rasa_workers: int = 1
+        cls,
+        folder: Path,
+        database_url: str,
+        *,
+        model: Path | None = None,
+        rasa_workers: int = 1,
+        settings: Settings | None = None,
     ) -> StackConfig:
-        """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
+        """A stack of its own for tests and benchmarks: free ports, everything under `folder`,
+        fresh tokens; the model and the Rasa interpreter as configured (`settings`, else the
+        environment's)."""
+        if settings is None:
+            from hotline.config import Settings
+
+            settings = Settings.from_env()
         rasa_port, action_port = free_ports(rasa_workers)
         return cls(
-            model=model
-            or Path(os.environ.get("HOTLINE_NLU_MODEL") or ROOT / "models/hotline.tar.gz"),
+            model=model or find_model(settings.nlu_model) or settings.nlu_model or MODEL_FILE,
+            rasa_python=settings.rasa_python,
             rasa_port=rasa_port,
             rasa_workers=rasa_workers,
             action_port=action_port,
@@ -128,7 +164,7 @@ class Stack:
         self.actions: subprocess.Popen[bytes] | None = None
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = dict(os.environ)  # the children inherit the environment (not read here)
         env.update(
             {
                 "PYTHONPATH": str(self.config.root),
