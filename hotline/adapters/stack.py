@@ -8,20 +8,19 @@ Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the acti
 
 from __future__ import annotations
 
-import logging
+import functools
 import os
 import signal
 import socket
 import subprocess
 import time
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
+from hotline.adapters.rasa_client import answers, rasa_ready
 from hotline.credentials import (
     ACTION_HEADER,
     ACTION_TOKEN,
@@ -253,26 +252,22 @@ class Stack:
             raise
 
     def wait_ready(self, timeout: float = 180.0) -> None:
-        # httpx logs each request URL at INFO, and /status carries Rasa's token as ?token=…
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         deadline = time.monotonic() + timeout
-        pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
-            "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
+        action_health = f"http://127.0.0.1:{self.config.action_port}/health"
+        pending: dict[str, tuple[Callable[[], bool], subprocess.Popen[bytes] | None]] = {
+            "actions": (lambda: answers(action_health), self.actions)
         }
         for i, url in enumerate(self.config.rasa_urls):
             worker = self.rasa[i] if i < len(self.rasa) else None
-            status = f"{url}/status?token={self.config.rasa_token}"
-            pending["rasa" if i == 0 else f"rasa-{i}"] = (status, worker)
+            probe = functools.partial(rasa_ready, url, self.config.rasa_token)
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (probe, worker)
         while pending:
-            for name, (url, process) in list(pending.items()):
+            for name, (ready, process) in list(pending.items()):
                 if process is not None and process.poll() is not None:
                     log = self.config.log_dir / f"{name}.log"
                     raise StackError(f"{name} 进程已退出（代码 {process.returncode}），见 {log}")
-                try:
-                    if httpx.get(url, timeout=2.0).status_code == 200:
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
+                if ready():
+                    del pending[name]
             if pending and time.monotonic() > deadline:
                 names = "、".join(pending)
                 raise StackError(f"{names} 在 {timeout:.0f} 秒内没有就绪，见 {self.config.log_dir}")
@@ -331,9 +326,3 @@ def _hold(held: list[socket.socket], port: int) -> int:
     held.append(sock)
     sock.bind(("127.0.0.1", port))
     return int(sock.getsockname()[1])
-
-
-def rasa_url_for(sender: str, urls: list[str]) -> str:
-    """The Rasa worker a sender always talks to: one conversation never runs on two workers
-    at once, so the per-process lock store is enough and no Redis is needed."""
-    return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline.adapters import classifier
-from hotline.adapters.stack import Stack, StackConfig, StackError, rasa_url_for
+from hotline.adapters import classifier, rasa_client
+from hotline.adapters.rasa_client import rasa_url_for
+from hotline.adapters.stack import Stack, StackConfig, StackError, free_ports
 from hotline.config import Settings
 from hotline.domain.yamlconf import ConfigError
 
@@ -96,3 +97,18 @@ def test_a_ticket_link_template_with_other_placeholders_is_refused(template: str
         Settings.from_env({"HOTLINE_TICKET_URL": template})
     ok = Settings.from_env({"HOTLINE_TICKET_URL": "https://crm.example/tickets/{number}"})
     assert ok.ticket_url == "https://crm.example/tickets/{number}"
+
+
+def test_one_rasa_client_says_unavailable_and_not_ready_the_same_way() -> None:
+    from bot import citizen, console
+
+    assert citizen.RasaUnavailable is console.RasaUnavailable is rasa_client.RasaUnavailable
+    port, _ = free_ports(1)  # nobody listens there
+    url = f"http://127.0.0.1:{port}"
+    chat = rasa_client.RasaChat(url, "console:local", timeout=1.0, token="t")
+    try:
+        with pytest.raises(rasa_client.RasaUnavailable, match="ConnectError"):
+            chat.send("你好")
+    finally:
+        chat.close()
+    assert not rasa_client.rasa_ready(url, "t", timeout=1.0)
