@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 from functools import partial
 from typing import Any
 
@@ -25,7 +24,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
+from hotline.config import Settings
 from hotline.credentials import ACTION_HEADER, ACTION_TOKEN
+from hotline.domain.yamlconf import ConfigError
 
 OPEN_PATHS = frozenset({"/health"})  # readiness probes; says nothing about anyone
 
@@ -48,14 +49,16 @@ def create_guarded_app(executor: ActionExecutor, token: str) -> Sanic[Any, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the actions; refuse to start without the shared secret."""
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise SystemExit(f"actions.server: {exc}") from exc
     parser = argparse.ArgumentParser(description="hotline action server (rasa_sdk, with auth)")
     parser.add_argument("--actions", default="actions")
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("HOTLINE_ACTION_SERVER_PORT") or 5055)
-    )
-    parser.add_argument("--host", default=os.environ.get("HOTLINE_LISTEN") or "127.0.0.1")
+    parser.add_argument("--port", type=int, default=settings.action_server_port)
+    parser.add_argument("--host", default=settings.listen_host)
     args = parser.parse_args(argv)
-    token = os.environ.get(ACTION_TOKEN, "")
+    token = settings.action_token or ""
     if not token:
         raise SystemExit(
             f"actions.server: {ACTION_TOKEN} is not set; refusing to serve actions to anyone "

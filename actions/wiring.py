@@ -6,39 +6,13 @@ from the environment on first use; tests install their own with :func:`install`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
-
+from hotline.adapters.rasa_client import RasaParser
 from hotline.bootstrap import build_app
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
 from hotline.services.container import Services
 from hotline.services.conversation import Parser
-
-log = logging.getLogger(__name__)
-
-
-class RasaParser:
-    """Rasa's own model through its HTTP API (`rasa run --enable-api`), on 127.0.0.1; the API
-    answers only with its token (Rasa reads it from the `token` query parameter)."""
-
-    def __init__(self, base_url: str, timeout: float = 3.0, token: str | None = None) -> None:
-        self.url = base_url.rstrip("/") + "/model/parse"
-        self.timeout = timeout
-        self.params = {"token": token} if token else {}
-
-    async def parse(self, text: str) -> dict[str, Any] | None:
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
-                response = await client.post(self.url, json={"text": text}, params=self.params)
-                response.raise_for_status()
-                body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            log.warning("second-problem parse failed: %s", type(exc).__name__)
-            return None
-        return body if isinstance(body, dict) else None
 
 
 @dataclass

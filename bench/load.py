@@ -35,7 +35,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from hotline.adapters.stack import Stack, StackConfig, rasa_url_for
+from hotline.adapters.rasa_client import rasa_url_for
+from hotline.adapters.stack import Stack, StackConfig
 from hotline.config import Settings
 from hotline.credentials import chat_headers
 from hotline.storage.db import make_engine, make_session_factory

@@ -13,14 +13,13 @@ import json
 import logging
 from typing import Any, cast
 
-import httpx
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 
 from bot import keyboards
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
-from hotline.adapters.stack import rasa_url_for
-from hotline.credentials import chat_headers
+from hotline.adapters import rasa_client
+from hotline.adapters.rasa_client import RasaUnavailable, rasa_url_for
 from hotline.domain.tickets import TICKET_NUMBER, Actor, DomainError
 from hotline.services.attachments import KIND_LABELS, Kind
 from hotline.services.follow_up import Score
@@ -45,33 +44,20 @@ MAX_UNSENT = 20
 MAX_INPUT = 4000
 
 
-class RasaUnavailable(Exception):
-    """Rasa did not answer usefully (down, timed out, 5xx, garbage)."""
-
-
 async def ask_rasa(
     context: HotlineContext, sender: str, text: str, metadata: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Send one message to Rasa's REST channel and return its replies."""
     wiring = context.hotline
-    url = f"{rasa_url_for(sender, wiring.rasa_urls).rstrip('/')}/webhooks/rest/webhook"
-    body: dict[str, Any] = {"sender": sender, "message": text}
-    if metadata:
-        body["metadata"] = metadata
-    try:
-        response = await wiring.http.post(
-            url,
-            json=body,
-            timeout=wiring.rasa_timeout,
-            headers=chat_headers(wiring.settings.chat_token),
-        )
-        response.raise_for_status()
-        body = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
-    if not isinstance(body, list):
-        raise RasaUnavailable("unexpected reply shape")
-    return [item for item in body if isinstance(item, dict)]
+    return await rasa_client.chat(
+        wiring.http,
+        rasa_url_for(sender, wiring.rasa_urls),
+        sender,
+        text,
+        metadata=metadata,
+        token=wiring.settings.chat_token,
+        timeout=wiring.rasa_timeout,
+    )
 
 
 async def show_replies(

@@ -17,13 +17,10 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
-import httpx
-
 from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 from hotline.adapters.classifier import ClassifierProcess, ClassifierUnavailableError
-from hotline.adapters.stack import rasa_url_for
+from hotline.adapters.rasa_client import RasaChat, RasaUnavailable, rasa_url_for
 from hotline.bootstrap import App
-from hotline.credentials import chat_headers
 from hotline.domain.tickets import STATUS_LABELS, DomainError, Status
 from hotline.services.delivery import Deliverer, PendingMessage
 from hotline.services.messages import local_time
@@ -57,35 +54,6 @@ MAX_UNSENT = 20
 SILENT = "系统繁忙，请稍后再试。如刚才的内容没有生效，请再发一次。"
 
 
-class RasaUnavailable(Exception):
-    """Rasa did not answer usefully (down, timed out, 5xx, garbage)."""
-
-
-class RasaChat:
-    """The console citizen's side of Rasa's REST channel."""
-
-    def __init__(
-        self, base_url: str, sender: str, timeout: float = 30.0, token: str | None = None
-    ) -> None:
-        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
-        self.sender = sender
-        self.client = httpx.Client(timeout=timeout, headers=chat_headers(token))
-
-    def send(self, text: str) -> list[dict[str, Any]]:
-        try:
-            response = self.client.post(self.url, json={"sender": self.sender, "message": text})
-            response.raise_for_status()
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(type(exc).__name__) from exc
-        if not isinstance(body, list):
-            raise RasaUnavailable("unexpected reply")
-        return [item for item in body if isinstance(item, dict)]
-
-    def close(self) -> None:
-        self.client.close()
-
-
 class ConsoleTransport:
     """Prints outbox messages to the terminal, labelled with who would receive them."""
 
@@ -112,14 +80,12 @@ class ConsoleSession:
         self.out = out
         self.lock = threading.Lock()
         self.transport = ConsoleTransport(out, app.catalogue.department_name)
-        self.deliverer = Deliverer(
-            app.service.sessions, app.service.clock, self.transport, staff_chat="console"
-        )
+        self.deliverer = Deliverer(app.sessions, app.clock, self.transport, staff_chat="console")
         self.classifier: ClassifierProcess | None = None
         self.rasa: RasaChat | None = None
         self.buttons: list[dict[str, Any]] = []
         self.unsent: list[str] = []
-        self.flood = FloodGuard(app.service.clock)  # the same budget as Telegram citizens
+        self.flood = FloodGuard(app.clock)  # the same budget as Telegram citizens
 
     def say(self, text: str) -> None:
         self.out.write(f"12345> {text}\n")
@@ -249,7 +215,7 @@ class ConsoleSession:
         for v in views[:10]:
             self.say(
                 f"{v.number} {STATUS_LABELS[Status(v.status)]} {v.department_name} "
-                f"时限 {local_time(v.answer_due_at, self.app.service.tz)}"
+                f"时限 {local_time(v.answer_due_at, self.app.tz)}"
             )
 
     def deliver(self) -> None:

@@ -19,7 +19,7 @@ from hotline.credentials import (
     secrets_path,
 )
 from hotline.domain.yamlconf import ConfigError
-from hotline.paths import ROOT
+from hotline.paths import RASA_PYTHON, ROOT
 
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -67,6 +67,13 @@ class Settings:
     rasa_token: str | None = None
     chat_token: str | None = None
     action_token: str | None = None
+    # The Rasa environment's interpreter and the trained model (None: models/hotline.tar.gz,
+    # else the newest archive there; see hotline.paths.find_model). The stack and the
+    # classifier both take them from here.
+    rasa_python: Path = RASA_PYTHON
+    nlu_model: Path | None = None
+    # Link template for ticket numbers in the report workbook (`hotline report --out`).
+    ticket_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +117,9 @@ class Settings:
             rasa_token=env.get(RASA_TOKEN) or None,
             chat_token=env.get(CHAT_TOKEN) or None,
             action_token=env.get(ACTION_TOKEN) or None,
+            rasa_python=_path(env, "HOTLINE_RASA_PYTHON", root) or RASA_PYTHON,
+            nlu_model=_path(env, "HOTLINE_NLU_MODEL", root),
+            ticket_url=env.get("HOTLINE_TICKET_URL") or None,
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -125,6 +135,7 @@ class Settings:
         _check_listen(settings)
         if not 1 <= settings.rasa_workers <= 16:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
+        _check_ticket_url(settings.ticket_url)
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings
@@ -167,6 +178,27 @@ def _check_listen(settings: Settings) -> None:
             f"HOTLINE_LISTEN={settings.listen_host} is not a loopback address, but "
             f"{', '.join(missing)} is not set (run scripts/setup.sh or set it)"
         )
+
+
+def _check_ticket_url(template: str | None) -> None:
+    """The report fills in {number}; any other placeholder would fail only when it writes."""
+    if template is None:
+        return
+    try:
+        template.format(number="20261130-0001")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError(
+            f"HOTLINE_TICKET_URL: expected a link with {{number}}, got {template!r}"
+        ) from exc
+
+
+def _path(env: dict[str, str], key: str, root: Path) -> Path | None:
+    """A path setting; a relative one is relative to the checkout, where the children run."""
+    raw = env.get(key)
+    if not raw:
+        return None
+    path = Path(raw)
+    return path if path.is_absolute() else root / path
 
 
 def _int(env: dict[str, str], key: str, default: int) -> int:

@@ -95,6 +95,7 @@ def is_loopback(host: str) -> bool:
 
 def main() -> None:
     """Create var/secrets.env if needed (setup.sh) and print where it is."""
+    # Bootstrap, before Settings can be read (they refuse a loosely-moded secrets file).
     var_dir = Path(os.environ.get("HOTLINE_VAR_DIR") or ROOT / "var")
     ensure_secrets(var_dir)
     print(secrets_path(var_dir))

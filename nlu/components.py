@@ -25,7 +25,6 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
 from __future__ import annotations
 
 import functools
-import os
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -304,6 +303,20 @@ class LinearIntentClassifier(_TrainedComponent):
             "ranking_length": 10,
         }
 
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any = None,
+    ) -> None:
+        super().__init__({**self.get_default_config(), **config}, model_storage, resource, model)
+        # The blend's shares come from config.yml, read once at load (not on every parse).
+        self._weight = float(self._config["weight"])
+        long_weight = self._config.get("long_weight")
+        self._long_weight = None if long_weight is None else float(long_weight)
+        self._long_chars = int(self._config["long_chars"])
+
     @staticmethod
     def _features(message: Message) -> Any:
         _, sentence = message.get_sparse_features(TEXT)
@@ -380,16 +393,14 @@ class LinearIntentClassifier(_TrainedComponent):
         """Blend the linear model's probabilities into the intent ranking."""
         if self._model is None:
             return messages
-        weight = float(os.environ.get("HOTLINE_LINEAR_WEIGHT", self._config["weight"]))
-        long_weight = self._config.get("long_weight")
         for message in messages:
             row = self._sentence_row(message)
             if row is None:
                 continue
-            share = weight
-            is_long = len(message.get(TEXT) or "") >= int(self._config["long_chars"])
-            if long_weight is not None and is_long:
-                share = float(long_weight)
+            share = self._weight
+            is_long = len(message.get(TEXT) or "") >= self._long_chars
+            if self._long_weight is not None and is_long:
+                share = self._long_weight
             classes, probs = self._probabilities(row)
             blended = {c: share * float(p) for c, p in zip(classes, probs, strict=True)}
             for item in message.get(INTENT_RANKING_KEY) or []:
@@ -446,6 +457,7 @@ class UrgencyClassifier(_TrainedComponent):
         model: urgency.UrgencyModel | None = None,
     ) -> None:
         super().__init__({**self.get_default_config(), **config}, model_storage, resource, model)
+        self._threshold = float(self._config["threshold"])  # config.yml, read once at load
 
     @staticmethod
     def _paths(config: dict[str, Any]) -> tuple[Path, list[Path]]:
@@ -485,12 +497,11 @@ class UrgencyClassifier(_TrainedComponent):
         """Set ``urgent_score`` and ``urgent`` on each message."""
         if self._model is None:
             return messages
-        threshold = float(os.environ.get("HOTLINE_URGENT_THRESHOLD", self._config["threshold"]))
         limit = int(self._config.get("max_chars") or 0)
         for message in messages:
             text = focus.clip(message.get(TEXT) or "", limit)
             score = self._model.predict(text)
-            verdict = urgency.combine(score, threshold)
+            verdict = urgency.combine(score, self._threshold)
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages
@@ -575,6 +586,7 @@ class SentenceEncoderClassifier(_TrainedComponent):
         model: Any = None,
     ) -> None:
         super().__init__({**self.get_default_config(), **config}, model_storage, resource, model)
+        self._weight = float(self._config["weight"])  # config.yml, read once at load
 
     def train(self, training_data: TrainingData) -> Resource:
         """Encode the intent examples and fit the logistic regression (about a minute)."""
@@ -625,7 +637,7 @@ class SentenceEncoderClassifier(_TrainedComponent):
         """Blend the encoder's probabilities into the ranking of each long enough message."""
         if self._model is None:
             return messages
-        weight = float(os.environ.get("HOTLINE_ENCODER_WEIGHT", self._config["weight"]))
+        weight = self._weight
         for message in messages:
             text = message.get(TEXT) or ""
             if len(text) < int(self._config["min_chars"]) or weight <= 0:

@@ -1,1 +1,2 @@
-"""Child processes and HTTP clients the hotline drives: the Rasa stack and its classifier."""
+"""Child processes and HTTP clients the hotline drives: the Rasa stack, its classifier and the
+one Rasa HTTP client (rasa_client)."""

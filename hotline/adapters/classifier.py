@@ -12,8 +12,9 @@ root), feeds it JSON lines and reads one JSON object per input, in order, with t
 * :class:`ClassifierProcess` — a long-lived ``--serve`` subprocess for callers that classify
   many texts over time (the model takes several seconds to load).
 
-Environment overrides: ``HOTLINE_RASA_PYTHON`` (interpreter of the Rasa env),
-``HOTLINE_NLU_MODEL`` (model archive, default ``models/hotline.tar.gz``).
+The interpreter and the model come from the settings (``HOTLINE_RASA_PYTHON``,
+``HOTLINE_NLU_MODEL``; :class:`hotline.config.Settings`), the environment's when none are
+given; the model is resolved as ``hotline up`` resolves it (:func:`hotline.paths.find_model`).
 """
 
 from __future__ import annotations
@@ -26,39 +27,36 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_DIR = REPO_ROOT / "models"
+from hotline.config import Settings
+from hotline.paths import MODEL_DIR, ROOT, find_model
+
+REPO_ROOT = ROOT
+DEFAULT_MODEL_DIR = MODEL_DIR
 
 
 class ClassifierUnavailableError(RuntimeError):
     """The NLU environment or the trained model is missing, or the classifier failed."""
 
 
-def rasa_python() -> Path:
+def rasa_python(settings: Settings | None = None) -> Path:
     """Interpreter of the Rasa environment."""
-    return Path(os.environ.get("HOTLINE_RASA_PYTHON", REPO_ROOT / ".venv-rasa" / "bin" / "python"))
+    return (settings or Settings.from_env()).rasa_python
 
 
-def model_path() -> Path | None:
+def model_path(settings: Settings | None = None) -> Path | None:
     """The model archive the classifier will load, or None when there is none."""
-    configured = os.environ.get("HOTLINE_NLU_MODEL")
-    if configured:
-        return Path(configured) if Path(configured).exists() else None
-    named = DEFAULT_MODEL_DIR / "hotline.tar.gz"
-    if named.is_file():
-        return named
-    archives = sorted(DEFAULT_MODEL_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return archives[-1] if archives else None
+    return find_model((settings or Settings.from_env()).nlu_model)
 
 
-def _check_available() -> tuple[Path, Path]:
-    python = rasa_python()
+def _check_available(settings: Settings | None) -> tuple[Path, Path]:
+    settings = settings or Settings.from_env()
+    python = rasa_python(settings)
     if not python.exists():
         raise ClassifierUnavailableError(
             f"NLU environment not found: {python} is missing; "
             "run the setup command to create .venv-rasa"
         )
-    model = model_path()
+    model = model_path(settings)
     if model is None:
         raise ClassifierUnavailableError(
             f"no trained NLU model under {DEFAULT_MODEL_DIR}; run scripts/train_nlu.sh"
@@ -71,7 +69,7 @@ def _command(python: Path, model: Path, mode: Sequence[str]) -> list[str]:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(os.environ)  # the child inherits the environment (not read here)
     env["PYTHONPATH"] = str(REPO_ROOT) + (
         os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
     )
@@ -81,7 +79,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def classify_texts(texts: Sequence[str], *, timeout: float | None = 600.0) -> list[dict[str, Any]]:
+def classify_texts(
+    texts: Sequence[str], *, timeout: float | None = 600.0, settings: Settings | None = None
+) -> list[dict[str, Any]]:
     """Classify ``texts`` with the trained model; one result dict per text, in order.
 
     Raises :class:`ClassifierUnavailableError` when the Rasa env or the model is missing or
@@ -89,7 +89,7 @@ def classify_texts(texts: Sequence[str], *, timeout: float | None = 600.0) -> li
     """
     if not texts:
         return []
-    python, model = _check_available()
+    python, model = _check_available(settings)
     payload = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
     try:
         proc = subprocess.run(
@@ -118,9 +118,9 @@ def classify_texts(texts: Sequence[str], *, timeout: float | None = 600.0) -> li
     return results
 
 
-def classify_text(text: str) -> dict[str, Any]:
+def classify_text(text: str, settings: Settings | None = None) -> dict[str, Any]:
     """Classify one text (see :func:`classify_texts`)."""
-    return classify_texts([text])[0]
+    return classify_texts([text], settings=settings)[0]
 
 
 class ClassifierProcess:
@@ -131,8 +131,8 @@ class ClassifierProcess:
     'utilities'
     """
 
-    def __init__(self) -> None:
-        python, model = _check_available()
+    def __init__(self, settings: Settings | None = None) -> None:
+        python, model = _check_available(settings)
         self._proc = subprocess.Popen(
             _command(python, model, ["--serve"]),
             stdin=subprocess.PIPE,

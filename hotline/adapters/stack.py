@@ -8,18 +8,19 @@ Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the acti
 
 from __future__ import annotations
 
-import logging
+import functools
 import os
 import signal
 import socket
 import subprocess
 import time
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-import httpx
-
+from hotline.adapters.rasa_client import answers, rasa_ready
 from hotline.credentials import (
     ACTION_HEADER,
     ACTION_TOKEN,
@@ -28,7 +29,10 @@ from hotline.credentials import (
     is_loopback,
     new_token,
 )
-from hotline.paths import ROOT
+from hotline.paths import MODEL_FILE, RASA_PYTHON, ROOT, find_model
+
+if TYPE_CHECKING:
+    from hotline.config import Settings
 
 
 class StackError(Exception):
@@ -37,10 +41,11 @@ class StackError(Exception):
 
 @dataclass
 class StackConfig:
-    """Where things are and which ports to use; defaults are the README's."""
+    """Where things are and which ports to use; defaults are the README's. `hotline up` builds
+    it from the settings (:meth:`from_settings`), tests and benchmarks use :meth:`scratch`."""
 
     root: Path = ROOT
-    model: Path = ROOT / "models" / "hotline.tar.gz"
+    model: Path = MODEL_FILE
     rasa_port: int = 5005
     rasa_workers: int = 1  # worker i listens on rasa_port + i; see rasa_url_for
     action_port: int = 5055
@@ -48,7 +53,7 @@ class StackConfig:
     tracker_db: Path = ROOT / "var" / "rasa-tracker.db"
     workdir: Path = ROOT / "var" / "rasa"
     env: dict[str, str] = field(default_factory=dict)
-    rasa_python: Path = ROOT / ".venv-rasa" / "bin" / "python"
+    rasa_python: Path = RASA_PYTHON
     app_python: Path = ROOT / ".venv" / "bin" / "python"
     listen: str = "127.0.0.1"  # the address both servers bind
     rasa_token: str = field(default_factory=new_token, repr=False)
@@ -56,14 +61,44 @@ class StackConfig:
     action_token: str = field(default_factory=new_token, repr=False)
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> StackConfig:
+        """The operator's stack (`hotline up`): ports, paths, model and tokens as configured."""
+        return cls(
+            model=find_model(settings.nlu_model) or settings.nlu_model or MODEL_FILE,
+            rasa_port=urlsplit(settings.rasa_url).port or 5005,
+            rasa_workers=settings.rasa_workers,
+            action_port=settings.action_server_port,
+            log_dir=settings.var_dir / "log",
+            tracker_db=settings.var_dir / "rasa-tracker.db",
+            workdir=settings.var_dir / "rasa",
+            rasa_python=settings.rasa_python,
+            listen=settings.listen_host,
+            rasa_token=settings.rasa_token or "",
+            chat_token=settings.chat_token or "",
+            action_token=settings.action_token or "",
+        )
+
+    @classmethod
     def scratch(
-        cls, folder: Path, database_url: str, *, model: Path | None = None, rasa_workers: int = 1
+        cls,
+        folder: Path,
+        database_url: str,
+        *,
+        model: Path | None = None,
+        rasa_workers: int = 1,
+        settings: Settings | None = None,
     ) -> StackConfig:
-        """A stack of its own for tests and benchmarks: free ports, everything under `folder`."""
+        """A stack of its own for tests and benchmarks: free ports, everything under `folder`,
+        fresh tokens; the model and the Rasa interpreter as configured (`settings`, else the
+        environment's)."""
+        if settings is None:
+            from hotline.config import Settings
+
+            settings = Settings.from_env()
         rasa_port, action_port = free_ports(rasa_workers)
         return cls(
-            model=model
-            or Path(os.environ.get("HOTLINE_NLU_MODEL") or ROOT / "models/hotline.tar.gz"),
+            model=model or find_model(settings.nlu_model) or settings.nlu_model or MODEL_FILE,
+            rasa_python=settings.rasa_python,
             rasa_port=rasa_port,
             rasa_workers=rasa_workers,
             action_port=action_port,
@@ -128,7 +163,7 @@ class Stack:
         self.actions: subprocess.Popen[bytes] | None = None
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = dict(os.environ)  # the children inherit the environment (not read here)
         env.update(
             {
                 "PYTHONPATH": str(self.config.root),
@@ -217,26 +252,22 @@ class Stack:
             raise
 
     def wait_ready(self, timeout: float = 180.0) -> None:
-        # httpx logs each request URL at INFO, and /status carries Rasa's token as ?token=…
-        logging.getLogger("httpx").setLevel(logging.WARNING)
         deadline = time.monotonic() + timeout
-        pending: dict[str, tuple[str, subprocess.Popen[bytes] | None]] = {
-            "actions": (f"http://127.0.0.1:{self.config.action_port}/health", self.actions)
+        action_health = f"http://127.0.0.1:{self.config.action_port}/health"
+        pending: dict[str, tuple[Callable[[], bool], subprocess.Popen[bytes] | None]] = {
+            "actions": (lambda: answers(action_health), self.actions)
         }
         for i, url in enumerate(self.config.rasa_urls):
             worker = self.rasa[i] if i < len(self.rasa) else None
-            status = f"{url}/status?token={self.config.rasa_token}"
-            pending["rasa" if i == 0 else f"rasa-{i}"] = (status, worker)
+            probe = functools.partial(rasa_ready, url, self.config.rasa_token)
+            pending["rasa" if i == 0 else f"rasa-{i}"] = (probe, worker)
         while pending:
-            for name, (url, process) in list(pending.items()):
+            for name, (ready, process) in list(pending.items()):
                 if process is not None and process.poll() is not None:
                     log = self.config.log_dir / f"{name}.log"
                     raise StackError(f"{name} 进程已退出（代码 {process.returncode}），见 {log}")
-                try:
-                    if httpx.get(url, timeout=2.0).status_code == 200:
-                        del pending[name]
-                except httpx.HTTPError:
-                    pass
+                if ready():
+                    del pending[name]
             if pending and time.monotonic() > deadline:
                 names = "、".join(pending)
                 raise StackError(f"{names} 在 {timeout:.0f} 秒内没有就绪，见 {self.config.log_dir}")
@@ -295,9 +326,3 @@ def _hold(held: list[socket.socket], port: int) -> int:
     held.append(sock)
     sock.bind(("127.0.0.1", port))
     return int(sock.getsockname()[1])
-
-
-def rasa_url_for(sender: str, urls: list[str]) -> str:
-    """The Rasa worker a sender always talks to: one conversation never runs on two workers
-    at once, so the per-process lock store is enough and no Redis is needed."""
-    return urls[zlib.crc32(sender.encode("utf-8")) % len(urls)]

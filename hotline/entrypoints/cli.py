@@ -685,8 +685,6 @@ def up(
     ] = True,
 ) -> None:
     """准备数据库并启动热线：Rasa 对话、动作服务器、定时任务，加上 Telegram 机器人或终端对话。"""
-    from urllib.parse import urlparse
-
     from bot.console import run_console
     from hotline.adapters.stack import Stack, StackConfig, StackError
     from hotline.credentials import ensure_secrets
@@ -700,20 +698,7 @@ def up(
     configure_logging(settings.var_dir, "hotline")
     stack: Stack | None = None
     if dialogue:
-        stack = Stack(
-            StackConfig(
-                rasa_port=urlparse(settings.rasa_url).port or 5005,
-                rasa_workers=settings.rasa_workers,
-                action_port=settings.action_server_port,
-                log_dir=settings.var_dir / "log",
-                tracker_db=settings.var_dir / "rasa-tracker.db",
-                workdir=settings.var_dir / "rasa",
-                listen=settings.listen_host,
-                rasa_token=settings.rasa_token or "",
-                chat_token=settings.chat_token or "",
-                action_token=settings.action_token or "",
-            )
-        )
+        stack = Stack(StackConfig.from_settings(settings))
         typer.echo("正在启动 Rasa 对话服务（加载模型约需半分钟）…")
         try:
             stack.start()

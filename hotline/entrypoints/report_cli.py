@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from hotline.config import Settings
     from hotline.services.container import Services
 
 PERIODS = ("today", "week", "month")
-TICKET_URL_ENV = "HOTLINE_TICKET_URL"  # e.g. https://crm.example/tickets/{number}
+TICKET_URL_ENV = "HOTLINE_TICKET_URL"  # Settings.ticket_url: https://crm.example/tickets/{number}
 
 
 def _parse_end(end: str | None) -> date | None:
@@ -34,8 +34,11 @@ def report_command(
     *,
     ticket_url: str | None = None,
     service: Services | None = None,
+    settings: Settings | None = None,
 ) -> str:
-    """Compute the report; with `out`, write the pack there. Returns the text to print."""
+    """Compute the report; with `out`, write the pack there. Returns the text to print.
+
+    Ticket numbers link via `ticket_url`, else the settings' (HOTLINE_TICKET_URL)."""
     from hotline.services.report_outputs import summary_text, write_report_pack
     from hotline.services.reports import report_for
 
@@ -47,12 +50,17 @@ def report_command(
     if service is None:
         from hotline.bootstrap import build_app
 
-        service = build_app().service
+        app = build_app(settings)
+        service, settings = app.service, app.settings
     report = report_for(service, period, end_day)
     text = summary_text(report)
     if out is None:
         return text
-    files = write_report_pack(report, out, ticket_url=ticket_url or os.environ.get(TICKET_URL_ENV))
+    if ticket_url is None:
+        from hotline.config import Settings
+
+        ticket_url = (settings or Settings.from_env()).ticket_url
+    files = write_report_pack(report, out, ticket_url=ticket_url)
     written = [files.summary, files.xlsx, files.csv, *files.charts]
     return text + "\n\n已写入：\n" + "\n".join(f"  {p}" for p in written)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from bot.console import ConsoleSession, RasaChat
+from bot.console import ConsoleSession
+from hotline.adapters.rasa_client import RasaChat
 from hotline.domain.tickets import Actor
 from hotline.services.container import Services
 from tests.support.console import console_session

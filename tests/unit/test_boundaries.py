@@ -24,8 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "hotline.files": {"hotline.domain"},
     "hotline.credentials": {"hotline.paths"},
     "hotline.config": {"hotline.paths", "hotline.credentials", "hotline.domain"},
-    "hotline.storage": {"hotline.domain", "hotline.files"},
-    "hotline.services": {"hotline.domain", "hotline.storage", "hotline.files"},
+    "hotline.storage": {"hotline.domain", "hotline.files", "hotline.paths"},
+    "hotline.services": {"hotline.domain", "hotline.storage", "hotline.files", "hotline.paths"},
     "hotline.adapters": {
         "hotline.domain",
         "hotline.paths",

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hotline.adapters.stack import Stack, StackConfig, StackError, rasa_url_for
+from hotline.adapters import classifier, rasa_client
+from hotline.adapters.rasa_client import rasa_url_for
+from hotline.adapters.stack import Stack, StackConfig, StackError, free_ports
 from hotline.config import Settings
 from hotline.domain.yamlconf import ConfigError
 
@@ -57,3 +59,57 @@ def test_a_failed_start_leaves_no_server_running(tmp_path: Path) -> None:
         stack.start(timeout=30)
     assert stack.actions is not None
     assert stack.actions.poll() is not None  # the action server was stopped, not leaked
+
+
+def test_hotline_up_and_the_classifier_load_the_same_model(tmp_path: Path) -> None:
+    model = tmp_path / "other.tar.gz"
+    model.write_bytes(b"")
+    settings = Settings.from_env(
+        {
+            "HOTLINE_NLU_MODEL": str(model),
+            "HOTLINE_RASA_PYTHON": str(tmp_path / "python"),
+            "HOTLINE_RASA_URL": "http://127.0.0.1:6005",
+            "HOTLINE_RASA_WORKERS": "2",
+            "HOTLINE_ACTION_SERVER_PORT": "6100",
+            "HOTLINE_VAR_DIR": str(tmp_path / "var"),
+        }
+    )
+    config = StackConfig.from_settings(settings)
+    assert config.model == model == classifier.model_path(settings)
+    assert config.rasa_python == tmp_path / "python" == classifier.rasa_python(settings)
+    assert config.rasa_urls == ["http://127.0.0.1:6005", "http://127.0.0.1:6006"]
+    assert config.action_port == 6100
+    assert config.log_dir == tmp_path / "var" / "log"
+    scratch = StackConfig.scratch(tmp_path, "sqlite://", settings=settings)
+    assert scratch.model == model and scratch.rasa_python == tmp_path / "python"
+
+
+def test_a_missing_configured_model_is_reported_by_its_name(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.tar.gz"
+    settings = Settings.from_env({"HOTLINE_NLU_MODEL": str(missing)})
+    assert classifier.model_path(settings) is None
+    assert StackConfig.from_settings(settings).model == missing
+
+
+@pytest.mark.parametrize("template", ["https://crm/{id}", "https://crm/{number", "https://{0}"])
+def test_a_ticket_link_template_with_other_placeholders_is_refused(template: str) -> None:
+    with pytest.raises(ConfigError, match="HOTLINE_TICKET_URL"):
+        Settings.from_env({"HOTLINE_TICKET_URL": template})
+    ok = Settings.from_env({"HOTLINE_TICKET_URL": "https://crm.example/tickets/{number}"})
+    assert ok.ticket_url == "https://crm.example/tickets/{number}"
+
+
+def test_one_rasa_client_says_unavailable_and_not_ready_the_same_way() -> None:
+    from bot import citizen, console
+
+    for module in (citizen, console):  # they catch the one exception, not one of their own
+        assert getattr(module, "RasaUnavailable") is rasa_client.RasaUnavailable  # noqa: B009
+    port, _ = free_ports(1)  # nobody listens there
+    url = f"http://127.0.0.1:{port}"
+    chat = rasa_client.RasaChat(url, "console:local", timeout=1.0, token="t")
+    try:
+        with pytest.raises(rasa_client.RasaUnavailable, match="ConnectError"):
+            chat.send("你好")
+    finally:
+        chat.close()
+    assert not rasa_client.rasa_ready(url, "t", timeout=1.0)

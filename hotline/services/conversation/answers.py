@@ -14,8 +14,9 @@ from hotline.domain.places import (
     is_place_like,
     place_from_answer,
 )
+from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.context import Room
-from hotline.services.conversation.drafts import NONE_OF_THESE
+from hotline.services.conversation.drafts import NONE_OF_THESE, Intake
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
@@ -46,26 +47,26 @@ class DraftAnswers(Room):
             draft["detail" if asking == "detail" else "phone"] = (
                 "不清楚" if asking == "detail" else SKIP
             )  # "就这样吧" to an optional question: nothing more to add
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return
         if _BYE.search(self.short) and len(self.short) <= 10:
-            self.intake.park(draft)
+            self.room(Intake).park(draft)
             return
         if is_cancel(self.text, self.turn.intent):
-            self.intake.cancel(draft)
+            self.room(Intake).cancel(draft)
             return
         if asking == "category" and self.choose(draft):
             return
         if self.turn.intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
-            self.confirmation.recategorise(draft)
+            self.room(Confirmation).recategorise(draft)
             return
         if self.text.startswith("/"):  # a stale button: never a value
             self.utter("utter_button_expired")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return
         if asking == "address" and self.named_department(draft):
             return
-        changed = self.confirmation.corrections(draft, asking=asking)
+        changed = self.room(Confirmation).corrections(draft, asking=asking)
         answer = {
             "address": self.take_address,
             "phone": self.retry_phone,
@@ -75,7 +76,7 @@ class DraftAnswers(Room):
             return
         if changed:
             self.say(f"好的，已更新{('、'.join(dict.fromkeys(changed)))}。")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return
         self.aside(draft)
 
@@ -86,17 +87,17 @@ class DraftAnswers(Room):
         if phone is None:
             return False
         draft["phone"] = phone
-        self.confirmation.corrections(draft, asking="phone")
-        self.intake.ask_next(draft)
+        self.room(Confirmation).corrections(draft, asking="phone")
+        self.room(Intake).ask_next(draft)
         return True
 
     def take_address(self, draft: dict[str, Any], changed: list[str]) -> bool:
         if self.turn.latitude is not None:
             draft["latitude"], draft["longitude"] = self.turn.latitude, self.turn.longitude
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         if "地点" in changed:
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         place = place_from_answer(self.text)
         tries = int(draft["asked"].get("address", 0)) + 1
@@ -105,11 +106,11 @@ class DraftAnswers(Room):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
             draft["address"] = place[:300]
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         if re.search(r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short):
             draft["no_place"] = True
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         return False
 
@@ -120,7 +121,7 @@ class DraftAnswers(Room):
         if place and is_specific(place):
             draft["address"] = place[:300]  # a fuller place, given while we asked for the phone
             self.say(f"好的，地点记为“{place}”。")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         tries = int(draft["asked"].get("phone", 0)) + 1
         draft["asked"]["phone"] = tries
@@ -131,7 +132,7 @@ class DraftAnswers(Room):
         if tries >= 2:
             draft["phone"] = SKIP
             self.utter("utter_phone_skipped")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         return False
 
@@ -144,7 +145,7 @@ class DraftAnswers(Room):
             draft["detail"] = "不清楚"
         elif value:
             draft["detail"] = value[:100]
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
         return True
 
     def aside(self, draft: dict[str, Any]) -> None:
@@ -156,7 +157,7 @@ class DraftAnswers(Room):
             elif intent == "nonsense":
                 self.utter("utter_not_understood")
         elif _JUST_ASKING.search(self.short):
-            self.intake.cancel(draft)
+            self.room(Intake).cancel(draft)
             return
         elif self.absorbed(draft):
             pass
@@ -167,7 +168,7 @@ class DraftAnswers(Room):
             self.utter("utter_added_to_draft")
         else:
             self.utter("utter_not_understood")
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
 
     def absorbed(self, draft: dict[str, Any]) -> bool:
         """A place or a phone said out of turn (while we asked something else) is kept as one."""
@@ -204,7 +205,9 @@ class DraftAnswers(Room):
             else:
                 index = ordinal_choice(self.text, len(shown))
                 chosen = (
-                    shown[index] if index is not None else self.confirmation.typed_category(shown)
+                    shown[index]
+                    if index is not None
+                    else self.room(Confirmation).typed_category(shown)
                 )
         if chosen is None:
             return False
@@ -220,7 +223,7 @@ class DraftAnswers(Room):
             self.say(
                 f"好的，按“{self.catalogue.category_name(chosen)}”由{self.catalogue.department_name(department)}办理。"
             )
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
         return True
 
     def named_department(self, draft: dict[str, Any]) -> bool:
@@ -238,6 +241,6 @@ class DraftAnswers(Room):
                 self.say(f"好的，由{self.catalogue.department_name(dept)}办理。")
             else:
                 self.say(f"好的，这件事由{self.catalogue.department_name(dept)}办理。")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return True
         return False

@@ -16,6 +16,7 @@ from hotline.domain.places import (
     place_in_message,
 )
 from hotline.services.conversation.context import Room, known_request_type
+from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
@@ -38,13 +39,13 @@ class Confirmation(Room):
         """Confirm, cancel, or change anything in the summary; never a silent drop."""
         text = self.text
         if is_affirm(text, self.turn.intent):
-            self.intake.file(draft)
+            self.room(Intake).file(draft)
             return
         if _BYE.search(self.short) and len(self.short) <= 10:
-            self.intake.park(draft)
+            self.room(Intake).park(draft)
             return
         if is_cancel(text, self.turn.intent):
-            self.intake.cancel(draft)
+            self.room(Intake).cancel(draft)
             return
         if self.turn.intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
             self.recategorise(draft)
@@ -56,7 +57,7 @@ class Confirmation(Room):
                 self.catalogue.route(typed, draft.get("address")),
             )
             self.say(f"好的，已改为“{self.catalogue.category_name(typed)}”。")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return
         changed = self.corrections(draft, asking=None) or self.detail_restated(draft)
         if not changed and re.search(r"地址|地点|位置|门牌", text):
@@ -66,7 +67,7 @@ class Confirmation(Room):
                 changed.append("地点")
         if changed:
             self.say(f"好的，已更新{('、'.join(dict.fromkeys(changed)))}。")
-            self.intake.ask_next(draft)
+            self.room(Intake).ask_next(draft)
             return
         if (
             self.turn.intent in SMALL_TALK
@@ -77,7 +78,7 @@ class Confirmation(Room):
                 self.utter(SMALL_TALK[self.turn.intent])
             else:
                 self.utter("utter_not_understood_not_filed")
-            self.intake.show_summary(draft)
+            self.room(Intake).show_summary(draft)
             return
         routing = self.routing
         if (
@@ -99,7 +100,7 @@ class Confirmation(Room):
         else:
             draft["description"] = f"{draft.get('description')}\n补充：{text}"[:4000]
             self.utter("utter_added_to_summary")
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
 
     def corrections(self, draft: dict[str, Any], *, asking: str | None) -> list[str]:
         """Apply every correction the message carries; the names of what changed."""
@@ -178,7 +179,7 @@ class Confirmation(Room):
         draft["status"] = "collecting"
         draft["department"] = None
         self.set_draft(draft)
-        self.intake.offer_choices(draft, "utter_ask_department_again")
+        self.room(Intake).offer_choices(draft, "utter_ask_department_again")
 
     def detail_restated(self, draft: dict[str, Any]) -> list[str]:
         """ "我不是说了吗，老王烤鱼" at the summary: a short restatement close to the stored

@@ -11,6 +11,7 @@ from hotline.domain.intake import (
 )
 from hotline.domain.knowledge import Answer
 from hotline.services.conversation.context import Room, now_iso
+from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _DEIXIS,
@@ -71,7 +72,7 @@ class Consultations(Room):
             confidence=1.0 if category else 0.0,
             choices=(),
         )
-        draft = self.intake.new_draft(description, routing, None)
+        draft = self.room(Intake).new_draft(description, routing, None)
         draft["phone"] = None
         draft["detail"] = None
         draft["request_type"] = "咨询" if topic.get("consult") else "求助"
@@ -81,7 +82,7 @@ class Consultations(Room):
             draft["human"] = True
         self.state["topic"] = None
         self.utter("utter_registering_consultation")
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
 
     def give_answer(self, answer: Answer, *, question: str) -> None:
         previous = self.state.get("topic") if isinstance(self.state.get("topic"), dict) else {}

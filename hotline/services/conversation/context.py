@@ -11,27 +11,18 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from hotline.domain.catalogue import REQUEST_TYPES, Catalogue, RequestType
 from hotline.domain.intake import Routing, route_parse
+from hotline.domain.knowledge import KnowledgeBase
 from hotline.domain.tickets import TICKET_NUMBER, Actor
 from hotline.services.container import Services
-from hotline.services.conversation.exchange import Reply, State, Turn
+from hotline.services.conversation.exchange import Parser, Reply, State, Turn
+from hotline.services.conversation.responses import Responses
 from hotline.services.conversation.words import compact
 from hotline.services.snapshots import TicketView
 from hotline.services.views import TicketFilter
-
-if TYPE_CHECKING:
-    from hotline.services.conversation.answers import DraftAnswers
-    from hotline.services.conversation.confirmation import Confirmation
-    from hotline.services.conversation.consultations import Consultations
-    from hotline.services.conversation.core import Conversation
-    from hotline.services.conversation.drafts import Intake
-    from hotline.services.conversation.emergencies import Emergencies
-    from hotline.services.conversation.filed import FiledTickets
-    from hotline.services.conversation.new_messages import NewMessages
-    from hotline.services.conversation.questions import AssistantQuestions
 
 
 def now_iso(now: datetime) -> str:
@@ -56,22 +47,28 @@ def known_request_type(value: Any, *, urgent: bool = False) -> RequestType | Non
     return cast(RequestType, value)
 
 
+class ConversationParts(Protocol):
+    """What a turn needs of its conversation (core.Conversation provides it)."""
+
+    service: Services
+    catalogue: Catalogue
+    knowledge: KnowledgeBase
+    parser: Parser
+    responses: Responses
+
+
+R = TypeVar("R", bound="Room")
+
+
 class TurnContext:
     """One citizen turn: reads and moves the state, collects the replies. The rooms deciding
     the turn are set on it by the dispatcher (`_Turn`)."""
 
-    intake: Intake
-    answers: DraftAnswers
-    confirmation: Confirmation
-    filed: FiledTickets
-    questions: AssistantQuestions
-    consultations: Consultations
-    emergencies: Emergencies
-    requests: NewMessages
+    rooms: dict[type[Room], Room]
 
     def __init__(
         self,
-        conv: Conversation,
+        conv: ConversationParts,
         sender: str,
         channel: str,
         user: str,
@@ -135,7 +132,7 @@ class TurnContext:
 
 class Room:
     """One concern of a turn. It reads the turn through its context (`self.text`, `self.state`,
-    `self.say` …) and hands over to the other rooms (`self.intake.ask_next(…)`)."""
+    `self.say` …) and hands over to the other rooms (`self.room(Intake).ask_next(…)`)."""
 
     def __init__(self, ctx: TurnContext) -> None:
         self.ctx = ctx
@@ -143,7 +140,7 @@ class Room:
     # ---------------------------------------------------------------- the turn's context
 
     @property
-    def c(self) -> Conversation:
+    def c(self) -> ConversationParts:
         return self.ctx.c
 
     @property
@@ -219,34 +216,6 @@ class Room:
 
     # ---------------------------------------------------------------- the other rooms
 
-    @property
-    def intake(self) -> Intake:
-        return self.ctx.intake
-
-    @property
-    def answers(self) -> DraftAnswers:
-        return self.ctx.answers
-
-    @property
-    def confirmation(self) -> Confirmation:
-        return self.ctx.confirmation
-
-    @property
-    def filed(self) -> FiledTickets:
-        return self.ctx.filed
-
-    @property
-    def questions(self) -> AssistantQuestions:
-        return self.ctx.questions
-
-    @property
-    def consultations(self) -> Consultations:
-        return self.ctx.consultations
-
-    @property
-    def emergencies(self) -> Emergencies:
-        return self.ctx.emergencies
-
-    @property
-    def requests(self) -> NewMessages:
-        return self.ctx.requests
+    def room(self, kind: type[R]) -> R:
+        """The room of this turn that decides `kind`'s part (rooms import the ones they use)."""
+        return cast(R, self.ctx.rooms[kind])

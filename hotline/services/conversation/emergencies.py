@@ -17,6 +17,7 @@ from hotline.domain.places import (
 )
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.context import Room, known_request_type, now_iso, since
+from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.exchange import draft_key
 from hotline.services.conversation.words import (
     _MISSING,
@@ -98,7 +99,7 @@ class Emergencies(Room):
                 lines.append(advice)  # not when it only repeats the number just given
         else:
             lines.append(self.catalogue.urgent_advice.get("person_at_risk", ""))
-        place = self.intake.specific_place()
+        place = self.room(Intake).specific_place()
         draft = self.draft
         if draft is not None:  # an emergency interrupts a draft: keep the draft for later
             self.state["parked"] = draft

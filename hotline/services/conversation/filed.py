@@ -86,7 +86,7 @@ class FiledTickets(Room):
             self.utter("utter_nothing_to_rate")
             return
         if number is None:
-            self.questions.ask_which("rate", views, score=score)
+            self.ask_which("rate", views, score=score)
             return
         self.rate(number, score, self.text)
 
@@ -114,7 +114,7 @@ class FiledTickets(Room):
                 self.utter("utter_no_open_tickets")
                 return
         if number is None:
-            self.questions.ask_which(purpose, views)
+            self.ask_which(purpose, views)
             return
         if purpose == "chase":
             self.chase(number, self.text)
@@ -151,7 +151,7 @@ class FiledTickets(Room):
                 self.utter("utter_no_open_tickets")
                 return
         if number is None:
-            self.questions.ask_which("add", views)
+            self.ask_which("add", views)
             return
         self.add_information(str(number), self.text)
 
@@ -274,3 +274,18 @@ class FiledTickets(Room):
         self.say(
             f"好的，已为您转人工处理（工单 {number}），派单员会查看我们的对话记录并尽快联系您。"
         )
+
+    def ask_which(self, purpose: str, views: list[TicketView], **extra: Any) -> None:
+        self.state["awaiting"] = {
+            "kind": "which_ticket",
+            "purpose": purpose,
+            "numbers": [v.number for v in views[:5]],
+            "text": self.text,
+            **extra,
+        }
+        lines = ["您有几张工单，请问是哪一张？"]
+        buttons: list[tuple[str, str]] = []
+        for index, view in enumerate(views[:5], start=1):
+            lines.append(f"{index}. {view.number}｜{view.category_name}｜{view.status_label}")
+            buttons.append((f"{view.number}（{view.category_name}）", view.number))
+        self.say("\n".join(lines), buttons)

@@ -16,8 +16,12 @@ from hotline.domain.places import (
     place_from_answer,
 )
 from hotline.domain.tickets import DomainError
+from hotline.services.conversation.consultations import Consultations
 from hotline.services.conversation.context import Room, known_request_type, since
+from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.exchange import draft_key
+from hotline.services.conversation.filed import FiledTickets
+from hotline.services.conversation.questions import AssistantQuestions
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _ACT,
@@ -39,7 +43,7 @@ class NewMessages(Room):
     async def new_message(self) -> None:
         """A message outside any draft or question: small talk, the citizen's own tickets,
         a policy question, or a new request."""
-        if self.small_or_stale() or self.filed.about_my_tickets():
+        if self.small_or_stale() or self.room(FiledTickets).about_my_tickets():
             return
         await self.new_request()
 
@@ -47,7 +51,7 @@ class NewMessages(Room):
         intent, text = self.turn.intent, self.text
         if self.state.get("parked") and re.search(r"继续上次|上次的?诉求|接着登记", self.short):
             self.state["awaiting"] = {"kind": "offer"}
-            return self.questions.answer_offer()
+            return self.room(AssistantQuestions).answer_offer()
         if intent in ("greet", "goodbye", "thank", "bot_challenge", "insult"):
             self.utter(SMALL_TALK[intent])
             return True
@@ -65,7 +69,7 @@ class NewMessages(Room):
             self.utter("utter_button_expired_describe")
             return True
         if intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
-            self.filed.wrong_category_after_filing()
+            self.room(FiledTickets).wrong_category_after_filing()
             return True
         if intent == "private_dispute" or (_PRIVATE.search(text) and not self.turn.urgent):
             self.utter("utter_private_dispute")
@@ -93,7 +97,7 @@ class NewMessages(Room):
         )
         if consultation.answer is not None:
             self.state["topic"] = None
-            self.consultations.give_answer(consultation.answer, question=text)
+            self.room(Consultations).give_answer(consultation.answer, question=text)
             return
         mass = sum(c.confidence for c in routing.choices)
         if intent in ("chitchat", "out_of_scope") and (mass < 0.5 or not routing.sure):
@@ -103,10 +107,10 @@ class NewMessages(Room):
             self.lone_place()
             return
         if mass < MIN_REQUEST_MASS or not routing.choices:
-            self.consultations.unanswered(consultation.is_question)
+            self.room(Consultations).unanswered(consultation.is_question)
             return
         if consultation.is_question and routing.sure and not _ACT.search(text):
-            self.consultations.offer_consultation(routing)
+            self.room(Consultations).offer_consultation(routing)
             return
         await self.start_report(routing)
 
@@ -125,12 +129,12 @@ class NewMessages(Room):
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
-        draft = self.intake.new_draft(text, routing, self.intake.specific_place())
+        draft = self.room(Intake).new_draft(text, routing, self.room(Intake).specific_place())
         self.state["topic"] = None
         if not routing.sure:
             draft["asking"] = "category"
             self.set_draft(draft)
-            self.intake.offer_choices(draft, "utter_ask_department")
+            self.room(Intake).offer_choices(draft, "utter_ask_department")
             return
         extras = await self.extra_problems(routing)
         draft["extra"] = extras
@@ -140,7 +144,7 @@ class NewMessages(Room):
             f"好的，您反映的是“{'”和“'.join(names)}”的问题，我来为您登记。"
             + ("（您提到了两件事，我们会分别立单办理。）" if extras else "")
         )
-        self.intake.ask_next(draft)
+        self.room(Intake).ask_next(draft)
 
     async def extra_problems(self, first: Routing) -> list[dict[str, Any]]:
         parts = split_problems(self.text)

@@ -7,12 +7,13 @@ from typing import Any
 
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.context import Room
+from hotline.services.conversation.drafts import Intake
+from hotline.services.conversation.filed import FiledTickets
 from hotline.services.conversation.words import (
     is_affirm,
     is_cancel,
     ordinal_choice,
 )
-from hotline.services.snapshots import TicketView
 
 
 class AssistantQuestions(Room):
@@ -47,7 +48,7 @@ class AssistantQuestions(Room):
                 self.utter("utter_nothing_added")
                 return True
             number = awaiting.get("number")
-            self.filed.add_information(str(number) if number else None, self.text)
+            self.room(FiledTickets).add_information(str(number) if number else None, self.text)
             return True
         return False
 
@@ -62,7 +63,7 @@ class AssistantQuestions(Room):
             self.state["parked"] = None
             parked["status"] = "collecting"
             self.utter("utter_resume_parked")
-            self.intake.ask_next(parked)
+            self.room(Intake).ask_next(parked)
             return True
         if is_cancel(self.text, self.turn.intent) or re.search(
             r"不要了|不用了|上次的不要", self.short
@@ -71,21 +72,6 @@ class AssistantQuestions(Room):
             self.utter("utter_parked_dropped")
             return True
         return False  # something new: handle it; the parked draft stays parked
-
-    def ask_which(self, purpose: str, views: list[TicketView], **extra: Any) -> None:
-        self.state["awaiting"] = {
-            "kind": "which_ticket",
-            "purpose": purpose,
-            "numbers": [v.number for v in views[:5]],
-            "text": self.text,
-            **extra,
-        }
-        lines = ["您有几张工单，请问是哪一张？"]
-        buttons: list[tuple[str, str]] = []
-        for index, view in enumerate(views[:5], start=1):
-            lines.append(f"{index}. {view.number}｜{view.category_name}｜{view.status_label}")
-            buttons.append((f"{view.number}（{view.category_name}）", view.number))
-        self.say("\n".join(lines), buttons)
 
     def answer_which(self, awaiting: dict[str, Any]) -> bool:
         numbers = [str(n) for n in awaiting.get("numbers") or []]
@@ -107,11 +93,11 @@ class AssistantQuestions(Room):
         purpose = awaiting.get("purpose")
         original = str(awaiting.get("text") or "")
         if purpose == "rate":
-            self.filed.rate(number, str(awaiting.get("score")), original)
+            self.room(FiledTickets).rate(number, str(awaiting.get("score")), original)
         elif purpose == "chase":
-            self.filed.chase(number, original)
+            self.room(FiledTickets).chase(number, original)
         elif purpose == "withdraw":
-            self.filed.withdraw(number, original)
+            self.room(FiledTickets).withdraw(number, original)
         elif purpose == "add":
-            self.filed.add_information(number, original)
+            self.room(FiledTickets).add_information(number, original)
         return True

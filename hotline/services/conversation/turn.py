@@ -26,25 +26,28 @@ class _Turn(Room):
 
     def __init__(self, ctx: TurnContext) -> None:
         super().__init__(ctx)
-        ctx.intake = Intake(ctx)
-        ctx.answers = DraftAnswers(ctx)
-        ctx.confirmation = Confirmation(ctx)
-        ctx.filed = FiledTickets(ctx)
-        ctx.questions = AssistantQuestions(ctx)
-        ctx.consultations = Consultations(ctx)
-        ctx.emergencies = Emergencies(ctx)
-        ctx.requests = NewMessages(ctx)
+        kinds: tuple[type[Room], ...] = (
+            Intake,
+            DraftAnswers,
+            Confirmation,
+            FiledTickets,
+            AssistantQuestions,
+            Consultations,
+            Emergencies,
+            NewMessages,
+        )
+        ctx.rooms = {kind: kind(ctx) for kind in kinds}
 
     async def run(self) -> None:
         if not self.text:
             self.utter("utter_ask_problem")
-            self.intake.reprompt()
+            self.room(Intake).reprompt()
             return
         try:
             self.text = clean_text(self.text, field_name="您发的内容", limit=4000) or ""
         except DomainError as exc:
             self.say(exc.message + "（您的诉求还没有提交，内容没有丢失。）")
-            self.intake.reprompt()
+            self.room(Intake).reprompt()
             return
         if (
             not re.search(r"[\w\u4e00-\u9fff👌👍]", self.text)
@@ -52,28 +55,28 @@ class _Turn(Room):
             and self.turn.latitude is None
         ):
             self.utter("utter_emoji_only")
-            self.intake.reprompt()
+            self.room(Intake).reprompt()
             return
-        self.intake.park_stale_draft()
+        self.room(Intake).park_stale_draft()
         if await self.global_turn():
             return
         if await self.context_turn():
             return
-        await self.requests.new_message()
-        self.intake.offer_parked()
+        await self.room(NewMessages).new_message()
+        self.room(Intake).offer_parked()
 
     async def global_turn(self) -> bool:
         """What takes precedence over any step: a human, an emergency, a status question."""
         intent = self.turn.intent
         if intent == "request_human" or re.search(r"转人工|人工客服|找人工|真人", self.short):
-            self.filed.hand_to_human()
+            self.room(FiledTickets).hand_to_human()
             return True
-        if self.emergencies.urgent_follow_up():
+        if self.room(Emergencies).urgent_follow_up():
             return True
         if self.draft is not None and _CHASE.search(self.short):
             # about a ticket already filed; the draft waits
-            self.filed.handle_ticket_purpose("chase")
-            self.intake.reprompt()
+            self.room(FiledTickets).handle_ticket_purpose("chase")
+            self.room(Intake).reprompt()
             return True
         if self.turn.urgent and intent not in (
             "inform",
@@ -81,7 +84,7 @@ class _Turn(Room):
             "out_of_scope",
             "rate_service",
         ):
-            self.emergencies.open_urgent()
+            self.room(Emergencies).open_urgent()
             return True
         awaiting = self.state.get("awaiting") or {}
         picking = awaiting.get("kind") == "which_ticket" and len(self.short) <= 16
@@ -90,28 +93,30 @@ class _Turn(Room):
             and not _CHASE.search(self.short)
             and not picking  # a number answering "which ticket?" is not a status question
         ):
-            self.filed.show_status()
-            self.intake.reprompt()
+            self.room(FiledTickets).show_status()
+            self.room(Intake).reprompt()
             return True
         if intent in ("bot_challenge", "insult") and self.draft is not None:
             self.utter(SMALL_TALK[intent])
-            self.intake.reprompt()
+            self.room(Intake).reprompt()
             return True
         return False
 
     async def context_turn(self) -> bool:
         """What the message means given the question the assistant asked last."""
         awaiting = self.state.get("awaiting")
-        if isinstance(awaiting, dict) and await self.questions.answer_awaiting(awaiting):
+        if isinstance(awaiting, dict) and await self.room(AssistantQuestions).answer_awaiting(
+            awaiting
+        ):
             return True
         draft = self.draft
         if draft is not None:
             if draft.get("status") == "confirming":
-                await self.confirmation.at_confirmation(draft)
+                await self.room(Confirmation).at_confirmation(draft)
                 return True
-            await self.answers.while_collecting(draft)
+            await self.room(DraftAnswers).while_collecting(draft)
             return True
         topic = self.state.get("topic")
         if isinstance(topic, dict) and since(topic.get("at"), self.now) < timedelta(minutes=30):
-            return self.consultations.after_answer(topic)
+            return self.room(Consultations).after_answer(topic)
         return False
