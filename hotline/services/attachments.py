@@ -43,10 +43,11 @@ from hotline.domain.tickets import (
     TicketNotFound,
     not_found,
 )
+from hotline.services import messages
 from hotline.storage.db import transaction
 from hotline.storage.journal import record_event
 from hotline.storage.models import Attachment, Citizen, Ticket
-from hotline.storage.outbox import enqueue
+from hotline.storage.outbox import OutboxEntry, enqueue
 
 Kind = Literal["photo", "document", "location"]
 KIND_LABELS: dict[str, str] = {"photo": "照片", "document": "文件", "location": "位置"}
@@ -306,13 +307,15 @@ class AttachmentService:
                 label = _view(attachment, ticket.number).label
                 enqueue(
                     session,
+                    OutboxEntry(
+                        audience="department",
+                        address=ticket.department_code,
+                        kind="attachment_added",
+                        text=messages.department_attachment_added(ticket, label),
+                        ticket=ticket,
+                        payload={"number": ticket.number, "attachment_id": attachment.id},
+                    ),
                     now=self.clock.now(),
-                    audience="department",
-                    address=ticket.department_code,
-                    kind="attachment_added",
-                    text=f"【市民补充附件】工单 {ticket.number}：{label}",
-                    ticket=ticket,
-                    payload={"number": ticket.number, "attachment_id": attachment.id},
                 )
             return Received(attachment.id, kind, ticket.number)
 

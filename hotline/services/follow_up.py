@@ -23,6 +23,7 @@ from hotline.domain.tickets import (
     IllegalTransition,
     Status,
 )
+from hotline.services import messages
 from hotline.services.snapshots import TicketView
 from hotline.services.ticket_work import TicketWork
 from hotline.storage.models import (
@@ -120,9 +121,7 @@ class FollowUp(TicketWork):
                 ticket,
                 "dispatcher",
                 "merged_unsatisfied",
-                f"【合并工单回访不满意】工单 {ticket.number}（已并入工单 {lead.number}）的市民"
-                f"对答复不满意：{text or '未说明具体原因'}"
-                f"\n如需重办，请对工单 {lead.number} 操作。",
+                messages.dispatcher_merged_unsatisfied(ticket, lead, text),
                 payload={"lead": lead.number},
             )
 

@@ -89,7 +89,7 @@ class Handling(TicketWork):
                 self.card(
                     session,
                     ticket,
-                    title=f"退单（{self.catalogue.department_name(department)}：{text}）",
+                    title=messages.return_title(self.catalogue.department_name(department), text),
                 ),
             )
 
@@ -140,10 +140,9 @@ class Handling(TicketWork):
                 ticket,
                 "dispatcher",
                 "extension_requested",
-                f"【延期申请】工单 {ticket.number}\n"
-                f"部门：{self.catalogue.department_name(ticket.department_code)}\n"
-                f"申请延期：{working_days}个工作日\n理由：{text}\n"
-                f"当前时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+                messages.dispatcher_extension_requested(
+                    ticket, self.catalogue, self.tz, working_days, text
+                ),
                 payload={"working_days": working_days},
             )
 
@@ -195,15 +194,12 @@ class Handling(TicketWork):
                     "ticket_extended",
                     messages.citizen_extended(ticket, self.tz),
                 )
-            verdict = "已批准" if approve else "未批准"
             self._notify(
                 session,
                 ticket,
                 "department",
                 "extension_decided",
-                f"工单 {ticket.number} 的延期申请{verdict}。"
-                + (f"\n意见：{text}" if text else "")
-                + f"\n办结时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+                messages.department_extension_decided(ticket, self.tz, approved=approve, note=text),
                 payload={"approved": approve},
             )
 
@@ -308,16 +304,12 @@ class Handling(TicketWork):
             self._event(
                 session, ticket, actor, Action.ESCALATE, from_status=ticket.status, note=text
             )
-            who = f"督办人员{actor.name or ''}"
             self._notify(
                 session,
                 ticket,
                 "department",
                 "ticket_escalated",
-                f"【督办】工单 {ticket.number}"
-                f"（{self.catalogue.category_name(ticket.category_code)}）"
-                f"\n{who}督办意见：{text}"
-                f"\n办结时限：{messages.local_time(ticket.answer_due_at, self.tz)}",
+                messages.department_escalated(ticket, self.catalogue, self.tz, actor.name, text),
             )
 
         return self._act(number, run)
@@ -336,8 +328,7 @@ class Handling(TicketWork):
                     ticket,
                     "department",
                     "citizen_chase",
-                    f"【市民催办】工单 {ticket.number}，市民询问办理进展，请尽快办理并答复。"
-                    + (f"\n市民原话：{note}" if note else ""),
+                    messages.department_citizen_chase(ticket, note),
                     dedupe_key=f"chase:{ticket.number}:{ticket.department_code}:{day}",
                 )
 

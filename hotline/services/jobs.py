@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from hotline.domain.tickets import OPEN_FOR_ANSWER
+from hotline.services import messages
 from hotline.services.container import Services
 from hotline.services.sweep import SweepResult, sweep
 from hotline.storage.db import transaction
 from hotline.storage.models import Ticket
-from hotline.storage.outbox import Audience, enqueue
+from hotline.storage.outbox import Audience, OutboxEntry, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +88,20 @@ def morning_digest(service: Services) -> list[DigestLine]:
             lines.append(line)
             enqueue(
                 session,
-                now=now,
-                audience="department",
-                address=dept,
-                kind="morning_digest",
-                text=(
-                    f"【每日提醒】{local:%Y-%m-%d} "
-                    f"{service.catalogue.department_name(dept)}：今日到期 {line.due_today} 件，"
-                    f"已超期 {line.overdue} 件。请及时办理。"
+                OutboxEntry(
+                    audience="department",
+                    address=dept,
+                    kind="morning_digest",
+                    text=messages.department_morning_digest(
+                        local.date(),
+                        service.catalogue.department_name(dept),
+                        line.due_today,
+                        line.overdue,
+                    ),
+                    payload={"due_today": line.due_today, "overdue": line.overdue},
+                    dedupe_key=f"digest:{dept}:{local:%Y%m%d}",
                 ),
-                payload={"due_today": line.due_today, "overdue": line.overdue},
-                dedupe_key=f"digest:{dept}:{local:%Y%m%d}",
+                now=now,
             )
     return lines
 
@@ -108,23 +112,25 @@ def calendar_check(service: Services, horizon_days: int = 60) -> list[int]:
     today = now.astimezone(service.tz).date()
     missing = service.sla.calendar.missing_coverage(today, horizon_days)
     if missing:
-        years = "、".join(str(y) for y in missing)
-        text = (
-            f"【日历数据缺失】未来{horizon_days}天内的 {years} 年节假日和调休安排尚未配置，"
-            "相关工单时限暂按周末计算并标记为暂定。请在国务院公布安排后更新 data/calendar.yml。"
+        text = messages.staff_calendar_missing(missing, horizon_days)
+        log.warning(
+            "holiday calendar missing for %s within %d days",
+            messages.years_text(missing),
+            horizon_days,
         )
-        log.warning("holiday calendar missing for %s within %d days", years, horizon_days)
         with transaction(service.sessions) as session:
             audiences: tuple[Audience, ...] = ("admin", "supervisor")
             for audience in audiences:
                 enqueue(
                     session,
+                    OutboxEntry(
+                        audience=audience,
+                        address="*",
+                        kind="calendar_missing",
+                        text=text,
+                        payload={"years": missing},
+                        dedupe_key=f"calendar_missing:{audience}:{today:%Y%m%d}",
+                    ),
                     now=now,
-                    audience=audience,
-                    address="*",
-                    kind="calendar_missing",
-                    text=text,
-                    payload={"years": missing},
-                    dedupe_key=f"calendar_missing:{audience}:{today:%Y%m%d}",
                 )
     return missing

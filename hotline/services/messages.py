@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from hotline.domain.catalogue import Catalogue
@@ -134,4 +134,183 @@ def citizen_merged_answer(ticket: Ticket, lead: Ticket, catalogue: Catalogue) ->
         f"您好！您的工单 {ticket.number} 已并入工单 {lead.number} 办理，"
         f"{catalogue.department_name(lead.department_code)}已答复：\n{lead.answer}\n"
         "请问您对处理结果是否满意？请回复：满意 / 基本满意 / 不满意（可附上意见）。"
+    )
+
+
+# ------------------------------------------------------------------ card titles
+
+
+UNROUTABLE_TITLE = "待人工派单"
+URGENT_TITLE = "紧急工单提醒"
+
+
+def dispatch_title(*, redispatch: bool, urgent: bool) -> str:
+    """The department card's title when a ticket reaches it (again)."""
+    title = "重新派单" if redispatch else "新工单"
+    return "紧急" + title if urgent else title
+
+
+def return_title(department: str, reason: str) -> str:
+    """The dispatcher's card title for a ticket a department sent back."""
+    return f"退单（{department}：{reason}）"
+
+
+def reopen_title(reason: str, *, by: str | None) -> str:
+    """The department card's title for a reopened ticket: the citizen's rating (`by` None)
+    or a member of staff's review (`by` names them)."""
+    if by is None:
+        return f"重办（市民回访不满意：{reason}）"
+    return f"重办（{by}复核后要求重办：{reason}）"
+
+
+# ------------------------------------------------------------------ the citizen's changes
+
+
+def amended_line(field: str, old: str | None, new: str) -> str:
+    """One corrected value, old and new (the department's message and the audit note)."""
+    return f"{field}：{old or '（无）'} → {new}"
+
+
+def department_information_added(ticket: Ticket, info: str | None) -> str:
+    return f"【市民补充】工单 {ticket.number}\n{info}"
+
+
+def department_amended(ticket: Ticket, changes: str) -> str:
+    return f"【市民更正】工单 {ticket.number}\n{changes}"
+
+
+def department_withdrawn(ticket: Ticket) -> str:
+    return f"工单 {ticket.number} 已由市民撤销，无需继续办理。"
+
+
+def dispatcher_human_requested(ticket: Ticket, transcript: str | None) -> str:
+    return f"【市民要求人工】工单 {ticket.number}\n{transcript or ''}"
+
+
+def department_attachment_added(ticket: Ticket, label: str) -> str:
+    return f"【市民补充附件】工单 {ticket.number}：{label}"
+
+
+def department_citizen_chase(ticket: Ticket, words: str | None) -> str:
+    """The citizen asked how it is going (催办), in their own words if they gave any."""
+    return f"【市民催办】工单 {ticket.number}，市民询问办理进展，请尽快办理并答复。" + (
+        f"\n市民原话：{words}" if words else ""
+    )
+
+
+def dispatcher_merged_unsatisfied(ticket: Ticket, lead: Ticket, comment: str | None) -> str:
+    """A merged ticket's citizen is unhappy with the lead ticket's answer."""
+    return (
+        f"【合并工单回访不满意】工单 {ticket.number}（已并入工单 {lead.number}）的市民"
+        f"对答复不满意：{comment or '未说明具体原因'}"
+        f"\n如需重办，请对工单 {lead.number} 操作。"
+    )
+
+
+# ------------------------------------------------------------------ extension, 督办
+
+
+def dispatcher_extension_requested(
+    ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, working_days: int, reason: str | None
+) -> str:
+    return (
+        f"【延期申请】工单 {ticket.number}\n"
+        f"部门：{catalogue.department_name(ticket.department_code)}\n"
+        f"申请延期：{working_days}个工作日\n理由：{reason}\n"
+        f"当前时限：{local_time(ticket.answer_due_at, tz)}"
+    )
+
+
+def department_extension_decided(
+    ticket: Ticket, tz: ZoneInfo, *, approved: bool, note: str | None
+) -> str:
+    verdict = "已批准" if approved else "未批准"
+    return (
+        f"工单 {ticket.number} 的延期申请{verdict}。"
+        + (f"\n意见：{note}" if note else "")
+        + f"\n办结时限：{local_time(ticket.answer_due_at, tz)}"
+    )
+
+
+def department_escalated(
+    ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, supervisor: str | None, note: str
+) -> str:
+    """督办 by a named supervisor, in their words."""
+    return (
+        f"【督办】工单 {ticket.number}"
+        f"（{catalogue.category_name(ticket.category_code)}）"
+        f"\n督办人员{supervisor or ''}督办意见：{note}"
+        f"\n办结时限：{local_time(ticket.answer_due_at, tz)}"
+    )
+
+
+# ------------------------------------------------------------------ the SLA sweep
+
+
+def department_accept_warning(ticket: Ticket, tz: ZoneInfo) -> str:
+    return (
+        f"【黄灯预警】工单 {ticket.number} 即将超过签收时限"
+        f"（{local_time(ticket.accept_due_at, tz)}），请尽快签收。"
+    )
+
+
+def department_accept_overdue(ticket: Ticket, tz: ZoneInfo) -> str:
+    return (
+        f"【催办】工单 {ticket.number} 已超过签收时限"
+        f"（{local_time(ticket.accept_due_at, tz)}），请立即签收办理。"
+    )
+
+
+def department_answer_warning(ticket: Ticket, tz: ZoneInfo) -> str:
+    return (
+        f"【黄灯预警】工单 {ticket.number} 办理时限已过四分之三，"
+        f"请于 {local_time(ticket.answer_due_at, tz)} 前答复市民。"
+    )
+
+
+def department_answer_overdue(ticket: Ticket, tz: ZoneInfo) -> str:
+    return (
+        f"【催办】工单 {ticket.number} 已超过办结时限"
+        f"（{local_time(ticket.answer_due_at, tz)}），请立即办理并答复市民。"
+    )
+
+
+def supervisor_overdue_escalation(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
+    """The sweep's 督办 alert: the ticket is past its answer limit; the request is quoted."""
+    return (
+        f"【督办】工单 {ticket.number}（{catalogue.department_name(ticket.department_code)}，"
+        f"{catalogue.category_name(ticket.category_code)}）超期未办结，"
+        f"办结时限为 {local_time(ticket.answer_due_at, tz)}，"
+        f"请督促办理。\n诉求：{ticket.description[:200]}"
+    )
+
+
+def citizen_survey(ticket: Ticket, catalogue: Catalogue) -> str:
+    return (
+        f"您好！这里是12345热线回访。您反映的问题（工单 {ticket.number}）已由"
+        f"{catalogue.department_name(ticket.department_code)}答复。请问您对处理结果是否满意？"
+        "请回复：满意 / 基本满意 / 不满意（可附上意见）。"
+    )
+
+
+# ------------------------------------------------------------------ scheduled jobs
+
+
+def years_text(years: Sequence[int]) -> str:
+    return "、".join(str(y) for y in years)
+
+
+def department_morning_digest(day: date, department: str, due_today: int, overdue: int) -> str:
+    return (
+        f"【每日提醒】{day:%Y-%m-%d} "
+        f"{department}：今日到期 {due_today} 件，"
+        f"已超期 {overdue} 件。请及时办理。"
+    )
+
+
+def staff_calendar_missing(years: Sequence[int], horizon_days: int) -> str:
+    """Admins and supervisors: holiday data for these years is missing within the horizon."""
+    return (
+        f"【日历数据缺失】未来{horizon_days}天内的 {years_text(years)} 年节假日和调休安排尚未配置，"
+        "相关工单时限暂按周末计算并标记为暂定。请在国务院公布安排后更新 data/calendar.yml。"
     )

@@ -201,7 +201,7 @@ class Registration(TicketWork):
                     ticket,
                     "dispatcher",
                     "ticket_unroutable",
-                    self.card(session, ticket, title="待人工派单"),
+                    self.card(session, ticket, title=messages.UNROUTABLE_TITLE),
                 )
             if ticket.priority == "urgent":
                 self._notify(
@@ -209,7 +209,7 @@ class Registration(TicketWork):
                     ticket,
                     "supervisor",
                     "urgent_ticket",
-                    self.card(session, ticket, title="紧急工单提醒"),
+                    self.card(session, ticket, title=messages.URGENT_TITLE),
                 )
             schedule(ticket, self.sla, self.tz, self.clock.now())
             session.flush()
@@ -253,7 +253,7 @@ class Registration(TicketWork):
                     ticket,
                     "department",
                     "information_added",
-                    f"【市民补充】工单 {ticket.number}\n{info}",
+                    messages.department_information_added(ticket, info),
                 )
 
         return self._act(number, run)
@@ -279,14 +279,14 @@ class Registration(TicketWork):
         def run(session: Session, ticket: Ticket) -> None:
             lines: list[str] = []
             if place is not None:
-                lines.append(f"地点：{ticket.address or '（无）'} → {place}")
+                lines.append(messages.amended_line("地点", ticket.address, place))
                 ticket.address = place
                 ticket.place_key = place_key(place)
             if changes:
                 merged = dict(ticket.details or {})
                 for key, value in changes.items():
                     name = self.catalogue.fields[key].name if key in self.catalogue.fields else key
-                    lines.append(f"{name}：{merged.get(key) or '（无）'} → {value}")
+                    lines.append(messages.amended_line(name, merged.get(key), value))
                     merged[key] = value
                 ticket.details = merged
             text = "\n".join(lines)
@@ -303,7 +303,7 @@ class Registration(TicketWork):
                     ticket,
                     "department",
                     "ticket_amended",
-                    f"【市民更正】工单 {ticket.number}\n{text}",
+                    messages.department_amended(ticket, text),
                 )
 
         return self._act(number, run)
@@ -322,7 +322,7 @@ class Registration(TicketWork):
                     ticket,
                     "department",
                     "ticket_withdrawn",
-                    f"工单 {ticket.number} 已由市民撤销，无需继续办理。",
+                    messages.department_withdrawn(ticket),
                 )
 
         return self._act(number, run)
@@ -339,7 +339,7 @@ class Registration(TicketWork):
                 ticket,
                 "dispatcher",
                 "human_requested",
-                f"【市民要求人工】工单 {ticket.number}\n{text or ''}",
+                messages.dispatcher_human_requested(ticket, text),
             )
 
         return self._act(number, run)

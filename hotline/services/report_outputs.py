@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotline.domain.privacy import private_file
 from hotline.domain.tickets import STATUS_LABELS, Status
+from hotline.files import private_file
 from hotline.services.messages import PRIORITY_LABELS
 from hotline.services.reports import (
     BOUNCE_LABELS,
@@ -26,7 +26,7 @@ from hotline.services.reports import (
     report_for,
 )
 from hotline.storage.db import transaction
-from hotline.storage.outbox import enqueue
+from hotline.storage.outbox import OutboxEntry, enqueue
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -566,18 +566,20 @@ def weekly_report_job(service: Services, out_dir: Path, *, ticket_url: str | Non
     with transaction(service.sessions) as session:
         enqueue(
             session,
+            OutboxEntry(
+                audience="supervisor",
+                address="*",
+                kind="weekly_report",
+                text=summary_text(report),
+                payload={
+                    "week": week,
+                    "dir": str(folder),
+                    "summary": str(files.summary),
+                    "photos": [str(p) for p in files.charts],
+                    "documents": [str(p) for p in files.documents],
+                },
+                dedupe_key=f"weekly_report:{week}",
+            ),
             now=now,
-            audience="supervisor",
-            address="*",
-            kind="weekly_report",
-            text=summary_text(report),
-            payload={
-                "week": week,
-                "dir": str(folder),
-                "summary": str(files.summary),
-                "photos": [str(p) for p in files.charts],
-                "documents": [str(p) for p in files.documents],
-            },
-            dedupe_key=f"weekly_report:{week}",
         )
     return folder

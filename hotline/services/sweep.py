@@ -10,6 +10,7 @@ alert missed while the scheduler was down is sent once when it comes back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from hotline.domain.tickets import OPEN_FOR_ANSWER, SYSTEM, Action, Status, next
 from hotline.services import messages
 from hotline.storage.journal import record_event
 from hotline.storage.models import Ticket
-from hotline.storage.outbox import Audience, address_for, enqueue_unique
+from hotline.storage.outbox import Audience, OutboxEntry, address_for, enqueue_unique
 
 SURVEY_HOUR = time(10, 0)
 
@@ -106,33 +107,21 @@ def schedule(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo, now: datetime) -> Non
 
 # ------------------------------------------------------------------------------ texts
 
-_TEXTS = {
-    "accept_warning": "【黄灯预警】工单 {n} 即将超过签收时限（{due}），请尽快签收。",
-    "accept_overdue": "【催办】工单 {n} 已超过签收时限（{due}），请立即签收办理。",
-    "answer_warning": "【黄灯预警】工单 {n} 办理时限已过四分之三，请于 {due} 前答复市民。",
-    "answer_overdue": "【催办】工单 {n} 已超过办结时限（{due}），请立即办理并答复市民。",
+_DEPARTMENT_TEXTS: dict[str, Callable[[Ticket, ZoneInfo], str]] = {
+    "accept_warning": messages.department_accept_warning,
+    "accept_overdue": messages.department_accept_overdue,
+    "answer_warning": messages.department_answer_warning,
+    "answer_overdue": messages.department_answer_overdue,
 }
 
 
 def _alert_text(alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
-    if alert.kind.startswith("accept"):
-        due = messages.local_time(ticket.accept_due_at, tz)
-    else:
-        due = messages.local_time(ticket.answer_due_at, tz)
-    if alert.kind in _TEXTS:
-        return _TEXTS[alert.kind].format(n=ticket.number, due=due)
+    if alert.kind in _DEPARTMENT_TEXTS:
+        return _DEPARTMENT_TEXTS[alert.kind](ticket, tz)
     if alert.kind.startswith("escalate_"):
-        return (
-            f"【督办】工单 {ticket.number}（{catalogue.department_name(ticket.department_code)}，"
-            f"{catalogue.category_name(ticket.category_code)}）超期未办结，办结时限为 {due}，"
-            f"请督促办理。\n诉求：{ticket.description[:200]}"
-        )
+        return messages.supervisor_overdue_escalation(ticket, catalogue, tz)
     if alert.kind == "survey":
-        return (
-            f"您好！这里是12345热线回访。您反映的问题（工单 {ticket.number}）已由"
-            f"{catalogue.department_name(ticket.department_code)}答复。请问您对处理结果是否满意？"
-            "请回复：满意 / 基本满意 / 不满意（可附上意见）。"
-        )
+        return messages.citizen_survey(ticket, catalogue)
     raise ValueError(f"no text for alert {alert.kind}")
 
 
@@ -173,24 +162,17 @@ def _auto_close(session: Session, ticket: Ticket, now: datetime) -> None:
     )
 
 
-def _message_row(
-    alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, now: datetime
-) -> dict[str, object]:
+def _message(alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> OutboxEntry:
     audience: Audience = _AUDIENCE.get(alert.kind, "supervisor")
-    address = address_for(audience, ticket)
-    return {
-        "created_at": now,
-        "audience": audience,
-        "address": address,
-        "ticket_id": ticket.id,
-        "kind": alert.kind,
-        "text": _alert_text(alert, ticket, catalogue, tz),
-        "payload": {"number": ticket.number},
-        "dedupe_key": alert.key,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
+    return OutboxEntry(
+        audience=audience,
+        address=address_for(audience, ticket),
+        kind=alert.kind,
+        text=_alert_text(alert, ticket, catalogue, tz),
+        ticket=ticket,
+        payload={"number": ticket.number},
+        dedupe_key=alert.key,
+    )
 
 
 def sweep(
@@ -230,8 +212,8 @@ def sweep(
                 pending.append((ticket, alert))
                 if alert.kind == "survey" and ticket.surveyed_at is None:
                     ticket.surveyed_at = now
-    rows = [_message_row(alert, ticket, catalogue, tz, now) for ticket, alert in pending]
-    added = enqueue_unique(session, rows)
+    entries = [_message(alert, ticket, catalogue, tz) for ticket, alert in pending]
+    added = enqueue_unique(session, entries, now=now)
     for ticket, alert in pending:
         if alert.key not in added:
             continue

@@ -38,6 +38,7 @@ from hotline.storage.models import (
 )
 from hotline.storage.outbox import (
     Audience,
+    OutboxEntry,
     address_for,
     enqueue,
 )
@@ -176,14 +177,16 @@ class TicketWork:
     ) -> None:
         enqueue(
             session,
+            OutboxEntry(
+                audience=audience,
+                address=address if address is not None else address_for(audience, ticket),
+                kind=kind,
+                text=text,
+                ticket=ticket,
+                payload={"number": ticket.number, **(payload or {})},
+                dedupe_key=dedupe_key,
+            ),
             now=self.clock.now(),
-            audience=audience,
-            address=address if address is not None else address_for(audience, ticket),
-            kind=kind,
-            text=text,
-            ticket=ticket,
-            dedupe_key=dedupe_key,
-            payload={"number": ticket.number, **(payload or {})},
         )
 
     def _set_deadlines(
@@ -340,9 +343,9 @@ class TicketWork:
             ticket.dispatched_at = now
             accept, answer = self._round_deadlines(ticket, now)
             self._set_deadlines(session, ticket, accept=accept, answer=answer, reason="dispatch")
-        title = "重新派单" if previous else "新工单"
-        if ticket.priority == "urgent":
-            title = "紧急" + title
+        title = messages.dispatch_title(
+            redispatch=bool(previous), urgent=ticket.priority == "urgent"
+        )
         self._notify(
             session,
             ticket,
@@ -382,11 +385,8 @@ class TicketWork:
         ticket.dispatched_at = now
         accept, answer = self._round_deadlines(ticket, now)
         self._set_deadlines(session, ticket, accept=accept, answer=answer, reason="reopen")
-        if by_citizen:
-            title = f"重办（市民回访不满意：{reason}）"
-        else:
-            who = ROLE_LABELS.get(actor.role, actor.role) + (f"{actor.name}" if actor.name else "")
-            title = f"重办（{who}复核后要求重办：{reason}）"
+        who = None if by_citizen else ROLE_LABELS.get(actor.role, actor.role) + (actor.name or "")
+        title = messages.reopen_title(reason, by=who)
         self._notify(
             session,
             ticket,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -33,77 +34,73 @@ def address_for(audience: Audience, ticket: Ticket) -> str:
     return "*"
 
 
-def enqueue(
-    session: Session,
-    *,
-    now: datetime,
-    audience: Audience,
-    address: str,
-    kind: str,
-    text: str,
-    ticket: Ticket | None = None,
-    payload: dict[str, Any] | None = None,
-    dedupe_key: str | None = None,
-) -> bool:
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One message to write: who gets it, what it says, and what it is about.
+
+    With a `dedupe_key`, the key names the message once and for all: a second entry with
+    the same key is never written (see `enqueue`, `enqueue_unique`).
+    """
+
+    audience: Audience
+    address: str
+    kind: str
+    text: str
+    ticket: Ticket | None = None
+    payload: dict[str, Any] | None = None
+    dedupe_key: str | None = None
+
+
+def _row(entry: OutboxEntry, now: datetime) -> dict[str, Any]:
+    """The outbox row of an entry, the same for every writer (ticket_id is added where the
+    row is inserted, once the ticket has its id).
+
+    Text for anyone but the citizen has phone and ID numbers masked (revealed on request).
+    """
+    return {
+        "created_at": now,
+        "audience": entry.audience,
+        "address": entry.address,
+        "kind": entry.kind,
+        "text": entry.text if entry.audience == "citizen" else redact(entry.text),
+        "payload": entry.payload or {},
+        "dedupe_key": entry.dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
+
+
+def enqueue(session: Session, entry: OutboxEntry, *, now: datetime) -> bool:
     """Add a message to the caller's transaction; False when its dedupe_key was already used.
 
     Plain messages are written at commit, batched with the change they report.
     Messages with a dedupe key are inserted at once with ON CONFLICT DO NOTHING, so two
     writers adding the same reminder at the same moment still produce exactly one row.
-    Text for anyone but the citizen has phone and ID numbers masked (revealed on request).
     """
-    if audience != "citizen":
-        text = redact(text)
-    if dedupe_key is None:
-        record_message(
-            session,
-            ticket,
-            {
-                "created_at": now,
-                "audience": audience,
-                "address": address,
-                "kind": kind,
-                "text": text,
-                "payload": payload or {},
-                "dedupe_key": None,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-            },
-        )
+    if entry.dedupe_key is None:
+        record_message(session, entry.ticket, _row(entry, now))
         return True
-    write_pending(session)  # keep id order = creation order; new tickets get their ids
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = (
-        insert(OutboxMessage)
-        .values(
-            created_at=now,
-            audience=audience,
-            address=address,
-            ticket_id=ticket.id if ticket is not None else None,
-            kind=kind,
-            text=text,
-            payload=payload or {},
-            dedupe_key=dedupe_key,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    )
-    return session.execute(stmt).scalar() is not None
+    return entry.dedupe_key in enqueue_unique(session, [entry], now=now)
 
 
-def enqueue_unique(session: Session, rows: list[dict[str, Any]], chunk: int = 200) -> set[str]:
+def enqueue_unique(
+    session: Session, entries: Sequence[OutboxEntry], *, now: datetime, chunk: int = 200
+) -> set[str]:
     """Insert many messages with dedupe keys at once; returns the keys that were new.
 
     One multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: a reminder already
     written by an earlier or concurrent sweep is skipped by the database itself.
     """
-    if not rows:
+    if not entries:
         return set()
-    write_pending(session)  # keep id order = creation order
+    if any(entry.dedupe_key is None for entry in entries):
+        raise ValueError("enqueue_unique needs a dedupe_key on every entry")
+    write_pending(session)  # keep id order = creation order; new tickets get their ids
+    rows = [
+        {**_row(entry, now), "ticket_id": entry.ticket.id if entry.ticket is not None else None}
+        for entry in entries
+    ]
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     added: set[str] = set()
     for start in range(0, len(rows), chunk):

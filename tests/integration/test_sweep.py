@@ -96,6 +96,25 @@ def test_overdue_answer_is_chased_and_escalated_twice(
     assert actions.count("escalate") == 2 and actions.count("chase") == 1
 
 
+def test_escalation_alerts_mask_the_citizens_numbers(service: Services, clock: ManualClock) -> None:
+    """督办 quotes the request to supervisors: a phone number in it is masked, as on cards."""
+    number = open_ticket(service, description="物业不管小区垃圾，我的电话13912345678")
+    service.tickets.accept(number, HOUSING)
+    due = service.views.get_ticket(number).answer_due_at
+    assert due is not None
+    clock.set(due + timedelta(days=10))
+    run_sweep(service)
+    with service.sessions() as s:
+        alerts = s.execute(
+            select(OutboxMessage.audience, OutboxMessage.text).where(
+                OutboxMessage.kind.like("escalate_%")
+            )
+        ).all()
+    assert len(alerts) == 2 and {audience for audience, _ in alerts} == {"supervisor"}
+    for _, text in alerts:
+        assert "13912345678" not in text and "*******5678" in text and number in text
+
+
 def test_missed_reminders_are_sent_once_after_downtime(
     service: Services, clock: ManualClock
 ) -> None:
