@@ -50,13 +50,15 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return chunks or [""]
 
 
-def build_pack(service: Services, period: str, out_dir: Path) -> tuple[str, ReportFiles | None]:
+def build_pack(
+    service: Services, period: str, out_dir: Path, *, ticket_url: str | None = None
+) -> tuple[str, ReportFiles | None]:
     """Compute the report and write its files; charts missing a CJK font leave files None."""
     report = report_for(service, period)
     text = summary_text(report)
     stamp = service.clock.now().astimezone(service.tz).strftime("%Y%m%d-%H%M%S")
     try:
-        files = write_report_pack(report, out_dir / f"{period}-{stamp}")
+        files = write_report_pack(report, out_dir / f"{period}-{stamp}", ticket_url=ticket_url)
     except NoCjkFont as exc:
         log.warning("report files not written: %s", exc)
         return text, None
@@ -74,7 +76,13 @@ async def report_command(update: Update, context: HotlineContext) -> None:
         return
     await message.reply_text("正在生成报表，请稍候……")
     out_dir = context.hotline.settings.var_dir / "reports" / "telegram"
-    text, files = await asyncio.to_thread(build_pack, context.service, period, out_dir)
+    text, files = await asyncio.to_thread(
+        build_pack,
+        context.service,
+        period,
+        out_dir,
+        ticket_url=context.hotline.settings.ticket_url,
+    )
     for chunk in split_text(text):
         await message.reply_text(chunk)
     if files is None:

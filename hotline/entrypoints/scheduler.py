@@ -63,7 +63,7 @@ def weekly_report_job() -> None:
     from hotline.services.report_outputs import weekly_report_job as write_weekly
 
     app = _app()
-    write_weekly(app.service, app.settings.var_dir / "reports")
+    write_weekly(app.service, app.settings.var_dir / "reports", ticket_url=app.settings.ticket_url)
 
 
 def retention_job() -> None:

@@ -392,3 +392,21 @@ def test_an_unaccepted_urgent_gas_ticket_is_overdue(service: Services, clock: Ma
     ]
     utilities = report.departments["utilities"]
     assert (utilities.accept_overdue, utilities.answer_overdue) == (1, 0)
+
+
+def test_telegram_pack_links_ticket_numbers_like_the_cli(
+    service: Services, clock: ManualClock, tmp_path: Path
+) -> None:
+    """HOTLINE_TICKET_URL reaches the pack a supervisor asks for in Telegram, not only the CLI."""
+    from bot.reports import build_pack
+
+    hist = build_history(service, clock)
+    _, files = build_pack(
+        service, "week", tmp_path, ticket_url="https://crm.example/tickets/{number}"
+    )
+    assert files is not None
+    sheet = load_workbook(files.xlsx)["超期清单"]
+    numbers = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    assert hist.g in numbers
+    row = numbers.index(hist.g) + 2
+    assert sheet.cell(row, 1).hyperlink.target == f"https://crm.example/tickets/{hist.g}"
