@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hotline.domain.consult import consult_or_report, follow_up
+from hotline.domain.consult import Consultation, consult_or_report, follow_up
 from hotline.domain.intake import (
     Routing,
 )
@@ -23,6 +23,18 @@ from hotline.services.conversation.words import (
 
 class Consultations(Room):
     """Policy questions: the answer given, follow-ups on its topic, registering it as a ticket."""
+
+    def decide(self, text: str) -> Consultation:
+        """Consult or report for this text, with the turn's routing as the report side."""
+        routing = self.routing
+        return consult_or_report(
+            self.c.knowledge,
+            text,
+            category=routing.category,
+            department=routing.department,
+            request_type=self.turn.request_type,
+            sure=routing.sure,
+        )
 
     def after_answer(self, topic: dict[str, Any]) -> bool:
         text = self.text
@@ -42,15 +54,7 @@ class Consultations(Room):
             return True
         group = str(topic.get("group") or "")
         if not _DEIXIS.search(text):  # a question naming its own subject is a new question
-            routing = self.routing
-            fresh = consult_or_report(
-                self.c.knowledge,
-                text,
-                category=routing.category,
-                department=routing.department,
-                request_type=self.turn.request_type,
-                sure=routing.sure,
-            )
+            fresh = self.decide(text)
             if fresh.answer is not None and fresh.answer.group != group:
                 self.give_answer(fresh.answer, question=text)
                 return True

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from hotline.domain.consult import consult_or_report
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -87,14 +86,7 @@ class NewMessages(Room):
         ) or self.turn.request_type == "表扬":
             self.record_praise(routing)
             return
-        consultation = consult_or_report(
-            self.c.knowledge,
-            text,
-            category=routing.category,
-            department=routing.department,
-            request_type=self.turn.request_type,
-            sure=routing.sure,
-        )
+        consultation = self.room(Consultations).decide(text)
         if consultation.answer is not None:
             self.state["topic"] = None
             self.room(Consultations).give_answer(consultation.answer, question=text)
