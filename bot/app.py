@@ -23,9 +23,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import citizen, reports, staff
+from bot import citizen, report_command, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
-from bot.delivery import DeliveryLoop
+from bot.delivery_loop import DeliveryLoop
 from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
 from bot.transport import CHANNEL, TelegramTransport
 from hotline.bootstrap import App
@@ -137,7 +137,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CommandHandler("ticket", staff.ticket_command))
     application.add_handler(CommandHandler("overdue", staff.overdue_command))
     application.add_handler(CommandHandler("files", staff.files_command))
-    application.add_handler(CommandHandler("report", reports.report_command))
+    application.add_handler(CommandHandler("report", report_command.report_command))
     application.add_handler(CommandHandler("start", citizen.start, filters=private))
     application.add_handler(CommandHandler("my", citizen.my_tickets, filters=private))
     application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))

@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot import keyboards
-from bot.attachments import send_attachments
+from bot.attachment_viewer import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
 from hotline.domain.privacy import redact

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import LOOP_KEY
-from bot.delivery import DeliveryLoop
+from bot.delivery_loop import DeliveryLoop
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
 from hotline.services.container import Services

@@ -398,7 +398,7 @@ def test_telegram_pack_links_ticket_numbers_like_the_cli(
     service: Services, clock: ManualClock, tmp_path: Path
 ) -> None:
     """HOTLINE_TICKET_URL reaches the pack a supervisor asks for in Telegram, not only the CLI."""
-    from bot.reports import build_pack
+    from bot.report_command import build_pack
 
     hist = build_history(service, clock)
     _, files = build_pack(
