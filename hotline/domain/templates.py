@@ -63,13 +63,12 @@ def load_templates(path: Path, *, categories: Iterable[str]) -> ReplyTemplates:
     for code in spec.categories:
         if code not in known:
             raise doc.error(("categories", code), f"unknown category {code!r}")
-    scopes = [("default", spec.default)] + [
-        (f"categories.{code}", t) for code, t in spec.categories.items()
-    ]
+    scopes: list[tuple[tuple[str, ...], StageTemplates]] = [(("default",), spec.default)]
+    scopes += [(("categories", code), t) for code, t in spec.categories.items()]
     for where, stages in scopes:
         for stage in TEMPLATE_STAGES:
             for i, text in enumerate(stages.for_stage(stage)):
                 if not 4 <= len(text.strip()) <= 500:
-                    loc = (*where.split("."), stage, i)
+                    loc: list[str | int] = [*where, stage, i]
                     raise doc.error(loc, "a template needs 4 to 500 characters")
     return ReplyTemplates(spec)

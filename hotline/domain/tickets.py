@@ -257,6 +257,27 @@ _ROLE_HINT: dict[str, str] = {
 }
 
 
+def _authorize_joint(
+    actor: Actor, action: Action, department: str | None, assisting: frozenset[str]
+) -> None:
+    """协办意见 is the assisting departments' alone; internal notes are for the lead, the
+    assisting departments and the centre (never admins, never citizens)."""
+    if action is Action.ASSIST_OPINION:
+        if actor.role == "staff" and actor.department in assisting:
+            return
+        if actor.role == "staff":
+            raise NotAllowed("您所在的部门不是该工单的协办部门。", code="not_assisting")
+        raise NotAllowed(
+            f"{ROLE_LABELS[actor.role]}无权提交协办意见，协办意见由协办部门提交。",
+            code="not_allowed",
+        )
+    if actor.role in ("dispatcher", "supervisor"):
+        return
+    if actor.role == "staff" and (actor.department == department or actor.department in assisting):
+        return
+    raise NotAllowed("只有承办、协办部门和12345中心人员可以写内部备注。", code="not_allowed")
+
+
 def authorize(
     actor: Actor,
     action: Action,
@@ -270,21 +291,9 @@ def authorize(
     `assisting` are its 协办 departments, whose staff may give their opinion and nothing else."""
     if actor.role == "system":
         return
-    if action is Action.ASSIST_OPINION:
-        if actor.role == "staff" and actor.department in assisting:
-            return
-        if actor.role == "staff":
-            raise NotAllowed("您所在的部门不是该工单的协办部门。", code="not_assisting")
-        raise NotAllowed(
-            f"{ROLE_LABELS[actor.role]}无权提交协办意见，协办意见由协办部门提交。",
-            code="not_allowed",
-        )
-    if action is Action.NOTE:
-        if actor.role in CENTRE_ROLES - {"admin"}:
-            return
-        if actor.role == "staff" and (actor.department == department or actor.department in assisting):
-            return
-        raise NotAllowed("只有承办、协办部门和12345中心人员可以写内部备注。", code="not_allowed")
+    if action in (Action.ASSIST_OPINION, Action.NOTE):
+        _authorize_joint(actor, action, department, assisting)
+        return
     if action is Action.REVEAL_PHONE:
         if actor.role == "dispatcher" or (
             actor.role == "staff" and department is not None and actor.department == department
