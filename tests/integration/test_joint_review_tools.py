@@ -12,6 +12,8 @@ from hotline.domain.review import ReviewRules, ReviewScope
 from hotline.domain.tickets import Actor, DomainError, IllegalTransition, NotAllowed
 from hotline.services.container import Services
 from hotline.services.registration import NewTicket
+from hotline.services.report_outputs import summary_text
+from hotline.services.reports import report_for
 from hotline.services.staff_tools import Search
 from hotline.storage.models import AuditRecord, OutboxMessage, Ticket
 from tests.conftest import TZ
@@ -276,3 +278,28 @@ def test_search_by_number_phone_place_text_and_date(service: Services, clock: Ma
     with pytest.raises(NotAllowed):
         service.tickets.search(SUPERVISOR, Search(phone="13900001111"))
     assert service.tickets.search(DISPATCHER, Search(text="100%")) == []  # wildcards literal
+
+
+def test_reports_show_review_turnaround_rejections_and_assist_timeliness(
+    service: Services, clock: ManualClock
+) -> None:
+    svc = reviewed(service, clock, answers=ReviewScope(all=True))
+    first, second = report(svc), report(svc, description="楼道灯坏了很久")
+    for number in (first, second):
+        svc.tickets.accept(number, HOUSING)
+    svc.tickets.add_assisting(second, ["transport", "urban_management"], DISPATCHER)
+    svc.tickets.resolve(first, HOUSING, "路面已修复完毕。")
+    clock.advance(timedelta(hours=2))
+    svc.tickets.decide_review(first, DISPATCHER, approve=False, note="请写明修复时间")
+    svc.tickets.resolve(first, HOUSING, "路面已于今天修复完毕。")
+    clock.advance(timedelta(hours=1))
+    svc.tickets.decide_review(first, DISPATCHER, approve=True)
+    svc.tickets.resolve(second, HOUSING, "楼道灯已更换。")  # still waiting at report time
+    clock.advance(timedelta(days=4))  # Friday: both opinions are past their Thursday limit
+    svc.tickets.give_opinion(second, TRANSPORT, "道路部分已配合修补。")
+    clock.advance(timedelta(days=3))
+    text = summary_text(report_for(svc, "week", date(2026, 11, 29)))
+    assert "中心审核 2 件，驳回率 50.0%（1/2），平均审核用时 1.5 小时，待审核 1 件" in text
+    assert "协办意见到期 2 件，按时提交率 0.0%（0/2）" in text
+    assert "交通运输局：到期 1 件，按时 0，超时提交 1，未提交 0" in text
+    assert "城市管理局：到期 1 件，按时 0，超时提交 0，未提交 1" in text
