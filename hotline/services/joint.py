@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.domain.texts import MIN_REASON_CHARS, clean_text, substantive
-from hotline.domain.tickets import Action, Actor, DomainError
+from hotline.domain.tickets import Action, Actor, DomainError, Status
 from hotline.services import messages
 from hotline.services.snapshots import TicketView
 from hotline.services.ticket_work import TicketWork, _priority
 from hotline.storage.models import Ticket, TicketAssist
+from hotline.storage.outbox import OutboxEntry, enqueue
 
 MAX_ASSISTING = 5
 
@@ -165,6 +166,42 @@ class JointHandling(TicketWork):
             )
 
         return self._act(number, run)
+
+    def remind_assisting(self) -> int:
+        """Remind assisting departments whose opinion is due soon (at the warning point) or
+        late (at the limit), each reminder once (dedupe key); returns how many were queued."""
+        now = self.clock.now()
+        queued = 0
+        with self._unit() as session:
+            rows = session.execute(
+                select(TicketAssist, Ticket)
+                .join(Ticket, Ticket.id == TicketAssist.ticket_id)
+                .where(
+                    TicketAssist.status == "pending",
+                    TicketAssist.warn_at <= now,
+                    Ticket.status.in_((Status.DISPATCHED.value, Status.ACCEPTED.value)),
+                )
+                .limit(1000)
+            ).all()
+            for assist, ticket in rows:
+                late = assist.due_at <= now
+                kind = "assist_overdue" if late else "assist_warning"
+                queued += enqueue(
+                    session,
+                    OutboxEntry(
+                        audience="department",
+                        address=assist.department_code,
+                        kind=kind,
+                        text=messages.department_assist_reminder(
+                            ticket, assist.due_at, self.tz, late=late
+                        ),
+                        ticket=ticket,
+                        payload={"number": ticket.number, "assisting": assist.department_code},
+                        dedupe_key=f"{kind}:{ticket.number}:{assist.department_code}",
+                    ),
+                    now=now,
+                )
+        return queued
 
     def assisting(self, number: str) -> list[AssistView]:
         """The ticket's assisting departments and their opinions, in the order added."""

@@ -373,3 +373,15 @@ def department_assist_opinion(ticket: Ticket, department: str, opinion: str) -> 
 
 def department_assigned(ticket: Ticket, name: str, by: str) -> str:
     return f"工单 {ticket.number} 已由{by}指定{name}承办。"
+
+
+def department_assist_reminder(ticket: Ticket, due: datetime, tz: ZoneInfo, *, late: bool) -> str:
+    if late:
+        return (
+            f"【协办超期】工单 {ticket.number} 的协办意见已超过时限（{local_time(due, tz)}），"
+            "请尽快提交，主办单位等待贵单位意见后答复市民。"
+        )
+    return (
+        f"【协办提醒】工单 {ticket.number} 的协办意见将于 {local_time(due, tz)} 到期，"
+        "请及时提交。"
+    )

@@ -11,6 +11,7 @@ from hotline.domain.clock import ManualClock
 from hotline.domain.review import ReviewRules, ReviewScope
 from hotline.domain.tickets import Actor, DomainError, IllegalTransition, NotAllowed
 from hotline.services.container import Services
+from hotline.services.jobs import run_sweep
 from hotline.services.registration import NewTicket
 from hotline.services.report_outputs import summary_text
 from hotline.services.reports import report_for
@@ -303,3 +304,24 @@ def test_reports_show_review_turnaround_rejections_and_assist_timeliness(
     assert "协办意见到期 2 件，按时提交率 0.0%（0/2）" in text
     assert "交通运输局：到期 1 件，按时 0，超时提交 1，未提交 0" in text
     assert "城市管理局：到期 1 件，按时 0，超时提交 0，未提交 1" in text
+
+
+def test_the_sweep_reminds_assisting_departments_once_before_and_once_after_the_limit(
+    service: Services, clock: ManualClock
+) -> None:
+    number = report(service)
+    service.tickets.add_assisting(number, ["transport", "urban_management"], DISPATCHER)
+    service.tickets.give_opinion(number, URBAN, "路灯部分已修复。")
+    run_sweep(service)
+    assert not [k for _, _, k in outbox(service, number) if k.startswith("assist_w")]
+    clock.advance(timedelta(days=2, hours=5))  # past 75 % of three working days
+    run_sweep(service)
+    run_sweep(service)
+    clock.advance(timedelta(days=1))  # Thursday 15:00: past the limit
+    run_sweep(service)
+    run_sweep(service)
+    rows = [r for r in outbox(service, number) if r[2] in ("assist_warning", "assist_overdue")]
+    assert rows == [
+        ("department", "transport", "assist_warning"),
+        ("department", "transport", "assist_overdue"),
+    ]
