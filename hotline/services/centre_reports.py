@@ -11,7 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.storage.models import TicketAssist, TicketReview
+from hotline.domain.tickets import Status
+from hotline.storage.models import Ticket, TicketAssist, TicketReview
+
+AT_WORK = (Status.DISPATCHED.value, Status.ACCEPTED.value)
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,20 @@ def centre_figures(
     and opinions whose limit fell in [start, end) (a limit still ahead at `now` is not
     counted missing yet)."""
     reviews: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    waiting = (
+        (TicketReview.status == "pending")
+        & (TicketReview.submitted_at < now)
+        & Ticket.status.in_(AT_WORK)  # a withdrawn or merged ticket's held work waits no more
+    )
     for dept, status, submitted, decided in session.execute(
         select(
             TicketReview.department_code,
             TicketReview.status,
             TicketReview.submitted_at,
             TicketReview.decided_at,
-        ).where(
-            (TicketReview.decided_at >= start) & (TicketReview.decided_at < end)
-            | ((TicketReview.status == "pending") & (TicketReview.submitted_at < now))
         )
+        .join(Ticket, Ticket.id == TicketReview.ticket_id)
+        .where((TicketReview.decided_at >= start) & (TicketReview.decided_at < end) | waiting)
     ):
         row = reviews[dept or ""]
         if status == "pending" or decided is None:

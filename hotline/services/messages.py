@@ -382,6 +382,5 @@ def department_assist_reminder(ticket: Ticket, due: datetime, tz: ZoneInfo, *, l
             "请尽快提交，主办单位等待贵单位意见后答复市民。"
         )
     return (
-        f"【协办提醒】工单 {ticket.number} 的协办意见将于 {local_time(due, tz)} 到期，"
-        "请及时提交。"
+        f"【协办提醒】工单 {ticket.number} 的协办意见将于 {local_time(due, tz)} 到期，请及时提交。"
     )

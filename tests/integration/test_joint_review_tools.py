@@ -325,3 +325,19 @@ def test_the_sweep_reminds_assisting_departments_once_before_and_once_after_the_
         ("department", "transport", "assist_warning"),
         ("department", "transport", "assist_overdue"),
     ]
+
+
+def test_held_work_of_a_withdrawn_ticket_is_no_longer_waiting(
+    service: Services, clock: ManualClock
+) -> None:
+    svc = reviewed(service, clock, answers=ReviewScope(all=True))
+    number = report(svc)
+    svc.tickets.accept(number, HOUSING)
+    svc.tickets.resolve(number, HOUSING, "路面已修复完毕。")
+    svc.tickets.withdraw(number, CITIZEN, "已经自己解决了")
+    assert svc.tickets.pending_reviews() == []
+    with pytest.raises(IllegalTransition):
+        svc.tickets.decide_review(number, DISPATCHER, approve=True)
+    assert not texts(svc, number, "ticket_answered")
+    clock.advance(timedelta(days=7))
+    assert "中心审核" not in summary_text(report_for(svc, "week", date(2026, 11, 29)))
