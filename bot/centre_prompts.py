@@ -6,6 +6,7 @@ from __future__ import annotations
 from hotline.domain.templates import TemplateStage
 from hotline.domain.tickets import Actor, Status
 from hotline.services.container import Services
+from hotline.services.messages import local_time
 from hotline.services.snapshots import TicketView
 
 PROMPTS = {
@@ -73,6 +74,21 @@ def finish(
         return view, f"协办意见已转交主办单位（工单 {number}）。"
     view = service.tickets.decide_review(number, actor, approve=False, note=text)
     return view, f"已驳回，理由已告知承办部门，其办结时限照常计算（工单 {number}）。"
+
+
+def ticket_extras(service: Services, number: str) -> list[str]:
+    """Lines /ticket adds for staff: the named owner and each assisting department with
+    where its opinion stands (the opinion itself is for `hotline tickets assists`)."""
+    lines = []
+    owner = service.tickets.owner_of(number)
+    if owner:
+        lines.append(f"承办人：{owner}")
+    for a in service.tickets.assisting(number):
+        state = "未提交" if a.opinion_at is None else ("已按时提交" if a.on_time else "超时提交")
+        lines.append(
+            f"协办单位：{a.department_name}（时限 {local_time(a.due_at, service.tz)}，{state}）"
+        )
+    return lines
 
 
 def held_reply(action: str, view: TicketView) -> str | None:

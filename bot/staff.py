@@ -540,6 +540,8 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
             )
             files = await asyncio.to_thread(context.attachments.for_card, view.number)
             text = render_view(view, service)
+            extra = await asyncio.to_thread(centre_prompts.ticket_extras, service, view.number)
+            text = clip("\n".join([text, *extra]))
             if files:
                 text = clip(f"{text}\n{describe(files)}（发送 /files {view.number} 查看）")
             await message.reply_text(text)

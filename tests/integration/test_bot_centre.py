@@ -114,6 +114,9 @@ async def test_assisting_department_card_and_opinion_with_a_template(
             "editMessageText", lambda c: "已提交协办意见" in c["text"]
         )
         assert buttons(edit) == []
+        double.group_message(TRANSPORT_CHAT, TRANSPORT_STAFF, f"/ticket {number}")
+        shown = await double.wait_for_sent(to(TRANSPORT_CHAT, "协办单位：交通运输局"))
+        assert "已按时提交" in shown["text"] and "承办部门：住房和城乡建设局" in shown["text"]
         # the lead department cannot press the assisting card's button for itself
         double.group_message(DISPATCH_CHAT, DISPATCHER, f"/assist {number} 住建")
         await double.wait_for_sent(to(DISPATCH_CHAT, "是该工单的主办单位"))
@@ -192,6 +195,9 @@ async def test_ask_the_citizen_notes_assign_mine_and_search(
         double.group_message(HOUSING_CHAT, STAFF, "/mine")
         mine = await double.wait_for_sent(to(HOUSING_CHAT, "我的待办（1件）"))
         assert number in mine["text"]
+        double.group_message(HOUSING_CHAT, STAFF, f"/ticket {number}")
+        shown = await double.wait_for_sent(to(HOUSING_CHAT, "承办人：张三"))
+        assert "市民白天不方便接电话" not in shown["text"]  # notes only on /notes
 
         double.group_message(DISPATCH_CHAT, DISPATCHER, "/search 电话:13812345678")
         found = await double.wait_for_sent(to(DISPATCH_CHAT, "检索结果"))
