@@ -153,6 +153,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))
     application.add_handler(CallbackQueryHandler(staff.on_dispatch_button, pattern=r"^[dx]:"))
     application.add_handler(CallbackQueryHandler(centre.on_review_button, pattern=r"^v:"))
+    application.add_handler(CallbackQueryHandler(centre.on_assist_button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))

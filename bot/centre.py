@@ -134,17 +134,24 @@ async def _reply_refusal(message: Message, actor: Actor, what: str, exc: DomainE
 
 
 async def assist_command(update: Update, context: HotlineContext) -> None:
-    """增加协办部门: /assist 工单编号 部门 [部门…] (dispatchers)."""
-    got = await _actor_and_args(
-        update,
-        context,
-        "请发送：/assist 工单编号 协办部门…，例如 /assist 20261123-0001 交通 城管",
-        2,
-    )
+    """增加协办部门: /assist 工单编号 部门 [部门…], or buttons when no department is named
+    (dispatchers)."""
+    usage = "请发送：/assist 工单编号 [协办部门…]，例如 /assist 20261123-0001 交通 城管"
+    got = await _actor_and_args(update, context, usage, 1)
     if got is None:
         return
     message, actor, args = got
     service = context.service
+    if len(args) == 1:  # no department named: offer them as buttons
+        if actor.role != "dispatcher":
+            await message.reply_text("只有派单员可以增加协办部门。")
+            return
+        shorts = {code: d.short for code, d in service.catalogue.departments.items()}
+        await message.reply_text(
+            f"请选择工单 {args[0]} 的协办部门（可多选，每按一次增加一个）：",
+            reply_markup=keyboards.departments(args[0], shorts, family="a"),
+        )
+        return
     codes = [department_code(service, w) for w in args[1:]]
     try:
         await asyncio.to_thread(service.tickets.add_assisting, args[0], codes, actor)
@@ -266,6 +273,28 @@ async def search_command(update: Update, context: HotlineContext) -> None:
 
 
 # ------------------------------------------------------------------ buttons
+
+
+async def on_assist_button(update: Update, context: HotlineContext) -> None:
+    """Add the pressed department as an assisting department; the keyboard stays for more."""
+    pressed = await authorized_press(update, context, ("a",))
+    if pressed is None:
+        return
+    query, press, actor = pressed
+    service = context.service
+    try:
+        await asyncio.to_thread(service.tickets.add_assisting, press.number, [press.arg], actor)
+    except DomainError as exc:
+        log.info("button %s by %s refused: %s", query.data, actor.audit_name, exc.code)
+        await query.answer(exc.message, show_alert=True)
+        return
+    name = service.catalogue.department_name(press.arg)
+    await query.answer(f"已增加协办：{name}")
+    message = query.message
+    if isinstance(message, Message):
+        line = stamp(context, "🤝 已增加协办：", query.from_user, name)
+        text = f"{message.text or ''}\n{line}"
+        await edit_card(context, message.chat_id, message.message_id, text, message.reply_markup)
 
 
 async def on_review_button(update: Update, context: HotlineContext) -> None:

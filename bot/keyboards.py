@@ -7,6 +7,7 @@ Callback data formats (Telegram allows at most 64 bytes):
 - ``d:<department code>:<number>`` dispatcher re-routes a returned/unroutable ticket
 - ``x:approve|deny:<number>`` dispatcher decides an extension request
 - ``v:approve|reject:<number>`` dispatcher reviews (审核) a held return or answer
+- ``a:<department code>:<number>`` dispatcher adds an assisting department (协办)
 - ``s:<score>:<number>`` citizen survey: satisfied, basically_satisfied, unsatisfied
 - ``r:<payload>`` a Rasa button payload; ``r#<key>`` when the payload is too long and kept in
   chat_data under ``key``
@@ -56,6 +57,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "d": re.compile(rf"^d:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
     "x": re.compile(rf"^x:(approve|deny):({_NUMBER})$"),
     "v": re.compile(rf"^v:(approve|reject):({_NUMBER})$"),
+    "a": re.compile(rf"^a:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
     "s": re.compile(rf"^s:(satisfied|basically_satisfied|unsatisfied):({_NUMBER})$"),
 }
 
@@ -115,10 +117,11 @@ def has_files_button(markup: InlineKeyboardMarkup | None) -> bool:
     )
 
 
-def departments(number: str, names: Mapping[str, str]) -> InlineKeyboardMarkup:
-    """One button per department (short names), three to a row, to re-dispatch a ticket."""
+def departments(number: str, names: Mapping[str, str], family: str = "d") -> InlineKeyboardMarkup:
+    """One button per department (short names), three to a row, to re-dispatch a ticket
+    (family ``d``) or to add an assisting department (family ``a``)."""
     buttons = [
-        InlineKeyboardButton(name, callback_data=_data("d", code, number))
+        InlineKeyboardButton(name, callback_data=_data(family, code, number))
         for code, name in names.items()
     ]
     rows = [buttons[i : i + DEPARTMENT_COLUMNS] for i in range(0, len(buttons), DEPARTMENT_COLUMNS)]

@@ -117,12 +117,25 @@ async def test_assisting_department_card_and_opinion_with_a_template(
         double.group_message(TRANSPORT_CHAT, TRANSPORT_STAFF, f"/ticket {number}")
         shown = await double.wait_for_sent(to(TRANSPORT_CHAT, "协办单位：交通运输局"))
         assert "已按时提交" in shown["text"] and "承办部门：住房和城乡建设局" in shown["text"]
+        # without departments, /assist offers them as buttons; each press adds one
+        double.group_message(DISPATCH_CHAT, DISPATCHER, f"/assist {number}")
+        offer = await double.wait_for_sent(to(DISPATCH_CHAT, "请选择工单"))
+        assert f"a:urban_management:{number}" in buttons(offer)
+        double.press(DISPATCH_CHAT, offer["message_id"], f"a:urban_management:{number}", DISPATCHER)
+        await double.wait_for_call(
+            "editMessageText", lambda c: "已增加协办：城市管理局" in c["text"]
+        )
+        double.press(DISPATCH_CHAT, offer["message_id"], f"a:urban_management:{number}", DISPATCHER)
+        await double.wait_for_call(
+            "answerCallbackQuery", lambda c: "已是该工单的协办单位" in (c.get("text") or "")
+        )
         # the lead department cannot press the assisting card's button for itself
         double.group_message(DISPATCH_CHAT, DISPATCHER, f"/assist {number} 住建")
         await double.wait_for_sent(to(DISPATCH_CHAT, "是该工单的主办单位"))
     assert not [m for m in double.sent(CITIZEN) if "协办" in (m["text"] or "")]
-    (assist,) = service.tickets.assisting(number)
+    assist, urban = service.tickets.assisting(number)
     assert assist.opinion is not None and assist.opinion.startswith("我单位已配合")
+    assert urban.department == "urban_management" and urban.opinion is None
 
 
 async def test_review_holds_the_answer_until_the_dispatcher_approves(
