@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import citizen, report_command, staff
+from bot import centre, citizen, report_command, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery_loop import DeliveryLoop
 from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
@@ -138,10 +138,22 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CommandHandler("overdue", staff.overdue_command))
     application.add_handler(CommandHandler("files", staff.files_command))
     application.add_handler(CommandHandler("report", report_command.report_command))
+    for name, callback in (
+        ("assist", centre.assist_command),
+        ("reviews", centre.reviews_command),
+        ("note", centre.note_command),
+        ("notes", centre.notes_command),
+        ("assign", centre.assign_command),
+        ("mine", centre.mine_command),
+        ("search", centre.search_command),
+    ):
+        application.add_handler(CommandHandler(name, callback))
     application.add_handler(CommandHandler("start", citizen.start, filters=private))
     application.add_handler(CommandHandler("my", citizen.my_tickets, filters=private))
     application.add_handler(CallbackQueryHandler(staff.on_ticket_button, pattern=r"^t:"))
     application.add_handler(CallbackQueryHandler(staff.on_dispatch_button, pattern=r"^[dx]:"))
+    application.add_handler(CallbackQueryHandler(centre.on_review_button, pattern=r"^v:"))
+    application.add_handler(CallbackQueryHandler(centre.on_assist_button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))

@@ -2,9 +2,12 @@
 
 Callback data formats (Telegram allows at most 64 bytes):
 
-- ``t:<action>:<number>`` staff card: accept, return, extend, resolve, phone, files (查看附件)
+- ``t:<action>:<number>`` staff card: accept, return, extend, resolve, info (请市民补充), phone,
+  files (查看附件), opinion (协办意见, on an assisting department's card)
 - ``d:<department code>:<number>`` dispatcher re-routes a returned/unroutable ticket
 - ``x:approve|deny:<number>`` dispatcher decides an extension request
+- ``v:approve|reject:<number>`` dispatcher reviews (审核) a held return or answer
+- ``a:<department code>:<number>`` dispatcher adds an assisting department (协办)
 - ``s:<score>:<number>`` citizen survey: satisfied, basically_satisfied, unsatisfied
 - ``r:<payload>`` a Rasa button payload; ``r#<key>`` when the payload is too long and kept in
   chat_data under ``key``
@@ -31,13 +34,15 @@ STAFF_ACTIONS: dict[str, str] = {
     "return": "退单",
     "extend": "申请延期",
     "resolve": "办结",
+    "info": "请市民补充",
     "phone": "显示电话",
     "files": "查看附件",
+    "opinion": "提交协办意见",
 }
 # Which card buttons still make sense in each ticket state.
 STAFF_BUTTONS_BY_STATUS: dict[str, tuple[str, ...]] = {
     Status.DISPATCHED.value: ("accept", "return", "phone"),
-    Status.ACCEPTED.value: ("return", "extend", "resolve", "phone"),
+    Status.ACCEPTED.value: ("return", "extend", "resolve", "info", "phone"),
 }
 SURVEY_SCORES: dict[str, str] = {
     "satisfied": "满意",
@@ -48,9 +53,11 @@ DEPARTMENT_COLUMNS = 3
 
 _NUMBER = r"\d{8}-\d{4,6}"
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    "t": re.compile(rf"^t:(accept|return|extend|resolve|phone|files):({_NUMBER})$"),
+    "t": re.compile(rf"^t:(accept|return|extend|resolve|info|phone|files|opinion):({_NUMBER})$"),
     "d": re.compile(rf"^d:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
     "x": re.compile(rf"^x:(approve|deny):({_NUMBER})$"),
+    "v": re.compile(rf"^v:(approve|reject):({_NUMBER})$"),
+    "a": re.compile(rf"^a:([a-z][a-z0-9_]{{0,39}}):({_NUMBER})$"),
     "s": re.compile(rf"^s:(satisfied|basically_satisfied|unsatisfied):({_NUMBER})$"),
 }
 
@@ -110,10 +117,11 @@ def has_files_button(markup: InlineKeyboardMarkup | None) -> bool:
     )
 
 
-def departments(number: str, names: Mapping[str, str]) -> InlineKeyboardMarkup:
-    """One button per department (short names), three to a row, to re-dispatch a ticket."""
+def departments(number: str, names: Mapping[str, str], family: str = "d") -> InlineKeyboardMarkup:
+    """One button per department (short names), three to a row, to re-dispatch a ticket
+    (family ``d``) or to add an assisting department (family ``a``)."""
     buttons = [
-        InlineKeyboardButton(name, callback_data=_data("d", code, number))
+        InlineKeyboardButton(name, callback_data=_data(family, code, number))
         for code, name in names.items()
     ]
     rows = [buttons[i : i + DEPARTMENT_COLUMNS] for i in range(0, len(buttons), DEPARTMENT_COLUMNS)]
@@ -127,6 +135,31 @@ def extension(number: str) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton("批准延期", callback_data=_data("x", "approve", number)),
                 InlineKeyboardButton("驳回延期", callback_data=_data("x", "deny", number)),
+            ]
+        ]
+    )
+
+
+def assist_card(number: str) -> InlineKeyboardMarkup:
+    """An assisting department's card: its one act is the 协办意见."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    STAFF_ACTIONS["opinion"], callback_data=_data("t", "opinion", number)
+                )
+            ]
+        ]
+    )
+
+
+def review(number: str) -> InlineKeyboardMarkup:
+    """Approve or reject a held return or answer (审核)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("审核通过", callback_data=_data("v", "approve", number)),
+                InlineKeyboardButton("审核驳回", callback_data=_data("v", "reject", number)),
             ]
         ]
     )

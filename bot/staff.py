@@ -11,7 +11,7 @@ from telegram import CallbackQuery, Chat, ForceReply, InlineKeyboardMarkup, Mess
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot import keyboards
+from bot import centre_prompts, keyboards
 from bot.attachment_viewer import send_attachments
 from bot.context import HotlineContext
 from bot.transport import CHANNEL, clip
@@ -32,6 +32,7 @@ PROMPTS = {
     "extend": "请回复延期天数和理由，例如“5 需要协调施工单位”（工单 {number}）",
     "resolve": "请回复给市民的答复内容（工单 {number}）",
     "deny": "请回复驳回延期的理由，将告知承办部门（工单 {number}）",
+    **centre_prompts.PROMPTS,
 }
 DONE_MARKS = {
     "accept": "✅ 已签收",
@@ -41,6 +42,7 @@ DONE_MARKS = {
     "dispatch": "➡️ 已派往",
     "approve": "✅ 已批准延期",
     "deny": "❌ 已驳回延期",
+    **centre_prompts.DONE_MARKS,
 }
 REFUSED = "抱歉，您在本聊天尚未绑定，无法办理工单。请向管理员申请本人的绑定码，发送 /bind 绑定码。"
 STALE = "该按钮已失效，请以最新的工单卡片为准。"
@@ -297,6 +299,9 @@ async def ask_for_text(
     query: CallbackQuery, context: HotlineContext, action: str, number: str, actor: Actor
 ) -> None:
     """Check the action is possible now, then ask the presser for its text."""
+    if action == "opinion":  # an assisting department: the service checks it on the reply
+        await send_prompt(query, context, action, number, placeholder="协办意见")
+        return
     view = await asyncio.to_thread(context.service.views.get_ticket, number, actor)
     allowed = keyboards.STAFF_BUTTONS_BY_STATUS.get(view.status, ())
     if action not in allowed:
@@ -328,7 +333,9 @@ async def send_prompt(
         files=keyboards.has_files_button(card.reply_markup) if card else False,
     )
     await query.answer()
-    prompt = PROMPTS[action].format(number=number)
+    prompt = PROMPTS[action].format(number=number) + await asyncio.to_thread(
+        centre_prompts.template_lines, context.service, action, number
+    )
     name = query.from_user.full_name
     minutes = int(prompts.window.total_seconds() // 60)
     sent = await context.bot.send_message(
@@ -372,6 +379,44 @@ async def _screen(
     return pending
 
 
+async def _carry_out(
+    service: Services, pending: Prompt, actor: Actor, message: Message
+) -> tuple[TicketView, str, str]:
+    """Do the prompt's action with the reply (a template number becomes the template);
+    returns the view, what to tell the person, and what to add to the card's stamp."""
+    text = await asyncio.to_thread(
+        centre_prompts.expand, service, pending.action, pending.number, message.text or ""
+    )
+    if pending.action in centre_prompts.ACTIONS:
+        view, done = await asyncio.to_thread(
+            centre_prompts.finish, service, pending.action, pending.number, actor, text
+        )
+        return view, done, ""
+    if pending.action == "return":
+        view = await asyncio.to_thread(service.tickets.return_ticket, pending.number, actor, text)
+        return view, f"已退单，工单 {pending.number} 将由派单员重新派单。", ""
+    if pending.action == "resolve":
+        view = await asyncio.to_thread(service.tickets.resolve, pending.number, actor, text)
+        return view, f"已办结，答复已发送给市民（工单 {pending.number}）。", ""
+    if pending.action == "deny":
+        view = await asyncio.to_thread(
+            service.tickets.decide_extension, pending.number, actor, approve=False, note=text
+        )
+        return view, f"已驳回延期申请，理由已告知承办部门（工单 {pending.number}）。", ""
+    match = _EXTENSION.match(text)
+    if match is None:
+        await message.reply_text(
+            f"格式不对（工单 {pending.number}）。请回复“天数 理由”，例如：5 需要协调施工单位",
+            reply_markup=ForceReply(input_field_placeholder="天数 理由"),
+        )
+        raise ApplicationHandlerStop
+    days, reason = int(match[1]), match[2]
+    view = await asyncio.to_thread(
+        service.tickets.request_extension, pending.number, actor, days, reason
+    )
+    return view, f"延期申请已提交（{days}个工作日），等待派单员审核。", f"{days}个工作日"
+
+
 async def complete_pending(update: Update, context: HotlineContext) -> None:
     """Finish a pending 退单/延期/办结 with this text; stop other handlers when it was one.
 
@@ -386,43 +431,13 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
     pending = await _screen(context, message, chat.id, user.id)
     if pending is None:
         return
-    text = message.text or ""
     actor = await staff_actor(update, context)
     if actor is None:
         await asyncio.to_thread(prompts.close, pending.id)
         await message.reply_text(REFUSED)
         raise ApplicationHandlerStop
-    service = context.service
-    extra = ""
     try:
-        if pending.action == "return":
-            view = await asyncio.to_thread(
-                service.tickets.return_ticket, pending.number, actor, text
-            )
-            done = f"已退单，工单 {pending.number} 将由派单员重新派单。"
-        elif pending.action == "resolve":
-            view = await asyncio.to_thread(service.tickets.resolve, pending.number, actor, text)
-            done = f"已办结，答复已发送给市民（工单 {pending.number}）。"
-        elif pending.action == "deny":
-            view = await asyncio.to_thread(
-                service.tickets.decide_extension, pending.number, actor, approve=False, note=text
-            )
-            done = f"已驳回延期申请，理由已告知承办部门（工单 {pending.number}）。"
-        else:
-            match = _EXTENSION.match(text)
-            if match is None:
-                await message.reply_text(
-                    f"格式不对（工单 {pending.number}）。"
-                    "请回复“天数 理由”，例如：5 需要协调施工单位",
-                    reply_markup=ForceReply(input_field_placeholder="天数 理由"),
-                )
-                raise ApplicationHandlerStop
-            days, reason = int(match[1]), match[2]
-            view = await asyncio.to_thread(
-                service.tickets.request_extension, pending.number, actor, days, reason
-            )
-            done = f"延期申请已提交（{days}个工作日），等待派单员审核。"
-            extra = f"{days}个工作日"
+        view, done, extra = await _carry_out(context.service, pending, actor, message)
     except DomainError as exc:
         if exc.code in ("empty", "too_long", "too_short", "bad_extension_days"):
             await message.reply_text(
@@ -432,12 +447,16 @@ async def complete_pending(update: Update, context: HotlineContext) -> None:
             await asyncio.to_thread(prompts.close, pending.id)
             await message.reply_text(exc.message)
         raise ApplicationHandlerStop from None
+    held = centre_prompts.held_reply(pending.action, view)
+    mark = pending.action if held is None else "held"
+    done = held or done
     await asyncio.to_thread(prompts.close, pending.id)
     await message.reply_text(done)
-    line = stamp(context, DONE_MARKS[pending.action], user, extra)
+    line = stamp(context, DONE_MARKS[mark], user, extra)
     markup = (
         None
         if pending.action == "deny"  # a dispatcher's card: no staff buttons on it
+        or pending.action in centre_prompts.NO_BUTTONS_AFTER
         else keyboards.staff_card(pending.number, view.status, files=pending.files)
     )
     await edit_card(
@@ -521,6 +540,8 @@ async def ticket_command(update: Update, context: HotlineContext) -> None:
             )
             files = await asyncio.to_thread(context.attachments.for_card, view.number)
             text = render_view(view, service)
+            extra = await asyncio.to_thread(centre_prompts.ticket_extras, service, view.number)
+            text = clip("\n".join([text, *extra]))
             if files:
                 text = clip(f"{text}\n{describe(files)}（发送 /files {view.number} 查看）")
             await message.reply_text(text)

@@ -110,6 +110,10 @@ def markup_for(
         return keyboards.departments(number, names)
     if message.audience == "dispatcher" and message.kind == "extension_requested":
         return keyboards.extension(number)
+    if message.audience == "dispatcher" and message.kind == "review_requested":
+        return keyboards.review(number)
+    if message.audience == "department" and message.kind == "assist_dispatched":
+        return keyboards.assist_card(number)
     if message.audience == "citizen" and message.kind == "survey":
         return keyboards.survey(number)
     return None

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
+from hotline.domain.review import ReviewRules, load_review
 from hotline.domain.sla import SlaPolicy
+from hotline.domain.templates import ReplyTemplates, load_templates
 from hotline.services.container import Services
 from hotline.services.retention import RetentionPolicy, load_retention
 from hotline.storage.db import make_engine, make_session_factory
@@ -55,14 +57,34 @@ def load_policies(settings: Settings) -> tuple[Catalogue, SlaPolicy]:
     return catalogue, sla
 
 
+def load_centre_rules(
+    settings: Settings, catalogue: Catalogue
+) -> tuple[ReviewRules, ReplyTemplates]:
+    """Load and validate data/review.yml (审核) and data/templates.yml (常用语)."""
+    review = load_review(
+        settings.data_dir / "review.yml",
+        departments=catalogue.departments,
+        categories=catalogue.categories,
+    )
+    templates = load_templates(settings.data_dir / "templates.yml", categories=catalogue.categories)
+    return review, templates
+
+
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     """Build the application from settings (the environment by default)."""
     settings = settings or Settings.from_env()
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
+    review, templates = load_centre_rules(settings, catalogue)
     engine = make_engine(settings.database_url)
     service = Services(
-        make_session_factory(engine), catalogue, sla, clock or SystemClock(), settings.tz
+        make_session_factory(engine),
+        catalogue,
+        sla,
+        clock or SystemClock(),
+        settings.tz,
+        review=review,
+        templates=templates,
     )
     return App(
         settings=settings,

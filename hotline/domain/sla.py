@@ -110,6 +110,14 @@ class FollowUp(_Strict):
     auto_close_after_days: int = Field(3, gt=0)
 
 
+class AssistLimits(_Strict):
+    """协办: how long an assisting department has for its opinion (协办意见), from the time
+    it was added; the lead's answer limit is never passed."""
+
+    opinion_working_days: float = Field(3, gt=0)
+    urgent_opinion_hours: float = Field(12, gt=0)
+
+
 class SlaSpec(_Strict):
     """data/sla.yml as written."""
 
@@ -121,6 +129,7 @@ class SlaSpec(_Strict):
     extension: ExtensionRules = ExtensionRules()
     escalate_after_working_days: list[float] = Field(default_factory=lambda: [1.0, 5.0])
     follow_up: FollowUp = FollowUp()
+    assist: AssistLimits = AssistLimits()
 
     @field_validator("answer_working_days")
     @classmethod
@@ -344,6 +353,20 @@ class SlaPolicy:
             warn_at=warn.at,
             provisional=due.provisional or moved.provisional or warn.provisional,
         )
+
+    def assist_deadline(
+        self, start: datetime, *, priority: Priority, lead_answer: Deadline | None
+    ) -> Deadline:
+        """协办意见 limit from `start` (the assisting department was added); never later than
+        the lead department's answer limit, which the opinion must come before."""
+        limits = self.spec.assist
+        if priority == "urgent":
+            due = self._in_calendar_time(start, timedelta(hours=limits.urgent_opinion_hours))
+        else:
+            due = self._in_working_time(start, limits.opinion_working_days)
+        if lead_answer is not None and due.at > lead_answer.at:
+            return replace(due, at=lead_answer.at, warn_at=min(due.warn_at, lead_answer.at))
+        return due
 
     def escalation_times(self, due: Deadline) -> list[datetime]:
         """When a still-overdue ticket goes to the supervisors (督办), one instant per level.

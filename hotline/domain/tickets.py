@@ -62,6 +62,13 @@ class Action(StrEnum):
     FLAG_FOR_HUMAN = "flag_for_human"
     REVEAL_PHONE = "reveal_phone"  # not a transition: an audited look at the citizen's phone
     ESCALATE = "escalate"  # 督办: not a transition; the sweep's or a supervisor's
+    ADD_ASSIST = "add_assist"  # 协办: a dispatcher adds an assisting department
+    ASSIST_OPINION = "assist_opinion"  # 协办意见 from an assisting department
+    SUBMIT_REVIEW = "submit_review"  # a return or answer held for the centre's 审核
+    APPROVE_REVIEW = "approve_review"
+    REJECT_REVIEW = "reject_review"
+    ASSIGN = "assign"  # to a named member of the department
+    NOTE = "note"  # 内部备注: not a transition; the citizen never sees it
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -85,6 +92,13 @@ ACTION_LABELS: dict[Action, str] = {
     Action.FLAG_FOR_HUMAN: "转人工",
     Action.REVEAL_PHONE: "查看联系电话",
     Action.ESCALATE: "督办",
+    Action.ADD_ASSIST: "协办派单",
+    Action.ASSIST_OPINION: "提交协办意见",
+    Action.SUBMIT_REVIEW: "提交审核",
+    Action.APPROVE_REVIEW: "审核通过",
+    Action.REJECT_REVIEW: "审核驳回",
+    Action.ASSIGN: "指定承办人",
+    Action.NOTE: "内部备注",
 }
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
@@ -108,6 +122,14 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.WITHDRAW: (OPEN_STATUSES, Status.WITHDRAWN),
     Action.MERGE: (OPEN_STATUSES, Status.MERGED),
     Action.FLAG_FOR_HUMAN: (OPEN_STATUSES | {Status.RESOLVED}, None),
+    # 主办/协办 and 审核 keep the status: a held return or answer takes effect (RETURN,
+    # RESOLVE) only when a dispatcher approves it, so the lifecycle never shows it early
+    Action.ADD_ASSIST: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    Action.ASSIST_OPINION: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    Action.SUBMIT_REVIEW: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    Action.APPROVE_REVIEW: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    Action.REJECT_REVIEW: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    Action.ASSIGN: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
 }
 
 
@@ -192,6 +214,8 @@ DEPARTMENT_ACTIONS = frozenset(
         Action.REQUEST_EXTENSION,
         Action.REQUEST_INFORMATION,
         Action.RESOLVE,
+        Action.SUBMIT_REVIEW,
+        Action.ASSIGN,
     }
 )
 # The 12345 centre's work: dispatchers route, adjudicate returns and extensions, merge,
@@ -205,6 +229,9 @@ CENTRE_ACTIONS = frozenset(
         Action.CLOSE,
         Action.REOPEN,
         Action.FLAG_FOR_HUMAN,
+        Action.ADD_ASSIST,
+        Action.APPROVE_REVIEW,
+        Action.REJECT_REVIEW,
     }
 )
 # Supervisors escalate (督办) and read; they change no ticket themselves.
@@ -230,11 +257,42 @@ _ROLE_HINT: dict[str, str] = {
 }
 
 
-def authorize(
-    actor: Actor, action: Action, *, department: str | None, citizen_key: str, number: str = ""
+def _authorize_joint(
+    actor: Actor, action: Action, department: str | None, assisting: frozenset[str]
 ) -> None:
-    """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`."""
+    """协办意见 is the assisting departments' alone; internal notes are for the lead, the
+    assisting departments and the centre (never admins, never citizens)."""
+    if action is Action.ASSIST_OPINION:
+        if actor.role == "staff" and actor.department in assisting:
+            return
+        if actor.role == "staff":
+            raise NotAllowed("您所在的部门不是该工单的协办部门。", code="not_assisting")
+        raise NotAllowed(
+            f"{ROLE_LABELS[actor.role]}无权提交协办意见，协办意见由协办部门提交。",
+            code="not_allowed",
+        )
+    if actor.role in ("dispatcher", "supervisor"):
+        return
+    if actor.role == "staff" and (actor.department == department or actor.department in assisting):
+        return
+    raise NotAllowed("只有承办、协办部门和12345中心人员可以写内部备注。", code="not_allowed")
+
+
+def authorize(
+    actor: Actor,
+    action: Action,
+    *,
+    department: str | None,
+    citizen_key: str,
+    number: str = "",
+    assisting: frozenset[str] = frozenset(),
+) -> None:
+    """Raise NotAllowed unless `actor` may take `action` on a ticket of `department`;
+    `assisting` are its 协办 departments, whose staff may give their opinion and nothing else."""
     if actor.role == "system":
+        return
+    if action in (Action.ASSIST_OPINION, Action.NOTE):
+        _authorize_joint(actor, action, department, assisting)
         return
     if action is Action.REVEAL_PHONE:
         if actor.role == "dispatcher" or (

@@ -344,8 +344,9 @@ def tickets_return(
     department: DeptOption = None,
     actor: AsOption = None,
 ) -> None:
-    """退单（不属于本部门职责），交派单员重新派单。"""
-    _done(_app().service.tickets.return_ticket(number, _actor(actor, department), reason), "已退单")
+    """退单（不属于本部门职责），交派单员重新派单（需审核的，审核通过后生效）。"""
+    view = _app().service.tickets.return_ticket(number, _actor(actor, department), reason)
+    _done(view, "已退单" if view.status == Status.RETURNED.value else "退单已提交12345中心审核")
 
 
 @tickets_app.command("extend")
@@ -386,8 +387,9 @@ def tickets_resolve(
     department: DeptOption = None,
     actor: AsOption = None,
 ) -> None:
-    """办结并答复市民。"""
-    _done(_app().service.tickets.resolve(number, _actor(actor, department), answer), "已答复")
+    """办结并答复市民（需审核的，审核通过后才发给市民）。"""
+    view = _app().service.tickets.resolve(number, _actor(actor, department), answer)
+    _done(view, "已答复" if view.status == Status.RESOLVED.value else "答复已提交12345中心审核")
 
 
 @tickets_app.command("reopen")
@@ -651,11 +653,13 @@ def _read_jsonl_texts(path: Path) -> list[str]:
 
 
 def _register_report() -> None:
+    from hotline.entrypoints.centre_cli import register as register_centre
     from hotline.entrypoints.privacy_cli import register as register_privacy
     from hotline.entrypoints.report_cli import register
 
     register(app)
     register_privacy(app, staff_app)
+    register_centre(tickets_app, _app, _actor, _done)
 
 
 _register_report()

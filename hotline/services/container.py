@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import Clock
+from hotline.domain.review import ReviewRules
 from hotline.domain.sla import SlaPolicy
+from hotline.domain.templates import ReplyTemplates
 from hotline.services.operators import Operators
 from hotline.services.staff import StaffAccess
 from hotline.services.tickets import TicketCommands
@@ -25,13 +27,18 @@ class Services:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        *,
+        review: ReviewRules | None = None,
+        templates: ReplyTemplates | None = None,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
         self.sla = sla
         self.clock = clock
         self.tz = tz
-        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz)
+        self.review = review or ReviewRules()  # data/review.yml (审核)
+        self.templates = templates or ReplyTemplates()  # data/templates.yml (常用语)
+        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz, self.review)
         self.views = TicketViews(sessions, catalogue, sla, clock, tz)
         self.staff = StaffAccess(sessions, clock, catalogue)
         self.operators = Operators(sessions, catalogue, clock)

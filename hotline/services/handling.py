@@ -21,6 +21,7 @@ from hotline.domain.tickets import (
     Status,
 )
 from hotline.services import messages
+from hotline.services.review_hold import hold_for_review
 from hotline.services.snapshots import TicketView
 from hotline.services.ticket_work import TicketWork
 from hotline.storage.models import (
@@ -71,29 +72,34 @@ class Handling(TicketWork):
         return self._act(number, run)
 
     def return_ticket(self, number: str, actor: Actor, reason: str) -> TicketView:
-        """The department sends the ticket back (退单): not its duty; a dispatcher re-routes it."""
+        """The department sends the ticket back (退单): not its duty; a dispatcher re-routes it.
+        Where data/review.yml says so, the return waits for a dispatcher's 审核 first."""
         text = substantive(reason, field_name="退单理由", minimum=MIN_REASON_CHARS, limit=1000)
 
         def run(session: Session, ticket: Ticket) -> None:
-            department = ticket.department_code
-            self._move(
-                session, ticket, actor, Action.RETURN, note=text, data={"department": department}
-            )
-            ticket.return_count += 1
-            ticket.accepted_at = None
-            self._notify(
-                session,
-                ticket,
-                "dispatcher",
-                "ticket_returned",
-                self.card(
-                    session,
-                    ticket,
-                    title=messages.return_title(self.catalogue.department_name(department), text),
-                ),
-            )
+            if not hold_for_review(self, session, ticket, actor, "return", text or ""):
+                self._return(session, ticket, actor, text or "")
 
         return self._act(number, run)
+
+    def _return(self, session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
+        department = ticket.department_code
+        self._move(
+            session, ticket, actor, Action.RETURN, note=text, data={"department": department}
+        )
+        ticket.return_count += 1
+        ticket.accepted_at = None
+        self._notify(
+            session,
+            ticket,
+            "dispatcher",
+            "ticket_returned",
+            self.card(
+                session,
+                ticket,
+                title=messages.return_title(self.catalogue.department_name(department), text),
+            ),
+        )
 
     def request_extension(
         self, number: str, actor: Actor, working_days: int, reason: str
@@ -206,39 +212,42 @@ class Handling(TicketWork):
         return self._act(number, run)
 
     def resolve(self, number: str, actor: Actor, answer: str) -> TicketView:
-        """The department answers (办结答复); the citizen hears it through the outbox."""
+        """The department answers (办结答复); the citizen hears it through the outbox, after a
+        dispatcher's 审核 where data/review.yml says so."""
         text = substantive(answer, field_name="答复内容", minimum=MIN_ANSWER_CHARS)
 
         def run(session: Session, ticket: Ticket) -> None:
-            self._move(
-                session, ticket, actor, Action.RESOLVE, note=text, due_at=ticket.answer_due_at
-            )
-            ticket.answer = text
-            ticket.resolved_at = self.clock.now()
-            ticket.answer_work_seconds = self._working_seconds_since(ticket.dispatched_at)
-            self._notify(
-                session,
-                ticket,
-                "citizen",
-                "ticket_answered",
-                messages.citizen_answer(ticket, self.catalogue),
-            )
-            for merged in session.scalars(
-                select(Ticket).where(
-                    Ticket.merged_into_id == ticket.id, Ticket.status == Status.MERGED.value
-                )
-            ):
-                self._notify(  # kind "survey": the channels add the rating buttons
-                    session,
-                    merged,
-                    "citizen",
-                    "survey",
-                    messages.citizen_merged_answer(merged, ticket, self.catalogue),
-                    payload={"lead": ticket.number},
-                    dedupe_key=f"merged_answer:{merged.number}:{ticket.number}:{ticket.reopen_count}",
-                )
+            if not hold_for_review(self, session, ticket, actor, "answer", text or ""):
+                self._resolve(session, ticket, actor, text or "")
 
         return self._act(number, run)
+
+    def _resolve(self, session: Session, ticket: Ticket, actor: Actor, text: str) -> None:
+        self._move(session, ticket, actor, Action.RESOLVE, note=text, due_at=ticket.answer_due_at)
+        ticket.answer = text
+        ticket.resolved_at = self.clock.now()
+        ticket.answer_work_seconds = self._working_seconds_since(ticket.dispatched_at)
+        self._notify(
+            session,
+            ticket,
+            "citizen",
+            "ticket_answered",
+            messages.citizen_answer(ticket, self.catalogue),
+        )
+        for merged in session.scalars(
+            select(Ticket).where(
+                Ticket.merged_into_id == ticket.id, Ticket.status == Status.MERGED.value
+            )
+        ):
+            self._notify(  # kind "survey": the channels add the rating buttons
+                session,
+                merged,
+                "citizen",
+                "survey",
+                messages.citizen_merged_answer(merged, ticket, self.catalogue),
+                payload={"lead": ticket.number},
+                dedupe_key=f"merged_answer:{merged.number}:{ticket.number}:{ticket.reopen_count}",
+            )
 
     def merge(self, number: str, into: str, actor: Actor, reason: str | None = None) -> TicketView:
         """Close a duplicate by merging it into the ticket that carries the case: its

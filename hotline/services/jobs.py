@@ -39,6 +39,7 @@ def run_sweep(service: Services, *, batch: int = 500, max_batches: int = 200) ->
         total.skipped_superseded += result.skipped_superseded
         if result.examined < batch:
             break
+    total.sent += service.tickets.remind_assisting()  # 协办意见: due soon, or late
     if total.examined:
         log.info(
             "sweep at %s: examined %d, sent %d, closed %d",

@@ -314,3 +314,73 @@ def staff_calendar_missing(years: Sequence[int], horizon_days: int) -> str:
         f"【日历数据缺失】未来{horizon_days}天内的 {years_text(years)} 年节假日和调休安排尚未配置，"
         "相关工单时限暂按周末计算并标记为暂定。请在国务院公布安排后更新 data/calendar.yml。"
     )
+
+
+# ------------------------------------------------ 主办/协办, 审核, staff tools (issue 18)
+
+REVIEW_STAGES = {"return": "退单", "answer": "办结答复"}
+
+
+def dispatcher_review_requested(
+    ticket: Ticket, catalogue: Catalogue, stage: str, text: str, who: str | None
+) -> str:
+    by = f"（{who}）" if who else ""
+    return (
+        f"【待审核·{REVIEW_STAGES.get(stage, stage)}】工单 {ticket.number}\n"
+        f"类别：{catalogue.category_name(ticket.category_code)}\n"
+        f"承办部门：{catalogue.department_name(ticket.department_code)}{by}\n"
+        f"诉求内容：{ticket.description}\n"
+        f"{'退单理由' if stage == 'return' else '拟答复市民'}：{text}\n"
+        "审核通过后生效；驳回需写明理由，将退回承办部门。"
+    )
+
+
+def department_review_rejected(ticket: Ticket, tz: ZoneInfo, stage: str, reason: str) -> str:
+    return (
+        f"工单 {ticket.number} 的{REVIEW_STAGES.get(stage, stage)}未通过12345中心审核，"
+        f"请继续办理。\n驳回理由：{reason}\n"
+        f"办结时限不变：{local_time(ticket.answer_due_at, tz)}"
+    )
+
+
+def department_review_approved(ticket: Ticket, stage: str) -> str:
+    if stage == "answer":
+        return f"工单 {ticket.number} 的办结答复已通过12345中心审核，已发送给市民。"
+    return f"工单 {ticket.number} 的退单已通过12345中心审核，将由派单员重新派单。"
+
+
+def assist_title(lead: str) -> str:
+    return f"协办工单（主办：{lead}）"
+
+
+def assist_card_tail(due: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"协办意见时限：{local_time(due, tz)}\n"
+        "请在时限内提交协办意见，由主办单位统一答复市民；协办单位不直接答复市民。"
+    )
+
+
+def department_assist_added(ticket: Ticket, names: str, due: datetime, tz: ZoneInfo) -> str:
+    return (
+        f"工单 {ticket.number} 已增加协办单位：{names}（协办意见时限 {local_time(due, tz)}）。"
+        "贵单位仍为主办单位，负责统一答复市民。"
+    )
+
+
+def department_assist_opinion(ticket: Ticket, department: str, opinion: str) -> str:
+    return f"工单 {ticket.number} 协办单位{department}的协办意见：\n{opinion}"
+
+
+def department_assigned(ticket: Ticket, name: str, by: str) -> str:
+    return f"工单 {ticket.number} 已由{by}指定{name}承办。"
+
+
+def department_assist_reminder(ticket: Ticket, due: datetime, tz: ZoneInfo, *, late: bool) -> str:
+    if late:
+        return (
+            f"【协办超期】工单 {ticket.number} 的协办意见已超过时限（{local_time(due, tz)}），"
+            "请尽快提交，主办单位等待贵单位意见后答复市民。"
+        )
+    return (
+        f"【协办提醒】工单 {ticket.number} 的协办意见将于 {local_time(due, tz)} 到期，请及时提交。"
+    )

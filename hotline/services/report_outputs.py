@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotline.domain.tickets import STATUS_LABELS, Status
 from hotline.files import private_file
+from hotline.services.centre_reports import centre_lines
 from hotline.services.messages import PRIORITY_LABELS
 from hotline.services.reports import (
     BOUNCE_LABELS,
@@ -109,6 +110,8 @@ def summary_text(report: Report) -> str:
         )
     lines.append(f"热点类别：{_hot_text(report.hot_categories)}")
     lines.append(f"热点地点：{_hot_text(report.hot_places)}")
+    if report.centre is not None:
+        lines.extend(centre_lines(report.centre))
     return "\n".join(lines)
 
 

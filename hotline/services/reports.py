@@ -79,7 +79,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, Literal, cast
@@ -89,6 +89,7 @@ from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, sel
 from sqlalchemy.orm import Session, aliased
 
 from hotline.domain.tickets import OPEN_FOR_ANSWER
+from hotline.services.centre_reports import CentreFigures, centre_figures
 from hotline.services.container import Services
 from hotline.storage.db import transaction
 from hotline.storage.models import Rating, Ticket, TicketEvent
@@ -288,6 +289,7 @@ class Report:
     daily: tuple[DayVolume, ...]
     overdue_list: tuple[OverdueTicket, ...]
     overdue_list_truncated: bool = False
+    centre: CentreFigures | None = None  # 审核 and 协办 (hotline.services.centre_reports)
 
     def top_overdue_departments(self, n: int = 3) -> list[tuple[str, int]]:
         ranked = sorted(
@@ -894,12 +896,17 @@ def report_for(service: Services, kind: str, end: date | None = None) -> Report:
     now = service.clock.now()
     period = make_period(kind, end, now=now, tz=service.tz)
     catalogue = service.catalogue
+    names = {c: d.name for c, d in catalogue.departments.items()}
     with transaction(service.sessions) as session:
-        return build_report(
+        report = build_report(
             session,
             period,
             tz=service.tz,
-            department_names={c: d.name for c, d in catalogue.departments.items()},
+            department_names=names,
             category_names={c: k.name for c, k in catalogue.categories.items()},
             computed_at=now,
         )
+        centre = centre_figures(
+            session, start=period.start, end=period.end, now=period.now, names=names
+        )
+        return replace(report, centre=centre)

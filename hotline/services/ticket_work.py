@@ -10,10 +10,11 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue, RequestType
 from hotline.domain.clock import Clock
+from hotline.domain.review import ReviewRules
 from hotline.domain.sla import Deadline, Priority, SlaPolicy
 from hotline.domain.tickets import (
     ROLE_LABELS,
@@ -34,6 +35,7 @@ from hotline.storage.db import transaction
 from hotline.storage.journal import record_event
 from hotline.storage.models import (
     Ticket,
+    TicketAssist,
     TicketEvent,
 )
 from hotline.storage.outbox import (
@@ -44,6 +46,8 @@ from hotline.storage.outbox import (
 )
 
 _NUMBER = re.compile(r"^\d{8}-\d{4,}$")
+# Actions an assisting (协办) department's staff may take, so authorization asks who assists.
+_ASSIST_AWARE = frozenset({Action.ASSIST_OPINION, Action.NOTE})
 
 
 def _priority(ticket: Ticket) -> Priority:
@@ -61,12 +65,14 @@ class TicketWork:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        review: ReviewRules | None = None,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
         self.sla = sla
         self.clock = clock
         self.tz = tz
+        self.review = review or ReviewRules()  # data/review.yml; nothing reviewed by default
 
     @contextmanager
     def _unit(self) -> Iterator[Session]:
@@ -100,6 +106,19 @@ class TicketWork:
             department=ticket.department_code,
             citizen_key=self._citizen_key(ticket),
             number=ticket.number,
+            assisting=self._assisting(ticket) if action in _ASSIST_AWARE else frozenset(),
+        )
+
+    @staticmethod
+    def _assisting(ticket: Ticket) -> frozenset[str]:
+        """The ticket's 协办 departments (only the authorizations that concern them ask)."""
+        session = object_session(ticket)
+        if session is None or ticket.id is None:
+            return frozenset()
+        return frozenset(
+            session.scalars(
+                select(TicketAssist.department_code).where(TicketAssist.ticket_id == ticket.id)
+            )
         )
 
     def _event(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from hotline.services.follow_up import FollowUp
-from hotline.services.handling import Handling
+from hotline.services.joint import JointHandling
 from hotline.services.registration import Registration
+from hotline.services.review import Review
+from hotline.services.staff_tools import StaffTools
 
 
-class TicketCommands(Registration, Handling, FollowUp):
-    """Every ticket command in one place; each lifecycle stage is written in its own module."""
+class TicketCommands(Registration, Review, JointHandling, StaffTools, FollowUp):
+    """Every ticket command in one place; each lifecycle stage is written in its own module
+    (Review extends Handling: an approved return or answer takes effect as Handling's)."""

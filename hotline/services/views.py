@@ -57,6 +57,7 @@ class TicketViews(TicketWork):
                 actor is not None
                 and actor.role == "staff"
                 and actor.department != ticket.department_code
+                and actor.department not in self._assisting(ticket)  # 协办 departments read it
             ):
                 raise NotAllowed("该工单不属于您所在的部门。", code="wrong_department")
             phone_ok = False

@@ -355,3 +355,71 @@ class DailySequence(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class TicketAssist(Base):
+    """An assisting department (协办) of a ticket: its card, its opinion and its own limit."""
+
+    __tablename__ = "ticket_assists"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "department_code", name="uq_ticket_assists_department"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    added_at: Mapped[datetime]
+    added_by: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    warn_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | given
+    opinion: Mapped[str | None] = mapped_column(Text)
+    opinion_by: Mapped[str | None] = mapped_column(String(120))
+    opinion_at: Mapped[datetime | None]
+
+
+class TicketReview(Base):
+    """A return or answer held for the centre's review (审核) until a dispatcher decides."""
+
+    __tablename__ = "ticket_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(12))  # return | answer
+    department_code: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(120))  # audit name
+    submitter_id: Mapped[str] = mapped_column(String(80))
+    submitter_name: Mapped[str | None] = mapped_column(String(80))
+    submitted_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketNote(Base):
+    """An internal note (内部备注) on a ticket: staff and the centre read it, citizens never."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(120))  # audit name
+    author_name: Mapped[str | None] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class TicketOwner(Base):
+    """The named member of the department a ticket is assigned to (承办人), for 我的待办."""
+
+    __tablename__ = "ticket_owners"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(40))
+    assignee_id: Mapped[str] = mapped_column(String(80), index=True)
+    assignee_name: Mapped[str] = mapped_column(String(80))
+    assigned_by: Mapped[str] = mapped_column(String(120))
+    assigned_at: Mapped[datetime]

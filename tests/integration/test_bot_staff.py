@@ -147,7 +147,7 @@ async def test_card_accept_resolve_answer_survey_close(
         assert edit["message_id"] == card["message_id"]
         assert "✅ 已签收（张三 11-23 10:00）" in edit["text"]
         assert buttons(edit) == [
-            f"t:{a}:{number}" for a in ("return", "extend", "resolve", "phone")
+            f"t:{a}:{number}" for a in ("return", "extend", "resolve", "info", "phone")
         ]
         assert service.views.get_ticket(number).status == "accepted"
         await double.wait_for_sent(to(CITIZEN, "签收"))

@@ -45,6 +45,17 @@ for _s in (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)
     EXPECTED[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
     EXPECTED[(Action.MERGE, _s)] = Status.MERGED
     EXPECTED[(Action.FLAG_FOR_HUMAN, _s)] = _s
+# 主办/协办, 审核 and named owners keep the status of a ticket with a department at work
+for _a in (
+    Action.ADD_ASSIST,
+    Action.ASSIST_OPINION,
+    Action.SUBMIT_REVIEW,
+    Action.APPROVE_REVIEW,
+    Action.REJECT_REVIEW,
+    Action.ASSIGN,
+):
+    for _s in (Status.DISPATCHED, Status.ACCEPTED):
+        EXPECTED[(_a, _s)] = _s
 
 PAIRS = list(itertools.product(list(TRANSITIONS), list(Status)))
 
@@ -124,11 +135,42 @@ def test_supervisors_read_and_escalate_but_change_nothing() -> None:
         with pytest.raises(NotAllowed):
             _auth(other, Action.ESCALATE)
     for action in Action:
-        if action in (Action.REVEAL_PHONE, Action.ESCALATE):
+        if action in (Action.REVEAL_PHONE, Action.ESCALATE, Action.NOTE, Action.ASSIST_OPINION):
             continue
         with pytest.raises(NotAllowed) as err:
             _auth(SUPERVISOR, action)
         assert "督办人员" in err.value.message
+    _auth(SUPERVISOR, Action.NOTE)  # an internal note changes nothing the citizen sees
+
+
+def test_assisting_staff_give_their_opinion_and_nothing_else() -> None:
+    """协办: transport assists a housing ticket; it may give its opinion, not act as the lead."""
+
+    def auth(actor: Actor, action: Action) -> None:
+        authorize(
+            actor,
+            action,
+            department="housing",
+            citizen_key="telegram:42",
+            assisting=frozenset({"transport"}),
+        )
+
+    auth(OTHER_STAFF, Action.ASSIST_OPINION)
+    auth(OTHER_STAFF, Action.NOTE)
+    for action in (Action.ACCEPT, Action.RETURN, Action.RESOLVE, Action.ASSIGN, Action.DISPATCH):
+        with pytest.raises(NotAllowed):
+            auth(OTHER_STAFF, action)
+    for actor in (STAFF, DISPATCHER, SUPERVISOR):  # the lead and the centre give no 协办意见
+        with pytest.raises(NotAllowed):
+            auth(actor, Action.ASSIST_OPINION)
+    auth(DISPATCHER, Action.ADD_ASSIST)
+    auth(DISPATCHER, Action.APPROVE_REVIEW)
+    auth(DISPATCHER, Action.REJECT_REVIEW)
+    for actor in (STAFF, SUPERVISOR):
+        with pytest.raises(NotAllowed):
+            auth(actor, Action.APPROVE_REVIEW)
+    with pytest.raises(NotAllowed):
+        _auth(OTHER_STAFF, Action.NOTE)  # a department neither leading nor assisting
 
 
 def test_the_phone_is_for_the_department_and_dispatchers() -> None:
