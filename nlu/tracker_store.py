@@ -25,7 +25,7 @@ interactive`` and an existing database work unchanged, and changes how it is use
   queue for the file instead of failing, and a commit survives a killed process;
 * a long session is loaded bounded (issue 20: turn 400 cost 10x turn 10, the whole session
   being read, replayed and sent to the action server on every turn). Once the latest session
-  holds more than ``max_loaded_events`` rows (``endpoints.yml``, default 240), the tracker is
+  holds more than ``max_loaded_events`` rows (``endpoints.yml``, default 160), the tracker is
   rebuilt from the session's opening (``session_started`` up to its first
   ``action_listen``), the latest value of every slot set in between, the latest
   ``active_loop`` and pause/resume in between, and the last ``max_loaded_events`` rows
@@ -53,9 +53,9 @@ logger = logging.getLogger(__name__)
 # Senders whose stored-event count is remembered; older ones fall back to a COUNT query.
 REMEMBERED_SENDERS = 50_000
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Rows of a session loaded per turn before the tracker is loaded bounded (see above): ~35
-# turns, more than the 40 lines of transcript the action hands a dispatcher.
-MAX_LOADED_EVENTS = 240
+# Rows of a session loaded per turn before the tracker is loaded bounded (see above): ~23
+# turns of 5-7 events, more than the 40 lines of transcript the action hands a dispatcher.
+MAX_LOADED_EVENTS = 160
 # What the tracker object remembers of its load: (events already stored, newest row id,
 # loaded bounded). Set on the object, so a save never trusts another tracker's figures.
 LOADED = "_hotline_loaded"

@@ -734,6 +734,21 @@ def up(
             stack.stop()
 
 
+@app.command("serve")
+def serve(
+    health_port: Annotated[
+        int | None,
+        typer.Option(
+            "--health-port", help="/healthz 与 /readyz 的端口（默认 HOTLINE_HEALTH_PORT）"
+        ),
+    ] = None,
+) -> None:
+    """作为服务运行整个热线（无终端）：Rasa、动作服务器、定时任务、机器人；SIGTERM 时全部停止。"""
+    from hotline.entrypoints.serve import run_service
+
+    raise typer.Exit(run_service(health_port))
+
+
 def _fail(message: str, code: int) -> int:
     typer.echo(f"错误：{message}", err=True)
     return code
