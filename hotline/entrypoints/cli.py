@@ -742,11 +742,17 @@ def serve(
             "--health-port", help="/healthz 与 /readyz 的端口（默认 HOTLINE_HEALTH_PORT）"
         ),
     ] = None,
+    dialogue: Annotated[
+        bool,
+        typer.Option(
+            "--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器（在别的机器上时关闭）"
+        ),
+    ] = True,
 ) -> None:
     """作为服务运行整个热线（无终端）：Rasa、动作服务器、定时任务、机器人；SIGTERM 时全部停止。"""
     from hotline.entrypoints.serve import run_service
 
-    raise typer.Exit(run_service(health_port))
+    raise typer.Exit(run_service(health_port, dialogue=dialogue))
 
 
 def _fail(message: str, code: int) -> int:

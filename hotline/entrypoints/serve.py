@@ -147,7 +147,20 @@ class Service:
             checks["database"] = False
         for name, process in self.children.items():
             checks[name] = process.poll() is None
+        if "scheduler" in checks:
+            checks["scheduler"] = checks["scheduler"] and self._jobs_scheduled()
         return checks
+
+    def _jobs_scheduled(self) -> bool:
+        """The scheduler has started: its SLA sweep is in the job store."""
+        try:
+            with self.app.engine.connect() as connection:
+                found = connection.execute(
+                    text("SELECT 1 FROM apscheduler_jobs WHERE id = 'sla_sweep'")
+                ).first()
+        except Exception:
+            return False
+        return found is not None
 
     def serve_health(self, host: str, port: int) -> None:
         """Answer /healthz and /readyz on host:port in a background thread."""
@@ -263,7 +276,7 @@ def _ready_deadline(service: Service, seconds: float) -> bool:
     return False
 
 
-def run_service(health_port: int | None = None) -> int:
+def run_service(health_port: int | None = None, *, dialogue: bool = True) -> int:
     """`hotline serve`: migrate, make the stack's secrets if missing, run until stopped."""
     from hotline.bootstrap import build_app
     from hotline.config import Settings
@@ -283,6 +296,7 @@ def run_service(health_port: int | None = None) -> int:
         config,
         bot=bool(app.settings.telegram_bot_token),
         web=web_available(),
+        dialogue=dialogue,
         relay=LogRelay(config.log_dir),
     )
     port = app.settings.health_port if health_port is None else health_port
