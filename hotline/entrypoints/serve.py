@@ -28,7 +28,7 @@ from typing import IO, Any
 from sqlalchemy import text
 
 from hotline.adapters.rasa_client import answers, rasa_ready
-from hotline.adapters.stack import Stack, StackConfig, spawn, stop_all
+from hotline.adapters.stack import Stack, StackConfig, StackError, spawn, stop_all
 from hotline.bootstrap import App
 from hotline.domain.privacy import redact
 
@@ -193,6 +193,23 @@ class Service:
         threading.Thread(target=self.health.serve_forever, daemon=True).start()
         log.info("health on http://%s:%d/healthz and /readyz", host, self.health.server_port)
 
+    def wait_ready(self, seconds: float) -> bool:
+        """Wait until /readyz would say ready; False when a child died or time ran out."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.dead():
+                return False
+            if all(self.readiness().values()):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def stop_dialogue(self) -> None:
+        """Stop the Rasa workers and the action server only (they failed to come up)."""
+        if self.stack is not None:
+            stop_all([*self.stack.rasa, self.stack.actions], STOP_SECONDS)
+            self.stack = None
+
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         """Stop every child together; close the health listener."""
         self.stopping.set()
@@ -223,7 +240,11 @@ class Service:
         signal.signal(signal.SIGINT, on_signal)
         code = 0
         try:
-            self.start()
+            try:
+                self.start()
+            except StackError as exc:
+                log.error("%s", exc)
+                return 1
             announced = False
             while not self.stopping.wait(1.0):
                 dead = self.dead()
@@ -262,18 +283,6 @@ def web_available() -> bool:
     from hotline.entrypoints.cli import app
 
     return any(command.name == "web" for command in app.registered_commands)
-
-
-def _ready_deadline(service: Service, seconds: float) -> bool:
-    """Wait until /readyz would say ready (used by `hotline up`'s console)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if service.dead():
-            return False
-        if all(service.readiness().values()):
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def run_service(health_port: int | None = None, *, dialogue: bool = True) -> int:

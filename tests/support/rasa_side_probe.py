@@ -130,9 +130,7 @@ async def long_session_facts(db: str) -> dict[str, Any]:
         if turn == 3:
             tracker.update(SlotSet("district", "清江浦区", timestamp=next(clock)))
         turns_seen = (before or {}).get("turns", 0)
-        tracker.update(
-            SlotSet("conversation", {"turns": turns_seen + 1}, timestamp=next(clock))
-        )
+        tracker.update(SlotSet("conversation", {"turns": turns_seen + 1}, timestamp=next(clock)))
         tracker.update(ActionExecuted("action_listen", timestamp=next(clock)))
         await store.save(tracker)
     final = await HotlineTrackerStore(
