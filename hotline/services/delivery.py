@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.domain.clock import Clock
 from hotline.storage.db import transaction
 from hotline.storage.models import Citizen, OutboxDelivery, OutboxMessage, StaffBinding
-from hotline.storage.outbox import PendingMessage, due_messages, mark_failed, mark_sent
+from hotline.storage.outbox import (
+    PendingMessage,
+    claim,
+    due_messages,
+    mark_failed,
+    mark_sent,
+    release,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,10 @@ __all__ = [
 
 UNBOUND_RETRY = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(minutes=5)
+# A pass claims its batch for this long: another bot process skips it meanwhile, and a
+# process that dies mid-pass leaves it to the others after this (the ledger of accepted
+# copies keeps any chat from getting it twice).
+CLAIM_LEASE = timedelta(seconds=60)
 
 
 class RetryLater(Exception):
@@ -152,19 +163,27 @@ class Deliverer:
                 )
             )
 
-    async def run_once(self, limit: int = 100) -> DeliveryResult:
-        """One pass over due messages, oldest first."""
-        result = DeliveryResult()
+    def _claim(self, limit: int) -> list[tuple[PendingMessage, list[str], set[str]]]:
+        """Claim due messages (no other process sends them meanwhile) and plan each:
+        (message, recipient chats, chats that already have it)."""
         with transaction(self.sessions) as session:
             batch = due_messages(session, self.clock.now(), limit, channel=self.channel)
+            mine = set(claim(session, [m.id for m in batch], self.clock.now(), CLAIM_LEASE))
             plans = []
             for message in batch:
+                if message.id not in mine:
+                    continue
                 if self.staff_chat is not None and message.audience != "citizen":
                     targets = [self.staff_chat]
                 else:
                     targets = recipients(session, message, self.channel, self.clock.now())
-                done = self._already_delivered(session, message.id)
-                plans.append((message, targets, done))
+                plans.append((message, targets, self._already_delivered(session, message.id)))
+        return plans
+
+    async def run_once(self, limit: int = 100) -> DeliveryResult:
+        """One pass over due messages, oldest first."""
+        result = DeliveryResult()
+        plans = self._claim(limit)
         blocked: set[str] = set()
         for message, targets, done in plans:
             if not targets:
@@ -181,6 +200,7 @@ class Deliverer:
                 continue
             outstanding = [chat for chat in targets if chat not in done]
             waiting = False
+            failed = False
             for chat in outstanding:
                 if chat in blocked or result.pause is not None:
                     waiting = True
@@ -201,6 +221,7 @@ class Deliverer:
                         result.pause = exc.retry_after
                     with transaction(self.sessions) as session:
                         mark_failed(session, message.id, self.clock.now(), exc.reason, delay)
+                    failed = True
                     continue
                 except Undeliverable as exc:
                     result.failed += 1
@@ -212,6 +233,9 @@ class Deliverer:
             if not waiting:
                 with transaction(self.sessions) as session:
                     mark_sent(session, message.id, self.clock.now())
+            elif not failed:
+                with transaction(self.sessions) as session:
+                    release(session, message.id, self.clock.now())
         return result
 
 
