@@ -689,7 +689,7 @@ def up(
     from bot.console import run_console
     from hotline.adapters.stack import StackConfig
     from hotline.credentials import ensure_secrets
-    from hotline.entrypoints.serve import Service, web_available
+    from hotline.entrypoints.serve import Service
 
     db_upgrade()
     ensure_secrets(Settings.from_env().var_dir)  # the stack's tokens, if setup did not yet
@@ -702,7 +702,7 @@ def up(
         application,
         StackConfig.from_settings(settings),
         bot=bool(settings.telegram_bot_token),
-        web=web_available(),
+        web=_has_web(),
         dialogue=dialogue,
     )
     if settings.telegram_bot_token or not console:
@@ -758,7 +758,12 @@ def serve(
     """作为服务运行整个热线（无终端）：Rasa、动作服务器、定时任务、机器人；SIGTERM 时全部停止。"""
     from hotline.entrypoints.serve import run_service
 
-    raise typer.Exit(run_service(health_port, dialogue=dialogue))
+    raise typer.Exit(run_service(health_port, dialogue=dialogue, web=_has_web()))
+
+
+def _has_web() -> bool:
+    """The web app is served once a `hotline web` command exists (another issue builds it)."""
+    return any(command.name == "web" for command in app.registered_commands)
 
 
 def _fail(message: str, code: int) -> int:

@@ -278,14 +278,7 @@ def configure_json_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def web_available() -> bool:
-    """The web app is served when a `hotline web` command exists (another issue builds it)."""
-    from hotline.entrypoints.cli import app
-
-    return any(command.name == "web" for command in app.registered_commands)
-
-
-def run_service(health_port: int | None = None, *, dialogue: bool = True) -> int:
+def run_service(health_port: int | None = None, *, dialogue: bool = True, web: bool = False) -> int:
     """`hotline serve`: migrate, make the stack's secrets if missing, run until stopped."""
     from hotline.bootstrap import build_app
     from hotline.config import Settings
@@ -304,7 +297,7 @@ def run_service(health_port: int | None = None, *, dialogue: bool = True) -> int
         app,
         config,
         bot=bool(app.settings.telegram_bot_token),
-        web=web_available(),
+        web=web,
         dialogue=dialogue,
         relay=LogRelay(config.log_dir),
     )
