@@ -75,7 +75,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class HotlineTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with Core SQL, one insert per save and SQLite in WAL mode."""
 
-    def __init__(self, *args: Any, max_loaded_events: int = MAX_LOADED_EVENTS, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_loaded_events: int = MAX_LOADED_EVENTS, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_loaded_events = max(20, int(max_loaded_events))
         # Rows read from the table by the last retrieve (the regression test reads it).
@@ -198,9 +200,7 @@ class HotlineTrackerStore(SQLTrackerStore):
             return [json.loads(row[1]) for row in rows], rows, False
         tail_start = int(tail[0][0])
         tail_events = [json.loads(row[2]) for row in tail]
-        between = self._state_between(
-            connection, sender_id, opening_end, tail_start, tail_events
-        )
+        between = self._state_between(connection, sender_id, opening_end, tail_start, tail_events)
         events = [json.loads(row[2]) for row in opening] + [e for _, e in between] + tail_events
         return events, [*opening, *tail], True
 
