@@ -26,7 +26,16 @@ from hotline.credentials import chat_headers
 from hotline.storage.db import make_engine
 from hotline.storage.migrate import upgrade
 
-LINES = ["你好", "我的工单", "医保异地就医怎么备案", "谢谢", "你是机器人吗", "今天天气怎么样", "好的", "再见"]
+LINES = [
+    "你好",
+    "我的工单",
+    "医保异地就医怎么备案",
+    "谢谢",
+    "你是机器人吗",
+    "今天天气怎么样",
+    "好的",
+    "再见",
+]
 
 
 def run(url: str, token: str | None, turns: int, sender: str) -> list[float]:
@@ -67,7 +76,9 @@ def main() -> None:
             stack.stop()
     for start in range(0, len(ms), 50):
         chunk = ms[start : start + 50]
-        print(f"turns {start + 1:>3}–{start + len(chunk):<3} p50 {statistics.median(chunk):6.1f} ms")
+        print(
+            f"turns {start + 1:>3}–{start + len(chunk):<3} p50 {statistics.median(chunk):6.1f} ms"
+        )
     first, last = statistics.median(ms[:50]), statistics.median(ms[-50:])
     print(f"last fifty / first fifty (p50): {last / first:.2f}")
 

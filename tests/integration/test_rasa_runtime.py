@@ -77,6 +77,17 @@ def test_long_session_loads_a_bounded_tracker_each_turn(facts: dict[str, Any]) -
     assert facts["long_full_user_turns"] == 150
 
 
+def test_the_crf_is_fitted_once_per_model_and_comes_back_the_same(facts: dict[str, Any]) -> None:
+    """Issue 20: a Rasa worker's start no longer re-fits the CRF entity extractor when the fit
+    of the same model is kept; the kept fit has the weights a fresh fit has."""
+    assert facts["crf_fits_first_load"] == 1
+    assert facts["crf_fits_second_load"] == 0
+    assert facts["crf_same_weights"] is True and facts["crf_same_entities"] is True
+    assert facts["crf_other_config_fits_again"] is True  # another configuration, another fit
+    assert facts["crf_cache_files"] == [".pkl", ".pkl"]
+    assert facts["crf_cache_modes"] == ["0o600"]
+
+
 def test_sqlite_runs_in_wal_mode(facts: dict[str, Any]) -> None:
     assert facts["journal_mode"] == "wal"
 

@@ -161,6 +161,124 @@ async def long_session_facts(db: str) -> dict[str, Any]:
     }
 
 
+def crf_cache_facts(folder: str) -> dict[str, Any]:
+    """The CRF fit kept by nlu.serve.cache_crf_fits: fitted once, the same weights after."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu import serve
+
+    base = Path(folder)
+    (base / "storage").mkdir(parents=True, exist_ok=True)
+    storage = LocalModelStorage(base / "storage")
+    context = ExecutionContext(GraphSchema({}), "probe")
+    tokenizer = WhitespaceTokenizer.create(
+        WhitespaceTokenizer.get_default_config(), storage, Resource("tok"), context
+    )
+    examples = []
+    for street in [
+        "renmin",
+        "jiefang",
+        "xingfu",
+        "zhongshan",
+        "jianshe",
+        "binjiang",
+        "huaihai",
+        "qingjiang",
+        "chengnan",
+        "dongfeng",
+    ]:
+        for template in [
+            "the light on {} road is out",
+            "garbage on {} road again",
+            "noise near {} road tonight",
+        ]:
+            text = template.format(street)
+            start = text.index(street)
+            examples.append(
+                Message(
+                    data={
+                        "text": text,
+                        "intent": "report",
+                        "entities": [
+                            {
+                                "start": start,
+                                "end": start + len(street),
+                                "value": street,
+                                "entity": "address",
+                            }
+                        ],
+                    }
+                )
+            )
+    data = TrainingData(examples)
+    tokenizer.process_training_data(data)
+    config = {
+        **CRFEntityExtractor.get_default_config(),
+        "max_iterations": 50,
+        "L1_c": 0.01,
+        "L2_c": 0.01,
+    }
+    resource = Resource("crf")
+    trained = CRFEntityExtractor.create(config, storage, resource, context)
+    trained.train(data)
+
+    fits: list[int] = []
+    original = CRFEntityExtractor.train_model.__func__
+
+    def counting(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        fits.append(1)
+        return original(cls, *args, **kwargs)
+
+    CRFEntityExtractor.train_model = classmethod(counting)
+    serve.cache_crf_fits(base / "cache")
+
+    def entities(extractor: Any) -> list[list[tuple[str, str]]]:
+        messages = [
+            Message(data={"text": t})
+            for t in [
+                "the light on xingfu road is out",
+                "noise near renmin road tonight",
+                "garbage on huaihai road again",
+            ]
+        ]
+        for m in messages:
+            tokenizer.process([m])
+        extractor.process(messages)
+        return [[(e["entity"], e["value"]) for e in m.get("entities", [])] for m in messages]
+
+    def weights(extractor: Any) -> dict[str, list[tuple[str, float]]]:
+        return {
+            name: sorted((str(k), round(v, 9)) for k, v in tagger.state_features_.items())
+            for name, tagger in extractor.entity_taggers.items()
+        }
+
+    first = CRFEntityExtractor.load(config, storage, resource, context)
+    fits_first = len(fits)
+    second = CRFEntityExtractor.load(config, storage, resource, context)
+    fits_total_after_second = len(fits)
+    CRFEntityExtractor.load({**config, "max_iterations": 51}, storage, resource, context)
+    return {
+        "crf_fits_first_load": fits_first,
+        "crf_fits_second_load": fits_total_after_second - fits_first,
+        "crf_same_entities": entities(first) == entities(second) == entities(trained),
+        "crf_same_weights": weights(trained) == weights(first) == weights(second),
+        "crf_weights": len(weights(second)),
+        "crf_other_config_fits_again": len(fits) == 2,
+        "crf_cache_files": sorted(p.suffix for p in (base / "cache").iterdir()),
+        "crf_cache_modes": sorted(
+            {oct(p.stat().st_mode & 0o777) for p in (base / "cache").iterdir()}
+        ),
+    }
+
+    CRFEntityExtractor.train_model = classmethod(original)
+
+
 def serve_facts() -> dict[str, Any]:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
@@ -277,6 +395,7 @@ def main() -> None:
     facts = asyncio.run(tracker_store_facts(sys.argv[1]))
     long_db = str(Path(sys.argv[1]).parent / "long-session.db")
     facts.update(asyncio.run(long_session_facts(long_db)))
+    facts.update(crf_cache_facts(str(Path(sys.argv[1]).parent / "crf")))
     facts.update(serve_facts())
     facts.update(asyncio.run(connection_facts()))
     facts.update(component_storage_facts(str(Path(sys.argv[1]).parent / "model-storage")))
