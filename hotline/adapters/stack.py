@@ -87,6 +87,8 @@ class StackConfig:
             action_token=settings.action_token or "",
             tracker_store_url=settings.tracker_store_url,
             lock_store_url=settings.lock_store_url,
+            # Rasa cannot read .env: it keeps its CRF fit under the same var/ (nlu/serve.py).
+            env={"HOTLINE_VAR_DIR": str(settings.var_dir)},
         )
 
     @classmethod
