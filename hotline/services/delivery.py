@@ -27,6 +27,7 @@ from hotline.storage.outbox import (
     mark_failed,
     mark_sent,
     release,
+    renew,
 )
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,11 @@ __all__ = [
 
 UNBOUND_RETRY = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(minutes=5)
-# A pass claims its batch for this long: another bot process skips it meanwhile, and a
-# process that dies mid-pass leaves it to the others after this (the ledger of accepted
-# copies keeps any chat from getting it twice).
-CLAIM_LEASE = timedelta(seconds=60)
+# A pass claims its batch for this long, and renews a message's claim just before sending it
+# (so the lease need only outlast one message's sends): another bot process skips it
+# meanwhile, a process that dies mid-pass leaves it to the others (or to itself, restarted)
+# after this, and one whose claim ran out finds it taken and skips it.
+CLAIM_LEASE = timedelta(seconds=15)
 
 
 class RetryLater(Exception):
@@ -132,6 +134,7 @@ class Deliverer:
         self.transport = transport
         self.channel = transport.channel
         self.staff_chat = staff_chat
+        self._held: dict[int, datetime] = {}  # claimed message id -> end of our lease
 
     def _already_delivered(self, session: Session, message_id: int) -> set[str]:
         return set(
@@ -167,8 +170,10 @@ class Deliverer:
         """Claim due messages (no other process sends them meanwhile) and plan each:
         (message, recipient chats, chats that already have it)."""
         with transaction(self.sessions) as session:
-            batch = due_messages(session, self.clock.now(), limit, channel=self.channel)
-            mine = set(claim(session, [m.id for m in batch], self.clock.now(), CLAIM_LEASE))
+            now = self.clock.now()
+            batch = due_messages(session, now, limit, channel=self.channel)
+            mine = set(claim(session, [m.id for m in batch], now, CLAIM_LEASE))
+            self._held = {message_id: now + CLAIM_LEASE for message_id in mine}
             plans = []
             for message in batch:
                 if message.id not in mine:
@@ -179,6 +184,17 @@ class Deliverer:
                     targets = recipients(session, message, self.channel, self.clock.now())
                 plans.append((message, targets, self._already_delivered(session, message.id)))
         return plans
+
+    def _renew(self, message_id: int) -> bool:
+        """Extend this pass's claim on a message just before sending it."""
+        with transaction(self.sessions) as session:
+            until = renew(
+                session, message_id, self._held[message_id], self.clock.now(), CLAIM_LEASE
+            )
+        if until is None:
+            return False
+        self._held[message_id] = until
+        return True
 
     async def run_once(self, limit: int = 100) -> DeliveryResult:
         """One pass over due messages, oldest first."""
@@ -199,6 +215,8 @@ class Deliverer:
                     )
                 continue
             outstanding = [chat for chat in targets if chat not in done]
+            if outstanding and not self._renew(message.id):
+                continue  # our claim ran out and another process has the message now
             waiting = False
             failed = False
             for chat in outstanding:

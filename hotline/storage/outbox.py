@@ -181,6 +181,24 @@ def claim(session: Session, message_ids: list[int], now: datetime, lease: timede
     return mine
 
 
+def renew(
+    session: Session, message_id: int, held_until: datetime, now: datetime, lease: timedelta
+) -> datetime | None:
+    """Extend this process's claim just before sending: the new lease end, or None when the
+    claim ran out and another process took the message (its lease end differs)."""
+    until = now + lease
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at == held_until,
+        )
+        .values(next_attempt_at=until)
+    )
+    return until if result.rowcount else None  # type: ignore[attr-defined]
+
+
 def release(session: Session, message_id: int, now: datetime) -> None:
     """Give a claimed message back untried (its chat waits, or the channel paused)."""
     session.execute(

@@ -186,3 +186,22 @@ async def test_a_dead_process_claim_is_taken_over_after_the_lease(
     clock.advance(CLAIM_LEASE)
     await Deliverer(service.sessions, clock, transport).run_once()
     assert transport.sent == [("-100", "ticket_dispatched")]
+
+
+async def test_a_process_whose_claim_ran_out_does_not_send_what_another_took(
+    service: Services, clock: ManualClock
+) -> None:
+    """A stalled bot process comes back after its lease: the message went with another
+    process meanwhile, and the stalled one leaves it alone."""
+    from hotline.services.delivery import CLAIM_LEASE
+
+    bind(service, "-100")
+    report(service)
+    stalled_transport, other_transport = FakeTransport(), FakeTransport()
+    stalled = Deliverer(service.sessions, clock, stalled_transport)
+    (message, _, _), *_ = stalled._claim(100)  # claimed, then the process stalls
+    clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+    await Deliverer(service.sessions, clock, other_transport).run_once()
+    assert other_transport.sent == [("-100", "ticket_dispatched")]
+    assert stalled._renew(message.id) is False  # it would skip the message now
+    assert stalled_transport.sent == []
