@@ -44,7 +44,8 @@ from hotline.storage.migrate import upgrade
 from hotline.storage.models import Citizen, OutboxMessage, Ticket
 
 ROOT = Path(__file__).resolve().parent.parent
-NUMBER = re.compile(r"已为您登记(?:紧急)?工单 (\d{8}-\d{4,})")
+# A report is confirmed with its number; a praise (表扬) is recorded with it too.
+NUMBER = re.compile(r"(?:已为您登记(?:紧急)?工单 |已记录为表扬件（)(\d{8}-\d{4,})")
 ADDRESSES = ["幸福路88号", "金桂园3期5栋", "解放大道与中山路交叉口", "建设北路126号", "滨江花园7栋"]
 SMALL_TALK = ["你好", "谢谢", "你是机器人吗", "我的工单", "今天天气怎么样", "再见"]
 

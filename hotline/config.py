@@ -74,6 +74,13 @@ class Settings:
     nlu_model: Path | None = None
     # Link template for ticket numbers in the report workbook (`hotline report --out`).
     ticket_url: str | None = None
+    # `hotline serve`: /healthz and /readyz on listen_host:health_port (0: no listener).
+    health_port: int = 5080
+    # Rasa's scale-out (issue 20): its tracker store in this database instead of the SQLite
+    # file under var/ (postgresql://user@host:port/db), and Rasa's RedisLockStore at this URL
+    # (redis://host:port/db) so any Rasa replica may take any turn of any citizen.
+    tracker_store_url: str | None = None
+    lock_store_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +127,9 @@ class Settings:
             rasa_python=_path(env, "HOTLINE_RASA_PYTHON", root) or RASA_PYTHON,
             nlu_model=_path(env, "HOTLINE_NLU_MODEL", root),
             ticket_url=env.get("HOTLINE_TICKET_URL") or None,
+            health_port=_int(env, "HOTLINE_HEALTH_PORT", 5080),
+            tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL") or None,
+            lock_store_url=env.get("HOTLINE_LOCK_STORE_URL") or None,
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -136,6 +146,7 @@ class Settings:
         if not 1 <= settings.rasa_workers <= 16:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         _check_ticket_url(settings.ticket_url)
+        _check_scale_out(settings)
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings
@@ -178,6 +189,22 @@ def _check_listen(settings: Settings) -> None:
             f"HOTLINE_LISTEN={settings.listen_host} is not a loopback address, but "
             f"{', '.join(missing)} is not set (run scripts/setup.sh or set it)"
         )
+
+
+def _check_scale_out(settings: Settings) -> None:
+    """The health port and the shared stores of several Rasa replicas, checked at start-up."""
+    if not 0 <= settings.health_port < 65536:
+        raise ConfigError(f"HOTLINE_HEALTH_PORT: {settings.health_port} is not a port")
+    tracker = settings.tracker_store_url
+    if tracker is not None and not (
+        tracker.startswith("postgresql") and urlsplit(tracker).hostname
+    ):
+        raise ConfigError(
+            f"HOTLINE_TRACKER_STORE_URL: expected postgresql://user@host:port/db, got {tracker!r}"
+        )
+    lock = settings.lock_store_url
+    if lock is not None and not (urlsplit(lock).scheme == "redis" and urlsplit(lock).hostname):
+        raise ConfigError(f"HOTLINE_LOCK_STORE_URL: expected redis://host:port/db, got {lock!r}")
 
 
 def _check_ticket_url(template: str | None) -> None:

@@ -21,6 +21,12 @@ Measured with py-spy under ``bench/load.py`` (share of the Rasa process's CPU):
   server's (Sanic, 120 s), so a connection is never reused just as the server drops it.
 
 The tracker store is the other hot spot: see :mod:`nlu.tracker_store`.
+
+At start-up, Rasa 3.6's ``CRFEntityExtractor.load`` re-fits its CRFs from the training
+tokens stored in the model (``crf_dataset.json``) on every start of every worker. The fitted
+taggers are kept in ``var/rasa/crf-cache/`` (0600, named by a SHA-256 of the stored tokens,
+the CRF order, the component's configuration and the sklearn-crfsuite version), so only the
+first start fits them; every later start loads the same fitted model (:func:`cache_crf_fits`).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import fastjsonschema
@@ -173,6 +180,66 @@ def reuse_connections() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+def crf_cache_dir(environ: dict[str, str]) -> Path:
+    """var/rasa/crf-cache under HOTLINE_VAR_DIR (the stack passes it), else ./var."""
+    return Path(environ.get("HOTLINE_VAR_DIR") or "var") / "rasa" / "crf-cache"
+
+
+def cache_crf_fits(folder: Path) -> None:
+    """Make ``CRFEntityExtractor.load`` fit its CRFs once per model, not once per start."""
+    import hashlib
+    import os
+    import pickle
+    from importlib import metadata
+
+    from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor, CRFToken
+
+    original_load = CRFEntityExtractor.load.__func__  # type: ignore[attr-defined]
+
+    def load(
+        cls: type[CRFEntityExtractor],
+        config: dict[str, Any],
+        model_storage: Any,
+        resource: Any,
+        execution_context: Any,
+        **kwargs: Any,
+    ) -> CRFEntityExtractor:
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                raw = (Path(model_dir) / "crf_dataset.json").read_bytes()
+                order_raw = (Path(model_dir) / "crf_order.json").read_bytes()
+        except (ValueError, OSError):
+            return original_load(cls, config, model_storage, resource, execution_context, **kwargs)
+        digest = hashlib.sha256()
+        for part in (
+            raw,
+            order_raw,
+            json.dumps(config, sort_keys=True, default=str).encode(),
+            metadata.version("sklearn-crfsuite").encode(),
+        ):
+            digest.update(len(part).to_bytes(8, "big") + part)
+        path = folder / f"{digest.hexdigest()}.pkl"
+        if path.is_file():
+            with path.open("rb") as file:  # written by this service only (0600 under var/)
+                taggers = pickle.load(file)
+            extractor = cls(config, model_storage, resource, taggers)
+            extractor.crf_order = json.loads(order_raw)
+            return extractor
+        dataset = [[CRFToken.create_from_dict(t) for t in sentence] for sentence in json.loads(raw)]
+        order = json.loads(order_raw)
+        taggers = cls.train_model(dataset, config, order)
+        extractor = cls(config, model_storage, resource, taggers)
+        extractor.crf_order = order
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+            pickle.dump(taggers, file)
+        partial.replace(path)  # atomic: a second worker never reads half a file
+        return extractor
+
+    CRFEntityExtractor.load = classmethod(load)  # type: ignore[method-assign,assignment]
+
+
 TOKEN_ENV = "HOTLINE_RASA_TOKEN"
 LOOPBACK = ("127.", "::1", "localhost")
 
@@ -217,6 +284,8 @@ def main() -> None:
     jsonschema.validate = validate
     cache_event_types()
     reuse_connections()
+    if len(sys.argv) > 1 and sys.argv[1] == "run":
+        cache_crf_fits(crf_cache_dir(dict(os.environ)))
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

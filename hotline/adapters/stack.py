@@ -8,6 +8,7 @@ Rasa's HTTP API by `rasa_token`, its REST chat channel by `chat_token`, the acti
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from hotline.adapters.rasa_client import answers, rasa_ready
@@ -33,6 +34,11 @@ from hotline.paths import MODEL_FILE, RASA_PYTHON, ROOT, find_model
 
 if TYPE_CHECKING:
     from hotline.config import Settings
+
+
+# Passwords of the shared stores reach Rasa through its environment, never endpoints.yml.
+TRACKER_PASSWORD = "HOTLINE_TRACKER_STORE_PASSWORD"
+LOCK_PASSWORD = "HOTLINE_LOCK_STORE_PASSWORD"
 
 
 class StackError(Exception):
@@ -59,6 +65,9 @@ class StackConfig:
     rasa_token: str = field(default_factory=new_token, repr=False)
     chat_token: str = field(default_factory=new_token, repr=False)
     action_token: str = field(default_factory=new_token, repr=False)
+    # Several replicas (issue 20): the tracker store in PostgreSQL and Rasa's RedisLockStore.
+    tracker_store_url: str | None = field(default=None, repr=False)
+    lock_store_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -76,6 +85,10 @@ class StackConfig:
             rasa_token=settings.rasa_token or "",
             chat_token=settings.chat_token or "",
             action_token=settings.action_token or "",
+            tracker_store_url=settings.tracker_store_url,
+            lock_store_url=settings.lock_store_url,
+            # Rasa cannot read .env: it keeps its CRF fit under the same var/ (nlu/serve.py).
+            env={"HOTLINE_VAR_DIR": str(settings.var_dir)},
         )
 
     @classmethod
@@ -135,10 +148,11 @@ class StackConfig:
 
 def write_endpoints(config: StackConfig) -> Path:
     """endpoints.yml for this stack: its action server and a SQL tracker store (conversations
-    survive restarts of Rasa and of the action server)."""
+    survive restarts of Rasa and of the action server); with several replicas the tracker
+    store in PostgreSQL and Rasa's Redis lock store, so any replica may take any turn."""
     config.workdir.mkdir(parents=True, exist_ok=True)
     path = config.workdir / "endpoints.yml"
-    path.write_text(
+    text = (
         "action_endpoint:\n"
         f'  url: "{config.action_url}"\n'
         # The secret stays in the environment, not in this file; Rasa expands ${…} in plain
@@ -147,18 +161,44 @@ def write_endpoints(config: StackConfig) -> Path:
         f"    {ACTION_HEADER}: ${{{ACTION_TOKEN}}}\n"
         "tracker_store:\n"
         "  type: nlu.tracker_store.HotlineTrackerStore\n"
-        "  dialect: sqlite\n"
-        f'  db: "{config.tracker_db}"\n',
-        encoding="utf-8",
     )
+    if config.tracker_store_url:
+        parts = urlsplit(config.tracker_store_url)
+        text += (
+            "  dialect: postgresql\n"
+            f'  url: "{parts.hostname}"\n'
+            f"  port: {parts.port or 5432}\n"
+            f'  db: "{parts.path.lstrip("/") or "postgres"}"\n'
+            f'  username: "{parts.username or "postgres"}"\n'
+        )
+        if parts.password:
+            text += f"  password: ${{{TRACKER_PASSWORD}}}\n"
+    else:
+        text += f'  dialect: sqlite\n  db: "{config.tracker_db}"\n'
+    if config.lock_store_url:
+        parts = urlsplit(config.lock_store_url)
+        text += (
+            "lock_store:\n"
+            "  type: redis\n"
+            f'  url: "{parts.hostname}"\n'
+            f"  port: {parts.port or 6379}\n"
+            f"  db: {parts.path.lstrip('/') or 0}\n"
+            '  key_prefix: "hotline"\n'
+        )
+        if parts.password:
+            text += f"  password: ${{{LOCK_PASSWORD}}}\n"
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 class Stack:
     """The two servers as child processes; `start` waits until both answer."""
 
-    def __init__(self, config: StackConfig | None = None) -> None:
+    def __init__(self, config: StackConfig | None = None, *, relay: Relay | None = None) -> None:
         self.config = config or StackConfig()
+        # None: each child writes var/log/NAME.log; a relay gets its output lines instead
+        # (`hotline serve` turns them into its structured stderr log and the same files).
+        self.relay = relay
         self.rasa: list[subprocess.Popen[bytes]] = []
         self.actions: subprocess.Popen[bytes] | None = None
 
@@ -176,6 +216,13 @@ class Stack:
                 ACTION_TOKEN: self.config.action_token,
             }
         )
+        for name, url in (
+            (TRACKER_PASSWORD, self.config.tracker_store_url),
+            (LOCK_PASSWORD, self.config.lock_store_url),
+        ):
+            password = urlsplit(url).password if url else None
+            if password:
+                env[name] = password
         env.update(self.config.env)
         return env
 
@@ -183,14 +230,13 @@ class Stack:
         self, name: str, argv: list[str], env: dict[str, str] | None = None
     ) -> subprocess.Popen[bytes]:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
-        return subprocess.Popen(
+        return spawn(
+            name,
             argv,
             cwd=self.config.root,
             env={**self._env(), **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_dir=self.config.log_dir,
+            relay=self.relay,
         )
 
     def start_actions(self) -> None:
@@ -296,10 +342,63 @@ class Stack:
         for worker in self.rasa:
             self._stop(worker, signal.SIGKILL)
 
-    def stop(self) -> None:
-        for worker in self.rasa:
-            self._stop(worker)
-        self._stop(self.actions)
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM every server's process group at once; SIGKILL what is left at `timeout`."""
+        stop_all([*self.rasa, self.actions], timeout)
+
+
+Relay = Callable[[str, "IO[bytes]"], None]
+
+
+def spawn(
+    name: str,
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    log_dir: Path,
+    relay: Relay | None = None,
+) -> subprocess.Popen[bytes]:
+    """A child in its own process group (stopped as a whole), output to log_dir/NAME.log or
+    through `relay`."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    if relay is None:
+        with (log_dir / f"{name}.log").open("ab") as log:
+            return subprocess.Popen(
+                argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    relay(name, process.stdout)
+    return process
+
+
+def stop_all(processes: list[subprocess.Popen[bytes] | None], timeout: float) -> None:
+    """Stop child process groups together: SIGTERM now, SIGKILL whatever still runs at the
+    deadline (a supervisor's stop must not wait 15 s per child)."""
+    running = [p for p in processes if p is not None and p.poll() is None]
+    for process in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in running:
+        # The group may outlive its leader (Sanic's worker processes): kill what is left.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
 
 
 def free_ports(consecutive: int) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -690,9 +691,9 @@ def up(
 ) -> None:
     """准备数据库并启动热线：Rasa 对话、动作服务器、定时任务，加上 Telegram 机器人或终端对话。"""
     from bot.console import run_console
-    from hotline.adapters.stack import Stack, StackConfig, StackError
+    from hotline.adapters.stack import StackConfig
     from hotline.credentials import ensure_secrets
-    from hotline.entrypoints.scheduler import start_background
+    from hotline.entrypoints.serve import Service
 
     db_upgrade()
     ensure_secrets(Settings.from_env().var_dir)  # the stack's tokens, if setup did not yet
@@ -700,42 +701,73 @@ def up(
     settings = application.settings
     secure_var(settings.var_dir)
     configure_logging(settings.var_dir, "hotline")
-    stack: Stack | None = None
-    if dialogue:
-        stack = Stack(StackConfig.from_settings(settings))
-        typer.echo("正在启动 Rasa 对话服务（加载模型约需半分钟）…")
-        try:
-            stack.start()
-            typer.echo(f"对话服务已就绪：{settings.rasa_url}/webhooks/rest/webhook")
-        except StackError as exc:
-            typer.echo(f"对话服务未能启动：{exc}。终端对话将直接用分类模型登记。", err=True)
-            stack.stop()
-            stack = None
-    typer.echo(
-        f"派单目录：{len(application.catalogue.departments)} 个部门，"
-        f"{len(application.catalogue.categories)} 个类别；工单总数："
-        f"{application.service.views.count_tickets()}。"
+    # The same supervised processes as `hotline serve` (children log to var/log/).
+    service = Service(
+        application,
+        StackConfig.from_settings(settings),
+        bot=bool(settings.telegram_bot_token),
+        web=_has_web(),
+        dialogue=dialogue,
     )
-    scheduler = start_background(application)
+    if settings.telegram_bot_token or not console:
+        raise typer.Exit(service.run())
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # the console's input() must not hold it
     try:
-        if application.settings.telegram_bot_token:
-            from bot.app import run_bot
-
-            run_bot(application)
-        elif console:
-            typer.echo(
-                "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
-                "hotline tickets … 办理工单。"
-            )
-            run_console(
-                application,
-                rasa_urls=settings.rasa_urls if stack else None,
-                chat_token=settings.chat_token,
-            )
+        typer.echo("正在启动 Rasa 对话服务（加载模型约需半分钟）…" if dialogue else "正在启动…")
+        service.start()
+        ready = service.wait_ready(300.0)
+        if dialogue and ready:
+            typer.echo(f"对话服务已就绪：{settings.rasa_url}/webhooks/rest/webhook")
+        elif dialogue:
+            typer.echo("对话服务未能启动（见 var/log/）。终端对话将直接用分类模型登记。", err=True)
+            service.stop_dialogue()
+        typer.echo(
+            f"派单目录：{len(application.catalogue.departments)} 个部门，"
+            f"{len(application.catalogue.categories)} 个类别；工单总数："
+            f"{application.service.views.count_tickets()}。"
+        )
+        typer.echo(
+            "未设置 TELEGRAM_BOT_TOKEN：使用终端对话。部门人员可在另一个终端用 "
+            "hotline tickets … 办理工单。"
+        )
+        run_console(
+            application,
+            rasa_urls=settings.rasa_urls if dialogue and ready else None,
+            chat_token=settings.chat_token,
+        )
     finally:
-        scheduler.shutdown(wait=False)
-        if stack is not None:
-            stack.stop()
+        service.stop()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """SIGTERM ends the console like /quit, so `up` stops every child on its way out."""
+    raise SystemExit(128 + signum)
+
+
+@app.command("serve")
+def serve(
+    health_port: Annotated[
+        int | None,
+        typer.Option(
+            "--health-port", help="/healthz 与 /readyz 的端口（默认 HOTLINE_HEALTH_PORT）"
+        ),
+    ] = None,
+    dialogue: Annotated[
+        bool,
+        typer.Option(
+            "--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器（在别的机器上时关闭）"
+        ),
+    ] = True,
+) -> None:
+    """作为服务运行整个热线（无终端）：Rasa、动作服务器、定时任务、机器人；SIGTERM 时全部停止。"""
+    from hotline.entrypoints.serve import run_service
+
+    raise typer.Exit(run_service(health_port, dialogue=dialogue, web=_has_web()))
+
+
+def _has_web() -> bool:
+    """The web app is served once a `hotline web` command exists (another issue builds it)."""
+    return any(command.name == "web" for command in app.registered_commands)
 
 
 def _fail(message: str, code: int) -> int:

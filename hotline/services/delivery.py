@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.domain.clock import Clock
 from hotline.storage.db import transaction
 from hotline.storage.models import Citizen, OutboxDelivery, OutboxMessage, StaffBinding
-from hotline.storage.outbox import PendingMessage, due_messages, mark_failed, mark_sent
+from hotline.storage.outbox import (
+    PendingMessage,
+    claim,
+    due_messages,
+    mark_failed,
+    mark_sent,
+    release,
+    renew,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +48,11 @@ __all__ = [
 
 UNBOUND_RETRY = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(minutes=5)
+# A pass claims its batch for this long, and renews a message's claim just before sending it
+# (so the lease need only outlast one message's sends): another bot process skips it
+# meanwhile, a process that dies mid-pass leaves it to the others (or to itself, restarted)
+# after this, and one whose claim ran out finds it taken and skips it.
+CLAIM_LEASE = timedelta(seconds=15)
 
 
 class RetryLater(Exception):
@@ -121,6 +134,7 @@ class Deliverer:
         self.transport = transport
         self.channel = transport.channel
         self.staff_chat = staff_chat
+        self._held: dict[int, datetime] = {}  # claimed message id -> end of our lease
 
     def _already_delivered(self, session: Session, message_id: int) -> set[str]:
         return set(
@@ -152,19 +166,40 @@ class Deliverer:
                 )
             )
 
-    async def run_once(self, limit: int = 100) -> DeliveryResult:
-        """One pass over due messages, oldest first."""
-        result = DeliveryResult()
+    def _claim(self, limit: int) -> list[tuple[PendingMessage, list[str], set[str]]]:
+        """Claim due messages (no other process sends them meanwhile) and plan each:
+        (message, recipient chats, chats that already have it)."""
         with transaction(self.sessions) as session:
-            batch = due_messages(session, self.clock.now(), limit, channel=self.channel)
+            now = self.clock.now()
+            batch = due_messages(session, now, limit, channel=self.channel)
+            mine = set(claim(session, [m.id for m in batch], now, CLAIM_LEASE))
+            self._held = {message_id: now + CLAIM_LEASE for message_id in mine}
             plans = []
             for message in batch:
+                if message.id not in mine:
+                    continue
                 if self.staff_chat is not None and message.audience != "citizen":
                     targets = [self.staff_chat]
                 else:
                     targets = recipients(session, message, self.channel, self.clock.now())
-                done = self._already_delivered(session, message.id)
-                plans.append((message, targets, done))
+                plans.append((message, targets, self._already_delivered(session, message.id)))
+        return plans
+
+    def _renew(self, message_id: int) -> bool:
+        """Extend this pass's claim on a message just before sending it."""
+        with transaction(self.sessions) as session:
+            until = renew(
+                session, message_id, self._held[message_id], self.clock.now(), CLAIM_LEASE
+            )
+        if until is None:
+            return False
+        self._held[message_id] = until
+        return True
+
+    async def run_once(self, limit: int = 100) -> DeliveryResult:
+        """One pass over due messages, oldest first."""
+        result = DeliveryResult()
+        plans = self._claim(limit)
         blocked: set[str] = set()
         for message, targets, done in plans:
             if not targets:
@@ -180,7 +215,10 @@ class Deliverer:
                     )
                 continue
             outstanding = [chat for chat in targets if chat not in done]
+            if outstanding and not self._renew(message.id):
+                continue  # our claim ran out and another process has the message now
             waiting = False
+            failed = False
             for chat in outstanding:
                 if chat in blocked or result.pause is not None:
                     waiting = True
@@ -201,6 +239,7 @@ class Deliverer:
                         result.pause = exc.retry_after
                     with transaction(self.sessions) as session:
                         mark_failed(session, message.id, self.clock.now(), exc.reason, delay)
+                    failed = True
                     continue
                 except Undeliverable as exc:
                     result.failed += 1
@@ -212,6 +251,9 @@ class Deliverer:
             if not waiting:
                 with transaction(self.sessions) as session:
                     mark_sent(session, message.id, self.clock.now())
+            elif not failed:
+                with transaction(self.sessions) as session:
+                    release(session, message.id, self.clock.now())
         return result
 
 

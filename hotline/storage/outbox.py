@@ -160,6 +160,54 @@ def due_messages(
     ]
 
 
+def claim(session: Session, message_ids: list[int], now: datetime, lease: timedelta) -> list[int]:
+    """Take due messages for one delivery process until `now + lease` (issue 20: several bot
+    processes share the outbox). A row another process claimed first no longer matches: on
+    PostgreSQL the second UPDATE waits for the first to commit and then finds the row leased,
+    on SQLite writers queue. Returns the ids this process may send."""
+    mine: list[int] = []
+    for message_id in message_ids:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            mine.append(message_id)
+    return mine
+
+
+def renew(
+    session: Session, message_id: int, held_until: datetime, now: datetime, lease: timedelta
+) -> datetime | None:
+    """Extend this process's claim just before sending: the new lease end, or None when the
+    claim ran out and another process took the message (its lease end differs)."""
+    until = now + lease
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at == held_until,
+        )
+        .values(next_attempt_at=until)
+    )
+    return until if result.rowcount else None  # type: ignore[attr-defined]
+
+
+def release(session: Session, message_id: int, now: datetime) -> None:
+    """Give a claimed message back untried (its chat waits, or the channel paused)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(next_attempt_at=now)
+    )
+
+
 def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
     """Record delivery; False when the row was already sent (a second sender lost the race)."""
     result = session.execute(

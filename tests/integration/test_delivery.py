@@ -137,3 +137,71 @@ async def test_citizens_of_other_channels_are_left_to_them(
         await Deliverer(service.sessions, clock, transport).run_once(limit=1)
     assert transport.sent == [("-100", "ticket_dispatched")]
     assert pending_count(service.sessions) == 1  # the console citizen's message waits
+
+
+async def test_two_bot_processes_send_each_copy_once(service: Services, clock: ManualClock) -> None:
+    """Issue 20: several bot processes deliver from one outbox; each claims its batch, so
+    every chat still gets every message exactly once."""
+    import asyncio
+
+    bind(service, "-100")
+    for user in range(8):
+        report(service, user=str(1000 + user))
+
+    class SlowTransport(FakeTransport):
+        async def send(self, chat_id: str, message: PendingMessage) -> str | None:
+            await asyncio.sleep(0)  # let the other process run between copies
+            return await super().send(chat_id, message)
+
+    first, second = SlowTransport(), SlowTransport()
+    await asyncio.gather(
+        Deliverer(service.sessions, clock, first).run_once(limit=5),
+        Deliverer(service.sessions, clock, second).run_once(limit=5),
+    )
+    await asyncio.gather(
+        Deliverer(service.sessions, clock, first).run_once(),
+        Deliverer(service.sessions, clock, second).run_once(),
+    )
+    assert len(first.sent) + len(second.sent) == 8  # one card per ticket, none twice
+    assert first.sent and second.sent  # both took a share
+    assert pending_count(service.sessions) == 0
+
+
+async def test_a_dead_process_claim_is_taken_over_after_the_lease(
+    service: Services, clock: ManualClock
+) -> None:
+    """A bot process that claimed messages and died leaves them to the others a minute later."""
+    from hotline.services.delivery import CLAIM_LEASE
+    from hotline.storage.db import transaction
+    from hotline.storage.outbox import claim, due_messages
+
+    bind(service, "-100")
+    report(service)
+    with transaction(service.sessions) as session:
+        ids = [m.id for m in due_messages(session, clock.now())]
+        assert claim(session, ids, clock.now(), CLAIM_LEASE) == ids  # then the process dies
+    transport = FakeTransport()
+    await Deliverer(service.sessions, clock, transport).run_once()
+    assert transport.sent == []
+    clock.advance(CLAIM_LEASE)
+    await Deliverer(service.sessions, clock, transport).run_once()
+    assert transport.sent == [("-100", "ticket_dispatched")]
+
+
+async def test_a_process_whose_claim_ran_out_does_not_send_what_another_took(
+    service: Services, clock: ManualClock
+) -> None:
+    """A stalled bot process comes back after its lease: the message went with another
+    process meanwhile, and the stalled one leaves it alone."""
+    from hotline.services.delivery import CLAIM_LEASE
+
+    bind(service, "-100")
+    report(service)
+    stalled_transport, other_transport = FakeTransport(), FakeTransport()
+    stalled = Deliverer(service.sessions, clock, stalled_transport)
+    (message, _, _), *_ = stalled._claim(100)  # claimed, then the process stalls
+    clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+    await Deliverer(service.sessions, clock, other_transport).run_once()
+    assert other_transport.sent == [("-100", "ticket_dispatched")]
+    assert stalled._renew(message.id) is False  # it would skip the message now
+    assert stalled_transport.sent == []

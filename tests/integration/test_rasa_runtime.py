@@ -60,6 +60,34 @@ def test_new_session_loads_only_its_own_events(facts: dict[str, Any]) -> None:
     assert facts["events_all_sessions"] == 9
 
 
+def test_long_session_loads_a_bounded_tracker_each_turn(facts: dict[str, Any]) -> None:
+    """Issue 20: the work of a turn does not grow with the conversation (rows read and events
+    replayed and sent to the action server stay bounded), and nothing of its state is lost."""
+    loaded, in_tracker = facts["long_rows_loaded"], facts["long_events_in_tracker"]
+    assert max(loaded[60:]) <= 40 + 12  # the tail and the session's opening
+    assert max(in_tracker[60:]) <= 40 + 12 + 2  # plus the slots set before the tail
+    assert max(loaded[60:]) <= 1.3 * loaded[8]  # turn 150 reads no more than turn 9
+    assert facts["long_counted_turns"] == {"turns": facts["long_turns"]}  # slot carried on
+    assert facts["long_district"] == "清江浦区"  # set once at turn 4, kept at turn 150
+    assert facts["long_latest_text"] == "第149句"
+    assert facts["long_last_user_texts"] == [f"第{n}句" for n in range(145, 150)]
+    # every event stored exactly once, through a change of process at turn 100
+    # (the opening: 3 rows; each turn: 5; the district once)
+    assert facts["long_rows"] == facts["long_distinct_rows"] == 3 + 150 * 5 + 1
+    assert facts["long_full_user_turns"] == 150
+
+
+def test_the_crf_is_fitted_once_per_model_and_comes_back_the_same(facts: dict[str, Any]) -> None:
+    """Issue 20: a Rasa worker's start no longer re-fits the CRF entity extractor when the fit
+    of the same model is kept; the kept fit has the weights a fresh fit has."""
+    assert facts["crf_fits_first_load"] == 1
+    assert facts["crf_fits_second_load"] == 0
+    assert facts["crf_same_weights"] is True and facts["crf_same_entities"] is True
+    assert facts["crf_other_config_fits_again"] is True  # another configuration, another fit
+    assert facts["crf_cache_files"] == [".pkl", ".pkl"]
+    assert facts["crf_cache_modes"] == ["0o600"]
+
+
 def test_sqlite_runs_in_wal_mode(facts: dict[str, Any]) -> None:
     assert facts["journal_mode"] == "wal"
 

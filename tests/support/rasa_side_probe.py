@@ -81,6 +81,204 @@ async def tracker_store_facts(db: str) -> dict[str, Any]:
     return facts
 
 
+async def long_session_facts(db: str) -> dict[str, Any]:
+    """150 turns of one citizen through retrieve → update → save, as Rasa runs a turn: how
+    much each turn loads, and whether the state and the rows come out whole."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    from nlu.tracker_store import HotlineTrackerStore
+
+    domain = Domain.from_yaml(
+        "version: '3.1'\n"
+        "intents: [inform]\n"
+        "slots:\n"
+        "  conversation: {type: any, influence_conversation: false, mappings: [{type: custom}]}\n"
+        "  district: {type: any, influence_conversation: false, mappings: [{type: custom}]}\n"
+        "actions: [action_converse]\n"
+    )
+    store = HotlineTrackerStore(domain=domain, dialect="sqlite", db=db, max_loaded_events=40)
+    clock = iter(float(n) for n in range(1, 10_000))
+    tracker = await store.get_or_create_tracker("long-1")
+    tracker.update(SessionStarted(timestamp=next(clock)))
+    tracker.update(ActionExecuted("action_listen", timestamp=next(clock)))
+    await store.save(tracker)
+    loaded: list[int] = []
+    events_in_tracker: list[int] = []
+    turns = 150
+    for turn in range(turns):
+        tracker = await store.retrieve("long-1")
+        assert tracker is not None
+        loaded.append(store.rows_loaded)
+        events_in_tracker.append(len(tracker.events))
+        if turn == 100:  # a fresh process takes over (another replica)
+            store = HotlineTrackerStore(
+                domain=domain, dialect="sqlite", db=db, max_loaded_events=40
+            )
+            tracker = await store.retrieve("long-1")
+            assert tracker is not None
+        before = tracker.get_slot("conversation")
+        tracker.update(UserUttered(f"第{turn}句", {"name": "inform"}, timestamp=next(clock)))
+        tracker.update(ActionExecuted("action_converse", timestamp=next(clock)))
+        tracker.update(BotUttered(f"回答{turn}", timestamp=next(clock)))
+        if turn == 3:
+            tracker.update(SlotSet("district", "清江浦区", timestamp=next(clock)))
+        turns_seen = (before or {}).get("turns", 0)
+        tracker.update(SlotSet("conversation", {"turns": turns_seen + 1}, timestamp=next(clock)))
+        tracker.update(ActionExecuted("action_listen", timestamp=next(clock)))
+        await store.save(tracker)
+    final = await HotlineTrackerStore(
+        domain=domain, dialect="sqlite", db=db, max_loaded_events=40
+    ).retrieve("long-1")
+    assert final is not None
+    full = await store.retrieve_full_tracker("long-1")
+    assert full is not None
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT count(*) FROM events WHERE sender_id = 'long-1'"
+        ).fetchone()[0]
+        distinct = connection.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT type_name, timestamp, data FROM events "
+            "WHERE sender_id = 'long-1')"
+        ).fetchone()[0]
+    return {
+        "long_turns": turns,
+        "long_rows_loaded": loaded,
+        "long_events_in_tracker": events_in_tracker,
+        "long_counted_turns": final.get_slot("conversation"),
+        "long_district": final.get_slot("district"),
+        "long_latest_text": final.latest_message.text if final.latest_message else None,
+        "long_last_user_texts": [e.text for e in final.events if isinstance(e, UserUttered)][-5:],
+        "long_rows": rows,
+        "long_distinct_rows": distinct,
+        "long_full_user_turns": sum(isinstance(e, UserUttered) for e in full.events),
+    }
+
+
+def crf_cache_facts(folder: str) -> dict[str, Any]:
+    """The CRF fit kept by nlu.serve.cache_crf_fits: fitted once, the same weights after."""
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu import serve
+
+    base = Path(folder)
+    (base / "storage").mkdir(parents=True, exist_ok=True)
+    storage = LocalModelStorage(base / "storage")
+    context = ExecutionContext(GraphSchema({}), "probe")
+    tokenizer = WhitespaceTokenizer.create(
+        WhitespaceTokenizer.get_default_config(), storage, Resource("tok"), context
+    )
+    examples = []
+    for street in [
+        "renmin",
+        "jiefang",
+        "xingfu",
+        "zhongshan",
+        "jianshe",
+        "binjiang",
+        "huaihai",
+        "qingjiang",
+        "chengnan",
+        "dongfeng",
+    ]:
+        for template in [
+            "the light on {} road is out",
+            "garbage on {} road again",
+            "noise near {} road tonight",
+        ]:
+            text = template.format(street)
+            start = text.index(street)
+            examples.append(
+                Message(
+                    data={
+                        "text": text,
+                        "intent": "report",
+                        "entities": [
+                            {
+                                "start": start,
+                                "end": start + len(street),
+                                "value": street,
+                                "entity": "address",
+                            }
+                        ],
+                    }
+                )
+            )
+    data = TrainingData(examples)
+    tokenizer.process_training_data(data)
+    config = {
+        **CRFEntityExtractor.get_default_config(),
+        "max_iterations": 50,
+        "L1_c": 0.01,
+        "L2_c": 0.01,
+    }
+    resource = Resource("crf")
+    trained = CRFEntityExtractor.create(config, storage, resource, context)
+    trained.train(data)
+
+    fits: list[int] = []
+    original = CRFEntityExtractor.train_model.__func__
+
+    def counting(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        fits.append(1)
+        return original(cls, *args, **kwargs)
+
+    CRFEntityExtractor.train_model = classmethod(counting)
+    serve.cache_crf_fits(base / "cache")
+
+    def entities(extractor: Any) -> list[list[tuple[str, str]]]:
+        messages = [
+            Message(data={"text": t})
+            for t in [
+                "the light on xingfu road is out",
+                "noise near renmin road tonight",
+                "garbage on huaihai road again",
+            ]
+        ]
+        for m in messages:
+            tokenizer.process([m])
+        extractor.process(messages)
+        return [[(e["entity"], e["value"]) for e in m.get("entities", [])] for m in messages]
+
+    def weights(extractor: Any) -> dict[str, list[tuple[str, float]]]:
+        return {
+            name: sorted((str(k), round(v, 9)) for k, v in tagger.state_features_.items())
+            for name, tagger in extractor.entity_taggers.items()
+        }
+
+    first = CRFEntityExtractor.load(config, storage, resource, context)
+    fits_first = len(fits)
+    second = CRFEntityExtractor.load(config, storage, resource, context)
+    fits_total_after_second = len(fits)
+    CRFEntityExtractor.load({**config, "max_iterations": 51}, storage, resource, context)
+    return {
+        "crf_fits_first_load": fits_first,
+        "crf_fits_second_load": fits_total_after_second - fits_first,
+        "crf_same_entities": entities(first) == entities(second) == entities(trained),
+        "crf_same_weights": weights(trained) == weights(first) == weights(second),
+        "crf_weights": len(weights(second)),
+        "crf_other_config_fits_again": len(fits) == 2,
+        "crf_cache_files": sorted(p.suffix for p in (base / "cache").iterdir()),
+        "crf_cache_modes": sorted(
+            {oct(p.stat().st_mode & 0o777) for p in (base / "cache").iterdir()}
+        ),
+    }
+
+    CRFEntityExtractor.train_model = classmethod(original)
+
+
 def serve_facts() -> dict[str, Any]:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
@@ -195,6 +393,9 @@ def component_storage_facts(folder: str) -> dict[str, Any]:
 
 def main() -> None:
     facts = asyncio.run(tracker_store_facts(sys.argv[1]))
+    long_db = str(Path(sys.argv[1]).parent / "long-session.db")
+    facts.update(asyncio.run(long_session_facts(long_db)))
+    facts.update(crf_cache_facts(str(Path(sys.argv[1]).parent / "crf")))
     facts.update(serve_facts())
     facts.update(asyncio.run(connection_facts()))
     facts.update(component_storage_facts(str(Path(sys.argv[1]).parent / "model-storage")))

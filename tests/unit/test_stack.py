@@ -113,3 +113,51 @@ def test_one_rasa_client_says_unavailable_and_not_ready_the_same_way() -> None:
     finally:
         chat.close()
     assert not rasa_client.rasa_ready(url, "t", timeout=1.0)
+
+
+def test_replicas_share_postgresql_and_a_redis_lock_store(tmp_path: Path) -> None:
+    """Issue 20: with both stores set, Rasa's endpoints name them; passwords stay out of it."""
+    from hotline.adapters.stack import LOCK_PASSWORD, TRACKER_PASSWORD, write_endpoints
+
+    settings = Settings.from_env(
+        {
+            "HOTLINE_TRACKER_STORE_URL": "postgresql://rasa:s3cret@db.internal:5433/tracker",
+            "HOTLINE_LOCK_STORE_URL": "redis://:hush@cache.internal:6380/2",
+        }
+    )
+    config = StackConfig.from_settings(settings)
+    config.workdir = tmp_path
+    endpoints = write_endpoints(config).read_text()
+    assert "dialect: postgresql" in endpoints and 'url: "db.internal"' in endpoints
+    assert "port: 5433" in endpoints and 'db: "tracker"' in endpoints
+    assert "lock_store:\n  type: redis" in endpoints and "port: 6380" in endpoints
+    assert "db: 2" in endpoints
+    assert "s3cret" not in endpoints and "hush" not in endpoints
+    env = Stack(config)._env()
+    assert env[TRACKER_PASSWORD] == "s3cret" and env[LOCK_PASSWORD] == "hush"
+
+
+def test_one_machine_keeps_sqlite_and_no_lock_store(tmp_path: Path) -> None:
+    config = StackConfig.from_settings(Settings.from_env({}))
+    config.workdir = tmp_path
+    endpoints = write_endpoints_text(config)
+    assert "dialect: sqlite" in endpoints and "lock_store" not in endpoints
+
+
+def write_endpoints_text(config: StackConfig) -> str:
+    from hotline.adapters.stack import write_endpoints
+
+    return write_endpoints(config).read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HOTLINE_TRACKER_STORE_URL", "sqlite:///var/tracker.db"),
+        ("HOTLINE_LOCK_STORE_URL", "memcached://127.0.0.1"),
+        ("HOTLINE_HEALTH_PORT", "70000"),
+    ],
+)
+def test_bad_scale_out_settings_are_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
