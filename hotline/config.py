@@ -74,6 +74,9 @@ class Settings:
     nlu_model: Path | None = None
     # Link template for ticket numbers in the report workbook (`hotline report --out`).
     ticket_url: str | None = None
+    # The web workbench and Open311 API (`hotline web`, and inside `hotline up`).
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -120,6 +123,8 @@ class Settings:
             rasa_python=_path(env, "HOTLINE_RASA_PYTHON", root) or RASA_PYTHON,
             nlu_model=_path(env, "HOTLINE_NLU_MODEL", root),
             ticket_url=env.get("HOTLINE_TICKET_URL") or None,
+            web_host=env.get("HOTLINE_WEB_HOST") or "127.0.0.1",
+            web_port=_int(env, "HOTLINE_WEB_PORT", 8000),
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -136,6 +141,8 @@ class Settings:
         if not 1 <= settings.rasa_workers <= 16:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         _check_ticket_url(settings.ticket_url)
+        if not 0 < settings.web_port < 65536:
+            raise ConfigError(f"HOTLINE_WEB_PORT: {settings.web_port} is not a port")
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings

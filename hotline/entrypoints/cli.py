@@ -653,9 +653,11 @@ def _read_jsonl_texts(path: Path) -> list[str]:
 def _register_report() -> None:
     from hotline.entrypoints.privacy_cli import register as register_privacy
     from hotline.entrypoints.report_cli import register
+    from hotline.entrypoints.web_cli import register as register_web
 
     register(app)
     register_privacy(app, staff_app)
+    register_web(app)
 
 
 _register_report()
@@ -682,6 +684,9 @@ def up(
     dialogue: Annotated[
         bool,
         typer.Option("--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器"),
+    ] = True,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="启动网页工作台和 Open311 接口")
     ] = True,
 ) -> None:
     """准备数据库并启动热线：Rasa 对话、动作服务器、定时任务，加上 Telegram 机器人或终端对话。"""
@@ -713,6 +718,13 @@ def up(
         f"{application.service.views.count_tickets()}。"
     )
     scheduler = start_background(application)
+    web_thread = None
+    if web:
+        from hotline.entrypoints.web.app import WebThread
+
+        web_thread = WebThread(application)
+        web_thread.start()
+        typer.echo(f"工作台：http://{settings.web_host}:{settings.web_port}/login")
     try:
         if application.settings.telegram_bot_token:
             from bot.app import run_bot
@@ -730,6 +742,8 @@ def up(
             )
     finally:
         scheduler.shutdown(wait=False)
+        if web_thread is not None:
+            web_thread.stop()
         if stack is not None:
             stack.stop()
 
