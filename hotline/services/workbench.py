@@ -104,6 +104,8 @@ def light_of(
         return None
     dispatched = ticket.status == Status.DISPATCHED.value
     dues = [ticket.answer_due_at] + ([ticket.accept_due_at] if dispatched else [])
+    if all(d is None for d in dues):
+        return None  # not yet on a department's clock (待派单)
     if any(d is not None and d <= now for d in dues):
         return "red"
     warns = [answer_warn] + ([accept_warn] if dispatched else [])

@@ -54,9 +54,13 @@ def set_session(response: Response, token: str, ctx: WebContext) -> None:
     )
 
 
-def login_csrf(request: Request, response: Response, ctx: WebContext) -> str:
+def login_token(request: Request) -> str:
     """Double-submit token for the sign-in form (there is no session yet)."""
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_login_csrf(response: Response, token: str, ctx: WebContext) -> None:
+    """The sign-in form's token goes into a cookie only /login reads."""
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -66,7 +70,6 @@ def login_csrf(request: Request, response: Response, ctx: WebContext) -> str:
         secure=ctx.secure_cookies,
         path="/login",
     )
-    return token
 
 
 def check_login_csrf(request: Request, sent: str | None) -> None:

@@ -209,7 +209,7 @@ async def post_request(request: Request, fmt: str) -> Response:
         return _error(fmt, 400, exc.message)
     notice = f"已受理，工单编号 {view.number}，承办单位：{view.department_name}。"
     rows = [{"service_request_id": view.number, "service_notice": notice, "account_id": None}]
-    return _answer(fmt, "service_requests", "request", rows, 201)
+    return _answer(fmt, "service_requests", "request", rows)
 
 
 @router.get("/requests.{fmt}")

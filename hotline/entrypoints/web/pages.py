@@ -30,7 +30,8 @@ from hotline.entrypoints.web.auth import (
     check_login_csrf,
     context,
     identity,
-    login_csrf,
+    login_token,
+    set_login_csrf,
     set_session,
 )
 from hotline.services.messages import PRIORITY_LABELS, detail_lines
@@ -43,6 +44,7 @@ from hotline.services.workbench import LIGHT_LABELS, PAGE, SORTS, allowed_action
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 HOME = {"staff": "/queue", "dispatcher": "/board", "supervisor": "/dashboard", "admin": "/search"}
+OTHER_EVENTS = {"set_deadline": "设定时限", "view_attachments": "查看附件", "attach": "收到附件"}
 AUDIENCES = {
     "citizen": "市民",
     "department": "承办部门",
@@ -85,11 +87,9 @@ def _page(
 @router.get("/login")
 def login_form(request: Request) -> Response:
     """The sign-in form (with its own CSRF token, as there is no session yet)."""
-    ctx = context(request)
-    response = _page(request, "login.html", None, csrf="")
-    token = login_csrf(request, response, ctx)
+    token = login_token(request)
     response = _page(request, "login.html", None, csrf=token)
-    login_csrf(request, response, ctx)
+    set_login_csrf(response, token, context(request))
     return response
 
 
@@ -104,10 +104,9 @@ async def login(request: Request) -> Response:
     try:
         signed = ctx.access.sign_in(name, password, address=address)
     except NotAllowed as exc:
-        response = _page(request, "login.html", None, 401, error=exc.message, name=name)
-        token = login_csrf(request, response, ctx)
+        token = login_token(request)
         response = _page(request, "login.html", None, 401, error=exc.message, name=name, csrf=token)
-        login_csrf(request, response, ctx)
+        set_login_csrf(response, token, ctx)
         return response
     response = RedirectResponse(HOME.get(signed.actor.role, "/search"), 303)
     set_session(response, signed.token, ctx)
@@ -250,7 +249,7 @@ def _timeline(view: TicketView, messages: list[Any]) -> list[dict[str, Any]]:
         try:
             label = ACTION_LABELS[Action(e.action)]
         except ValueError:
-            label = {"view_attachments": "查看附件"}.get(e.action, e.action)
+            label = OTHER_EVENTS.get(e.action, e.action)
         to = STATUS_LABELS.get(Status(e.to_status)) if e.to_status else None
         items.append(
             {"at": e.at, "kind": "event", "title": label, "who": e.actor, "text": e.note, "to": to}
