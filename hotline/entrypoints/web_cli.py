@@ -6,12 +6,16 @@ from typing import Annotated
 
 import typer
 
-from hotline.domain.tickets import ROLE_LABELS, Actor, DomainError
+from hotline.bootstrap import App, build_app
+from hotline.domain.tickets import ROLE_LABELS, Actor, NotAllowed
 
 web_user_app = typer.Typer(help="工作台账号：给操作员设置网页登录密码。", no_args_is_help=True)
 api_key_app = typer.Typer(help="Open311 接入密钥（其他渠道报送诉求）。", no_args_is_help=True)
 
 AsOption = Annotated[str | None, typer.Option("--as", envvar="HOTLINE_OPERATOR", help="管理员姓名")]
+DeptOption = Annotated[
+    str | None, typer.Option("--department", help="承办人员所属部门代码（见派单目录）")
+]
 PasswordOption = Annotated[
     str | None,
     typer.Option(
@@ -22,13 +26,19 @@ PasswordOption = Annotated[
 ]
 
 
-def _admin(name: str | None) -> Actor:
-    """Only an administrator hands out web accounts and API keys."""
-    from hotline.entrypoints.cli import CliError, _actor
+def _app() -> App:
+    return build_app()
 
-    who = _actor(name, None)
+
+def _admin(app: App, name: str | None) -> Actor:
+    """Only an administrator (a verified operator, `--as NAME`) hands out accounts and keys."""
+    if not name:
+        raise NotAllowed("请用 --as 管理员姓名 指明操作员。", code="no_operator")
+    who = app.service.operators.operator_actor(name)
     if who.role != "admin":
-        raise CliError(f"只有管理员可以操作，{who.name} 是{ROLE_LABELS[who.role]}", 1)
+        raise NotAllowed(
+            f"只有管理员可以操作，{who.name} 是{ROLE_LABELS[who.role]}。", code="not_admin"
+        )
     return who
 
 
@@ -41,8 +51,6 @@ def _password(given: str | None) -> str:
 
 def register(app: typer.Typer) -> None:
     """Attach the web commands to the main CLI."""
-    from hotline.entrypoints.cli import CliError, DeptOption, _app
-
     app.add_typer(web_user_app, name="web-user")
     app.add_typer(api_key_app, name="api-key")
 
@@ -68,8 +76,9 @@ def register(app: typer.Typer) -> None:
         actor: AsOption = None,
     ) -> None:
         """新增操作员并设置工作台密码（管理员 --as）。"""
-        who = _admin(actor)
-        service = _app().service
+        application = _app()
+        who = _admin(application, actor)
+        service = application.service
         from hotline.services.web_access import WebAccess, check_strength
 
         secret = _password(password)
@@ -86,23 +95,22 @@ def register(app: typer.Typer) -> None:
         name: str, password: PasswordOption = None, actor: AsOption = None
     ) -> None:
         """给已有操作员设置（或重置）工作台密码；旧的登录会话随即失效。"""
-        who = _admin(actor)
-        service = _app().service
+        application = _app()
+        who = _admin(application, actor)
+        service = application.service
         from hotline.services.web_access import WebAccess
 
-        try:
-            WebAccess(service.sessions, service.clock).set_password(
-                name, _password(password), by=who.audit_name
-            )
-        except DomainError as exc:
-            raise CliError(exc.message, 1) from exc
+        WebAccess(service.sessions, service.clock).set_password(
+            name, _password(password), by=who.audit_name
+        )
         typer.echo(f"已为 {name} 设置工作台密码")
 
     @api_key_app.command("create")
     def api_key_create(client: str, actor: AsOption = None) -> None:
         """为接入方（如 city-app）生成 Open311 api_key；只显示这一次。"""
-        who = _admin(actor)
-        service = _app().service
+        application = _app()
+        who = _admin(application, actor)
+        service = application.service
         from hotline.services.api_keys import ApiKeys
 
         key = ApiKeys(service.sessions, service.clock).create(client, by=who.audit_name)
@@ -112,8 +120,9 @@ def register(app: typer.Typer) -> None:
     @api_key_app.command("revoke")
     def api_key_revoke(client: str, actor: AsOption = None) -> None:
         """停用接入方的 api_key。"""
-        who = _admin(actor)
-        service = _app().service
+        application = _app()
+        who = _admin(application, actor)
+        service = application.service
         from hotline.services.api_keys import ApiKeys
 
         ApiKeys(service.sessions, service.clock).revoke(client, by=who.audit_name)
