@@ -394,3 +394,14 @@ class ApiKey(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(120))
+
+
+# The workbench's department queue: one status of one department in deadline order; and
+# one status in number order (the dispatch board's 待派单 and 退单 lists, Open311 reads).
+Index(
+    "ix_tickets_department_status_answer_due",
+    Ticket.department_code,
+    Ticket.status,
+    Ticket.answer_due_at,
+)
+Index("ix_tickets_status_id", Ticket.status, Ticket.id)

@@ -157,6 +157,7 @@ def queue(request: Request) -> Response:
             status=q.get("status") or None,
             light=q.get("light") or None,
             category=q.get("category") or None,
+            priority=q.get("priority") or None,
             sort=q.get("sort") or "due",
             page=page,
         )

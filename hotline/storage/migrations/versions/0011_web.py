@@ -1,6 +1,7 @@
-"""web workbench and Open311: web credentials, web sessions, Open311 API keys
+"""web workbench and Open311: web credentials, web sessions, Open311 API keys, queue index
 
-Self-contained: three new tables, nothing else touched.
+Self-contained: three new tables and two indexes on tickets (department, status, answer
+deadline: the department queue in deadline order; status, id: the dispatch board); nothing else touched.
 
 Revision ID: 0011_web
 Revises: 0008
@@ -63,8 +64,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
     )
 
+    op.create_index(
+        "ix_tickets_department_status_answer_due",
+        "tickets",
+        ["department_code", "status", "answer_due_at"],
+        unique=False,
+    )
+    op.create_index("ix_tickets_status_id", "tickets", ["status", "id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_status_id", table_name="tickets")
+    op.drop_index("ix_tickets_department_status_answer_due", table_name="tickets")
     op.drop_table("api_keys")
     op.drop_index(op.f("ix_web_sessions_operator_id"), table_name="web_sessions")
     op.drop_table("web_sessions")
