@@ -740,6 +740,9 @@ def up(
                 rasa_urls=settings.rasa_urls if stack else None,
                 chat_token=settings.chat_token,
             )
+        elif web_thread is not None:
+            typer.echo("工作台运行中，按 Ctrl+C 停止。")
+            web_thread.wait()
     finally:
         scheduler.shutdown(wait=False)
         if web_thread is not None:

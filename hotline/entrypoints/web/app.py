@@ -85,6 +85,11 @@ class WebThread:
     def start(self) -> None:
         self.thread.start()
 
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl+C interrupts the wait)."""
+        while self.thread.is_alive():
+            self.thread.join(timeout=0.5)
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=5)

@@ -1,7 +1,8 @@
 """web workbench and Open311: web credentials, web sessions, Open311 API keys, queue index
 
 Self-contained: three new tables and two indexes on tickets (department, status, answer
-deadline: the department queue in deadline order; status, id: the dispatch board); nothing else touched.
+deadline: the department queue in deadline order; status, id: the dispatch board);
+nothing else touched.
 
 Revision ID: 0011_web
 Revises: 0008
