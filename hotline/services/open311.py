@@ -145,6 +145,11 @@ class Open311(TicketWork):
             )
         )
 
+    @staticmethod
+    def notice(view: TicketView) -> str:
+        """The service_notice a client shows its user after filing."""
+        return f"已受理，工单编号 {view.number}，承办单位：{view.department_name}。"
+
     def public(self, view: TicketView) -> PublicRequest:
         """The public face of a ticket."""
         updated = max(

@@ -291,3 +291,27 @@ def test_cli_issues_web_accounts_and_api_keys(
             },
         )
         assert posted.status_code == 200
+
+
+def test_photos_are_shown_to_the_department_and_the_look_is_audited(
+    client: TestClient, world: WebWorld, tmp_path: Path
+) -> None:
+    from hotline.services.attachments import AttachmentService
+
+    number = _open(world)
+    attachments = AttachmentService(world.app.sessions, world.clock, world.app.tz)
+    received = attachments.receive("console", "c1", kind="photo", file_ref="file-1")
+    assert received.number == number
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    attachments.record_download(received.attachment_id, str(image))
+    sign_in(client, "lisi")
+    page = client.get(f"/tickets/{number}").text
+    src = f"/attachments/{received.attachment_id}?number={number}"
+    assert f'<img src="{src}"' in page
+    assert client.get(src).content.startswith(b"\x89PNG")
+    events = world.app.service.views.get_ticket(number).events
+    assert any(e.action == "view_attachments" for e in events)
+    with world.client() as other:
+        sign_in(other, "zhao")
+        assert other.get(src).status_code == 403

@@ -207,8 +207,13 @@ async def post_request(request: Request, fmt: str) -> Response:
         return _error(fmt, 400, "lat/long 必须是数字。")
     except DomainError as exc:
         return _error(fmt, 400, exc.message)
-    notice = f"已受理，工单编号 {view.number}，承办单位：{view.department_name}。"
-    rows = [{"service_request_id": view.number, "service_notice": notice, "account_id": None}]
+    rows = [
+        {
+            "service_request_id": view.number,
+            "service_notice": ctx.open311.notice(view),
+            "account_id": None,
+        }
+    ]
     return _answer(fmt, "service_requests", "request", rows)
 
 
