@@ -132,10 +132,14 @@ PAGE_ACTIONS = (
 )
 
 
-def allowed_actions(view: TicketView, actor: Actor) -> list[Action]:
+def allowed_actions(
+    view: TicketView, actor: Actor, *, extension_pending: bool = False
+) -> list[Action]:
     """The actions the state machine and the actor's role allow on this ticket now."""
     allowed = []
     for action in PAGE_ACTIONS:
+        if action is Action.APPROVE_EXTENSION and not extension_pending:
+            continue
         if action in TRANSITIONS and Status(view.status) not in TRANSITIONS[action][0]:
             continue
         if action is Action.ESCALATE and Status(view.status) not in OPEN_STATUSES:
@@ -295,6 +299,17 @@ class Workbench(TicketWork):
                 for req, number, dept in pending
             ]
         return Board(unroutable, returned, extensions)
+
+    def extension_pending(self, number: str) -> bool:
+        """Whether a department's extension request waits for a dispatcher's decision."""
+        with self._unit() as session:
+            ticket = self._load(session, number, lock=False)
+            found = session.scalar(
+                select(ExtensionRequest.id).where(
+                    ExtensionRequest.ticket_id == ticket.id, ExtensionRequest.status == "pending"
+                )
+            )
+            return found is not None
 
     def messages(self, number: str) -> list[MessageLine]:
         """Messages the ticket caused, oldest first (numbers masked: staff read them)."""

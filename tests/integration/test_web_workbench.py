@@ -315,3 +315,22 @@ def test_photos_are_shown_to_the_department_and_the_look_is_audited(
     with world.client() as other:
         sign_in(other, "zhao")
         assert other.get(src).status_code == 403
+
+
+def test_extension_asked_in_the_browser_is_decided_on_the_board(
+    client: TestClient, world: WebWorld
+) -> None:
+    number = _open(world, "<script>alert(1)</script>路灯不亮")
+    sign_in(client, "lisi")
+    assert "<script>alert(1)</script>" not in client.get(f"/tickets/{number}").text
+    _act(client, number, action="accept")
+    asked = _act(client, number, action="request_extension", days="3", text="需要更换电缆")
+    assert asked.status_code == 303
+    with world.client() as desk:
+        sign_in(desk, "disp")
+        assert number in desk.get("/board").text
+        assert 'value="approve_extension"' in desk.get(f"/tickets/{number}").text
+        decided = _act(desk, number, action="deny_extension", text="请先排查电缆")
+        assert decided.status_code == 303
+        assert 'value="approve_extension"' not in desk.get(f"/tickets/{number}").text
+    assert world.app.service.views.get_ticket(number).extension_count == 0

@@ -232,7 +232,9 @@ def _ticket_page(
         details=detail_lines(view.details, ctx.services.catalogue),
         attachments=attachments,
         timeline=timeline,
-        actions=allowed_actions(view, who.actor),
+        actions=allowed_actions(
+            view, who.actor, extension_pending=ctx.workbench.extension_pending(view.number)
+        ),
         action_labels={a.value: label for a, label in ACTION_LABELS.items()},
         with_phone=with_phone,
         error=error,
