@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from hotline.domain.tickets import (
     ACTION_LABELS,
@@ -93,13 +94,22 @@ def login_form(request: Request) -> Response:
     return response
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """The posted fields (text only); the work itself then runs off the event loop."""
+    raw = await request.form()
+    return {k: v for k, v in raw.items() if isinstance(v, str)}
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
     """Check the password (throttled) and open a session."""
+    return await run_in_threadpool(_login, request, await _form(request))
+
+
+def _login(request: Request, form: dict[str, str]) -> Response:
     ctx = context(request)
-    form = await request.form()
-    name, password = str(form.get("name", "")), str(form.get("password", ""))
-    check_login_csrf(request, str(form.get("csrf", "")))
+    name, password = form.get("name", ""), form.get("password", "")
+    check_login_csrf(request, form.get("csrf"))
     address = request.client.host if request.client else "?"
     try:
         signed = ctx.access.sign_in(name, password, address=address)
@@ -116,9 +126,12 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session (the form carries its CSRF token)."""
+    return await run_in_threadpool(_logout, request, await _form(request))
+
+
+def _logout(request: Request, form: dict[str, str]) -> Response:
     who = identity(request)
-    form = await request.form()
-    check_csrf(who, str(form.get("csrf", "")))
+    check_csrf(who, form.get("csrf"))
     context(request).access.sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -280,18 +293,23 @@ def ticket(request: Request, number: str) -> Response:
 @router.post("/tickets/{number}/phone")
 async def reveal_phone(request: Request, number: str) -> Response:
     """Show the citizen's phone to whom may call back; the look is audited."""
+    return await run_in_threadpool(_reveal_phone, request, number, await _form(request))
+
+
+def _reveal_phone(request: Request, number: str, form: dict[str, str]) -> Response:
     who = identity(request)
-    form = await request.form()
-    check_csrf(who, str(form.get("csrf", "")))
+    check_csrf(who, form.get("csrf"))
     return _ticket_page(request, who, number, with_phone=True)
 
 
 @router.post("/tickets/{number}/act")
 async def act(request: Request, number: str) -> Response:
     """Do one action through the core; a refusal re-shows the page with the text kept."""
+    return await run_in_threadpool(_act, request, number, await _form(request))
+
+
+def _act(request: Request, number: str, form: dict[str, str]) -> Response:
     who = identity(request)
-    raw = await request.form()
-    form = {k: str(v) for k, v in raw.items() if isinstance(v, str)}
     check_csrf(who, form.get("csrf"))
     tickets = context(request).services.tickets
     actor, text, action = who.actor, form.get("text", ""), form.get("action", "")
