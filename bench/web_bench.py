@@ -197,9 +197,12 @@ def main() -> None:
             values = timed(call, args.n)
             print(f"{label:40} {statistics.median(values):8.1f} {p95(values):8.1f}")
         for period in ("today", "week", "month"):
-            values = timed(get(sup, f"/dashboard?period={period}"), 3)
-            label = f"dashboard ({period}), max of 3"
-            print(f"{label:40} {statistics.median(values):8.1f} {max(values):8.1f}")
+            t0 = time.perf_counter()
+            get(sup, f"/dashboard?period={period}")()  # computes the report (cold)
+            cold = (time.perf_counter() - t0) * 1000
+            warm = timed(get(sup, f"/dashboard?period={period}"), args.n)
+            label = f"dashboard ({period}): computed, then kept"
+            print(f"{label:40} {cold:8.1f} ms computed; kept p95 {p95(warm):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,8 +13,33 @@ from hotline.services.api_keys import ApiKeys
 from hotline.services.attachments import AttachmentService
 from hotline.services.container import Services
 from hotline.services.open311 import Open311
+from hotline.services.reports import Report, report_for
 from hotline.services.web_access import WebAccess
 from hotline.services.workbench import Workbench
+
+DASHBOARD_FRESH = timedelta(minutes=5)
+
+
+class ReportCache:
+    """The dashboard's figures, recomputed at most every five minutes per period: a report
+    over a million tickets takes seconds, and supervisors reload the page far more often."""
+
+    def __init__(self, services: Services, fresh: timedelta = DASHBOARD_FRESH) -> None:
+        self.services = services
+        self.fresh = fresh
+        self._lock = threading.Lock()
+        self._reports: dict[str, tuple[datetime, Report]] = {}
+
+    def get(self, period: str) -> Report:
+        """The period's report, computed now if the kept one is older than `fresh`."""
+        with self._lock:  # one computation at a time; the others wait and reuse it
+            now = self.services.clock.now()
+            kept = self._reports.get(period)
+            if kept is not None and now - kept[0] < self.fresh:
+                return kept[1]
+            report = report_for(self.services, period)
+            self._reports[period] = (now, report)
+            return report
 
 
 @dataclass(frozen=True)
@@ -28,6 +55,10 @@ class WebContext:
     var_dir: Path
     ticket_url: str | None
     secure_cookies: bool
+    reports: ReportCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reports", ReportCache(self.services))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -397,7 +397,7 @@ def dashboard(request: Request) -> Response:
         period = "week"
     try:
         _centre(who)
-        report = report_for(ctx.services, period)
+        report = ctx.reports.get(period)
     except DomainError as exc:
         return _page(request, "error.html", who, 403, error=exc.message)
     peak = max([d.received for d in report.daily] + [1])
