@@ -325,18 +325,19 @@ class Workbench(TicketWork):
                 for m in rows
             ]
 
-    def queue_counts(self, actor: Actor, department: str | None = None) -> dict[str, int]:
-        """How many of the queue's tickets are red, yellow and green right now."""
+    def queue_counts(self, actor: Actor, department: str | None = None) -> dict[str, int] | None:
+        """How many of one department's queue are red, yellow and green right now; None for
+        all departments at once (tens of thousands of rows: the dashboard has the totals)."""
         scope = self._scope(actor, department)
+        if scope is None:
+            return None
         now = self.clock.now()
         red, yellow = _red(now), _yellow(now)
         query = select(
             func.count(),
             func.sum(case((red, 1), else_=0)),
             func.sum(case((yellow, 1), else_=0)),
-        ).where(Ticket.status.in_(QUEUE_STATUSES))
-        if scope is not None:
-            query = query.where(Ticket.department_code == scope)
+        ).where(Ticket.status.in_(QUEUE_STATUSES), Ticket.department_code == scope)
         with self._unit() as session:
             total, reds, yellows = session.execute(query).one()
         total, reds, yellows = int(total or 0), int(reds or 0), int(yellows or 0)
