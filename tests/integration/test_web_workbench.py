@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
@@ -334,3 +335,20 @@ def test_extension_asked_in_the_browser_is_decided_on_the_board(
         assert decided.status_code == 303
         assert 'value="approve_extension"' not in desk.get(f"/tickets/{number}").text
     assert world.app.service.views.get_ticket(number).extension_count == 0
+
+
+def test_the_dashboard_keeps_its_figures_a_while_and_refreshes_behind(world: WebWorld) -> None:
+    from hotline.entrypoints.web.context import ReportCache
+
+    cache = ReportCache(world.app.service)
+    first = cache.get("today")
+    assert cache.get("today") is first  # fresh: served as is
+    world.clock.advance(timedelta(minutes=10))
+    assert cache.get("today") is first  # stale: served while a new one is computed
+    deadline = time.monotonic() + 20
+    while cache.get("today") is first:
+        assert time.monotonic() < deadline, "no background refresh"
+        time.sleep(0.05)
+    world.clock.advance(timedelta(hours=2))
+    later = cache.get("today")  # too old: computed before answering
+    assert later.computed_at == world.clock.now()

@@ -18,28 +18,55 @@ from hotline.services.web_access import WebAccess
 from hotline.services.workbench import Workbench
 
 DASHBOARD_FRESH = timedelta(minutes=5)
+DASHBOARD_STALE = timedelta(hours=1)
 
 
 class ReportCache:
-    """The dashboard's figures, recomputed at most every five minutes per period: a report
-    over a million tickets takes seconds, and supervisors reload the page far more often."""
+    """The dashboard's figures per period: a report over a million tickets takes seconds, and
+    supervisors reload far more often. Younger than five minutes it is served as is; up to an
+    hour old it is served while a fresh one is computed in the background; older (or never
+    computed) the page waits for it. The page shows when the figures were taken."""
 
-    def __init__(self, services: Services, fresh: timedelta = DASHBOARD_FRESH) -> None:
+    def __init__(
+        self,
+        services: Services,
+        fresh: timedelta = DASHBOARD_FRESH,
+        stale: timedelta = DASHBOARD_STALE,
+    ) -> None:
         self.services = services
         self.fresh = fresh
+        self.stale = stale
         self._lock = threading.Lock()
         self._reports: dict[str, tuple[datetime, Report]] = {}
+        self._refreshing: set[str] = set()
 
     def get(self, period: str) -> Report:
-        """The period's report, computed now if the kept one is older than `fresh`."""
-        with self._lock:  # one computation at a time; the others wait and reuse it
-            now = self.services.clock.now()
+        """The period's report, fresh enough for a dashboard."""
+        now = self.services.clock.now()
+        with self._lock:
             kept = self._reports.get(period)
             if kept is not None and now - kept[0] < self.fresh:
                 return kept[1]
-            report = report_for(self.services, period)
+            if kept is not None and now - kept[0] < self.stale:
+                if period not in self._refreshing:
+                    self._refreshing.add(period)
+                    threading.Thread(target=self._refresh, args=(period,), daemon=True).start()
+                return kept[1]
+        return self._compute(period)
+
+    def _compute(self, period: str) -> Report:
+        now = self.services.clock.now()
+        report = report_for(self.services, period)
+        with self._lock:
             self._reports[period] = (now, report)
-            return report
+        return report
+
+    def _refresh(self, period: str) -> None:
+        try:
+            self._compute(period)
+        finally:
+            with self._lock:
+                self._refreshing.discard(period)
 
 
 @dataclass(frozen=True)
