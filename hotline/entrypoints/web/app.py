@@ -59,8 +59,10 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
 
 def _server(application: App) -> uvicorn.Server:
     settings = application.settings
+    web = create_app(application)
+    web.state.ctx.reports.warm("week")  # the supervisors' first page should not wait
     config = uvicorn.Config(
-        create_app(application),
+        web,
         host=settings.web_host,
         port=settings.web_port,
         log_level="warning",

@@ -54,6 +54,14 @@ class ReportCache:
                 return kept[1]
         return self._compute(period)
 
+    def warm(self, period: str = "week") -> None:
+        """Compute a period's figures in the background (the server calls this at start)."""
+        with self._lock:
+            if period in self._reports or period in self._refreshing:
+                return
+            self._refreshing.add(period)
+        threading.Thread(target=self._refresh, args=(period,), daemon=True).start()
+
     def _compute(self, period: str) -> Report:
         now = self.services.clock.now()
         report = report_for(self.services, period)
