@@ -81,6 +81,9 @@ class Settings:
     # (redis://host:port/db) so any Rasa replica may take any turn of any citizen.
     tracker_store_url: str | None = None
     lock_store_url: str | None = None
+    # The web workbench and Open311 API (`hotline web`, and inside `hotline up`).
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -130,6 +133,8 @@ class Settings:
             health_port=_int(env, "HOTLINE_HEALTH_PORT", 5080),
             tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL") or None,
             lock_store_url=env.get("HOTLINE_LOCK_STORE_URL") or None,
+            web_host=env.get("HOTLINE_WEB_HOST") or "127.0.0.1",
+            web_port=_int(env, "HOTLINE_WEB_PORT", 8000),
         )
         try:
             settings.tz  # noqa: B018 - validate the zone name early
@@ -147,6 +152,8 @@ class Settings:
             raise ConfigError("HOTLINE_RASA_WORKERS: expected 1 to 16 Rasa workers")
         _check_ticket_url(settings.ticket_url)
         _check_scale_out(settings)
+        if not 0 < settings.web_port < 65536:
+            raise ConfigError(f"HOTLINE_WEB_PORT: {settings.web_port} is not a port")
         if not (settings.data_dir / "catalogue.yml").is_file():
             raise ConfigError(f"HOTLINE_DATA_DIR: {settings.data_dir} has no catalogue.yml")
         return settings

@@ -657,10 +657,12 @@ def _register_report() -> None:
     from hotline.entrypoints.centre_cli import register as register_centre
     from hotline.entrypoints.privacy_cli import register as register_privacy
     from hotline.entrypoints.report_cli import register
+    from hotline.entrypoints.web_cli import register as register_web
 
     register(app)
     register_privacy(app, staff_app)
     register_centre(tickets_app, _app, _actor, _done)
+    register_web(app)
 
 
 _register_report()
@@ -688,6 +690,9 @@ def up(
         bool,
         typer.Option("--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器"),
     ] = True,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="启动网页工作台和 Open311 接口")
+    ] = True,
 ) -> None:
     """准备数据库并启动热线：Rasa 对话、动作服务器、定时任务，加上 Telegram 机器人或终端对话。"""
     from bot.console import run_console
@@ -706,7 +711,7 @@ def up(
         application,
         StackConfig.from_settings(settings),
         bot=bool(settings.telegram_bot_token),
-        web=_has_web(),
+        web=web,
         dialogue=dialogue,
     )
     if settings.telegram_bot_token or not console:
@@ -758,16 +763,14 @@ def serve(
             "--dialogue/--no-dialogue", help="启动 Rasa 对话服务和动作服务器（在别的机器上时关闭）"
         ),
     ] = True,
+    web: Annotated[
+        bool, typer.Option("--web/--no-web", help="启动网页工作台和 Open311 接口")
+    ] = True,
 ) -> None:
     """作为服务运行整个热线（无终端）：Rasa、动作服务器、定时任务、机器人；SIGTERM 时全部停止。"""
     from hotline.entrypoints.serve import run_service
 
-    raise typer.Exit(run_service(health_port, dialogue=dialogue, web=_has_web()))
-
-
-def _has_web() -> bool:
-    """The web app is served once a `hotline web` command exists (another issue builds it)."""
-    return any(command.name == "web" for command in app.registered_commands)
+    raise typer.Exit(run_service(health_port, dialogue=dialogue, web=web))
 
 
 def _fail(message: str, code: int) -> int:

@@ -2,8 +2,8 @@
 
 It runs what `make run` runs, each in its own process group: the Rasa workers and the action
 server (hotline.adapters.stack), the scheduler (`hotline scheduler`), the Telegram bot
-(`hotline bot`) when a token is set, and the web app (`hotline web`) once that command
-exists. SIGTERM or SIGINT stops every child together and exits within 10 s; a child that dies
+(`hotline bot`) when a token is set, and the web app (`hotline web`) unless turned off
+(--no-web). SIGTERM or SIGINT stops every child together and exits within 10 s; a child that dies
 on its own stops the rest and the service exits 1, so systemd (deploy/hotline.service)
 restarts the whole. `/healthz` (alive) and `/readyz` (model loaded, database reachable,
 scheduler running) answer on 127.0.0.1:HOTLINE_HEALTH_PORT. Every line of every child and

@@ -423,3 +423,53 @@ class TicketOwner(Base):
     assignee_name: Mapped[str] = mapped_column(String(80))
     assigned_by: Mapped[str] = mapped_column(String(120))
     assigned_at: Mapped[datetime]
+
+
+class WebCredential(Base):
+    """An operator's web sign-in password (a scrypt hash, never the password itself)."""
+
+    __tablename__ = "web_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime]
+    set_by: Mapped[str] = mapped_column(String(120))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    """An Open311 client (the city's app, a WeChat account…): its key is stored hashed."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+# The workbench's department queue: one status of one department in deadline order; and
+# one status in number order (the dispatch board's 待派单 and 退单 lists, Open311 reads).
+Index(
+    "ix_tickets_department_status_answer_due",
+    Ticket.department_code,
+    Ticket.status,
+    Ticket.answer_due_at,
+)
+Index("ix_tickets_status_id", Ticket.status, Ticket.id)
