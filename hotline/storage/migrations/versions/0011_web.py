@@ -5,7 +5,7 @@ deadline: the department queue in deadline order; status, id: the dispatch board
 nothing else touched.
 
 Revision ID: 0011_web
-Revises: 0008
+Revises: 0010_joint_review_tools
 Create Date: 2026-12-04 23:55:00.000000
 """
 
