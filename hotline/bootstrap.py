@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
+from hotline.domain.duplicates import load_duplicate_rules
 from hotline.domain.sla import SlaPolicy
 from hotline.services.container import Services
 from hotline.services.retention import RetentionPolicy, load_retention
@@ -60,9 +61,15 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings.from_env()
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
+    duplicates = load_duplicate_rules(settings.data_dir / "duplicates.yml")
     engine = make_engine(settings.database_url)
     service = Services(
-        make_session_factory(engine), catalogue, sla, clock or SystemClock(), settings.tz
+        make_session_factory(engine),
+        catalogue,
+        sla,
+        clock or SystemClock(),
+        settings.tz,
+        duplicates=duplicates,
     )
     return App(
         settings=settings,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import Clock
+from hotline.domain.duplicates import OFF, DuplicateRules
 from hotline.domain.sla import SlaPolicy
 from hotline.services.operators import Operators
 from hotline.services.staff import StaffAccess
@@ -25,13 +26,15 @@ class Services:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
         self.sla = sla
         self.clock = clock
         self.tz = tz
-        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz)
+        self.duplicates = duplicates
+        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz, duplicates)
         self.views = TicketViews(sessions, catalogue, sla, clock, tz)
         self.staff = StaffAccess(sessions, clock, catalogue)
         self.operators = Operators(sessions, catalogue, clock)

@@ -314,3 +314,35 @@ def staff_calendar_missing(years: Sequence[int], horizon_days: int) -> str:
         f"【日历数据缺失】未来{horizon_days}天内的 {years_text(years)} 年节假日和调休安排尚未配置，"
         "相关工单时限暂按周末计算并标记为暂定。请在国务院公布安排后更新 data/calendar.yml。"
     )
+
+
+# ------------------------------------------------------------ one ticket per problem (重复件)
+
+
+def citizen_linked(number: str, department_name: str | None) -> str:
+    """The reply to a citizen whose report is a problem already open as another ticket."""
+    who = f"由{department_name}办理，" if department_name else ""
+    return (
+        f"您反映的问题已有市民反映，登记为工单 {number}，{who}"
+        "您已被加入该工单的反映人，办理进展和答复都会通知您，答复后也会请您评价。"
+    )
+
+
+def department_reporter_linked(ticket: Ticket, reporters: int) -> str:
+    """One line for the department: another caller about the same problem, not a new card."""
+    return (
+        f"【同一问题】又有市民反映工单 {ticket.number} 的问题，目前共 {reporters + 1} 位市民反映。"
+    )
+
+
+def citizen_split(old: str, new: str) -> str:
+    """The citizen whose report a dispatcher split off the problem it was linked to."""
+    return (
+        f"您好！经核实，您反映的问题与工单 {old} 不是同一问题，已为您单独登记为工单 {new}，"
+        "办理进展会另行通知您。"
+    )
+
+
+def dispatcher_duplicate_suggestion(number: str, into: str, score: float) -> str:
+    """A suggested merge on a dispatcher's screen."""
+    return f"工单 {number} 可能与工单 {into} 是同一问题（相似度 {score:.2f}）。"

@@ -10,10 +10,11 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue, RequestType
 from hotline.domain.clock import Clock
+from hotline.domain.duplicates import OFF, REPORTER_ACTIONS, DuplicateRules
 from hotline.domain.sla import Deadline, Priority, SlaPolicy
 from hotline.domain.tickets import (
     ROLE_LABELS,
@@ -21,6 +22,7 @@ from hotline.domain.tickets import (
     Action,
     Actor,
     DomainError,
+    NotAllowed,
     Status,
     TicketNotFound,
     authorize,
@@ -42,6 +44,7 @@ from hotline.storage.outbox import (
     address_for,
     enqueue,
 )
+from hotline.storage.reporters import reporter_row
 
 _NUMBER = re.compile(r"^\d{8}-\d{4,}$")
 
@@ -61,12 +64,14 @@ class TicketWork:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
         self.sla = sla
         self.clock = clock
         self.tz = tz
+        self.duplicates = duplicates
 
     @contextmanager
     def _unit(self) -> Iterator[Session]:
@@ -94,6 +99,14 @@ class TicketWork:
     def _authorize(self, actor: Actor, action: Action, ticket: Ticket) -> None:
         if actor.role == "system":
             return  # also spares loading the citizen of a ticket being opened
+        if self._is_reporter(actor, ticket):
+            if action not in REPORTER_ACTIONS:
+                raise NotAllowed(
+                    f"工单 {ticket.number} 由多位市民反映，您可以催办、补充情况和评价答复；"
+                    "如需其他操作请联系派单员。",
+                    code="reporter_not_allowed",
+                )
+            return
         authorize(
             actor,
             action,
@@ -101,6 +114,15 @@ class TicketWork:
             citizen_key=self._citizen_key(ticket),
             number=ticket.number,
         )
+
+    def _is_reporter(self, actor: Actor, ticket: Ticket) -> bool:
+        """A citizen linked to this ticket as a reporter of the same problem (not its own)."""
+        if actor.role != "citizen" or not ticket.reporter_count or ticket.id is None:
+            return False
+        if actor.id == self._citizen_key(ticket):
+            return False
+        session = object_session(ticket)
+        return session is not None and reporter_row(session, ticket.id, actor.id) is not None
 
     def _event(
         self,

@@ -1,0 +1,178 @@
+"""One ticket per problem (重复件合并): when a new report is the same problem as an open ticket.
+
+Pure rules, no database: the rules from data/duplicates.yml, the place and text comparisons,
+and the score that decides a link. The services layer finds the candidates and links.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hotline.domain.places import place_key
+from hotline.domain.tickets import Action
+from hotline.domain.yamlconf import load_validated
+
+
+class DuplicateRules(BaseModel):
+    """When two reports are one problem: same routing, same place, close in time, alike in words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    radius_m: float = Field(default=150, gt=0, le=5000)
+    threshold: float = Field(default=0.2, ge=0, le=1)
+    cross_category_threshold: float = Field(default=0.5, ge=0, le=1)
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _words_not_empty(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for word, variants in value.items():
+            if not word.strip() or any(not v.strip() for v in variants):
+                raise ValueError(f"empty word in synonyms of {word!r}")
+        return value
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(hours=self.window_hours)
+
+
+OFF = DuplicateRules(enabled=False)
+
+# What a citizen linked to another's ticket may do on it: chase, add to it, rate the answer
+# (不满意 reopens it for all). Withdrawing or amending stays with the ticket's own citizen.
+REPORTER_ACTIONS = frozenset({Action.CHASE, Action.ADD_INFORMATION, Action.RATE, Action.REOPEN})
+
+
+def load_duplicate_rules(path: Path) -> DuplicateRules:
+    """Read and validate data/duplicates.yml; errors name file and line."""
+    return load_validated(path, DuplicateRules)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the comparison needs of a report or of an open ticket."""
+
+    category: str | None
+    department: str | None
+    description: str
+    address: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    at: datetime | None = None
+
+
+_NUMBER = re.compile(r"(\d+)\s*(?:号|栋|幢|号楼|单元|弄)")
+_NOISE = re.compile(r"[\s\d，。！？、,.!?：:；;（）()“”\"'~…—-]+")
+
+
+def house_number(address: str | None) -> str | None:
+    """The first house/building number of an address ("幸福路12号3单元" -> "12"), if any."""
+    if not address:
+        return None
+    match = _NUMBER.search(address)
+    return match.group(1) if match else None
+
+
+def lock_key(department: str | None, category: str | None, address: str | None) -> str | None:
+    """The key concurrent reports of one problem serialise on: routing target and place
+    (the whole road or compound); None when the report has no place to link by."""
+    scope = department or category
+    place = place_key(address)
+    if scope is None or place is None:
+        return None
+    return f"{scope}|{place}"[:120]
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def same_place(new: Report, old: Report, rules: DuplicateRules) -> bool:
+    """Within the radius when both have coordinates; otherwise the same road or compound and,
+    when both name one, the same house number."""
+    if None not in (new.latitude, new.longitude, old.latitude, old.longitude):
+        return (
+            distance_m(new.latitude, new.longitude, old.latitude, old.longitude)  # type: ignore[arg-type]
+            <= rules.radius_m
+        )
+    key = place_key(new.address)
+    if key is None or key != place_key(old.address):
+        return False
+    a, b = house_number(new.address), house_number(old.address)
+    return a is None or b is None or a == b
+
+
+def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
+    """The words that describe the problem: without the place, filler words and punctuation,
+    with synonyms folded onto one word."""
+    out = text
+    for part in (address, place_key(address)):
+        if part:
+            out = out.replace(part, " ")
+    for word, variants in rules.synonyms.items():
+        for variant in sorted(variants, key=len, reverse=True):
+            out = out.replace(variant, word)
+    for word in sorted(rules.ignore, key=len, reverse=True):
+        out = out.replace(word, " ")
+    return _NOISE.sub(" ", out).strip()
+
+
+def _grams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for chunk in text.split():
+        if len(chunk) == 1:
+            grams.add(chunk)
+        grams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return grams
+
+
+def text_similarity(new: Report, old: Report, rules: DuplicateRules) -> float:
+    """Dice coefficient of the character bigrams of both problem descriptions (0..1)."""
+    a = _grams(_normalise(new.description, new.address, rules))
+    b = _grams(_normalise(old.description, old.address, rules))
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None:
+    """How alike two reports are, or None when they cannot be one problem (other routing,
+    other place, too far apart in time, or words too different)."""
+    if not rules.enabled:
+        return None
+    if new.at is not None and old.at is not None and abs(new.at - old.at) > rules.window:
+        return None
+    same_category = new.category is not None and new.category == old.category
+    if not same_category and (new.department is None or new.department != old.department):
+        return None
+    if not same_place(new, old, rules):
+        return None
+    score = text_similarity(new, old, rules)
+    needed = rules.threshold if same_category else rules.cross_category_threshold
+    return score if score >= needed else None
+
+
+def best_match(
+    new: Report, candidates: list[tuple[int, Report]], rules: DuplicateRules
+) -> int | None:
+    """The id of the most alike candidate, or None when none is the same problem."""
+    best: tuple[float, int] | None = None
+    for ident, old in candidates:
+        score = match_score(new, old, rules)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, ident)
+    return best[1] if best else None
