@@ -82,11 +82,24 @@ def house_number(address: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+# Leading administrative areas ("朝阳区", "江苏省淮安市") that callers add or leave out; not
+# "小区", "社区", "园区", "景区", "校区", "市场".
+_AREA = re.compile(r"^(?:[\u4e00-\u9fa5]{1,6}?(?:省|市(?!场)|(?<![小社园景校])区|县))+")
+
+
+def problem_place(address: str | None) -> str | None:
+    """The road or compound of an address without the area before it: "朝阳区幸福路12号" and
+    "幸福路12号" are one place."""
+    if not address:
+        return None
+    return place_key(_AREA.sub("", address.strip()) or address)
+
+
 def lock_key(department: str | None, category: str | None, address: str | None) -> str | None:
     """The key concurrent reports of one problem serialise on: routing target and place
     (the whole road or compound); None when the report has no place to link by."""
     scope = department or category
-    place = place_key(address)
+    place = problem_place(address)
     if scope is None or place is None:
         return None
     return f"{scope}|{place}"[:120]
@@ -109,8 +122,8 @@ def same_place(new: Report, old: Report, rules: DuplicateRules) -> bool:
             distance_m(new.latitude, new.longitude, old.latitude, old.longitude)  # type: ignore[arg-type]
             <= rules.radius_m
         )
-    key = place_key(new.address)
-    if key is None or key != place_key(old.address):
+    key = problem_place(new.address)
+    if key is None or key != problem_place(old.address):
         return False
     a, b = house_number(new.address), house_number(old.address)
     return a is None or b is None or a == b
@@ -120,7 +133,7 @@ def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
     """The words that describe the problem: without the place, filler words and punctuation,
     with synonyms folded onto one word."""
     out = text
-    for part in (address, place_key(address)):
+    for part in (address, place_key(address), problem_place(address)):
         if part:
             out = out.replace(part, " ")
     for word, variants in rules.synonyms.items():
@@ -141,12 +154,13 @@ def _grams(text: str) -> set[str]:
 
 
 def text_similarity(new: Report, old: Report, rules: DuplicateRules) -> float:
-    """Dice coefficient of the character bigrams of both problem descriptions (0..1)."""
+    """How much of the shorter description's character bigrams the other one shares (the
+    overlap coefficient, 0..1): callers say the same thing at very different lengths."""
     a = _grams(_normalise(new.description, new.address, rules))
     b = _grams(_normalise(old.description, old.address, rules))
     if not a or not b:
         return 0.0
-    return 2 * len(a & b) / (len(a) + len(b))
+    return len(a & b) / min(len(a), len(b))
 
 
 def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None:
@@ -157,6 +171,8 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
     if new.at is not None and old.at is not None and abs(new.at - old.at) > rules.window:
         return None
     same_category = new.category is not None and new.category == old.category
+    if not same_category and None not in (new.category, old.category):
+        return None  # classified apart: two problems (a dispatcher may still merge them)
     if not same_category and (new.department is None or new.department != old.department):
         return None
     if not same_place(new, old, rules):

@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.domain.duplicates import Report, best_match, lock_key, match_score
-from hotline.domain.places import place_key
+from hotline.domain.duplicates import Report, best_match, lock_key, match_score, problem_place
 from hotline.domain.texts import clean_text
 from hotline.domain.tickets import OPEN_STATUSES, Actor, DomainError
 from hotline.services import messages
@@ -38,6 +37,18 @@ class IncomingReport:
     longitude: float | None
     contact_phone: str | None
     idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class LinkedReporter:
+    """A citizen linked to a ticket as a reporter, as the dispatcher sees it before a split."""
+
+    id: int
+    description: str
+    address: str | None
+    linked_at: datetime
+    score: float | None
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -76,12 +87,12 @@ class ProblemLinking(TicketWork):
             scope.append(Ticket.department_code == report.department)
         if not scope:
             return []
-        place = place_key(report.address)
+        place = problem_place(report.address)
         where_place: list[ColumnElement[bool]] = []
         if report.latitude is not None:
             where_place.append(Ticket.latitude.is_not(None))
         if place is not None:
-            where_place.append(Ticket.place_key == place)
+            where_place.append(Ticket.place_key.endswith(place, autoescape=True))  # 朝阳区…
         if not where_place:
             return []
         return list(
@@ -119,15 +130,26 @@ class ProblemLinking(TicketWork):
             longitude=incoming.longitude,
             at=now,
         )
-        candidates = {t.id: t for t in self._candidates(session, report, now)}
-        found = best_match(
-            report, [(i, _report(t)) for i, t in candidates.items()], self.duplicates
-        )
+        candidates = self._candidates(session, report, now)
+        if not candidates:
+            return None
+        profiles = [(t.id, _report(t)) for t in candidates]
+        leads = dict(profiles)
+        for ticket_id, text in session.execute(  # what the linked callers said counts too
+            select(TicketReporter.ticket_id, TicketReporter.description).where(
+                TicketReporter.ticket_id.in_(list(leads)),
+                TicketReporter.unlinked_at.is_(None),
+            )
+        ):
+            profiles.append((ticket_id, replace(leads[ticket_id], description=text)))
+        found = best_match(report, profiles, self.duplicates)
         if found is None:
             return None
         ticket = session.scalar(select(Ticket).where(Ticket.id == found).with_for_update())
         assert ticket is not None
-        score = match_score(report, _report(ticket), self.duplicates)
+        score = max(
+            (match_score(report, r, self.duplicates) or 0.0) for i, r in profiles if i == found
+        )
         already = ticket.citizen_id == incoming.citizen_id or session.scalar(
             select(TicketReporter.id).where(
                 TicketReporter.ticket_id == ticket.id,
@@ -185,7 +207,7 @@ class ProblemLinking(TicketWork):
         ticket = session.get(Ticket, row.ticket_id)
         return replace(self._view(ticket), linked=True) if ticket is not None else None
 
-    def reporters(self, number: str) -> list[dict[str, object]]:
+    def reporters(self, number: str) -> list[LinkedReporter]:
         """The citizens linked to a ticket as reporters (for the dispatcher's split)."""
         with self._unit() as session:
             ticket = self._load(session, number, lock=False)
@@ -195,14 +217,14 @@ class ProblemLinking(TicketWork):
                 .order_by(TicketReporter.id)
             )
             return [
-                {
-                    "id": r.id,
-                    "description": r.description,
-                    "address": r.address,
-                    "linked_at": self._iso(r.linked_at),
-                    "score": r.score,
-                    "active": r.unlinked_at is None,
-                }
+                LinkedReporter(
+                    id=r.id,
+                    description=r.description,
+                    address=r.address,
+                    linked_at=r.linked_at,
+                    score=r.score,
+                    active=r.unlinked_at is None,
+                )
                 for r in rows
             ]
 

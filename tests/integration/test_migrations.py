@@ -14,7 +14,7 @@ def test_head_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0009_problem_links"
 
 
 def test_upgrade_is_idempotent_and_downgrade_works(sqlite_engine: Engine) -> None:
