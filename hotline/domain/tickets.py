@@ -62,6 +62,7 @@ class Action(StrEnum):
     FLAG_FOR_HUMAN = "flag_for_human"
     REVEAL_PHONE = "reveal_phone"  # not a transition: an audited look at the citizen's phone
     ESCALATE = "escalate"  # 督办: not a transition; the sweep's or a supervisor's
+    RECATEGORIZE = "recategorize"  # a dispatcher corrects the category (the routing label)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -85,6 +86,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.FLAG_FOR_HUMAN: "转人工",
     Action.REVEAL_PHONE: "查看联系电话",
     Action.ESCALATE: "督办",
+    Action.RECATEGORIZE: "更正类别",
 }
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
@@ -108,6 +110,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.WITHDRAW: (OPEN_STATUSES, Status.WITHDRAWN),
     Action.MERGE: (OPEN_STATUSES, Status.MERGED),
     Action.FLAG_FOR_HUMAN: (OPEN_STATUSES | {Status.RESOLVED}, None),
+    # keeps the status, except that a ticket moved to another department waits for its 签收
+    Action.RECATEGORIZE: (OPEN_STATUSES, None),
 }
 
 
@@ -205,6 +209,7 @@ CENTRE_ACTIONS = frozenset(
         Action.CLOSE,
         Action.REOPEN,
         Action.FLAG_FOR_HUMAN,
+        Action.RECATEGORIZE,
     }
 )
 # Supervisors escalate (督办) and read; they change no ticket themselves.
