@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import citizen, reports, staff
+from bot import citizen, problems, reports, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery import DeliveryLoop
 from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
@@ -144,6 +144,10 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CallbackQueryHandler(staff.on_dispatch_button, pattern=r"^[dx]:"))
     application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
+    application.add_handler(CommandHandler("duplicates", problems.duplicates_command))
+    application.add_handler(CommandHandler("recategorize", problems.recategorize_command))
+    application.add_handler(CommandHandler("split", problems.split_command))
+    application.add_handler(CallbackQueryHandler(problems.on_merge_button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))
     edited = filters.UpdateType.EDITED_MESSAGE
     application.add_handler(MessageHandler(private & edited, citizen.on_edited))

@@ -61,7 +61,9 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings.from_env()
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
-    duplicates = load_duplicate_rules(settings.data_dir / "duplicates.yml")
+    duplicates = load_duplicate_rules(
+        settings.data_dir / "duplicates.yml", known_categories=set(catalogue.categories)
+    )
     engine = make_engine(settings.database_url)
     service = Services(
         make_session_factory(engine),

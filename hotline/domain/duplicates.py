@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.domain.places import place_key
 from hotline.domain.tickets import Action
-from hotline.domain.yamlconf import load_validated
+from hotline.domain.yamlconf import read_yaml, validate
 
 
 class DuplicateRules(BaseModel):
@@ -29,8 +29,15 @@ class DuplicateRules(BaseModel):
     radius_m: float = Field(default=150, gt=0, le=5000)
     threshold: float = Field(default=0.2, ge=0, le=1)
     cross_category_threshold: float = Field(default=0.5, ge=0, le=1)
+    # A burst: the same category at the same house number within these minutes is one problem
+    # at this lower similarity (callers in a burst describe one event in unlike words).
+    burst_minutes: float = Field(default=30, ge=0, le=24 * 60)
+    burst_threshold: float = Field(default=0.0, ge=0, le=1)
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     ignore: list[str] = Field(default_factory=list)
+    # Categories one problem is filed under by different callers (a burst main is also a
+    # water cut): reports in one group compare as if they had the same category.
+    related_categories: list[list[str]] = Field(default_factory=list)
 
     @field_validator("synonyms")
     @classmethod
@@ -44,6 +51,12 @@ class DuplicateRules(BaseModel):
     def window(self) -> timedelta:
         return timedelta(hours=self.window_hours)
 
+    def related(self, a: str | None, b: str | None) -> bool:
+        """The same category, or two categories of one related group."""
+        if a is None or b is None:
+            return False
+        return a == b or any(a in group and b in group for group in self.related_categories)
+
 
 OFF = DuplicateRules(enabled=False)
 
@@ -52,9 +65,17 @@ OFF = DuplicateRules(enabled=False)
 REPORTER_ACTIONS = frozenset({Action.CHASE, Action.ADD_INFORMATION, Action.RATE, Action.REOPEN})
 
 
-def load_duplicate_rules(path: Path) -> DuplicateRules:
-    """Read and validate data/duplicates.yml; errors name file and line."""
-    return load_validated(path, DuplicateRules)
+def load_duplicate_rules(path: Path, known_categories: set[str] | None = None) -> DuplicateRules:
+    """Read and validate data/duplicates.yml; errors name file and line, including a related
+    category the catalogue does not know."""
+    doc = read_yaml(path)
+    rules = validate(doc, DuplicateRules)
+    if known_categories is not None:
+        for i, group in enumerate(rules.related_categories):
+            for j, code in enumerate(group):
+                if code not in known_categories:
+                    raise doc.error(["related_categories", i, j], f"unknown category {code!r}")
+    return rules
 
 
 @dataclass(frozen=True)
@@ -170,7 +191,7 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
         return None
     if new.at is not None and old.at is not None and abs(new.at - old.at) > rules.window:
         return None
-    same_category = new.category is not None and new.category == old.category
+    same_category = rules.related(new.category, old.category)
     if not same_category and None not in (new.category, old.category):
         return None  # classified apart: two problems (a dispatcher may still merge them)
     if not same_category and (new.department is None or new.department != old.department):
@@ -179,7 +200,24 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
         return None
     score = text_similarity(new, old, rules)
     needed = rules.threshold if same_category else rules.cross_category_threshold
+    if same_category and _burst(new, old, rules):
+        needed = min(needed, rules.burst_threshold)
     return score if score >= needed else None
+
+
+def _burst(new: Report, old: Report, rules: DuplicateRules) -> bool:
+    """Close in time at one precise place: both name the same house number (or both carry
+    coordinates) and arrive within burst_minutes."""
+    if (
+        new.at is None
+        or old.at is None
+        or abs(new.at - old.at) > timedelta(minutes=rules.burst_minutes)
+    ):
+        return False
+    if None not in (new.latitude, old.latitude):
+        return True
+    number = house_number(new.address)
+    return number is not None and number == house_number(old.address)
 
 
 def best_match(

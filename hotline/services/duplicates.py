@@ -82,7 +82,11 @@ class ProblemLinking(TicketWork):
         opened within the window."""
         scope: list[ColumnElement[bool]] = []
         if report.category is not None:
-            scope.append(Ticket.category_code == report.category)
+            related = {report.category}
+            for group in self.duplicates.related_categories:
+                if report.category in group:
+                    related.update(group)
+            scope.append(Ticket.category_code.in_(sorted(related)))
         if report.department is not None:
             scope.append(Ticket.department_code == report.department)
         if not scope:
@@ -232,6 +236,7 @@ class ProblemLinking(TicketWork):
         """Open tickets that look like one problem (e.g. opened before linking, or after an
         address correction): the newer one should be merged into the older one."""
         now = self.clock.now()
+        rules = self.duplicates.model_copy(update={"enabled": True})  # suggest even if off
         with self._unit() as session:
             tickets = session.scalars(
                 select(Ticket)
@@ -252,7 +257,7 @@ class ProblemLinking(TicketWork):
                 for i, newer in enumerate(group):
                     best: tuple[float, Ticket] | None = None
                     for older in group[:i]:
-                        score = match_score(_report(newer), _report(older), self.duplicates)
+                        score = match_score(_report(newer), _report(older), rules)
                         if score is not None and (best is None or score > best[0]):
                             best = (score, older)
                     if best is not None:

@@ -213,3 +213,11 @@ def test_bad_rules_are_refused_with_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"duplicates.yml:2: radius_m"):
         load_duplicate_rules(path)
     assert DuplicateRules().enabled
+    path.write_text("related_categories:\n  - [water_supply, no_such]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"duplicates.yml:2: related_categories.0.1"):
+        load_duplicate_rules(path, known_categories={"water_supply"})
+
+
+def test_a_burst_main_and_a_water_cut_are_one_problem(linking: Services) -> None:
+    first, _ = report(linking, "a", "水管爆了，到处是水，停水了", category="burst_main")
+    assert report(linking, "b", "家里停水了") == (first, True)

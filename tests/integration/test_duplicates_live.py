@@ -123,7 +123,10 @@ def test_twelve_callers_one_water_cut_one_ticket_four_problems_four(
             for t in tickets
             if t.address and ADDRESS in t.address and t.status in {s.value for s in OPEN_STATUSES}
         ]
-        assert len(at_address) <= 1, [(t.number, t.description) for t in at_address]
+        assert len(at_address) <= 1, [
+            (t.number, t.category_code, t.department_code, t.address, t.description)
+            for t in at_address
+        ]
         [lead] = at_address
         assert {n[0] for n in told} == {lead.number}
         assert lead.reporter_count == len(WATER_CUT) - 1
