@@ -29,6 +29,7 @@ from hotline.storage.models import (
     ExtensionRequest,
     Ticket,
 )
+from hotline.storage.reporters import move_reporters
 
 
 class Handling(TicketWork):
@@ -267,6 +268,7 @@ class Handling(TicketWork):
             )
             ticket.merged_into_id = target.id
             ticket.closed_at = self.clock.now()
+            move_reporters(session, ticket, target)  # its linked callers follow the case
             self._notify(
                 session,
                 ticket,

@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from hotline.storage.models import Citizen, ProblemLock, TicketReporter
+from hotline.storage.models import Citizen, ProblemLock, Ticket, TicketReporter
 from hotline.storage.types import UTCDateTime
 
 
@@ -80,3 +80,34 @@ def tickets_reported_by(channel: str, user: str) -> Any:
             Citizen.channel_user_id == user,
         )
     )
+
+
+def anonymise_reporters(
+    session: Session, text: str, *, ticket_id: int | None = None, citizen_id: int | None = None
+) -> int:
+    """Strip reporters' personal fields (their words, place, phone) of one ticket or of one
+    citizen's links; the link itself stays, so counts and reports come out the same."""
+    query = update(TicketReporter)
+    if ticket_id is not None:
+        query = query.where(TicketReporter.ticket_id == ticket_id)
+    if citizen_id is not None:
+        query = query.where(TicketReporter.citizen_id == citizen_id)
+    result = session.execute(
+        query.values(
+            description=text, address=None, latitude=None, longitude=None, contact_phone=None
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def move_reporters(session: Session, source: Ticket, target: Ticket) -> int:
+    """A merged ticket's linked callers follow the case to the ticket that carries it."""
+    result = session.execute(
+        update(TicketReporter)
+        .where(TicketReporter.ticket_id == source.id, TicketReporter.unlinked_at.is_(None))
+        .values(ticket_id=target.id)
+    )
+    moved = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    target.reporter_count = (target.reporter_count or 0) + moved
+    source.reporter_count = 0
+    return moved

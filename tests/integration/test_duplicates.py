@@ -221,3 +221,32 @@ def test_bad_rules_are_refused_with_file_and_line(tmp_path: Path) -> None:
 def test_a_burst_main_and_a_water_cut_are_one_problem(linking: Services) -> None:
     first, _ = report(linking, "a", "水管爆了，到处是水，停水了", category="burst_main")
     assert report(linking, "b", "家里停水了") == (first, True)
+
+
+def test_merging_a_ticket_takes_its_reporters_along(linking: Services) -> None:
+    lead, _ = report(linking, "a", "路灯不亮", category="street_light", address="人民路5号")
+    other, _ = report(linking, "b", "停水了")
+    report(linking, "c", "没水了")
+    linking.tickets.merge(other, lead, DISPATCHER, "派单员核实为同一处")
+    assert linking.views.get_ticket(lead).reporters == 1
+    reporter = Actor(role="citizen", id="rest:c")
+    assert [v.number for v in linking.views.list_tickets(TicketFilter(citizen=reporter.id))] == [
+        lead
+    ]
+
+
+def test_a_reporters_words_are_exported_and_erased_with_them(
+    linking: Services, tmp_path: Path
+) -> None:
+    from hotline.services.citizen_data import CitizenData
+
+    number, _ = report(linking, "a", "停水了")
+    report(linking, "b", "没水了，电话13912345678", contact_phone="13912345678")
+    data = CitizenData(linking.sessions, linking.clock, tmp_path, tmp_path / "tracker.db")
+    data.export("rest:b", tmp_path / "b.json")
+    exported = (tmp_path / "b.json").read_text(encoding="utf-8")
+    assert number in exported and "13912345678" in exported
+    data.erase("rest:b")
+    with linking.sessions() as s:
+        row = s.scalars(select(TicketReporter)).one()
+    assert row.contact_phone is None and "13912345678" not in row.description
