@@ -429,6 +429,7 @@ def _summary_sheet_rows(report: Report) -> Iterator[tuple[Any, ...]]:
     for band, n in zip(OVERDUE_BANDS, k.accept_overdue_bands, strict=True):
         yield (f"签收超期 {band}", n)
     yield ("派单后撤销或合并（不计入比率）", k.excluded)
+    yield ("来电人次（受理量 + 并入已有工单的来电）", k.received + report.linked_callers)
     yield ()
     yield ("诉求类型", "受理量")
     yield from k.by_request_type.items()

@@ -23,6 +23,7 @@ from tests.conftest import ROOT, TZ
 
 SUPERVISOR = Actor(role="supervisor", id="operator:钱督办", name="钱督办")
 URBAN = Actor(role="staff", id="telegram:2001", department="urban_management")
+CALLERS = "来电人次（受理量 + 并入已有工单的来电）"
 UTILITIES = Actor(role="staff", id="telegram:2002", department="utilities")
 
 
@@ -67,7 +68,10 @@ def test_league_ranks_departments_and_counts_callers_apart(
     from openpyxl import load_workbook
 
     files = write_report_pack(report, tmp_path / "pack")
-    sheet = load_workbook(files.xlsx)["部门通报"]
+    book = load_workbook(files.xlsx)
+    callers = [r for r in book["汇总"].iter_rows(values_only=True) if r and r[0] == CALLERS]
+    assert [c[:2] for c in callers] == [(CALLERS, 5)]
+    sheet = book["部门通报"]
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["排名", "部门", "综合得分"] and "督办逾期" in header
     assert sheet.cell(2, 2).value == catalogue.department_name("utilities")
