@@ -147,6 +147,7 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CommandHandler("duplicates", problems.duplicates_command))
     application.add_handler(CommandHandler("recategorize", problems.recategorize_command))
     application.add_handler(CommandHandler("split", problems.split_command))
+    application.add_handler(CommandHandler("escalate", problems.escalate_command))
     application.add_handler(CallbackQueryHandler(problems.on_merge_button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))
     edited = filters.UpdateType.EDITED_MESSAGE

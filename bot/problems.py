@@ -1,5 +1,5 @@
-"""Dispatchers in Telegram: suggested merges with a one-tap merge (重复件), split, and the
-category correction (更正类别).
+"""The centre in Telegram: suggested merges with a one-tap merge (重复件), split, the category
+correction (更正类别), and supervisors' 督办 with a deadline.
 
 Callback data: ``m:<number>:<into>`` merges ticket <number> into <into>.
 """
@@ -15,7 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.context import HotlineContext
 from bot.staff import centre_message, edit_card, refuse_forged, staff_actor, stamp
 from bot.transport import clip
+from hotline.domain.directives import parse_deadline
 from hotline.domain.tickets import DomainError
+from hotline.services.messages import local_time
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +137,30 @@ async def split_command(update: Update, context: HotlineContext) -> None:
         await message.reply_text(exc.message)
         return
     await message.reply_text(f"已拆分：新工单 {view.number}（{view.department_name}）。")
+
+
+async def escalate_command(update: Update, context: HotlineContext) -> None:
+    """/escalate 工单编号 时限 督办意见: 督办 with a deadline (supervisors), e.g. 2d or 12h."""
+    message = update.effective_message
+    actor = await staff_actor(update, context)
+    if message is None:
+        return
+    args = context.args or []
+    if actor is None or len(args) < 3:
+        await message.reply_text(
+            "请发送：/escalate 工单编号 时限 督办意见，时限如 2d、12h 或 2026-11-25T17:00"
+        )
+        return
+    service = context.service
+    try:
+        due = parse_deadline(args[1], service.clock.now(), service.tz)
+        view = await asyncio.to_thread(
+            service.tickets.escalate, args[0], actor, " ".join(args[2:]), due=due
+        )
+    except DomainError as exc:
+        await message.reply_text(exc.message)
+        return
+    when = local_time(due, service.tz)
+    await message.reply_text(
+        f"已督办工单 {view.number}（{view.department_name}），督办时限 {when}。"
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hotline.domain.directives import parse_deadline
 from hotline.domain.tickets import CENTRE_ROLES, Actor, DomainError
 
 if TYPE_CHECKING:
@@ -23,18 +24,7 @@ AsOption = Annotated[
 
 def parse_due(value: str, app: App) -> datetime:
     """A local ISO date-time (HOTLINE_TIMEZONE), or a span from now like 2d / 12h."""
-    now = app.clock.now()
-    if value[:-1].isdigit() and value[-1:] in ("d", "h"):
-        n = int(value[:-1])
-        return now + (timedelta(days=n) if value[-1] == "d" else timedelta(hours=n))
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise DomainError(
-            f"督办时限应为 YYYY-MM-DDTHH:MM 或 2d / 12h，而不是“{value[:40]}”。",
-            code="bad_due",
-        ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=app.settings.tz)
+    return parse_deadline(value, app.clock.now(), app.settings.tz)
 
 
 def register(

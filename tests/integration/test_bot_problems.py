@@ -65,3 +65,17 @@ async def test_dispatcher_corrects_a_category_and_the_ticket_moves(
         await double.wait_for_sent(to(DISPATCH_CHAT, "已更正类别"))
     view = service.views.get_ticket(number)
     assert (view.category, view.department) == ("road_damage", "transport")
+
+
+async def test_supervisor_escalates_with_a_deadline(
+    service: Services, settings: Settings, double: TelegramDouble
+) -> None:
+    bind(service, DISPATCH_CHAT, role="supervisor", dept=None)
+    number = open_(service, "1", "路灯不亮", category="street_light")
+    async with running(make_bot(service, settings, double)):
+        double.group_message(DISPATCH_CHAT, DISPATCHER, f"/escalate {number} 明天 请尽快修复")
+        await double.wait_for_sent(to(DISPATCH_CHAT, "督办时限应为"))
+        double.group_message(DISPATCH_CHAT, DISPATCHER, f"/escalate {number} 2d 请尽快修复")
+        await double.wait_for_sent(to(DISPATCH_CHAT, "已督办工单"))
+    event = service.views.get_ticket(number).events[-1]
+    assert event.action == "escalate" and event.due_at is not None
