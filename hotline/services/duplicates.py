@@ -186,9 +186,8 @@ class ProblemLinking(TicketWork):
                 ticket,
                 Actor(role="system", id="duplicates"),
                 LINK_REPORTER,
-                from_status=ticket.status,
-                note=incoming.description[:500],
-                data={"citizen_id": incoming.citizen_id, "score": score},
+                from_status=ticket.status,  # their words stay on the link row (anonymised
+                data={"citizen_id": incoming.citizen_id, "score": score},  # with it), not here
             )
             if ticket.department_code:
                 hour = now.astimezone(self.tz).strftime("%Y%m%d%H")
