@@ -10,9 +10,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from hotline.domain.places import place_key
 from hotline.domain.tickets import Action
@@ -46,6 +47,16 @@ class DuplicateRules(BaseModel):
             if not word.strip() or any(not v.strip() for v in variants):
                 raise ValueError(f"empty word in synonyms of {word!r}")
         return value
+
+    # (variant, word) longest first, then filler words longest first: built once per load
+    _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    _fillers: tuple[str, ...] = PrivateAttr(default=())
+
+    def model_post_init(self, context: object, /) -> None:
+        """Prepare the replacement tables the text comparison runs for every candidate."""
+        pairs = [(v, word) for word, variants in self.synonyms.items() for v in variants]
+        self._folds = tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        self._fillers = tuple(sorted(self.ignore, key=len, reverse=True))
 
     @property
     def window(self) -> timedelta:
@@ -153,14 +164,21 @@ def same_place(new: Report, old: Report, rules: DuplicateRules) -> bool:
 def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
     """The words that describe the problem: without the place, filler words and punctuation,
     with synonyms folded onto one word."""
+    return _problem_words(text, address, rules._folds, rules._fillers)
+
+
+@lru_cache(maxsize=8192)
+def _problem_words(
+    text: str, address: str | None, folds: tuple[tuple[str, str], ...], fillers: tuple[str, ...]
+) -> str:
+    """Cached: an open ticket's words are compared with every report of its burst."""
     out = text
     for part in (address, place_key(address), problem_place(address)):
         if part:
             out = out.replace(part, " ")
-    for word, variants in rules.synonyms.items():
-        for variant in sorted(variants, key=len, reverse=True):
-            out = out.replace(variant, word)
-    for word in sorted(rules.ignore, key=len, reverse=True):
+    for variant, word in folds:
+        out = out.replace(variant, word)
+    for word in fillers:
         out = out.replace(word, " ")
     return _NOISE.sub(" ", out).strip()
 

@@ -16,7 +16,7 @@ from hotline.domain.tickets import OPEN_STATUSES, Actor, DomainError
 from hotline.services import messages
 from hotline.services.snapshots import TicketView
 from hotline.services.ticket_work import TicketWork
-from hotline.storage.models import Ticket, TicketReporter
+from hotline.storage.models import OutboxMessage, Ticket, TicketReporter
 from hotline.storage.reporters import take_problem_lock
 
 LINK_REPORTER = "link_reporter"
@@ -77,9 +77,11 @@ def _report(ticket: Ticket) -> Report:
 class ProblemLinking(TicketWork):
     """重复件: link at intake (race-safe), suggest merges later, split a wrong link."""
 
-    def _candidates(self, session: Session, report: Report, now: datetime) -> list[Ticket]:
+    def _candidates(
+        self, session: Session, report: Report, now: datetime
+    ) -> list[tuple[int, Report]]:
         """Open tickets of the same routing at the same road/compound (or with coordinates),
-        opened within the window."""
+        opened within the window, newest first; read as plain rows (no ORM objects)."""
         scope: list[ColumnElement[bool]] = []
         if report.category is not None:
             related = {report.category}
@@ -99,19 +101,27 @@ class ProblemLinking(TicketWork):
             where_place.append(Ticket.place_key.endswith(place, autoescape=True))  # 朝阳区…
         if not where_place:
             return []
-        return list(
-            session.scalars(
-                select(Ticket)
-                .where(
-                    Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-                    Ticket.created_at >= now - self.duplicates.window,
-                    or_(*scope),
-                    or_(*where_place),
-                )
-                .order_by(Ticket.id)
-                .limit(200)
+        rows = session.execute(
+            select(
+                Ticket.id,
+                Ticket.category_code,
+                Ticket.department_code,
+                Ticket.description,
+                Ticket.address,
+                Ticket.latitude,
+                Ticket.longitude,
+                Ticket.created_at,
             )
+            .where(
+                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+                Ticket.created_at >= now - self.duplicates.window,
+                or_(*scope),
+                or_(*where_place),
+            )
+            .order_by(Ticket.id.desc())
+            .limit(200)
         )
+        return [(row[0], Report(*row[1:])) for row in rows]
 
     def _link_report(self, session: Session, incoming: IncomingReport) -> TicketView | None:
         """Link the report to the open ticket of the same problem, or None to open a new one.
@@ -134,10 +144,9 @@ class ProblemLinking(TicketWork):
             longitude=incoming.longitude,
             at=now,
         )
-        candidates = self._candidates(session, report, now)
-        if not candidates:
+        profiles = self._candidates(session, report, now)
+        if not profiles:
             return None
-        profiles = [(t.id, _report(t)) for t in candidates]
         leads = dict(profiles)
         for ticket_id, text in session.execute(  # what the linked callers said counts too
             select(TicketReporter.ticket_id, TicketReporter.description).where(
@@ -189,15 +198,18 @@ class ProblemLinking(TicketWork):
                 from_status=ticket.status,  # their words stay on the link row (anonymised
                 data={"citizen_id": incoming.citizen_id, "score": score},  # with it), not here
             )
-            if ticket.department_code:
-                hour = now.astimezone(self.tz).strftime("%Y%m%d%H")
-                self._notify(  # one line per ticket and hour, however many call
+            hour = now.astimezone(self.tz).strftime("%Y%m%d%H")
+            line = f"reporters:{ticket.number}:{hour}"
+            if ticket.department_code and not session.scalar(
+                select(OutboxMessage.id).where(OutboxMessage.dedupe_key == line)
+            ):  # one line per ticket and hour, however many call (the key settles a race)
+                self._notify(
                     session,
                     ticket,
                     "department",
                     "reporter_linked",
                     messages.department_reporter_linked(ticket, ticket.reporter_count),
-                    dedupe_key=f"reporters:{ticket.number}:{hour}",
+                    dedupe_key=line,
                 )
         session.flush()
         return replace(self._view(ticket), linked=True)
