@@ -26,6 +26,7 @@ class Services:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        *,
         duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
@@ -33,8 +34,8 @@ class Services:
         self.sla = sla
         self.clock = clock
         self.tz = tz
-        self.duplicates = duplicates
-        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz, duplicates)
+        self.duplicates = duplicates  # data/duplicates.yml (重复件); off unless given
+        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz, duplicates=duplicates)
         self.views = TicketViews(sessions, catalogue, sla, clock, tz)
         self.staff = StaffAccess(sessions, clock, catalogue)
         self.operators = Operators(sessions, catalogue, clock)

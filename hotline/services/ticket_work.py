@@ -64,6 +64,7 @@ class TicketWork:
         sla: SlaPolicy,
         clock: Clock,
         tz: ZoneInfo,
+        *,
         duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
