@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import centre, citizen, report_command, staff
+from bot import centre, citizen, problems, report_command, staff
 from bot.context import BotData, Hotline, HotlineApplication, HotlineContext
 from bot.delivery_loop import DeliveryLoop
 from bot.ratelimit import FLOOD_NOTICE, FloodGuard, Verdict
@@ -156,6 +156,11 @@ def add_handlers(application: HotlineApplication) -> None:
     application.add_handler(CallbackQueryHandler(centre.on_assist_button, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(citizen.on_survey, pattern=r"^s:"))
     application.add_handler(CallbackQueryHandler(citizen.on_rasa_button, pattern=r"^r[:#]"))
+    application.add_handler(CommandHandler("duplicates", problems.duplicates_command))
+    application.add_handler(CommandHandler("recategorize", problems.recategorize_command))
+    application.add_handler(CommandHandler("split", problems.split_command))
+    application.add_handler(CommandHandler("escalate", problems.escalate_command))
+    application.add_handler(CallbackQueryHandler(problems.on_merge_button, pattern=r"^m:"))
     application.add_handler(CallbackQueryHandler(staff.on_unknown_button))
     edited = filters.UpdateType.EDITED_MESSAGE
     application.add_handler(MessageHandler(private & edited, citizen.on_edited))

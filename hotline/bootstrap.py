@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
+from hotline.domain.duplicates import load_duplicate_rules
 from hotline.domain.review import ReviewRules, load_review
 from hotline.domain.sla import SlaPolicy
 from hotline.domain.templates import ReplyTemplates, load_templates
@@ -76,6 +77,9 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
     review, templates = load_centre_rules(settings, catalogue)
+    duplicates = load_duplicate_rules(
+        settings.data_dir / "duplicates.yml", known_categories=set(catalogue.categories)
+    )
     engine = make_engine(settings.database_url)
     service = Services(
         make_session_factory(engine),
@@ -85,6 +89,7 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
         settings.tz,
         review=review,
         templates=templates,
+        duplicates=duplicates,
     )
     return App(
         settings=settings,

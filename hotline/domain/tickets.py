@@ -69,6 +69,7 @@ class Action(StrEnum):
     REJECT_REVIEW = "reject_review"
     ASSIGN = "assign"  # to a named member of the department
     NOTE = "note"  # 内部备注: not a transition; the citizen never sees it
+    RECATEGORIZE = "recategorize"  # a dispatcher corrects the category (the routing label)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -99,6 +100,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REJECT_REVIEW: "审核驳回",
     Action.ASSIGN: "指定承办人",
     Action.NOTE: "内部备注",
+    Action.RECATEGORIZE: "更正类别",
 }
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
@@ -130,6 +132,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[Status], Status | None]] = {
     Action.APPROVE_REVIEW: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
     Action.REJECT_REVIEW: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
     Action.ASSIGN: (frozenset({Status.DISPATCHED, Status.ACCEPTED}), None),
+    # keeps the status, except that a ticket moved to another department waits for its 签收
+    Action.RECATEGORIZE: (OPEN_STATUSES, None),
 }
 
 
@@ -232,6 +236,7 @@ CENTRE_ACTIONS = frozenset(
         Action.ADD_ASSIST,
         Action.APPROVE_REVIEW,
         Action.REJECT_REVIEW,
+        Action.RECATEGORIZE,
     }
 )
 # Supervisors escalate (督办) and read; they change no ticket themselves.

@@ -424,11 +424,18 @@ def tickets_merge(
 @tickets_app.command("escalate")
 def tickets_escalate(
     number: str,
-    note: Annotated[str, typer.Option("--note", help="督办意见")],
+    note: Annotated[str, typer.Option("--note", help="督办意见（办理要求）")],
+    due: Annotated[
+        str | None, typer.Option("--due", help="督办时限，如 2026-11-25T17:00 或 2d / 12h")
+    ] = None,
     actor: AsOption = None,
 ) -> None:
-    """督办：要求承办部门加快办理（督办人员）。"""
-    _done(_app().service.tickets.escalate(number, _actor(actor, None), note), "已督办")
+    """督办：要求承办部门按督办意见在时限内办理（督办人员）；逾期由巡检提醒督办人员。"""
+    from hotline.entrypoints.problems_cli import parse_due
+
+    when = parse_due(due, _app()) if due else None
+    view = _app().service.tickets.escalate(number, _actor(actor, None), note, due=when)
+    _done(view, "已督办")
 
 
 # -------------------------------------------------------------------------- sla
@@ -663,6 +670,9 @@ def _register_report() -> None:
     register_privacy(app, staff_app)
     register_centre(tickets_app, _app, _actor, _done)
     register_web(app)
+    from hotline.entrypoints.problems_cli import register as register_problems
+
+    register_problems(tickets_app, _app, _actor)
 
 
 _register_report()

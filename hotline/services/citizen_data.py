@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.domain.clock import Clock
 from hotline.domain.tickets import DomainError
 from hotline.files import private_file
-from hotline.services.retention import anonymise_ticket, delete_files, tracker_events
+from hotline.services.retention import (
+    ANONYMISED,
+    anonymise_ticket,
+    delete_files,
+    tracker_events,
+)
 from hotline.storage.audit import audit
 from hotline.storage.db import transaction
-from hotline.storage.models import Attachment, Citizen, Rating, Ticket
+from hotline.storage.models import Attachment, Citizen, Rating, Ticket, TicketReporter
+from hotline.storage.reporters import anonymise_reporters
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -126,6 +132,22 @@ class CitizenData:
                     {"kind": a.kind, "file_name": a.file_name, "created_at": _iso(a.created_at)}
                     for a in files
                 ],
+                "linked_reports": [  # reports linked to another citizen's ticket (重复件)
+                    {
+                        "number": number,
+                        "linked_at": _iso(r.linked_at),
+                        "description": r.description,
+                        "address": r.address,
+                        "contact_phone": r.contact_phone,
+                        "rating": r.rating,
+                    }
+                    for r, number in session.execute(
+                        select(TicketReporter, Ticket.number)
+                        .join(Ticket, Ticket.id == TicketReporter.ticket_id)
+                        .where(TicketReporter.citizen_id == citizen.id)
+                        .order_by(TicketReporter.id)
+                    )
+                ],
                 "conversation": _tracker(self.tracker_db, key),
             }
             counts = {
@@ -164,6 +186,7 @@ class CitizenData:
                     files.append(Path(row.local_path))
                 row.local_path = row.file_ref = row.file_name = None
                 row.latitude = row.longitude = None
+            anonymise_reporters(session, ANONYMISED, citizen_id=citizen.id)  # linked reports
             citizen.phone = citizen.display_name = None
             citizen.channel_user_id = f"erased-{citizen.id}"
             events = tracker_events(self.tracker_db, sender=key, delete=True)

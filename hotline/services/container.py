@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import Clock
+from hotline.domain.duplicates import OFF, DuplicateRules
 from hotline.domain.review import ReviewRules
 from hotline.domain.sla import SlaPolicy
 from hotline.domain.templates import ReplyTemplates
@@ -30,6 +31,7 @@ class Services:
         *,
         review: ReviewRules | None = None,
         templates: ReplyTemplates | None = None,
+        duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
@@ -38,7 +40,10 @@ class Services:
         self.tz = tz
         self.review = review or ReviewRules()  # data/review.yml (审核)
         self.templates = templates or ReplyTemplates()  # data/templates.yml (常用语)
-        self.tickets = TicketCommands(sessions, catalogue, sla, clock, tz, self.review)
+        self.duplicates = duplicates  # data/duplicates.yml (重复件); off unless given
+        self.tickets = TicketCommands(
+            sessions, catalogue, sla, clock, tz, self.review, duplicates=duplicates
+        )
         self.views = TicketViews(sessions, catalogue, sla, clock, tz)
         self.staff = StaffAccess(sessions, clock, catalogue)
         self.operators = Operators(sessions, catalogue, clock)

@@ -81,7 +81,7 @@ class Correction:
     model_category: str | None
     model_department: str | None
     previous_department: str | None
-    reason: Literal["returned", "unroutable"]
+    reason: Literal["returned", "unroutable", "recategorized"]
     actor: str
 
 
@@ -217,8 +217,11 @@ def find_corrections(
         select(TicketEvent, Ticket.number, Ticket.description, Ticket.category_code)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(
-            TicketEvent.action == Action.DISPATCH.value,
-            TicketEvent.from_status.in_([Status.RETURNED.value, Status.RECEIVED.value]),
+            or_(
+                (TicketEvent.action == Action.DISPATCH.value)
+                & TicketEvent.from_status.in_([Status.RETURNED.value, Status.RECEIVED.value]),
+                TicketEvent.action == Action.RECATEGORIZE.value,  # 更正类别 names the category
+            ),
             or_(*[TicketEvent.actor.startswith(f"{role}:") for role in sorted(CENTRE_ROLES)]),
         )
         .order_by(TicketEvent.ticket_id, TicketEvent.id)
@@ -237,15 +240,21 @@ def find_corrections(
         if not isinstance(department, str):
             continue
         model_category, model_department = history.get(ticket_id, (current_category, None))
-        if model_department is not None and department == model_department:
+        recategorized = event.action == Action.RECATEGORIZE.value
+        if not recategorized and model_department is not None and department == model_department:
             continue
         category, source = _resolve_category(
             catalogue, guesser, description, department, data.get("category"), model_category
         )
         previous = data.get("previous_department")
-        reason: Literal["returned", "unroutable"] = (
-            "returned" if event.from_status == Status.RETURNED.value else "unroutable"
+        reason: Literal["returned", "unroutable", "recategorized"] = (
+            "recategorized"
+            if recategorized
+            else "returned"
+            if event.from_status == Status.RETURNED.value
+            else "unroutable"
         )
+
         found.append(
             Correction(
                 number=number,
@@ -318,7 +327,9 @@ def _resolve_category(
 
 def _describe(c: Correction) -> str:
     """One review comment per example: which ticket, what the model said, how sure we are."""
-    if c.reason == "returned":
+    if c.reason == "recategorized":
+        how = f"派单员更正类别（{c.previous_department or '—'}→{c.department}）"
+    elif c.reason == "returned":
         how = f"退单后改派 {c.previous_department or '—'}→{c.department}"
     else:
         how = f"无法自动派单，人工派 {c.department}"

@@ -38,6 +38,7 @@ from hotline.storage.outbox import (
     PULL_EXPIRY_DAYS,
     mark_sent,
 )
+from hotline.storage.reporters import reporter_row
 
 Score = Literal["satisfied", "basically_satisfied", "unsatisfied"]
 SCORE_LABELS: dict[str, str] = {
@@ -61,6 +62,9 @@ class FollowUp(TicketWork):
         def run(session: Session, ticket: Ticket) -> None:
             if ticket.status == Status.MERGED.value:
                 self._rate_merged(session, ticket, actor, score, text)
+                return
+            if self._is_reporter(actor, ticket):
+                self._rate_as_reporter(session, ticket, actor, score, text)
                 return
             self._move(session, ticket, actor, Action.RATE, note=text, data={"score": score})
             session.add(
@@ -124,6 +128,36 @@ class FollowUp(TicketWork):
                 messages.dispatcher_merged_unsatisfied(ticket, lead, text),
                 payload={"lead": lead.number},
             )
+
+    def _rate_as_reporter(
+        self, session: Session, ticket: Ticket, actor: Actor, score: Score, text: str | None
+    ) -> None:
+        """A citizen linked to the problem rates its answer (kept on their reporter link, one
+        per answer round); 不满意 reopens the ticket for every reporter."""
+        if ticket.resolved_at is None or ticket.status not in (
+            Status.RESOLVED.value,
+            Status.CLOSED.value,
+        ):
+            raise IllegalTransition(
+                f"工单 {ticket.number} 尚未答复，答复后再请您评价。", code="not_answered"
+            )
+        row = reporter_row(session, ticket.id, actor.id)
+        assert row is not None  # _is_reporter said so
+        if row.rated_round == ticket.reopen_count:
+            raise IllegalTransition("您已评价过这次答复，感谢！", code="already_rated")
+        row.rated_round, row.rating = ticket.reopen_count, score
+        self._authorize(actor, Action.RATE, ticket)
+        self._event(
+            session,
+            ticket,
+            actor,
+            Action.RATE,
+            from_status=ticket.status,
+            note=text,
+            data={"score": score, "reporter": True},
+        )
+        if score == "unsatisfied":
+            self._reopen(session, ticket, actor, reason=text or "未说明具体原因")
 
     def reopen(self, number: str, actor: Actor, reason: str) -> TicketView:
         """Send an answered or closed ticket back to its department (重办)."""

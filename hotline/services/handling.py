@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,7 @@ from hotline.storage.models import (
     ExtensionRequest,
     Ticket,
 )
+from hotline.storage.reporters import move_reporters
 
 
 class Handling(TicketWork):
@@ -226,6 +229,7 @@ class Handling(TicketWork):
         self._move(session, ticket, actor, Action.RESOLVE, note=text, due_at=ticket.answer_due_at)
         ticket.answer = text
         ticket.resolved_at = self.clock.now()
+        ticket.directive_due_at = None  # a 督办 deadline ends with the answer
         ticket.answer_work_seconds = self._working_seconds_since(ticket.dispatched_at)
         self._notify(
             session,
@@ -273,6 +277,7 @@ class Handling(TicketWork):
             )
             ticket.merged_into_id = target.id
             ticket.closed_at = self.clock.now()
+            move_reporters(session, ticket, target)  # its linked callers follow the case
             self._notify(
                 session,
                 ticket,
@@ -294,10 +299,14 @@ class Handling(TicketWork):
 
         return self._act(number, run)
 
-    def escalate(self, number: str, actor: Actor, note: str) -> TicketView:
-        """督办 by a supervisor: the department is told to act, with the supervisor's words;
-        the ticket's status does not change."""
+    def escalate(
+        self, number: str, actor: Actor, note: str, *, due: datetime | None = None
+    ) -> TicketView:
+        """督办 by a supervisor: the department is told to act, with the supervisor's words
+        and, if set, a deadline the sweep watches like any limit; the status does not change."""
         text = substantive(note, field_name="督办意见", minimum=MIN_REASON_CHARS, limit=1000)
+        if due is not None and due <= self.clock.now():
+            raise DomainError("督办时限必须晚于现在。", code="directive_due_past")
 
         def run(session: Session, ticket: Ticket) -> None:
             self._authorize(actor, Action.ESCALATE, ticket)
@@ -310,8 +319,17 @@ class Handling(TicketWork):
                     f"工单当前状态为“{STATUS_LABELS[Status(ticket.status)]}”，不能督办。",
                     code=f"illegal_escalate_from_{ticket.status}",
                 )
+            if due is not None:
+                ticket.directive_due_at = due
             self._event(
-                session, ticket, actor, Action.ESCALATE, from_status=ticket.status, note=text
+                session,
+                ticket,
+                actor,
+                Action.ESCALATE,
+                from_status=ticket.status,
+                note=text,
+                data={"directive_due_at": self._iso(due)} if due is not None else None,
+                due_at=due,
             )
             self._notify(
                 session,

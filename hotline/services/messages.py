@@ -235,12 +235,26 @@ def department_extension_decided(
 def department_escalated(
     ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo, supervisor: str | None, note: str
 ) -> str:
-    """督办 by a named supervisor, in their words."""
+    """督办 by a named supervisor, in their words, with the deadline they set if any."""
     return (
         f"【督办】工单 {ticket.number}"
         f"（{catalogue.category_name(ticket.category_code)}）"
         f"\n督办人员{supervisor or ''}督办意见：{note}"
-        f"\n办结时限：{local_time(ticket.answer_due_at, tz)}"
+        + (
+            f"\n督办时限：请于 {local_time(ticket.directive_due_at, tz)} 前办理并答复"
+            if ticket.directive_due_at is not None
+            else ""
+        )
+        + f"\n办结时限：{local_time(ticket.answer_due_at, tz)}"
+    )
+
+
+def supervisor_directive_overdue(ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo) -> str:
+    """The supervisor's 督办 deadline passed and the department has not answered."""
+    return (
+        f"【督办逾期】工单 {ticket.number}（{catalogue.category_name(ticket.category_code)}，"
+        f"{catalogue.department_name(ticket.department_code)}）未在督办时限 "
+        f"{local_time(ticket.directive_due_at, tz)} 前答复。"
     )
 
 
@@ -384,3 +398,56 @@ def department_assist_reminder(ticket: Ticket, due: datetime, tz: ZoneInfo, *, l
     return (
         f"【协办提醒】工单 {ticket.number} 的协办意见将于 {local_time(due, tz)} 到期，请及时提交。"
     )
+
+
+# ------------------------------------------------------------ one ticket per problem (重复件)
+
+
+def citizen_linked(number: str, department_name: str | None) -> str:
+    """The reply to a citizen whose report is a problem already open as another ticket."""
+    who = f"由{department_name}办理，" if department_name else ""
+    return (
+        f"您反映的问题已有市民反映，登记为工单 {number}，{who}"
+        "您已被加入该工单的反映人，办理进展和答复都会通知您，答复后也会请您评价。"
+    )
+
+
+def department_reporter_linked(ticket: Ticket, reporters: int) -> str:
+    """One line for the department: another caller about the same problem, not a new card."""
+    return (
+        f"【同一问题】又有市民反映工单 {ticket.number} 的问题，目前共 {reporters + 1} 位市民反映。"
+    )
+
+
+def citizen_split(old: str, new: str) -> str:
+    """The citizen whose report a dispatcher split off the problem it was linked to."""
+    return (
+        f"您好！经核实，您反映的问题与工单 {old} 不是同一问题，已为您单独登记为工单 {new}，"
+        "办理进展会另行通知您。"
+    )
+
+
+def dispatcher_duplicate_suggestion(number: str, into: str, score: float) -> str:
+    """A suggested merge on a dispatcher's screen."""
+    return f"工单 {number} 可能与工单 {into} 是同一问题（相似度 {score:.2f}）。"
+
+
+# ---------------------------------------------------------------- category correction
+
+
+def department_recategorized_away(ticket: Ticket, new_department: str, reason: str) -> str:
+    """The department a ticket leaves because its category was corrected: stop work on it."""
+    return (
+        f"【工单改派】工单 {ticket.number} 经派单员更正类别，改由{new_department}办理，"
+        f"请停止办理。\n理由：{reason}"
+    )
+
+
+def recategorized_title(old: str, new: str, reason: str) -> str:
+    """The new department's card title after a category correction moved the ticket to it."""
+    return f"更正类别后派单（{old}→{new}：{reason}）"
+
+
+def department_recategorized(ticket: Ticket, old: str, new: str, reason: str) -> str:
+    """The department keeps the ticket; only its category (the routing label) changed."""
+    return f"【类别更正】工单 {ticket.number} 的类别由“{old}”更正为“{new}”。理由：{reason}"

@@ -26,9 +26,9 @@ from hotline.domain.tickets import (
     format_number,
 )
 from hotline.services import messages
+from hotline.services.duplicates import IncomingReport, ProblemLinking
 from hotline.services.snapshots import TicketView
 from hotline.services.sweep import schedule
-from hotline.services.ticket_work import TicketWork
 from hotline.storage.models import (
     Category,
     Citizen,
@@ -89,7 +89,7 @@ def _sequence_upsert(dialect: str) -> Any:
     )
 
 
-class Registration(TicketWork):
+class Registration(ProblemLinking):
     """受理 and the request's own changes: open, add information, amend, withdraw, flag."""
 
     def sync_catalogue(self) -> None:
@@ -140,7 +140,7 @@ class Registration(TicketWork):
 
         `recorded_by` is the operator who typed it in for the citizen (the audit's actor);
         by default the citizen did it themselves."""
-        description = clean_text(request.description, field_name="诉求内容")
+        description = clean_text(request.description, field_name="诉求内容") or ""
         address = clean_text(request.address, field_name="地址", required=False, limit=300)
         phone = clean_text(request.contact_phone, field_name="联系电话", required=False, limit=32)
         if request.category is not None and request.category not in self.catalogue.categories:
@@ -162,58 +162,125 @@ class Registration(TicketWork):
                 )
                 if existing is not None:
                     return self._view(existing)
+                linked = self._linked_by_key(session, request.idempotency_key)
+                if linked is not None:
+                    return linked
             citizen_id = self._citizen_id(session, request.channel, request.channel_user_id, phone)
             actor = Actor(role="citizen", id=f"{request.channel}:{request.channel_user_id}")
-            ticket = Ticket(
-                number=self._next_number(session),
+            if recorded_by is None:  # an operator typing a call in decides duplicates themselves
+                linked = self._link_report(
+                    session,
+                    IncomingReport(
+                        citizen_id=citizen_id,
+                        channel=request.channel,
+                        description=description,
+                        category=request.category,
+                        department=department,
+                        address=address,
+                        latitude=request.latitude,
+                        longitude=request.longitude,
+                        contact_phone=phone,
+                        idempotency_key=request.idempotency_key,
+                    ),
+                )
+                if linked is not None:
+                    return linked
+            ticket = self._register(
+                session,
                 citizen_id=citizen_id,
                 channel=request.channel,
-                request_type=request_type,
-                category_code=request.category,
-                priority=request.priority,
-                status=Status.RECEIVED.value,
                 description=description,
+                category=request.category,
+                department=department,
+                request_type=request_type,
+                priority=request.priority,
                 address=address,
-                place_key=place_key(address),
                 latitude=request.latitude,
                 longitude=request.longitude,
-                contact_phone=phone,
+                phone=phone,
                 details=dict(request.details),
-                classifier_confidence=request.confidence,
+                confidence=request.confidence,
                 needs_human=request.needs_human or department is None,
                 idempotency_key=request.idempotency_key,
-                created_at=self.clock.now(),
+                actor=recorded_by or actor,
             )
-            session.add(ticket)  # one flush at the end writes ticket, events and outbox together
-            self._event(
+            return self._view(ticket, citizen_key=actor.id)
+
+    def _register(
+        self,
+        session: Session,
+        *,
+        citizen_id: int,
+        channel: str,
+        description: str,
+        category: str | None,
+        department: str | None,
+        request_type: str | None,
+        priority: str,
+        address: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        phone: str | None,
+        details: dict[str, str],
+        confidence: float | None,
+        needs_human: bool,
+        idempotency_key: str | None,
+        actor: Actor,
+    ) -> Ticket:
+        """Write a new ticket, its open event, its routing and its limits, in the caller's
+        transaction."""
+        ticket = Ticket(
+            number=self._next_number(session),
+            citizen_id=citizen_id,
+            channel=channel,
+            request_type=request_type
+            or (self.catalogue.categories[category].type if category else "求助"),
+            category_code=category,
+            priority=priority,
+            status=Status.RECEIVED.value,
+            description=description,
+            address=address,
+            place_key=place_key(address),
+            latitude=latitude,
+            longitude=longitude,
+            contact_phone=phone,
+            details=details,
+            classifier_confidence=confidence,
+            needs_human=needs_human,
+            idempotency_key=idempotency_key,
+            created_at=self.clock.now(),
+            reporter_count=0,
+        )
+        session.add(ticket)  # one flush at the end writes ticket, events and outbox together
+        self._event(
+            session,
+            ticket,
+            actor,
+            Action.OPEN,
+            from_status=None,
+            data={"category": category, "confidence": confidence},
+        )
+        if department is not None:
+            self._dispatch(session, ticket, department, SYSTEM, note="自动派单")
+        else:
+            self._notify(
                 session,
                 ticket,
-                recorded_by or actor,
-                Action.OPEN,
-                from_status=None,
-                data={"category": request.category, "confidence": request.confidence},
+                "dispatcher",
+                "ticket_unroutable",
+                self.card(session, ticket, title=messages.UNROUTABLE_TITLE),
             )
-            if department is not None:
-                self._dispatch(session, ticket, department, SYSTEM, note="自动派单")
-            else:
-                self._notify(
-                    session,
-                    ticket,
-                    "dispatcher",
-                    "ticket_unroutable",
-                    self.card(session, ticket, title=messages.UNROUTABLE_TITLE),
-                )
-            if ticket.priority == "urgent":
-                self._notify(
-                    session,
-                    ticket,
-                    "supervisor",
-                    "urgent_ticket",
-                    self.card(session, ticket, title=messages.URGENT_TITLE),
-                )
-            schedule(ticket, self.sla, self.tz, self.clock.now())
-            session.flush()
-            return self._view(ticket, citizen_key=actor.id)
+        if ticket.priority == "urgent":
+            self._notify(
+                session,
+                ticket,
+                "supervisor",
+                "urgent_ticket",
+                self.card(session, ticket, title=messages.URGENT_TITLE),
+            )
+        schedule(ticket, self.sla, self.tz, self.clock.now())
+        session.flush()
+        return ticket
 
     def expected_answer_due(
         self, category: str | None, request_type: str | None, priority: Priority = "normal"

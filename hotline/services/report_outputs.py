@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hotline.domain.tickets import STATUS_LABELS, Status
 from hotline.files import private_file
 from hotline.services.centre_reports import centre_lines
+from hotline.services.league import league_lines, league_table
 from hotline.services.messages import PRIORITY_LABELS
 from hotline.services.reports import (
     BOUNCE_LABELS,
@@ -103,6 +104,12 @@ def summary_text(report: Report) -> str:
     ]
     if k.excluded:
         lines.insert(3, f"（本期派单后撤销或合并 {k.excluded} 件，不计入各项比率）")
+    if report.linked_callers:
+        lines.insert(
+            3,
+            f"来电 {k.received + report.linked_callers} 人次，其中 {report.linked_callers} 人次"
+            "反映的是已登记的同一问题（并入原工单，不另立工单）",
+        )
     top = report.top_overdue_departments(3)
     if top:
         lines.append(
@@ -112,6 +119,11 @@ def summary_text(report: Report) -> str:
     lines.append(f"热点地点：{_hot_text(report.hot_places)}")
     if report.centre is not None:
         lines.extend(centre_lines(report.centre))
+    if p.kind != "today":
+        table = league_lines(report)
+        if table:
+            lines.append("部门通报（按响应率、按时办结率、解决率、满意率综合排名）：")
+            lines.extend(f"  {line}" for line in table)
     return "\n".join(lines)
 
 
@@ -420,6 +432,7 @@ def _summary_sheet_rows(report: Report) -> Iterator[tuple[Any, ...]]:
     for band, n in zip(OVERDUE_BANDS, k.accept_overdue_bands, strict=True):
         yield (f"签收超期 {band}", n)
     yield ("派单后撤销或合并（不计入比率）", k.excluded)
+    yield ("来电人次（受理量 + 并入已有工单的来电）", k.received + report.linked_callers)
     yield ()
     yield ("诉求类型", "受理量")
     yield from k.by_request_type.items()
@@ -465,6 +478,7 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
         sheet.column_dimensions["C"].width = 22
         sheet.freeze_panes = "D2"
 
+    write_league_sheet(wb.create_sheet("部门通报"), report, bold)
     overdue = wb.create_sheet("超期清单")
     overdue.append(
         [
@@ -511,6 +525,49 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
     overdue.freeze_panes = "A2"
     wb.save(path)
     return path
+
+
+LEAGUE_HEADER = (
+    "排名",
+    "部门",
+    "综合得分",
+    "派单量",
+    "响应率",
+    "按时办结率",
+    "解决率",
+    "满意率",
+    "退单次数",
+    "审核驳回",
+    "当前超期",
+    "督办逾期",
+)
+
+
+def write_league_sheet(sheet: Any, report: Report, bold: Any) -> None:
+    """The department league table (部门通报) as a worksheet, rates as percentages."""
+    sheet.append(list(LEAGUE_HEADER))
+    for r in league_table(report):
+        rates = (r.response, r.on_time_answer, r.resolution, r.satisfaction)
+        sheet.append(
+            [
+                r.rank,
+                r.name,
+                r.score,
+                r.dispatched,
+                *(_fraction(x) for x in rates),
+                r.returns,
+                r.rejections if r.rejections is not None else "—",
+                r.overdue,
+                r.directive_overdue,
+            ]
+        )
+    for col in range(1, len(LEAGUE_HEADER) + 1):
+        sheet.cell(1, col).font = bold
+    for col in range(5, 9):
+        for row in range(2, sheet.max_row + 1):
+            sheet.cell(row, col).number_format = "0.0%"
+    sheet.column_dimensions["B"].width = 22
+    sheet.freeze_panes = "C2"
 
 
 def _band(days: float) -> int:

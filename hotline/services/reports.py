@@ -40,6 +40,10 @@ ticket can never be accepted or answered, so it is in no denominator (counted ap
   stage's limit). 当前超期 = tickets late at either stage, each counted once; the overdue
   list names the stage(s) and counts the days from the first limit missed.
 - volume by request type (诉求类型) and by channel.
+- problems and callers apart: 受理量 counts tickets (problems); 来电人次 adds the callers
+  linked in the period to an open ticket of the same problem (ticket_reporters.linked_at).
+- 督办逾期: a supervisor's 督办 deadline the sweep found missed in the period (its "chase"
+  event with note directive_overdue), per the ticket's department.
 - hot topics: categories and places (place_key) with the sharpest rise against the previous
   period of the same length (count now, count before, rise = now − before; rank by rise then
   ratio; top 5; ignore counts < 3).
@@ -92,7 +96,7 @@ from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.centre_reports import CentreFigures, centre_figures
 from hotline.services.container import Services
 from hotline.storage.db import transaction
-from hotline.storage.models import Rating, Ticket, TicketEvent
+from hotline.storage.models import Rating, Ticket, TicketEvent, TicketReporter
 
 PeriodKind = Literal["today", "week", "month"]
 PERIOD_LABELS: dict[str, str] = {"today": "日报", "week": "周报", "month": "月报"}
@@ -290,6 +294,10 @@ class Report:
     overdue_list: tuple[OverdueTicket, ...]
     overdue_list_truncated: bool = False
     centre: CentreFigures | None = None  # 审核 and 协办 (hotline.services.centre_reports)
+    # One ticket per problem: callers linked to an open ticket of the same problem in the
+    # period (来电人次 = 受理量 + these); 督办 deadlines missed in the period, per department.
+    linked_callers: int = 0
+    directive_overdue: Mapping[str, int] = field(default_factory=dict)
 
     def top_overdue_departments(self, n: int = 3) -> list[tuple[str, int]]:
         ranked = sorted(
@@ -888,6 +896,28 @@ def build_report(
         daily=daily,
         overdue_list=overdue_list,
         overdue_list_truncated=len(overdue_rows) > OVERDUE_LIST_LIMIT,
+        linked_callers=int(session.scalar(_linked_callers_query(period)) or 0),
+        directive_overdue={
+            _key(code): int(n) for code, n in session.execute(_directive_overdue_query(period))
+        },
+    )
+
+
+def _linked_callers_query(period: Period) -> Executable:
+    """Callers linked to an already open ticket of their problem in the period."""
+    linked = TicketReporter.__table__.c
+    return select(func.count()).where(_in(linked.linked_at, period.start, period.end))
+
+
+def _directive_overdue_query(period: Period) -> Executable:
+    """督办 deadlines the sweep found missed in the period, per the ticket's department."""
+    return (
+        select(T.department_code, func.count())
+        .select_from(TicketEvent.__table__.join(Ticket.__table__, E.ticket_id == T.id))
+        .where(
+            E.action == "chase", E.note == "directive_overdue", _in(E.at, period.start, period.end)
+        )
+        .group_by(T.department_code)
     )
 
 

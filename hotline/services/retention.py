@@ -24,6 +24,7 @@ from hotline.domain.yamlconf import load_validated
 from hotline.storage.audit import audit
 from hotline.storage.db import transaction
 from hotline.storage.models import Attachment, OutboxMessage, Rating, Ticket, TicketEvent
+from hotline.storage.reporters import anonymise_reporters
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def anonymise_ticket(session: Session, ticket: Ticket, now: datetime) -> list[Pa
         .values(data={})
     )
     session.execute(update(Rating).where(Rating.ticket_id == ticket.id).values(comment=None))
+    anonymise_reporters(session, ANONYMISED, ticket_id=ticket.id)  # callers linked to it
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.status != "pending")

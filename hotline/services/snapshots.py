@@ -90,6 +90,9 @@ class TicketView:
     events: tuple[EventView, ...] = ()
     details: dict[str, str] = field(default_factory=dict)
     merged_into: str | None = None
+    # True when the report just made was linked to this already open ticket (重复件).
+    linked: bool = False
+    reporters: int = 0
 
     def to_json(self, tz: ZoneInfo) -> dict[str, Any]:
         """The stable JSON shape scripts rely on (`hotline tickets list --json`)."""
@@ -187,4 +190,5 @@ def ticket_view(
         events=events,
         details=dict(ticket.details or {}),
         merged_into=merged_into,
+        reporters=ticket.reporter_count or 0,
     )

@@ -34,7 +34,7 @@ class Alert:
     """One thing the sweep must say (or do) about a ticket at a given instant."""
 
     kind: str  # accept_warning | accept_overdue | answer_warning | answer_overdue
-    #            escalate_1.. | survey | auto_close
+    #            escalate_1.. | directive_overdue | survey | auto_close
     at: datetime
     key: str  # dedupe key: the alert, the ticket and the deadline it refers to
 
@@ -76,6 +76,11 @@ def plan_alerts(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo) -> list[Alert]:
         )
         for level, when in enumerate(sla.escalation_times(due), start=1):
             plan.append(Alert(f"escalate_{level}", when, f"escalate_{level}:{tid}:{stamp}"))
+    if status in OPEN_FOR_ANSWER and ticket.directive_due_at is not None:
+        stamp = ticket.directive_due_at.isoformat()  # a supervisor's 督办 deadline
+        plan.append(
+            Alert("directive_overdue", ticket.directive_due_at, f"directive_overdue:{tid}:{stamp}")
+        )
     if status == Status.RESOLVED.value and ticket.resolved_at is not None:
         round_ = f"{tid}:{ticket.reopen_count}"
         if ticket.surveyed_at is None:
@@ -122,6 +127,8 @@ def _alert_text(alert: Alert, ticket: Ticket, catalogue: Catalogue, tz: ZoneInfo
         return messages.supervisor_overdue_escalation(ticket, catalogue, tz)
     if alert.kind == "survey":
         return messages.citizen_survey(ticket, catalogue)
+    if alert.kind == "directive_overdue":
+        return messages.supervisor_directive_overdue(ticket, catalogue, tz)
     raise ValueError(f"no text for alert {alert.kind}")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from hotline.domain.catalogue import Catalogue, RequestType
 from hotline.domain.clock import Clock
+from hotline.domain.duplicates import OFF, REPORTER_ACTIONS, DuplicateRules
 from hotline.domain.review import ReviewRules
 from hotline.domain.sla import Deadline, Priority, SlaPolicy
 from hotline.domain.tickets import (
@@ -22,6 +23,7 @@ from hotline.domain.tickets import (
     Action,
     Actor,
     DomainError,
+    NotAllowed,
     Status,
     TicketNotFound,
     authorize,
@@ -44,6 +46,7 @@ from hotline.storage.outbox import (
     address_for,
     enqueue,
 )
+from hotline.storage.reporters import reporter_row
 
 _NUMBER = re.compile(r"^\d{8}-\d{4,}$")
 # Actions an assisting (协办) department's staff may take, so authorization asks who assists.
@@ -66,6 +69,8 @@ class TicketWork:
         clock: Clock,
         tz: ZoneInfo,
         review: ReviewRules | None = None,
+        *,
+        duplicates: DuplicateRules = OFF,
     ) -> None:
         self.sessions = sessions
         self.catalogue = catalogue
@@ -73,6 +78,7 @@ class TicketWork:
         self.clock = clock
         self.tz = tz
         self.review = review or ReviewRules()  # data/review.yml; nothing reviewed by default
+        self.duplicates = duplicates
 
     @contextmanager
     def _unit(self) -> Iterator[Session]:
@@ -100,6 +106,14 @@ class TicketWork:
     def _authorize(self, actor: Actor, action: Action, ticket: Ticket) -> None:
         if actor.role == "system":
             return  # also spares loading the citizen of a ticket being opened
+        if self._is_reporter(actor, ticket):
+            if action not in REPORTER_ACTIONS:
+                raise NotAllowed(
+                    f"工单 {ticket.number} 由多位市民反映，您可以催办、补充情况和评价答复；"
+                    "如需其他操作请联系派单员。",
+                    code="reporter_not_allowed",
+                )
+            return
         authorize(
             actor,
             action,
@@ -120,6 +134,15 @@ class TicketWork:
                 select(TicketAssist.department_code).where(TicketAssist.ticket_id == ticket.id)
             )
         )
+
+    def _is_reporter(self, actor: Actor, ticket: Ticket) -> bool:
+        """A citizen linked to this ticket as a reporter of the same problem (not its own)."""
+        if actor.role != "citizen" or not ticket.reporter_count or ticket.id is None:
+            return False
+        if actor.id == self._citizen_key(ticket):
+            return False
+        session = object_session(ticket)
+        return session is not None and reporter_row(session, ticket.id, actor.id) is not None
 
     def _event(
         self,

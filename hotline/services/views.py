@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from hotline.domain.tickets import (
     OPEN_FOR_ANSWER,
@@ -21,6 +21,7 @@ from hotline.storage.models import (
     Citizen,
     Ticket,
 )
+from hotline.storage.reporters import tickets_reported_by
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class TicketViews(TicketWork):
                 actor is not None
                 and actor.role == "citizen"
                 and actor.id != self._citizen_key(ticket)
+                and not self._is_reporter(actor, ticket)
             ):
                 raise not_found(ticket.number)
             if (
@@ -96,8 +98,14 @@ class TicketViews(TicketWork):
             )
         if f.citizen is not None:
             channel, _, user = f.citizen.partition(":")
-            query = query.join(Citizen).where(
+            own = select(Citizen.id).where(
                 Citizen.channel == channel, Citizen.channel_user_id == user
+            )
+            query = query.where(  # their own tickets and those they were linked to as reporters
+                or_(
+                    Ticket.citizen_id.in_(own),
+                    Ticket.id.in_(tickets_reported_by(channel, user)),
+                )
             )
         with self._unit() as session:
             return [self._view(t) for t in session.scalars(query)]

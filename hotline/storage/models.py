@@ -133,6 +133,10 @@ class Ticket(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     anonymised_at: Mapped[datetime | None]  # personal fields removed (retention or erasure)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Citizens linked as reporters of this problem (ticket_reporters), besides its own citizen.
+    reporter_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The deadline of a supervisor's manual 督办 instruction, watched by the sweep.
+    directive_due_at: Mapped[datetime | None]
 
     citizen: Mapped[Citizen] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[TicketEvent]] = relationship(
@@ -473,3 +477,41 @@ Index(
     Ticket.answer_due_at,
 )
 Index("ix_tickets_status_id", Ticket.status, Ticket.id)
+
+
+class TicketReporter(Base):
+    """A citizen who reported a problem already open as another ticket (重复件): linked to that
+    ticket, hears its progress, answer and survey; `unlinked_at` is set when a dispatcher splits
+    the report into its own ticket (`split_into_id`)."""
+
+    __tablename__ = "ticket_reporters"
+    __table_args__ = (Index("ix_ticket_reporters_citizen", "citizen_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    category_code: Mapped[str | None] = mapped_column(String(60))
+    score: Mapped[float | None] = mapped_column(Float)
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    linked_by: Mapped[str] = mapped_column(String(120))
+    linked_at: Mapped[datetime]
+    unlinked_at: Mapped[datetime | None]
+    split_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    rated_round: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[str | None] = mapped_column(String(24))
+
+
+class ProblemLock(Base):
+    """One row per (routing target, place): reports of one problem take its row lock, so two
+    concurrent reports never open two tickets (see services/duplicates.py)."""
+
+    __tablename__ = "problem_locks"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    touched_at: Mapped[datetime]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hotline.domain.privacy import redact
 from hotline.storage.journal import record_message, write_pending
 from hotline.storage.models import Citizen, OutboxMessage, Ticket
+from hotline.storage.reporters import active_reporters
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
@@ -79,9 +80,45 @@ def enqueue(session: Session, entry: OutboxEntry, *, now: datetime) -> bool:
     writers adding the same reminder at the same moment still produce exactly one row.
     """
     if entry.dedupe_key is None:
-        record_message(session, entry.ticket, _row(entry, now))
+        for each in with_reporters(session, [entry]):
+            record_message(session, each.ticket, _row(each, now))
         return True
     return entry.dedupe_key in enqueue_unique(session, [entry], now=now)
+
+
+def with_reporters(session: Session, entries: Sequence[OutboxEntry]) -> list[OutboxEntry]:
+    """The entries plus, for every message to a ticket's own citizen, a copy for each citizen
+    linked as a reporter of that problem (progress, answer and survey reach them all); a copy's
+    dedupe key is the original's with the reporter's id, so it too is written once."""
+    linked = [
+        e
+        for e in entries
+        if e.audience == "citizen"
+        and e.ticket is not None
+        and (e.ticket.reporter_count or 0) > 0
+        and e.ticket.id is not None
+        and e.address == str(e.ticket.citizen_id)
+    ]
+    if not linked:
+        return list(entries)
+    reporters = active_reporters(session, {e.ticket.id for e in linked if e.ticket is not None})
+    marked = {id(e) for e in linked}
+    out: list[OutboxEntry] = []
+    for entry in entries:
+        out.append(entry)
+        if id(entry) not in marked or entry.ticket is None:
+            continue
+        for citizen_id in reporters.get(entry.ticket.id, []):
+            if citizen_id == entry.ticket.citizen_id:
+                continue
+            out.append(
+                replace(
+                    entry,
+                    address=str(citizen_id),
+                    dedupe_key=f"{entry.dedupe_key}:r{citizen_id}" if entry.dedupe_key else None,
+                )
+            )
+    return out
 
 
 def enqueue_unique(
@@ -97,6 +134,7 @@ def enqueue_unique(
     if any(entry.dedupe_key is None for entry in entries):
         raise ValueError("enqueue_unique needs a dedupe_key on every entry")
     write_pending(session)  # keep id order = creation order; new tickets get their ids
+    entries = with_reporters(session, entries)
     rows = [
         {**_row(entry, now), "ticket_id": entry.ticket.id if entry.ticket is not None else None}
         for entry in entries

@@ -131,18 +131,18 @@ def test_action_server_killed_mid_form_then_back(stack: tuple[Stack, str]) -> No
     empty (the channels then say 系统繁忙); once it is back, the citizen repeats and finishes,
     and exactly one ticket exists."""
     server, url = stack
-    sender = "rest:citizen4"
+    sender = "rest:citizen4"  # another place than citizen1's light: not one problem (重复件)
     say(server, sender, "我家楼下的路灯坏了好几天了，晚上黑漆漆的")
     server.kill_actions()
-    lost = say(server, sender, "幸福路88号")
+    lost = say(server, sender, "建设路66号")
     assert "联系电话" not in texts(lost)
     server.start_actions()
     server.wait_ready(timeout=120)
-    again = texts(say(server, sender, "幸福路88号"))
+    again = texts(say(server, sender, "建设路66号"))
     assert "联系电话" in again or "答复时限" in again
     if "联系电话" in again:
         say(server, sender, "不用了")
     say(server, sender, "/affirm")
     say(server, sender, "/affirm")  # an impatient double press
     [(ticket, events)] = tickets_of(url, "citizen4")
-    assert ticket.address == "幸福路88号" and events.count("open") == 1
+    assert ticket.address == "建设路66号" and events.count("open") == 1

@@ -45,6 +45,7 @@ for _s in (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.RETURNED)
     EXPECTED[(Action.WITHDRAW, _s)] = Status.WITHDRAWN
     EXPECTED[(Action.MERGE, _s)] = Status.MERGED
     EXPECTED[(Action.FLAG_FOR_HUMAN, _s)] = _s
+    EXPECTED[(Action.RECATEGORIZE, _s)] = _s  # a moved ticket is set to 已派单 explicitly
 # 主办/协办, 审核 and named owners keep the status of a ticket with a department at work
 for _a in (
     Action.ADD_ASSIST,

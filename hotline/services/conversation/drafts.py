@@ -19,6 +19,7 @@ from hotline.domain.places import (
     place_in_message,
 )
 from hotline.domain.tickets import DomainError
+from hotline.services import messages
 from hotline.services.conversation.context import Room, known_request_type, now_iso, since
 from hotline.services.conversation.exchange import draft_key
 from hotline.services.conversation.words import (
@@ -275,7 +276,9 @@ class Intake(Room):
                 self.set_draft(draft)
                 return
             numbers.append(view.number)
-            if view.department is None:
+            if view.linked:  # the same problem is already open: one ticket, one more reporter
+                lines.append(messages.citizen_linked(view.number, view.department_name))
+            elif view.department is None:
                 lines.append(f"已为您登记工单 {view.number}，派单员会尽快确定办理部门。")
             else:
                 due = local_time(view.answer_due_at, service.tz)

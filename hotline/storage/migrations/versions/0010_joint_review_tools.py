@@ -3,7 +3,7 @@
 Self-contained: four new tables, nothing existing is altered.
 
 Revision ID: 0010_joint_review_tools
-Revises: 0008
+Revises: 0009_problem_links
 Create Date: 2026-12-05 00:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_joint_review_tools"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009_problem_links"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,250 @@
+"""One ticket per problem (重复件合并): when a new report is the same problem as an open ticket.
+
+Pure rules, no database: the rules from data/duplicates.yml, the place and text comparisons,
+and the score that decides a link. The services layer finds the candidates and links.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from hotline.domain.places import place_key
+from hotline.domain.tickets import Action
+from hotline.domain.yamlconf import read_yaml, validate
+
+
+class DuplicateRules(BaseModel):
+    """When two reports are one problem: same routing, same place, close in time, alike in words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    radius_m: float = Field(default=150, gt=0, le=5000)
+    threshold: float = Field(default=0.2, ge=0, le=1)
+    cross_category_threshold: float = Field(default=0.5, ge=0, le=1)
+    # A burst: the same category at the same house number within these minutes is one problem
+    # at this lower similarity (callers in a burst describe one event in unlike words).
+    burst_minutes: float = Field(default=30, ge=0, le=24 * 60)
+    burst_threshold: float = Field(default=0.0, ge=0, le=1)
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    ignore: list[str] = Field(default_factory=list)
+    # Categories one problem is filed under by different callers (a burst main is also a
+    # water cut): reports in one group compare as if they had the same category.
+    related_categories: list[list[str]] = Field(default_factory=list)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _words_not_empty(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for word, variants in value.items():
+            if not word.strip() or any(not v.strip() for v in variants):
+                raise ValueError(f"empty word in synonyms of {word!r}")
+        return value
+
+    # (variant, word) longest first, then filler words longest first: built once per load
+    _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    _fillers: tuple[str, ...] = PrivateAttr(default=())
+
+    def model_post_init(self, context: object, /) -> None:
+        """Prepare the replacement tables the text comparison runs for every candidate."""
+        pairs = [(v, word) for word, variants in self.synonyms.items() for v in variants]
+        self._folds = tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        self._fillers = tuple(sorted(self.ignore, key=len, reverse=True))
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(hours=self.window_hours)
+
+    def related(self, a: str | None, b: str | None) -> bool:
+        """The same category, or two categories of one related group."""
+        if a is None or b is None:
+            return False
+        return a == b or any(a in group and b in group for group in self.related_categories)
+
+
+OFF = DuplicateRules(enabled=False)
+
+# What a citizen linked to another's ticket may do on it: chase, add to it, rate the answer
+# (不满意 reopens it for all). Withdrawing or amending stays with the ticket's own citizen.
+REPORTER_ACTIONS = frozenset({Action.CHASE, Action.ADD_INFORMATION, Action.RATE, Action.REOPEN})
+
+
+def load_duplicate_rules(path: Path, known_categories: set[str] | None = None) -> DuplicateRules:
+    """Read and validate data/duplicates.yml; errors name file and line, including a related
+    category the catalogue does not know."""
+    doc = read_yaml(path)
+    rules = validate(doc, DuplicateRules)
+    if known_categories is not None:
+        for i, group in enumerate(rules.related_categories):
+            for j, code in enumerate(group):
+                if code not in known_categories:
+                    raise doc.error(["related_categories", i, j], f"unknown category {code!r}")
+    return rules
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the comparison needs of a report or of an open ticket."""
+
+    category: str | None
+    department: str | None
+    description: str
+    address: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    at: datetime | None = None
+
+
+_NUMBER = re.compile(r"(\d+)\s*(?:号|栋|幢|号楼|单元|弄)")
+_NOISE = re.compile(r"[\s\d，。！？、,.!?：:；;（）()“”\"'~…—-]+")
+
+
+def house_number(address: str | None) -> str | None:
+    """The first house/building number of an address ("幸福路12号3单元" -> "12"), if any."""
+    if not address:
+        return None
+    match = _NUMBER.search(address)
+    return match.group(1) if match else None
+
+
+# Leading administrative areas ("朝阳区", "江苏省淮安市") that callers add or leave out; not
+# "小区", "社区", "园区", "景区", "校区", "市场".
+_AREA = re.compile(r"^(?:[\u4e00-\u9fa5]{1,6}?(?:省|市(?!场)|(?<![小社园景校])区|县))+")
+
+
+def problem_place(address: str | None) -> str | None:
+    """The road or compound of an address without the area before it: "朝阳区幸福路12号" and
+    "幸福路12号" are one place."""
+    if not address:
+        return None
+    return place_key(_AREA.sub("", address.strip()) or address)
+
+
+def lock_key(department: str | None, category: str | None, address: str | None) -> str | None:
+    """The key concurrent reports of one problem serialise on: routing target and place
+    (the whole road or compound); None when the report has no place to link by."""
+    scope = department or category
+    place = problem_place(address)
+    if scope is None or place is None:
+        return None
+    return f"{scope}|{place}"[:120]
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def same_place(new: Report, old: Report, rules: DuplicateRules) -> bool:
+    """Within the radius when both have coordinates; otherwise the same road or compound and,
+    when both name one, the same house number."""
+    if None not in (new.latitude, new.longitude, old.latitude, old.longitude):
+        return (
+            distance_m(new.latitude, new.longitude, old.latitude, old.longitude)  # type: ignore[arg-type]
+            <= rules.radius_m
+        )
+    key = problem_place(new.address)
+    if key is None or key != problem_place(old.address):
+        return False
+    a, b = house_number(new.address), house_number(old.address)
+    return a is None or b is None or a == b
+
+
+def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
+    """The words that describe the problem: without the place, filler words and punctuation,
+    with synonyms folded onto one word."""
+    return _problem_words(text, address, rules._folds, rules._fillers)
+
+
+@lru_cache(maxsize=8192)
+def _problem_words(
+    text: str, address: str | None, folds: tuple[tuple[str, str], ...], fillers: tuple[str, ...]
+) -> str:
+    """Cached: an open ticket's words are compared with every report of its burst."""
+    out = text
+    for part in (address, place_key(address), problem_place(address)):
+        if part:
+            out = out.replace(part, " ")
+    for variant, word in folds:
+        out = out.replace(variant, word)
+    for word in fillers:
+        out = out.replace(word, " ")
+    return _NOISE.sub(" ", out).strip()
+
+
+def _grams(text: str) -> set[str]:
+    grams: set[str] = set()
+    for chunk in text.split():
+        if len(chunk) == 1:
+            grams.add(chunk)
+        grams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
+    return grams
+
+
+def text_similarity(new: Report, old: Report, rules: DuplicateRules) -> float:
+    """How much of the shorter description's character bigrams the other one shares (the
+    overlap coefficient, 0..1): callers say the same thing at very different lengths."""
+    a = _grams(_normalise(new.description, new.address, rules))
+    b = _grams(_normalise(old.description, old.address, rules))
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None:
+    """How alike two reports are, or None when they cannot be one problem (other routing,
+    other place, too far apart in time, or words too different)."""
+    if not rules.enabled:
+        return None
+    if new.at is not None and old.at is not None and abs(new.at - old.at) > rules.window:
+        return None
+    same_category = rules.related(new.category, old.category)
+    if not same_category and None not in (new.category, old.category):
+        return None  # classified apart: two problems (a dispatcher may still merge them)
+    if not same_category and (new.department is None or new.department != old.department):
+        return None
+    if not same_place(new, old, rules):
+        return None
+    score = text_similarity(new, old, rules)
+    needed = rules.threshold if same_category else rules.cross_category_threshold
+    if same_category and _burst(new, old, rules):
+        needed = min(needed, rules.burst_threshold)
+    return score if score >= needed else None
+
+
+def _burst(new: Report, old: Report, rules: DuplicateRules) -> bool:
+    """Close in time at one precise place: both name the same house number (or both carry
+    coordinates) and arrive within burst_minutes."""
+    if (
+        new.at is None
+        or old.at is None
+        or abs(new.at - old.at) > timedelta(minutes=rules.burst_minutes)
+    ):
+        return False
+    if None not in (new.latitude, old.latitude):
+        return True
+    number = house_number(new.address)
+    return number is not None and number == house_number(old.address)
+
+
+def best_match(
+    new: Report, candidates: list[tuple[int, Report]], rules: DuplicateRules
+) -> int | None:
+    """The id of the most alike candidate, or None when none is the same problem."""
+    best: tuple[float, int] | None = None
+    for ident, old in candidates:
+        score = match_score(new, old, rules)
+        if score is not None and (best is None or score > best[0]):
+            best = (score, ident)
+    return best[1] if best else None
