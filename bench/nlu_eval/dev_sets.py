@@ -29,7 +29,7 @@ from bench.nlu_eval.evaluate import _percentile, score  # noqa: E402
 from bench.nlu_eval.letters_eval import DEFAULT_LETTERS, load_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DEPARTMENT_SETS = ("dept_dev.jsonl", "boundary_dev.jsonl", "smoke.jsonl")
+DEPARTMENT_SETS = ("dept_dev.jsonl", "boundary_dev.jsonl", "voices_dev.jsonl", "smoke.jsonl")
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl")
 
 

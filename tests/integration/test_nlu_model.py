@@ -119,12 +119,8 @@ def long_results() -> list[dict[str, Any]]:
     return classifier.classify_texts([*LETTERS.values(), *OTHERS, LONG_STORY])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit: a request told only after 900 characters about an elderly mother "
-    "still routes by the story (civil_affairs); see bench/nlu_eval/README.md, Long messages",
-)
 def test_a_request_told_only_after_a_long_story(long_results: list[dict[str, Any]]) -> None:
+    """900 characters about an elderly mother, then health products sold to her: market."""
     assert long_results[-1]["department"] == "market_regulation", long_results[-1]["top3"]
 
 

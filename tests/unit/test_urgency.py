@@ -26,7 +26,13 @@ ROOT = Path(__file__).resolve().parents[2]
 # heldout.jsonl is not opened here either (bench/nlu_eval/README.md): only the dev set.
 DEV_SETS = [
     ROOT / "bench" / "nlu_eval" / n
-    for n in ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "dept_dev.jsonl", "boundary_dev.jsonl")
+    for n in (
+        "urgent_dev2.jsonl",
+        "urgent_dev3.jsonl",
+        "dept_dev.jsonl",
+        "boundary_dev.jsonl",
+        "voices_dev.jsonl",
+    )
 ]
 
 URGENT = [
@@ -126,6 +132,15 @@ def test_boundary_dev_set_is_not_in_the_nlu_data() -> None:
     with path.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
     assert len(rows) >= 60
+    assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
+
+
+def test_voices_dev_set_is_not_in_the_nlu_data() -> None:
+    """The mayor's-mailbox, elderly, rural and migrant-worker dev set is never trained on."""
+    path = ROOT / "bench" / "nlu_eval" / "voices_dev.jsonl"
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    assert len(rows) >= 90
     assert not {urgency.normalise(r["text"]) for r in rows} & _nlu_texts()
 
 
