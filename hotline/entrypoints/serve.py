@@ -149,6 +149,11 @@ class Service:
             checks[name] = process.poll() is None
         if "scheduler" in checks:
             checks["scheduler"] = checks["scheduler"] and self._jobs_scheduled()
+        if "web" in checks:  # alive is not enough: the workbench must answer its sign-in page
+            settings = self.app.settings
+            checks["web"] = checks["web"] and answers(
+                f"http://{settings.web_host}:{settings.web_port}/login", 1.0
+            )
         return checks
 
     def _jobs_scheduled(self) -> bool:

@@ -66,7 +66,7 @@ def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], list[in
     argv = shlex.split(service["ExecStart"].replace("/opt/hotline", str(ROOT))) + list(extra)
     assert argv[0] == str(ROOT / ".venv" / "bin" / "hotline")
     argv[0:1] = [sys.executable, "-m", "hotline.entrypoints.cli"]  # this interpreter's env
-    rasa, action, health = free_ports(3)
+    rasa, action, health, web = free_ports(4)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -80,6 +80,7 @@ def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], list[in
             "HOTLINE_RASA_URL": f"http://127.0.0.1:{rasa}",
             "HOTLINE_ACTION_SERVER_PORT": str(action),
             "HOTLINE_HEALTH_PORT": str(health),
+            "HOTLINE_WEB_PORT": str(web),
         }
     )
     err = tmp_path / "serve.err"
@@ -90,7 +91,7 @@ def start(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[bytes], list[in
         stdout=subprocess.DEVNULL,
         stderr=err.open("wb"),
     )
-    return process, [rasa, action, health], err
+    return process, [rasa, action, health, web], err
 
 
 def wait_ready(
@@ -128,7 +129,10 @@ def test_serve_without_dialogue_is_ready_and_stops_cleanly(tmp_path: Path) -> No
     process, ports, err = start(tmp_path, "--no-dialogue")
     try:
         checks = wait_ready(process, ports[2], 60, err)
-        assert checks == {"status": "ready", "checks": {"database": True, "scheduler": True}}
+        assert checks == {
+            "status": "ready",
+            "checks": {"database": True, "scheduler": True, "web": True},
+        }
         assert httpx.get(f"http://127.0.0.1:{ports[2]}/healthz").json() == {"status": "alive"}
         assert stop_and_check(process, ports, tmp_path) <= 10
     finally:
@@ -156,6 +160,7 @@ def test_serve_runs_the_stack_and_sigterm_leaves_nothing_behind(tmp_path: Path) 
             "actions": True,
             "database": True,
             "scheduler": True,
+            "web": True,
         }
         assert all(listening(port) for port in ports)
         assert stop_and_check(process, ports, tmp_path) <= 10
