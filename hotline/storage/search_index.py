@@ -13,13 +13,13 @@ mode drops a table's triggers with the table).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, String, bindparam, column, literal_column, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import Boolean
+from sqlalchemy.types import NullType, TypeEngine
 
 FTS_TABLE = "tickets_fts"
 # FTS5 keeps its data in shadow tables named after the virtual table.
@@ -102,7 +102,9 @@ class TextContains(ColumnElement[bool]):
     """`tickets.<field>` contains `words` (case-insensitive), through the index where one
     fits: compiled per database, so services state what they want and not how."""
 
-    type = Boolean()
+    # Untyped on purpose: a Boolean-typed custom element gets "= 1" appended in WHERE on
+    # SQLite, and "x IN (…) = 1" hides the IN from the planner (a full scan of the window).
+    type = cast("TypeEngine[bool]", NullType())
     inherit_cache = False  # the compiled form depends on the words' length
 
     def __init__(self, field: Field, words: str) -> None:
