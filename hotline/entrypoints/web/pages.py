@@ -398,7 +398,6 @@ def board(request: Request) -> Response:
         who,
         desk=desk,
         departments=ctx.services.catalogue.departments,
-        merges=ctx.services.tickets.suggested_merges(20),
         reviews=ctx.services.tickets.pending_reviews(50),
         done=TOOL_DONE.get(request.query_params.get("done", "")),
     )
