@@ -467,3 +467,13 @@ def test_dispatcher_merges_corrects_and_reviews_on_the_board(
     ok = _post(client, "/board", f"/tickets/{lamp}/review", decision="approve", back="/board")
     assert ok.status_code == 303 and "已通过审核" in client.get(ok.headers["location"]).text
     assert world.app.service.views.get_ticket(lamp).status == "resolved"
+
+
+def test_a_tool_form_returns_only_to_our_own_pages(client: TestClient, world: WebWorld) -> None:
+    number = _open(world)
+    sign_in(client, "lisi")
+    for back in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        done = _post(
+            client, f"/tickets/{number}", f"/tickets/{number}/note", text="记一笔", back=back
+        )
+        assert done.headers["location"] == f"/tickets/{number}?done=note"

@@ -24,7 +24,7 @@ router = APIRouter()
 def _back(form: dict[str, str], fallback: str, done: str) -> Response:
     """Back to the page the form came from (only our own), saying what was done."""
     target = form.get("back", "")
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or "\n" in target:
         target = fallback
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{joiner}done={quote(done)}", 303)
