@@ -195,6 +195,7 @@ def main() -> None:
             ),
             "ticket page": get(staff, f"/tickets/{some_number}"),
             "dispatch board": get(disp, "/board"),
+            "suggested merges (dispatcher)": get(disp, "/merges"),
         }
         print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8}")
         for label, call in pages.items():

@@ -30,6 +30,7 @@ from hotline.storage.models import (
     TicketNote,
     TicketOwner,
 )
+from hotline.storage.search_index import text_contains
 
 SEARCH_LIMIT = 50
 AT_WORK = (Status.DISPATCHED.value, Status.ACCEPTED.value)  # the department holds the ticket
@@ -60,12 +61,6 @@ class Search:
     def empty(self) -> bool:
         """Tell whether nothing was asked (a search must narrow something)."""
         return not any((self.number, self.phone, self.place, self.text, self.since, self.until))
-
-
-def _like(value: str) -> str:
-    """A LIKE pattern matching `value` anywhere, with its own % and _ taken literally."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class StaffTools(TicketWork):
@@ -220,11 +215,9 @@ class StaffTools(TicketWork):
             conditions.append(Ticket.contact_phone.contains(digits, autoescape=True))
         if query.place:
             place = query.place.strip()
-            conditions.append(
-                or_(Ticket.address.ilike(_like(place), escape="\\"), Ticket.place_key == place)
-            )
+            conditions.append(or_(text_contains("address", place), Ticket.place_key == place))
         if query.text:
-            conditions.append(Ticket.description.ilike(_like(query.text.strip()), escape="\\"))
+            conditions.append(text_contains("description", query.text.strip()))
         if query.since:
             conditions.append(Ticket.created_at >= datetime.combine(query.since, time(), self.tz))
         if query.until:

@@ -22,6 +22,7 @@ from hotline.domain.tickets import (
 from hotline.services.snapshots import TicketView
 from hotline.services.ticket_work import TicketWork
 from hotline.storage.models import ExtensionRequest, OutboxMessage, Ticket
+from hotline.storage.search_index import text_contains
 
 Light = Literal["red", "yellow", "green"]
 LIGHT_LABELS: dict[str, str] = {"red": "红", "yellow": "黄", "green": "绿"}
@@ -258,9 +259,9 @@ class Workbench(TicketWork):
             end = datetime.combine(day_to + timedelta(days=1), time(), tzinfo=self.tz)
             query = query.where(Ticket.created_at < end)
         if words:
-            query = query.where(Ticket.description.contains(words, autoescape=True))
+            query = query.where(text_contains("description", words))
         if place:
-            query = query.where(Ticket.address.contains(place.strip()[:60], autoescape=True))
+            query = query.where(text_contains("address", place.strip()[:60]))
         query = query.order_by(Ticket.id.desc()).limit(PAGE).offset(max(page, 0) * PAGE)
         return self._rows(query)
 

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from hotline.storage.search_index import ensure_triggers
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -25,6 +27,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        ensure_triggers(connection)  # a later migration rebuilding tickets drops them
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -8,13 +8,17 @@ from sqlalchemy import Engine, inspect
 
 from hotline.storage.migrate import alembic_config, current_revision, upgrade
 from hotline.storage.models import Base
+from hotline.storage.search_index import include_object
 
 
 def test_head_matches_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        # the search index (FTS5 table and its shadows, pg_trgm GIN indexes) is made by
+        # migration 0012 in raw DDL the models cannot declare portably: left out here
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
-    assert current_revision(engine) == "0011_web"
+    assert current_revision(engine) == "0012_search_index"
 
 
 def test_upgrade_is_idempotent_and_downgrade_works(sqlite_engine: Engine) -> None:

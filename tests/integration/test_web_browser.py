@@ -95,6 +95,11 @@ def test_staff_accept_and_answer_in_the_browser(
         _fits(driver, width)
         _submit(driver, "#act-accept button")
         assert "已签收" in driver.find_element(By.CSS_SELECTOR, "p.ok").text
+        driver.find_element(By.CSS_SELECTOR, "#add-note textarea").send_keys("已约电工明早到场")
+        _submit(driver, "#add-note button")
+        assert "已添加内部备注" in driver.find_element(By.CSS_SELECTOR, "p.ok").text
+        assert "已约电工明早到场" in driver.find_element(By.CSS_SELECTOR, "#notes").text
+        _fits(driver, width)
         driver.find_element(By.CSS_SELECTOR, "#act-resolve textarea").send_keys(ANSWER)
         _submit(driver, "#act-resolve button")
         assert "已答复，待回访" in driver.find_element(By.CSS_SELECTOR, "h1").text

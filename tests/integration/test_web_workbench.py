@@ -352,3 +352,128 @@ def test_the_dashboard_keeps_its_figures_a_while_and_refreshes_behind(world: Web
     world.clock.advance(timedelta(hours=2))
     later = cache.get("today")  # too old: computed before answering
     assert later.computed_at == world.clock.now()
+
+
+# ------------------------------------------------------------ the centre's tools (issue 19)
+
+
+def _post(client: TestClient, page: str, path: str, **form: str) -> Any:
+    """Post a tool's form with the CSRF token of the page it sits on."""
+    token = csrf_of(client.get(page).text)
+    return client.post(path, data={"csrf": token, **form}, follow_redirects=False)
+
+
+def test_notes_owner_and_my_list_on_the_department_pages(
+    client: TestClient, world: WebWorld
+) -> None:
+    number = _open(world)
+    sign_in(client, "lisi")
+    page = client.get(f"/tickets/{number}").text
+    assert "内部备注" in page and "未指定" in page
+    # without the token nothing is written
+    bare = client.post(f"/tickets/{number}/note", data={"text": "已联系物业"})
+    assert bare.status_code == 403
+    added = _post(client, f"/tickets/{number}", f"/tickets/{number}/note", text="已联系物业")
+    assert added.status_code == 303 and "done=note" in added.headers["location"]
+    page = client.get(added.headers["location"]).text
+    assert "已添加内部备注" in page and "已联系物业" in page and "lisi" in page
+    empty = _post(client, f"/tickets/{number}", f"/tickets/{number}/note", text="  ")
+    assert empty.status_code == 400 and "备注内容" in empty.text
+    assert number not in client.get("/mine").text
+    assigned = _post(client, f"/tickets/{number}", f"/tickets/{number}/assign", member="lisi")
+    assert assigned.status_code == 303
+    assert 'id="owner">lisi<' in client.get(f"/tickets/{number}").text
+    assert number in client.get("/mine").text
+    unknown = _post(client, f"/tickets/{number}", f"/tickets/{number}/assign", member="王五")
+    assert unknown.status_code == 400 and "没有名为“王五”" in unknown.text
+    # the citizen's own view never carries the note
+    assert "已联系物业" not in str(world.app.service.views.get_ticket(number).events)
+    # another department sees neither the ticket nor its notes
+    with world.client() as other:
+        sign_in(other, "zhao")
+        refused = _post(other, "/queue", f"/tickets/{number}/note", text="看看")
+        assert refused.status_code in (400, 403) and "已联系物业" not in refused.text
+
+
+def test_dispatcher_merges_corrects_and_reviews_on_the_board(
+    client: TestClient, world: WebWorld, engine: Engine
+) -> None:
+    from hotline.domain.review import ReviewRules, ReviewScope
+    from hotline.services.container import Services
+    from hotline.storage.db import make_session_factory
+    from tests.conftest import TZ
+
+    svc = world.app.service
+    plain = Services(make_session_factory(engine), svc.catalogue, svc.sla, world.clock, TZ)
+    first = plain.tickets.open_ticket(
+        NewTicket(
+            channel="rest",
+            channel_user_id="a",
+            description="幸福路12号停水了",
+            category="water_supply",
+            address="幸福路12号",
+        )
+    ).number
+    second = plain.tickets.open_ticket(
+        NewTicket(
+            channel="rest",
+            channel_user_id="b",
+            description="幸福路12号没水了",
+            category="water_supply",
+            address="幸福路12号",
+        )
+    ).number
+    sign_in(client, "disp")
+    assert "/merges" in client.get("/board").text
+    assert f"合并到 {first}" in client.get("/merges").text
+    merged = _post(client, "/merges", f"/tickets/{second}/merge", into=first, back="/merges")
+    assert merged.status_code == 303 and merged.headers["location"].startswith("/merges")
+    assert "已合并到主工单" in client.get(merged.headers["location"]).text
+    assert f"合并到 {first}" not in client.get("/merges").text
+    assert world.app.service.views.get_ticket(second).status != "dispatched"
+
+    lamp = _open(world)
+    short = _post(
+        client, f"/tickets/{lamp}", f"/tickets/{lamp}/category", category="street_garbage", text=""
+    )
+    assert short.status_code == 400 and "理由" in short.text
+    fixed = _post(
+        client,
+        f"/tickets/{lamp}",
+        f"/tickets/{lamp}/category",
+        category="street_garbage",
+        text="市民说的是垃圾桶满溢，不是路灯",
+    )
+    assert fixed.status_code == 303
+    assert "道路垃圾与垃圾桶满溢" in client.get(fixed.headers["location"]).text
+
+    held = Services(
+        make_session_factory(engine),
+        svc.catalogue,
+        svc.sla,
+        world.clock,
+        TZ,
+        review=ReviewRules(answers=ReviewScope(all=True)),
+    )
+    from hotline.domain.tickets import Actor
+
+    lisi = Actor(role="staff", id="operator:lisi", department="urban_management", name="lisi")
+    held.tickets.accept(lamp, lisi)
+    held.tickets.resolve(lamp, lisi, "垃圾桶已清运完毕。")
+    board = client.get("/board").text
+    assert "垃圾桶已清运完毕。" in board and board.count('id="reviews"') == 1
+    no_reason = _post(client, "/board", f"/tickets/{lamp}/review", decision="reject", back="/board")
+    assert no_reason.status_code == 400 and "理由" in no_reason.text
+    ok = _post(client, "/board", f"/tickets/{lamp}/review", decision="approve", back="/board")
+    assert ok.status_code == 303 and "已通过审核" in client.get(ok.headers["location"]).text
+    assert world.app.service.views.get_ticket(lamp).status == "resolved"
+
+
+def test_a_tool_form_returns_only_to_our_own_pages(client: TestClient, world: WebWorld) -> None:
+    number = _open(world)
+    sign_in(client, "lisi")
+    for back in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        done = _post(
+            client, f"/tickets/{number}", f"/tickets/{number}/note", text="记一笔", back=back
+        )
+        assert done.headers["location"] == f"/tickets/{number}?done=note"

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from hotline.bootstrap import App
-from hotline.entrypoints.web import open311, pages
+from hotline.entrypoints.web import open311, pages, tools
 from hotline.entrypoints.web.auth import BadForm, SignInRequired
 from hotline.entrypoints.web.context import WebContext
 
@@ -26,6 +26,7 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
     web.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     web.include_router(open311.router)
     web.include_router(pages.router)
+    web.include_router(tools.router)
 
     @web.exception_handler(SignInRequired)
     async def to_login(request: Request, exc: SignInRequired) -> Response:

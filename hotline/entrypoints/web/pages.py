@@ -46,6 +46,15 @@ router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 HOME = {"staff": "/queue", "dispatcher": "/board", "supervisor": "/dashboard", "admin": "/search"}
 OTHER_EVENTS = {"set_deadline": "设定时限", "view_attachments": "查看附件", "attach": "收到附件"}
+# What the centre's tools (tools.py) report back on the page they return to.
+TOOL_DONE = {
+    "merge": "合并到主工单",
+    "category": "更正类别",
+    "review_approve": "通过审核",
+    "review_reject": "驳回审核",
+    "note": "添加内部备注",
+    "assign": "指定承办人",
+}
 AUDIENCES = {
     "citizen": "市民",
     "department": "承办部门",
@@ -236,6 +245,10 @@ def _ticket_page(
         return _page(request, "error.html", who, code, error=exc.message)
     attachments = ctx.attachments.for_card(view.number)
     timeline = _timeline(view, ctx.workbench.messages(view.number))
+    try:
+        notes = ctx.services.tickets.notes(view.number, who.actor)
+    except DomainError:
+        notes = None  # not someone who works on the ticket: no notes, no note form
     return _page(
         request,
         "ticket.html",
@@ -248,7 +261,9 @@ def _ticket_page(
         actions=allowed_actions(
             view, who.actor, extension_pending=ctx.workbench.extension_pending(view.number)
         ),
-        action_labels={a.value: label for a, label in ACTION_LABELS.items()},
+        action_labels={a.value: label for a, label in ACTION_LABELS.items()} | TOOL_DONE,
+        notes=notes,
+        owner=ctx.services.tickets.owner_of(view.number),
         with_phone=with_phone,
         error=error,
         form=form or {},
@@ -378,7 +393,13 @@ def board(request: Request) -> Response:
     except DomainError as exc:
         return _page(request, "error.html", who, 403, error=exc.message)
     return _page(
-        request, "board.html", who, desk=desk, departments=ctx.services.catalogue.departments
+        request,
+        "board.html",
+        who,
+        desk=desk,
+        departments=ctx.services.catalogue.departments,
+        reviews=ctx.services.tickets.pending_reviews(50),
+        done=TOOL_DONE.get(request.query_params.get("done", "")),
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 from hotline.storage.db import make_engine
 from hotline.storage.models import Base
+from hotline.storage.search_index import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,  # the search index is not in the models
     )
     with context.begin_transaction():
         context.run_migrations()
