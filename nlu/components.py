@@ -181,6 +181,26 @@ class HotlineTokenizer(JiebaTokenizer):
         return self._apply_token_pattern(tokens)
 
 
+def blend_ranking(
+    message: Message, probabilities: dict[str, float], share: float, length: int
+) -> None:
+    """Mix a classifier's probabilities (weight `share`) into the message's intent ranking,
+    so each extra classifier moves the ranking the same way."""
+    blended = {c: share * p for c, p in probabilities.items()}
+    for item in message.get(INTENT_RANKING_KEY) or []:
+        name = item.get(INTENT_NAME_KEY)
+        blended[name] = blended.get(name, 0.0) + (1 - share) * float(item["confidence"])
+    ranking = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)[:length]
+    message.set(
+        INTENT, {INTENT_NAME_KEY: ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True
+    )
+    message.set(
+        INTENT_RANKING_KEY,
+        [{INTENT_NAME_KEY: n, "confidence": c} for n, c in ranking],
+        add_to_output=True,
+    )
+
+
 def _span_overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return bool(a["start"] < b["end"] and b["start"] < a["end"])
 
@@ -402,22 +422,8 @@ class LinearIntentClassifier(_TrainedComponent):
             if self._long_weight is not None and is_long:
                 share = self._long_weight
             classes, probs = self._probabilities(row)
-            blended = {c: share * float(p) for c, p in zip(classes, probs, strict=True)}
-            for item in message.get(INTENT_RANKING_KEY) or []:
-                name = item.get(INTENT_NAME_KEY)
-                blended[name] = blended.get(name, 0.0) + (1 - share) * float(item["confidence"])
-            ranking = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)
-            ranking = ranking[: int(self._config["ranking_length"])]
-            message.set(
-                INTENT,
-                {INTENT_NAME_KEY: ranking[0][0], "confidence": ranking[0][1]},
-                add_to_output=True,
-            )
-            message.set(
-                INTENT_RANKING_KEY,
-                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in ranking],
-                add_to_output=True,
-            )
+            probabilities = {c: float(p) for c, p in zip(classes, probs, strict=True)}
+            blend_ranking(message, probabilities, share, int(self._config["ranking_length"]))
         return messages
 
 
@@ -642,20 +648,7 @@ class SentenceEncoderClassifier(_TrainedComponent):
             text = message.get(TEXT) or ""
             if len(text) < int(self._config["min_chars"]) or weight <= 0:
                 continue
-            blended = {c: weight * p for c, p in self.probabilities(text).items()}
-            for item in message.get(INTENT_RANKING_KEY) or []:
-                name = item.get(INTENT_NAME_KEY)
-                blended[name] = blended.get(name, 0.0) + (1 - weight) * float(item["confidence"])
-            ranking = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)
-            ranking = ranking[: int(self._config["ranking_length"])]
-            message.set(
-                INTENT,
-                {INTENT_NAME_KEY: ranking[0][0], "confidence": ranking[0][1]},
-                add_to_output=True,
-            )
-            message.set(
-                INTENT_RANKING_KEY,
-                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in ranking],
-                add_to_output=True,
+            blend_ranking(
+                message, self.probabilities(text), weight, int(self._config["ranking_length"])
             )
         return messages
