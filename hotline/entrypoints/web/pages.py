@@ -37,7 +37,7 @@ from hotline.entrypoints.web.auth import (
 )
 from hotline.services.messages import PRIORITY_LABELS, detail_lines
 from hotline.services.report_outputs import write_report_pack
-from hotline.services.reports import OVERDUE_BANDS, report_for
+from hotline.services.reports import OVERDUE_BANDS, PERIOD_LABELS, report_for
 from hotline.services.snapshots import TicketView
 from hotline.services.web_access import WebIdentity
 from hotline.services.workbench import LIGHT_LABELS, PAGE, SORTS, allowed_actions
@@ -403,6 +403,12 @@ def board(request: Request) -> Response:
     )
 
 
+def _period(request: Request) -> str:
+    """The report period asked for; anything else is this week."""
+    period = request.query_params.get("period", "week")
+    return period if period in PERIOD_LABELS else "week"
+
+
 def _centre(who: WebIdentity) -> None:
     if who.actor.role not in ("dispatcher", "supervisor", "admin"):
         raise NotAllowed("统计看板只对12345中心开放。", code="not_allowed")
@@ -413,9 +419,7 @@ def dashboard(request: Request) -> Response:
     """三率 and on-time by department, overdue ageing, hot topics and places."""
     who = identity(request)
     ctx = context(request)
-    period = request.query_params.get("period", "week")
-    if period not in ("today", "week", "month"):
-        period = "week"
+    period = _period(request)
     try:
         _centre(who)
         report = ctx.reports.get(period)
@@ -438,9 +442,7 @@ def dashboard_pack(request: Request) -> Response:
     """The report pack (summary, XLSX, CSV, charts) of the period, as one download."""
     who = identity(request)
     ctx = context(request)
-    period = request.query_params.get("period", "week")
-    if period not in ("today", "week", "month"):
-        period = "week"
+    period = _period(request)
     try:
         _centre(who)
         report = report_for(ctx.services, period)
