@@ -129,27 +129,31 @@ class SimulatedCitizen:
 
 def reconcile(database_url: str, stats: Stats) -> tuple[int, int, int]:
     """(tickets missing or extra, tickets without exactly one routing message, total)."""
-    sessions = make_session_factory(make_engine(database_url))
+    engine = make_engine(database_url)  # disposed: a PostgreSQL pool left open leaks sockets
+    sessions = make_session_factory(engine)
     mismatched = 0
-    with sessions() as session:
-        rows = session.execute(
-            select(Citizen.channel, Citizen.channel_user_id, Ticket.number, Ticket.id).join(
-                Ticket, Ticket.citizen_id == Citizen.id
-            )
-        ).all()
-        found: dict[str, set[str]] = {}
-        for channel, user, number, _ in rows:
-            found.setdefault(f"{channel}:{user}", set()).add(number)
-        for sender in set(found) | set(stats.expected):
-            mismatched += len(found.get(sender, set()) ^ stats.expected.get(sender, set()))
-        routing = dict(
-            session.execute(
-                select(OutboxMessage.ticket_id, func.count())
-                .where(OutboxMessage.kind.in_(("ticket_dispatched", "ticket_unroutable")))
-                .group_by(OutboxMessage.ticket_id)
+    try:
+        with sessions() as session:
+            rows = session.execute(
+                select(Citizen.channel, Citizen.channel_user_id, Ticket.number, Ticket.id).join(
+                    Ticket, Ticket.citizen_id == Citizen.id
+                )
             ).all()
-        )
-        unrouted = sum(1 for *_, ticket_id in rows if routing.get(ticket_id, 0) != 1)
+            found: dict[str, set[str]] = {}
+            for channel, user, number, _ in rows:
+                found.setdefault(f"{channel}:{user}", set()).add(number)
+            for sender in set(found) | set(stats.expected):
+                mismatched += len(found.get(sender, set()) ^ stats.expected.get(sender, set()))
+            routing = dict(
+                session.execute(
+                    select(OutboxMessage.ticket_id, func.count())
+                    .where(OutboxMessage.kind.in_(("ticket_dispatched", "ticket_unroutable")))
+                    .group_by(OutboxMessage.ticket_id)
+                ).all()
+            )
+            unrouted = sum(1 for *_, ticket_id in rows if routing.get(ticket_id, 0) != 1)
+    finally:
+        engine.dispose()
     return mismatched, unrouted, len(rows)
 
 

@@ -81,6 +81,10 @@ class Settings:
     # (redis://host:port/db) so any Rasa replica may take any turn of any citizen.
     tracker_store_url: str | None = None
     lock_store_url: str | None = None
+    # Seconds a turn holds its conversation's lock in the shared lock store. A replica killed
+    # mid-turn leaves its lock behind; the citizen's retried turn on another replica waits
+    # this long, so it must stay under the balancer's timeout (Rasa's own default is 60 s).
+    lock_lifetime: int = 20
     # The web workbench and Open311 API (`hotline web`, and inside `hotline up`).
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -133,6 +137,7 @@ class Settings:
             health_port=_int(env, "HOTLINE_HEALTH_PORT", 5080),
             tracker_store_url=env.get("HOTLINE_TRACKER_STORE_URL") or None,
             lock_store_url=env.get("HOTLINE_LOCK_STORE_URL") or None,
+            lock_lifetime=_int(env, "HOTLINE_LOCK_LIFETIME", 20),
             web_host=env.get("HOTLINE_WEB_HOST") or "127.0.0.1",
             web_port=_int(env, "HOTLINE_WEB_PORT", 8000),
         )
@@ -212,6 +217,10 @@ def _check_scale_out(settings: Settings) -> None:
     lock = settings.lock_store_url
     if lock is not None and not (urlsplit(lock).scheme == "redis" and urlsplit(lock).hostname):
         raise ConfigError(f"HOTLINE_LOCK_STORE_URL: expected redis://host:port/db, got {lock!r}")
+    if not 5 <= settings.lock_lifetime <= 300:
+        raise ConfigError(
+            f"HOTLINE_LOCK_LIFETIME: expected 5–300 seconds, got {settings.lock_lifetime}"
+        )
 
 
 def _check_ticket_url(template: str | None) -> None:

@@ -68,6 +68,7 @@ class StackConfig:
     # Several replicas (issue 20): the tracker store in PostgreSQL and Rasa's RedisLockStore.
     tracker_store_url: str | None = field(default=None, repr=False)
     lock_store_url: str | None = None
+    lock_lifetime: int = 20  # seconds; see Settings.lock_lifetime
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -87,6 +88,7 @@ class StackConfig:
             action_token=settings.action_token or "",
             tracker_store_url=settings.tracker_store_url,
             lock_store_url=settings.lock_store_url,
+            lock_lifetime=settings.lock_lifetime,
             # Rasa cannot read .env: it keeps its CRF fit under the same var/ (nlu/serve.py).
             env={"HOTLINE_VAR_DIR": str(settings.var_dir)},
         )
@@ -211,6 +213,8 @@ class Stack:
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "HOTLINE_RASA_URL": self.config.rasa_url,
                 "PYTHONUNBUFFERED": "1",
+                # Rasa's lock store reads the lifetime of a turn's lock from here.
+                "TICKET_LOCK_LIFETIME": str(self.config.lock_lifetime),
                 RASA_TOKEN: self.config.rasa_token,
                 CHAT_TOKEN: self.config.chat_token,
                 ACTION_TOKEN: self.config.action_token,

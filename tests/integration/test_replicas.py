@@ -115,6 +115,14 @@ def _databases(cluster: Cluster) -> tuple[str, str]:
     )
 
 
+def _migrate(url: str) -> None:
+    engine = make_engine(url)  # disposed: a PostgreSQL pool left open warns at exit
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def _wait_for_tracker_table(url: str, stack: Stack, seconds: float = 300) -> None:
     """The first replica has created Rasa's events table (two creating it at once race)."""
     engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -137,7 +145,7 @@ def test_two_replicas_take_any_turn_and_survive_one_killed(
     if pg_cluster is None:
         pytest.skip("needs the test run's own PostgreSQL cluster")
     app_url, tracker_url = _databases(pg_cluster)
-    upgrade(make_engine(app_url))
+    _migrate(app_url)
     first = StackConfig.scratch(tmp_path / "a", app_url)
     second = StackConfig.scratch(tmp_path / "b", app_url)
     # One set of credentials behind the balancer; the shared stores on both replicas.
@@ -192,7 +200,10 @@ def test_two_replicas_take_any_turn_and_survive_one_killed(
 
     assert killed, "the run ended before the replica was killed"
     assert balancer.alive == [first.rasa_url]
-    assert balancer.broken == 0  # every turn answered, at worst on its one retry
+    # Every turn answered, at worst on its one retry: a turn cut by the kill left its lock in
+    # Redis, and the retry on the survivor waits out HOTLINE_LOCK_LIFETIME (20 s), well
+    # inside the balancer's 60 s (with Rasa's default 60 s it timed out).
+    assert balancer.broken == 0
     assert balancer.retried <= CITIZENS  # at most the turns in flight at the kill
     assert stats.empty == 0
     mismatched, unrouted, total = reconcile(app_url, stats)

@@ -48,8 +48,10 @@ REQUEST_KEYS = {
 
 
 @pytest.fixture
-def world(engine: Engine, tmp_path: Path, clock: ManualClock) -> WebWorld:
-    return make_world(tmp_path, clock, engine.url.render_as_string(hide_password=False))
+def world(engine: Engine, tmp_path: Path, clock: ManualClock) -> Iterator[WebWorld]:
+    w = make_world(tmp_path, clock, engine.url.render_as_string(hide_password=False))
+    yield w
+    w.app.engine.dispose()  # its own pool on the shared PostgreSQL database
 
 
 @pytest.fixture

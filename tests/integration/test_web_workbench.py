@@ -24,13 +24,14 @@ PHONE = "13812345678"
 
 
 @pytest.fixture
-def world(engine: Engine, tmp_path: Path, clock: ManualClock) -> WebWorld:
+def world(engine: Engine, tmp_path: Path, clock: ManualClock) -> Iterator[WebWorld]:
     w = make_world(tmp_path, clock, engine.url.render_as_string(hide_password=False))
     w.account("lisi", "staff", "urban_management")
     w.account("zhao", "staff", "housing")
     w.account("disp", "dispatcher")
     w.account("boss", "supervisor")
-    return w
+    yield w
+    w.app.engine.dispose()  # its own pool on the shared PostgreSQL database
 
 
 @pytest.fixture

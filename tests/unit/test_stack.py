@@ -123,6 +123,7 @@ def test_replicas_share_postgresql_and_a_redis_lock_store(tmp_path: Path) -> Non
         {
             "HOTLINE_TRACKER_STORE_URL": "postgresql://rasa:s3cret@db.internal:5433/tracker",
             "HOTLINE_LOCK_STORE_URL": "redis://:hush@cache.internal:6380/2",
+            "HOTLINE_LOCK_LIFETIME": "15",
         }
     )
     config = StackConfig.from_settings(settings)
@@ -135,6 +136,8 @@ def test_replicas_share_postgresql_and_a_redis_lock_store(tmp_path: Path) -> Non
     assert "s3cret" not in endpoints and "hush" not in endpoints
     env = Stack(config)._env()
     assert env[TRACKER_PASSWORD] == "s3cret" and env[LOCK_PASSWORD] == "hush"
+    # A lock left by a killed replica frees in 15 s, not Rasa's 60 (a balancer's timeout).
+    assert env["TICKET_LOCK_LIFETIME"] == "15"
 
 
 def test_one_machine_keeps_sqlite_and_no_lock_store(tmp_path: Path) -> None:
@@ -156,6 +159,7 @@ def write_endpoints_text(config: StackConfig) -> str:
         ("HOTLINE_TRACKER_STORE_URL", "sqlite:///var/tracker.db"),
         ("HOTLINE_LOCK_STORE_URL", "memcached://127.0.0.1"),
         ("HOTLINE_HEALTH_PORT", "70000"),
+        ("HOTLINE_LOCK_LIFETIME", "600"),
     ],
 )
 def test_bad_scale_out_settings_are_refused_by_name(name: str, value: str) -> None:
