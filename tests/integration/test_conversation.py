@@ -85,6 +85,25 @@ async def test_an_unexpected_message_at_the_summary_keeps_the_draft(
     assert len(tickets(service)) == 1
 
 
+async def test_the_place_or_story_said_again_at_the_summary_is_kept_once(
+    service: Services,
+) -> None:
+    """Citizens repeat themselves when unsure the bot heard: no 补充 line per repetition."""
+    chat = Conversation()
+    await to_summary(chat, place="清浦区 和平路 天一城 南门")
+    for _ in range(2):
+        said = await chat.send(parse("清浦区 和平路 天一城 南门", "inform"))
+        assert "已经记下" in said and "请核对" in said
+    said = await chat.send(parse("晚上黑漆漆的", "inform"))
+    assert "已经记下" in said
+    said = await chat.send(parse("已经有老人在那里摔倒过两次了", "street_light", 0.6))
+    assert "已补充" in said
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "清浦区 和平路 天一城 南门"
+    assert ticket.description.count("补充：") == 1 and "摔倒过两次" in ticket.description
+
+
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(
     service: Services,
 ) -> None:

@@ -69,6 +69,10 @@ class Confirmation(Room):
             self.say(f"好的，已更新{('、'.join(dict.fromkeys(changed)))}。")
             self.room(Intake).ask_next(draft)
             return
+        if self.turn.intent not in SMALL_TALK and self.said_before(draft):
+            self.utter("utter_already_noted")  # the place or the story again: kept once
+            self.room(Intake).show_summary(draft)
+            return
         if (
             self.turn.intent in SMALL_TALK
             or self.turn.intent in ("nonsense", "inform")
@@ -101,6 +105,13 @@ class Confirmation(Room):
             draft["description"] = f"{draft.get('description')}\n补充：{text}"[:4000]
             self.utter("utter_added_to_summary")
         self.room(Intake).ask_next(draft)
+
+    def said_before(self, draft: dict[str, Any]) -> bool:
+        """Citizens unsure they were heard say it again; a repeat is not new information."""
+        said = self.short
+        return len(said) >= 4 and any(
+            said in compact(str(draft.get(field) or "")) for field in ("description", "address")
+        )
 
     def corrections(self, draft: dict[str, Any], *, asking: str | None) -> list[str]:
         """Apply every correction the message carries; the names of what changed."""
