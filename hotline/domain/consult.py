@@ -167,6 +167,8 @@ def consult_or_report(
             best_id, best = in_scope[0]
     anchored = bool(kb.anchors(text, best_id))
     asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
+    if kb.uncovered_subject(text, best_id):
+        return Consultation(None, asks and found.act == 0, "subject_not_in_kb")
     if not asks:
         if found.act > 0 or request_type in ("投诉", "举报", "求助"):
             return Consultation(None, False, "asks_to_act")

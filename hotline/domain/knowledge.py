@@ -92,6 +92,9 @@ class GroupSpec(_Strict):
 
 class KnowledgeFile(_Strict):
     groups: tuple[GroupSpec, ...] = Field(min_length=1)
+    # Subjects citizens ask about that no group answers (公积金, 驾照 …): a question naming one
+    # is never answered from a group that merely shares a word with it (贷款, 体检, 津贴).
+    not_covered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,10 @@ def _clip(text: str) -> str:
 class KnowledgeBase:
     """Question groups and their answers; `match` finds the group a citizen's question is in."""
 
-    def __init__(self, groups: tuple[GroupSpec, ...]) -> None:
+    def __init__(self, groups: tuple[GroupSpec, ...], not_covered: tuple[str, ...] = ()) -> None:
         self.groups = {g.id: g for g in groups}
+        self.not_covered = not_covered
+        self._asked_text = {g.id: " ".join((g.title, *g.questions)) for g in groups}
         docs = [(g.id, _grams(q)) for g in groups for q in g.questions]
         df: Counter[str] = Counter()
         for _, grams in docs:
@@ -239,6 +244,13 @@ class KnowledgeBase:
         grams = frozenset().union(*(self._group_grams[g] for g in among))
         return self._topic_words(_grams(_clip(question))) & grams
 
+    def uncovered_subject(self, question: str, group_id: str) -> str | None:
+        """A subject the question names that the group is not about (公积金 → 公租房: no)."""
+        return next(
+            (w for w in self.not_covered if w in question and w not in self._asked_text[group_id]),
+            None,
+        )
+
     def names(self, question: str, group_id: str) -> bool:
         """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
         return bool(self._title_words[group_id] & _grams(_clip(question)).keys())
@@ -292,4 +304,10 @@ def load_knowledge(path: Path, catalogue: Catalogue | None = None) -> KnowledgeB
                 )
             if group.category is not None and group.category not in catalogue.categories:
                 raise doc.error(("groups", i, "category"), f"unknown category {group.category!r}")
-    return KnowledgeBase(spec.groups)
+    for i, word in enumerate(spec.not_covered):
+        covering = [g.id for g in spec.groups if word in " ".join((g.title, *g.questions))]
+        if len(word) < 2 or covering:
+            raise doc.error(
+                ("not_covered", i), f"{word!r} is asked about in group(s) {covering}: not uncovered"
+            )
+    return KnowledgeBase(spec.groups, spec.not_covered)

@@ -118,6 +118,35 @@ def test_a_question_off_the_kb_is_a_question_without_an_answer(kb: KnowledgeBase
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "请问公积金贷款额度怎么算",  # not 退役军人创业贷款
+        "我想问问住房公积金能不能提取出来付房租",  # not 公租房
+        "生育津贴怎么领 男的能领吗",  # not 高龄津贴
+        "驾照到期换证要体检吗 去哪办",  # not 退役军人体检
+    ],
+)
+def test_a_subject_no_group_covers_is_not_answered_by_a_shared_word(
+    kb: KnowledgeBase, text: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.is_question and decision.answer is None, decision
+
+
+def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    path = tmp_path / "knowledge.yml"
+    path.write_text(
+        "not_covered: [低保]\ngroups:\n  - id: dibao\n    title: 低保\n    answer: 答\n"
+        "    source: general\n    questions: [低保怎么申请]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="not_covered"):
+        load_knowledge(path, catalogue)
+
+
+@pytest.mark.parametrize(
     ("previous", "text", "expected"),
     [
         ("cross_region_filing", "那要带什么材料？", "cross_region_filing"),  # not 优待证
