@@ -322,6 +322,11 @@ def _bare_name(text: str) -> bool:
     )
 
 
+# A clause that names the place the citizen did NOT mean ("…，不是门口", "…，而不在路口").
+_DENIED = re.compile(r"^\s*(?:而)?(?:不是|不在)")
+_DENIED_TAIL = re.compile(r"[，,。；;\s]+(?:而)?(?:不是|不在).*$")
+
+
 def place_from_answer(text: str) -> str | None:
     """The place a citizen typed in answer to "请问问题发生的具体地点在哪里": the whole place, filler tidied; None when the answer holds no place (e.g. "不知道", "我不要登记，就是问问", a phone number, a refusal, emoji, a question back)."""  # noqa: E501
     text = _normalise(text)
@@ -329,7 +334,8 @@ def place_from_answer(text: str) -> str | None:
         return None
     if len(text) > WHOLE_ANSWER_LIMIT:
         return place_in_message(text)
-    spans = _clauses(text)
+    # "是小区后门，不是门口": the place denied is not part of the place.
+    spans = [(a, b) for a, b in _clauses(text) if not _DENIED.match(text[a:b])]
     parts = [_place_part(text[start:end]) for start, end in spans]
     named = [i for i, part in enumerate(parts) if part is not None and part.strong]
     if not named:
@@ -507,7 +513,7 @@ def place_correction(text: str) -> str | None:
         match = pattern.search(text)
         if match is None:
             continue
-        new = match.group("new")
+        new = _DENIED_TAIL.sub("", match.group("new")) or match.group("new")
         place = place_from_answer(new)
         if place and _tells_more(place):
             # "地址是阳光花园小区，楼上天天装修": only the place, not the complaint after it.

@@ -13,6 +13,7 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    ("是小区后门，不是门口", "小区后门"),  # the place denied is dropped
     # roads whose names hold direction or other words are never cut
     ("镇淮楼东路12号", "镇淮楼东路12号"),
     ("淮安区镇淮楼东路12号", "淮安区镇淮楼东路12号"),
@@ -396,6 +397,8 @@ CORRECTIONS = [
     ("不在人民路，在解放路", "解放路"),
     ("地址更正为金湖县黎城街道建设路", "金湖县黎城街道建设路"),
     ("我要修改地址，改成镇淮楼东路12号", "镇淮楼东路12号"),
+    ("不对，是小区后门，不是门口", "小区后门"),  # the place denied is not kept (live probe)
+    ("地址改成人民路8号，不是6号", "人民路8号"),
 ]
 
 
