@@ -104,6 +104,19 @@ async def test_the_place_or_story_said_again_at_the_summary_is_kept_once(
     assert ticket.description.count("补充：") == 1 and "摔倒过两次" in ticket.description
 
 
+async def test_a_citizen_who_forgot_the_number_is_shown_their_tickets(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("工单号我忘了", "nlu_fallback"))
+    assert "还没有工单记录" in said and "12345" in said  # filed by phone: where to ask
+    await to_summary(chat)
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    said = await chat.send(parse("我忘了工单号，上次报的路灯怎么样了", "nlu_fallback"))
+    assert ticket.number in said
+
+
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(
     service: Services,
 ) -> None:
