@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import tempfile
 import time
@@ -75,17 +76,23 @@ def main() -> None:
         each = args.count // args.workers
         jobs = [(url, w, each, 10_000 if args.workers == 1 else 0) for w in range(args.workers)]
         started = time.perf_counter()
+        cpu_before = os.times()
         if args.workers == 1:
             _create(jobs[0])
         else:
             with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
                 pool.map(_create, jobs)
         elapsed = time.perf_counter() - started
+        after = os.times()
+        # CPU seconds of this process and its workers: steadier than wall time on a busy machine.
+        cpu = sum(after[:4]) - sum(cpu_before[:4])
         total = each * args.workers
         assert service.views.count_tickets() == total, "lost tickets"
         print(
             f"created {total:,} tickets in {elapsed:.1f} s with {args.workers} process(es): "
-            f"{total / elapsed:,.0f} tickets/s ({engine.url.get_backend_name()})"
+            f"{total / elapsed:,.0f} tickets/s ({engine.url.get_backend_name()}); "
+            f"CPU {1000 * cpu / total:.2f} ms a ticket ({total / cpu:,.0f} tickets per CPU-second); "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
         engine.dispose()
 

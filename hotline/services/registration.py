@@ -65,7 +65,8 @@ class NewTicket:
 def _citizen_upsert(dialect: str) -> Any:
     """Find-or-create a citizen, keeping the last phone they gave; built once per dialect."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    stmt = insert(Citizen).values(
+    citizens = Citizen.__table__  # Core, not the ORM's insert path: it runs for every ticket
+    stmt = insert(citizens).values(
         channel=bindparam("channel"),
         channel_user_id=bindparam("user"),
         phone=bindparam("phone"),
@@ -73,19 +74,20 @@ def _citizen_upsert(dialect: str) -> Any:
     )
     return stmt.on_conflict_do_update(
         index_elements=["channel", "channel_user_id"],
-        set_={"phone": func.coalesce(stmt.excluded.phone, Citizen.phone)},
-    ).returning(Citizen.id)
+        set_={"phone": func.coalesce(stmt.excluded.phone, citizens.c.phone)},
+    ).returning(citizens.c.id)
 
 
 @cache
 def _sequence_upsert(dialect: str) -> Any:
     """The numbering statement, built once per dialect (it runs for every new ticket)."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    days = DailySequence.__table__
     return (
-        insert(DailySequence)
+        insert(days)
         .values(day=bindparam("day"), last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": DailySequence.last + 1})
-        .returning(DailySequence.last)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": days.c.last + 1})
+        .returning(days.c.last)
     )
 
 
