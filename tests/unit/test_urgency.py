@@ -57,6 +57,20 @@ URGENT = [
     "公交急刹 一个阿姨摔倒后脑勺着地 现在叫不醒",
 ]
 
+# Danger to many people, in words the learned model has not seen (rules; live probe 12-05).
+URGENT_BY_RULE = [
+    "紧急！化工厂往河里排黄水，下游村里人都在河里洗菜淘米",
+    "出租屋里住了二十几个工人，好几个人发高烧咳嗽，怀疑是传染病，房东不管",
+    "村东头的渠里漂着死猪，自来水厂的取水口就在下面",
+    "工棚里有人确诊肺结核，十几个人挤一个屋睡",
+]
+NOT_URGENT_BY_RULE = [
+    "印染厂去年往河里排过污，已经罚款了，想看整改报告",
+    "河里有点臭，希望清理一下",
+    "出租屋住的人太多，厕所不够用",
+    "想问问肺结核病人去哪家医院免费治疗",
+]
+
 NOT_URGENT = [
     "天然气的账单是不是算错了 这个月两百多",
     "快递站门口纸箱堆得太多 挡路",
@@ -94,6 +108,16 @@ def _nlu_texts() -> set[str]:
                     plain = re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line[2:])
                     texts.add(urgency.normalise(plain))
     return texts
+
+
+@pytest.mark.parametrize("text", URGENT_BY_RULE)
+def test_rules_flag_poisoned_water_and_spreading_disease(text: str) -> None:
+    assert rules.is_urgent(text), rules.urgency_evidence(text)
+
+
+@pytest.mark.parametrize("text", NOT_URGENT_BY_RULE)
+def test_rules_leave_settled_or_ordinary_water_and_health_cases(text: str) -> None:
+    assert not rules.is_urgent(text), rules.urgent_cues(text)
 
 
 def test_corpus_is_large_labelled_and_mixed() -> None:
