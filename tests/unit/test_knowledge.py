@@ -124,6 +124,7 @@ def test_a_question_off_the_kb_is_a_question_without_an_answer(kb: KnowledgeBase
         "我想问问住房公积金能不能提取出来付房租",  # not 公租房
         "生育津贴怎么领 男的能领吗",  # not 高龄津贴
         "驾照到期换证要体检吗 去哪办",  # not 退役军人体检
+        "如果电梯困人了应该打哪个电话",  # "电话" says how to reach, not what about: not 流浪救助
     ],
 )
 def test_a_subject_no_group_covers_is_not_answered_by_a_shared_word(
