@@ -168,7 +168,9 @@ def consult_or_report(
     anchored = bool(kb.anchors(text, best_id))
     asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
     if kb.uncovered_subject(text, best_id):
-        return Consultation(None, asks and found.act == 0, "subject_not_in_kb")
+        if asks and found.act == 0:
+            return Consultation(None, True, "subject_not_in_kb")
+        return Consultation(None, asks, "uncovered_subject_not_a_question")
     if not asks:
         if found.act > 0 or request_type in ("投诉", "举报", "求助"):
             return Consultation(None, False, "asks_to_act")

@@ -117,6 +117,24 @@ async def test_a_citizen_who_forgot_the_number_is_shown_their_tickets(
     assert ticket.number in said
 
 
+async def test_a_public_subject_the_kb_lacks_is_offered_as_a_consultation(
+    service: Services,
+) -> None:
+    """公积金: no department of ours, not in the KB, yet a public matter (not 不在受理范围)."""
+    chat = Conversation()
+    said = await chat.send(parse("请问公积金贷款额度怎么算", "out_of_scope", 0.4))
+    assert "暂时没有现成的解答" in said and "不在12345" not in said
+    said = await chat.send(parse("需要登记", "affirm"))
+    assert "地点" not in said and "结婚" not in said  # a question has no place; no KB detour
+    for _ in range(3):
+        if "请核对" in said:
+            break
+        said = await chat.send(parse("不用", "deny"))
+    said = await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.request_type == "咨询" and "公积金" in ticket.description
+
+
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(
     service: Services,
 ) -> None:

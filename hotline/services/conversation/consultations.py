@@ -127,7 +127,9 @@ class Consultations(Room):
             [("登记咨询", "/affirm"), ("不用了", "/deny")],
         )
 
-    def unanswered(self, is_question: bool) -> None:
+    def unanswered(self, is_question: bool, *, known_subject: bool = False) -> None:
+        """No answer and no department: a known public subject (公积金) is offered as a 咨询
+        ticket; small talk and what no government body handles get their short answers."""
         if (
             re.search(
                 r"反映|投诉|举报|求助|问题|报修|报个|想问|问问|有个事|有件事|咨询一下", self.short
@@ -136,7 +138,9 @@ class Consultations(Room):
         ):
             self.utter("utter_ask_problem_details")
             return
-        if not is_question or self.turn.intent in ("out_of_scope", "chitchat", "nlu_fallback"):
+        if not known_subject and (
+            not is_question or self.turn.intent in ("out_of_scope", "chitchat", "nlu_fallback")
+        ):
             self.utter(SMALL_TALK["out_of_scope"] if is_question else "utter_default")
             return
         self.utter("utter_no_answer_yet")
@@ -146,5 +150,6 @@ class Consultations(Room):
             "category": None,
             "department": None,
             "questions": [self.text],
+            "consult": is_question,  # "需要登记" then files a 咨询 without asking for a place
             "at": now_iso(self.now),
         }

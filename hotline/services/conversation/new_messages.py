@@ -92,14 +92,21 @@ class NewMessages(Room):
             self.room(Consultations).give_answer(consultation.answer, question=text)
             return
         mass = sum(c.confidence for c in routing.choices)
-        if intent in ("chitchat", "out_of_scope") and (mass < 0.5 or not routing.sure):
+        known_subject = consultation.reason == "subject_not_in_kb"  # 公积金: public, not ours
+        if (
+            intent in ("chitchat", "out_of_scope")
+            and (mass < 0.5 or not routing.sure)
+            and not known_subject
+        ):
             self.utter(SMALL_TALK[intent])
             return
         if intent == "inform" and mass < 0.5:
             self.lone_place()
             return
         if mass < MIN_REQUEST_MASS or not routing.choices:
-            self.room(Consultations).unanswered(consultation.is_question)
+            self.room(Consultations).unanswered(
+                consultation.is_question, known_subject=known_subject
+            )
             return
         if consultation.is_question and routing.sure and not _ACT.search(text):
             self.room(Consultations).offer_consultation(routing)
