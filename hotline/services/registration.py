@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,7 +65,8 @@ class NewTicket:
 def _citizen_upsert(dialect: str) -> Any:
     """Find-or-create a citizen, keeping the last phone they gave; built once per dialect."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    citizens = Citizen.__table__  # Core, not the ORM's insert path: it runs for every ticket
+    # Core, not the ORM's insert path: it runs for every ticket.
+    citizens = cast(Table, Citizen.__table__)
     stmt = insert(citizens).values(
         channel=bindparam("channel"),
         channel_user_id=bindparam("user"),
@@ -82,7 +83,7 @@ def _citizen_upsert(dialect: str) -> Any:
 def _sequence_upsert(dialect: str) -> Any:
     """The numbering statement, built once per dialect (it runs for every new ticket)."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    days = DailySequence.__table__
+    days = cast(Table, DailySequence.__table__)
     return (
         insert(days)
         .values(day=bindparam("day"), last=1)

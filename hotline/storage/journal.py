@@ -8,9 +8,9 @@ with one executemany per table just before commit, in the order they were record
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from hotline.storage.models import OutboxMessage, Ticket, TicketEvent
@@ -73,12 +73,13 @@ def write_pending(session: Session) -> None:
     # (a third of opening a ticket; bench/tickets_create.py).
     if messages:
         session.execute(
-            insert(OutboxMessage.__table__),
+            insert(cast(Table, OutboxMessage.__table__)),
             [{**row, "ticket_id": t.id if t is not None else None} for t, row in messages],
         )
     if events:
         session.execute(
-            insert(TicketEvent.__table__), [{**row, "ticket_id": t.id} for t, row in events]
+            insert(cast(Table, TicketEvent.__table__)),
+            [{**row, "ticket_id": t.id} for t, row in events],
         )
 
 
