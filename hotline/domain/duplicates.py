@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from hotline.domain.places import place_key
+from hotline.domain.problem_places import same_spot, spot
 from hotline.domain.tickets import Action
 from hotline.domain.yamlconf import read_yaml, validate
 
@@ -39,6 +40,16 @@ class DuplicateRules(BaseModel):
     # Categories one problem is filed under by different callers (a burst main is also a
     # water cut): reports in one group compare as if they had the same category.
     related_categories: list[list[str]] = Field(default_factory=list)
+    # Problem words (synonym heads) that name different problems of one kind: two reports
+    # naming different words of one group are two problems however alike the rest is
+    # (停水 and 水质差 at one building; 燃气泄漏 and 停气). A report naming several is taken
+    # by the last (the most specific: "水压不行，基本没水" is low pressure).
+    distinct: list[list[str]] = Field(default_factory=list)
+    # Two reports naming the same problem word (a synonym head) score at least this.
+    concept_score: float = Field(default=0.0, ge=0, le=1)
+    # Reports filed under two unrelated categories at one precise spot that name the same
+    # problem word: one problem misfiled, linked at this score; above 1 never.
+    other_category_threshold: float = Field(default=1.01, ge=0, le=1.01)
 
     @field_validator("synonyms")
     @classmethod
@@ -51,12 +62,14 @@ class DuplicateRules(BaseModel):
     # (variant, word) longest first, then filler words longest first: built once per load
     _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     _fillers: tuple[str, ...] = PrivateAttr(default=())
+    _heads: tuple[str, ...] = PrivateAttr(default=())
 
     def model_post_init(self, context: object, /) -> None:
         """Prepare the replacement tables the text comparison runs for every candidate."""
         pairs = [(v, word) for word, variants in self.synonyms.items() for v in variants]
         self._folds = tuple(sorted(pairs, key=lambda p: -len(p[0])))
         self._fillers = tuple(sorted(self.ignore, key=len, reverse=True))
+        self._heads = tuple(self.synonyms)
 
     @property
     def window(self) -> timedelta:
@@ -120,10 +133,14 @@ _AREA = re.compile(r"^(?:[\u4e00-\u9fa5]{1,6}?(?:省|市(?!场)|(?<![小社园�
 
 
 def problem_place(address: str | None) -> str | None:
-    """The road or compound of an address without the area before it: "朝阳区幸福路12号" and
-    "幸福路12号" are one place."""
+    """The road, compound, landmark or crossing of an address without the area before it:
+    "朝阳区幸福路12号" and "幸福路12号" are one place, "人民路与解放路交叉口" and "解放路人民路路口"
+    another."""
     if not address:
         return None
+    found = spot(address)
+    if found is not None and found.key is not None:
+        return found.key[:60]
     return place_key(_AREA.sub("", address.strip()) or address)
 
 
@@ -154,11 +171,8 @@ def same_place(new: Report, old: Report, rules: DuplicateRules) -> bool:
             distance_m(new.latitude, new.longitude, old.latitude, old.longitude)  # type: ignore[arg-type]
             <= rules.radius_m
         )
-    key = problem_place(new.address)
-    if key is None or key != problem_place(old.address):
-        return False
-    a, b = house_number(new.address), house_number(old.address)
-    return a is None or b is None or a == b
+    a, b = spot(new.address), spot(old.address)
+    return a is not None and b is not None and same_spot(a, b)
 
 
 def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
@@ -172,15 +186,29 @@ def _problem_words(
     text: str, address: str | None, folds: tuple[tuple[str, str], ...], fillers: tuple[str, ...]
 ) -> str:
     """Cached: an open ticket's words are compared with every report of its burst."""
+    out = _folded(text, address, folds)
+    for word in fillers:
+        out = out.replace(word, " ")
+    return _NOISE.sub(" ", out).strip()
+
+
+@lru_cache(maxsize=8192)
+def _folded(text: str, address: str | None, folds: tuple[tuple[str, str], ...]) -> str:
+    """The description without its place, synonyms folded onto their problem word."""
     out = text
     for part in (address, place_key(address), problem_place(address)):
         if part:
             out = out.replace(part, " ")
-    for variant, word in folds:
-        out = out.replace(variant, word)
-    for word in fillers:
-        out = out.replace(word, " ")
-    return _NOISE.sub(" ", out).strip()
+    if folds:  # one pass, longest variant first: a folded word is never folded again
+        table = dict(reversed(folds))
+        out = _fold_pattern(tuple(v for v, _ in folds)).sub(lambda m: table[m.group(0)], out)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _fold_pattern(variants: tuple[str, ...]) -> re.Pattern[str]:
+    """All synonym variants as one alternation, longest first."""
+    return re.compile("|".join(re.escape(v) for v in variants))
 
 
 def _grams(text: str) -> set[str]:
@@ -190,6 +218,22 @@ def _grams(text: str) -> set[str]:
             grams.add(chunk)
         grams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
     return grams
+
+
+def problem_words(report: Report, rules: DuplicateRules) -> frozenset[str]:
+    """The problem words (synonym heads) a report names once its words are folded."""
+    text = _folded(report.description, report.address, rules._folds)
+    return frozenset(head for head in rules._heads if head in text)
+
+
+def _apart(a: frozenset[str], b: frozenset[str], rules: DuplicateRules) -> bool:
+    """Whether the two reports name different problems of one distinct group."""
+    for group in rules.distinct:
+        left = [w for w in group if w in a]
+        right = [w for w in group if w in b]
+        if left and right and left[-1] != right[-1]:  # the most specific word each names
+            return True
+    return False
 
 
 def text_similarity(new: Report, old: Report, rules: DuplicateRules) -> float:
@@ -210,13 +254,27 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
     if new.at is not None and old.at is not None and abs(new.at - old.at) > rules.window:
         return None
     same_category = rules.related(new.category, old.category)
-    if not same_category and None not in (new.category, old.category):
+    misfiled = not same_category and None not in (new.category, old.category)
+    if misfiled and rules.other_category_threshold > 1:
         return None  # classified apart: two problems (a dispatcher may still merge them)
-    if not same_category and (new.department is None or new.department != old.department):
+    if (
+        not same_category
+        and not misfiled
+        and (new.department is None or new.department != old.department)
+    ):
         return None
     if not same_place(new, old, rules):
         return None
+    words_new, words_old = problem_words(new, rules), problem_words(old, rules)
+    if _apart(words_new, words_old, rules):
+        return None
     score = text_similarity(new, old, rules)
+    if misfiled:  # one problem under two categories only at one precise spot, same words
+        if not (words_new & words_old) or not _precise(new, old):
+            return None
+        return score if score >= rules.other_category_threshold else None
+    if words_new & words_old:
+        score = max(score, rules.concept_score)
     needed = rules.threshold if same_category else rules.cross_category_threshold
     if same_category and _burst(new, old, rules):
         needed = min(needed, rules.burst_threshold)
@@ -232,18 +290,36 @@ def _burst(new: Report, old: Report, rules: DuplicateRules) -> bool:
         or abs(new.at - old.at) > timedelta(minutes=rules.burst_minutes)
     ):
         return False
+    return _precise(new, old)
+
+
+def _precise(new: Report, old: Report) -> bool:
+    """Both carry coordinates, or both name one house number, crossing or landmark (a spot,
+    not a whole road or compound); same_place has said they are the same one."""
     if None not in (new.latitude, old.latitude):
         return True
-    number = house_number(new.address)
-    return number is not None and number == house_number(old.address)
+    a, b = spot(new.address), spot(old.address)
+    return a is not None and b is not None and a.precise and b.precise
 
 
 def best_match(
     new: Report, candidates: list[tuple[int, Report]], rules: DuplicateRules
 ) -> int | None:
-    """The id of the most alike candidate, or None when none is the same problem."""
+    """The id of the most alike candidate, or None when none is the same problem.
+
+    A ticket's first profile is its own report: when it names a distinct problem from the
+    new one, what linked callers said cannot bring the two together."""
     best: tuple[float, int] | None = None
+    words = problem_words(new, rules)
+    barred: set[int] = set()
+    seen: set[int] = set()
     for ident, old in candidates:
+        if ident not in seen:
+            seen.add(ident)
+            if _apart(words, problem_words(old, rules), rules):
+                barred.add(ident)
+        if ident in barred:
+            continue
         score = match_score(new, old, rules)
         if score is not None and (best is None or score > best[0]):
             best = (score, ident)

@@ -26,7 +26,8 @@ from hotline.domain.tickets import (
     format_number,
 )
 from hotline.services import messages
-from hotline.services.duplicates import IncomingReport, ProblemLinking
+from hotline.services.duplicates import IncomingReport
+from hotline.services.linking import IntakeLinking
 from hotline.services.snapshots import TicketView
 from hotline.services.sweep import schedule
 from hotline.storage.models import (
@@ -89,7 +90,7 @@ def _sequence_upsert(dialect: str) -> Any:
     )
 
 
-class Registration(ProblemLinking):
+class Registration(IntakeLinking):
     """受理 and the request's own changes: open, add information, amend, withdraw, flag."""
 
     def sync_catalogue(self) -> None:
