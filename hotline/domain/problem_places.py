@@ -152,8 +152,12 @@ def same_spot(a: Spot, b: Spot) -> bool:
         return all(_same_name(x, y) for x, y in zip(left, right, strict=True))
     if a.number is not None and b.number is not None and a.number != b.number:
         return False
-    if a.names or b.names:
-        if not (a.names and b.names):
-            return False
+    if a.names and b.names:
         return _same_name(a.names[-1], b.names[-1])
-    return _same_name(a.roads[0], b.roads[0])
+    if a.names or b.names:  # "幸福路12号超市门口" and "幸福路12号": one building
+        return (
+            a.number is not None
+            and a.number == b.number
+            and any(_same_name(x, y) for x in a.roads for y in b.roads)
+        )
+    return bool(a.roads and b.roads) and _same_name(a.roads[0], b.roads[0])

@@ -97,3 +97,36 @@ def test_the_same_problem_next_door_is_another_ticket(linking: Services) -> None
     here, _ = call(linking, "a", "电梯坏了", "elevator_fault", "幸福路12号")
     there, linked = call(linking, "b", "电梯坏了", "elevator_fault", "幸福路14号")
     assert not linked and there != here
+
+
+def test_a_call_typed_in_by_an_operator_is_linked_and_names_the_operator(
+    linking: Services,
+) -> None:
+    from sqlalchemy import select
+
+    from hotline.domain.tickets import Actor
+    from hotline.storage.models import TicketReporter
+
+    operator = Actor(role="dispatcher", id="operator:赵六", name="赵六")
+    first, _ = call(linking, "a", "停水了", "water_supply", "幸福路12号")
+    typed = NewTicket(
+        channel="phone",
+        channel_user_id="13900001111",
+        description="家里没水了",
+        category="water_supply",
+        address="朝阳区幸福路12号楼",
+    )
+    view = linking.tickets.open_ticket(typed, recorded_by=operator)
+    assert (view.number, view.linked) == (first, True)
+    with linking.sessions() as s:
+        row = s.scalars(select(TicketReporter)).one()
+        assert row.linked_by == operator.audit_name
+    other = NewTicket(
+        channel="phone",
+        channel_user_id="13900002222",
+        description="停水了",
+        category="water_supply",
+        address="幸福路12号",
+    )
+    separate = linking.tickets.open_ticket(other, recorded_by=operator, link=False)
+    assert not separate.linked and separate.number != first
