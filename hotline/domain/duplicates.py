@@ -211,19 +211,36 @@ def _fold_pattern(variants: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(v) for v in variants))
 
 
-def _grams(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _grams(text: str) -> frozenset[str]:
+    """The character bigrams of each chunk (a lone character stands for itself)."""
     grams: set[str] = set()
     for chunk in text.split():
         if len(chunk) == 1:
             grams.add(chunk)
         grams.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
-    return grams
+    return frozenset(grams)
+
+
+_SPOKEN = re.compile(r"(?<=[\u4e00-\u9fff])[啊呀嘛哦呢啦哈嘞](?=[\u4e00-\u9fff])")
 
 
 def problem_words(report: Report, rules: DuplicateRules) -> frozenset[str]:
     """The problem words (synonym heads) a report names once its words are folded."""
-    text = _folded(report.description, report.address, rules._folds)
-    return frozenset(head for head in rules._heads if head in text)
+    return _named(report.description, report.address, rules._folds, rules._heads)
+
+
+@lru_cache(maxsize=8192)
+def _named(
+    text: str, address: str | None, folds: tuple[tuple[str, str], ...], heads: tuple[str, ...]
+) -> frozenset[str]:
+    """Cached: a ticket's words are read for every report at its spot."""
+    folded = _folded(text, address, folds)
+    # spoken fillers inside a phrase ("水啊特别小") hide the word; read it without them too
+    plain = _SPOKEN.sub("", text)
+    if plain != text:
+        folded += " " + _folded(plain, address, folds)
+    return frozenset(head for head in heads if head in folded)
 
 
 def _apart(a: frozenset[str], b: frozenset[str], rules: DuplicateRules) -> bool:
@@ -272,6 +289,8 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
     if misfiled:  # one problem under two categories only at one precise spot, same words
         if not (words_new & words_old) or not _precise(new, old):
             return None
+        if words_new == words_old:  # they name the very same problem(s) and nothing else
+            return max(score, rules.concept_score)
         return score if score >= rules.other_category_threshold else None
     if words_new & words_old:
         score = max(score, rules.concept_score)
