@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from hotline.domain.places import place_key
 from hotline.domain.problem_places import same_spot, spot
@@ -47,6 +54,9 @@ class DuplicateRules(BaseModel):
     distinct: list[list[str]] = Field(default_factory=list)
     # Two reports naming the same problem word (a synonym head) score at least this.
     concept_score: float = Field(default=0.0, ge=0, le=1)
+    # Problem words too broad to tell a misfiled report by (施工, 垃圾, "坑" also "被坑了"):
+    # they count within one category, never to link across two.
+    broad: list[str] = Field(default_factory=list)
     # Reports filed under two unrelated categories at one precise spot that name the same
     # problem word: one problem misfiled, linked at this score; above 1 never.
     other_category_threshold: float = Field(default=1.01, ge=0, le=1.01)
@@ -63,6 +73,14 @@ class DuplicateRules(BaseModel):
     _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     _fillers: tuple[str, ...] = PrivateAttr(default=())
     _heads: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _words_are_heads(self) -> DuplicateRules:
+        """distinct and broad name problem words: heads of synonyms."""
+        for word in [w for group in self.distinct for w in group] + self.broad:
+            if word not in self.synonyms:
+                raise ValueError(f"{word!r} is no synonyms head")
+        return self
 
     def model_post_init(self, context: object, /) -> None:
         """Prepare the replacement tables the text comparison runs for every candidate."""
@@ -287,7 +305,7 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
         return None
     score = text_similarity(new, old, rules)
     if misfiled:  # one problem under two categories only at one precise spot, same words
-        if not (words_new & words_old) or not _precise(new, old):
+        if not (words_new & words_old).difference(rules.broad) or not _precise(new, old):
             return None
         if words_new == words_old:  # they name the very same problem(s) and nothing else
             return max(score, rules.concept_score)

@@ -10,6 +10,7 @@ numerals' spelling).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,11 +45,12 @@ _SCHOOL = re.compile(r"第?([零〇一二两三四五六七八九十\d]+)(中|�
 _NUMERAL_BEFORE_UNIT = re.compile(
     r"[零〇一二两三四五六七八九十百]+(?=号|栋|幢|座|单元|楼(?![上下道顶前后])|层|室)"
 )
-_NUMBER = re.compile(r"(\d+)\s*(?:号楼|号院|号|栋|幢|座|楼(?![上下道顶前后]))")
+_NUMBER = re.compile(r"(\d+)\s*(?:号楼|号院|号|栋|幢|座|弄|楼(?![上下道顶前后]))")
+_UNIT = re.compile(r"(\d+)\s*单元")
 # Words that place a spot beside a named one, joiners between two roads, numbers and units:
 # all become separators between the names.
 _SEPARATORS = re.compile(
-    r"\d+\s*(?:号楼|号院|号|栋|幢|座|单元|楼(?![上下道顶前后])|层|室|户)?|"
+    r"\d+\s*(?:号楼|号院|号|栋|幢|座|弄|单元|楼(?![上下道顶前后])|层|室|户)?|"
     r"(?<=[路街巷])(?:与|和|跟|同|及|、|口)|"
     r"十字路口|丁字路口|交叉口|交叉的地方|交叉处|交汇处|交界处|路段|中段|"
     r"斜对面|对面|斜对过|对过|旁边|边上|附近|隔壁|拐角|周边|一带|那边|这边|那里|这里|"
@@ -111,12 +113,12 @@ def spot(address: str | None) -> Spot | None:
     """The spot an address names, or None when it names nothing recognisable."""
     if not address:
         return None
-    text = re.sub(r"\s+", "", address)
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", address))
     text = _LEAD.sub("", text)
     text = _AREA.sub("", text) or text
     text = _SCHOOL.sub(lambda m: f"第{_chinese(m.group(1))}{m.group(2)}学", text)
     text = _NUMERAL_BEFORE_UNIT.sub(lambda m: _arabic(m.group(0)), text)
-    found = _NUMBER.search(text)
+    found = _NUMBER.search(text) or _UNIT.search(text)  # a unit only when no building
     number = found.group(1) if found else None
     cut = _SEPARATORS.sub("|", text)
     roads: list[str] = []

@@ -130,3 +130,9 @@ def test_a_call_typed_in_by_an_operator_is_linked_and_names_the_operator(
     )
     separate = linking.tickets.open_ticket(other, recorded_by=operator, link=False)
     assert not separate.linked and separate.number != first
+
+
+def test_a_broad_word_never_links_two_categories(linking: Services) -> None:
+    noise, _ = call(linking, "a", "工地半夜施工太吵", "construction_noise", "幸福路12号")
+    dust, linked = call(linking, "b", "工地施工扬尘很大", "construction_dust", "幸福路12号")
+    assert not linked and dust != noise
