@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 VOICES = Path(__file__).with_name("duplicate_voices.yml")
+TYPOS = Path(__file__).with_name("duplicate_typos.yml")  # other words for the same problems
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,16 @@ def _half(items: list, half: str) -> list:  # type: ignore[type-arg]
     return items[0::2] if half == "tune" else items[1::2]
 
 
-def load(half: str) -> tuple[dict[str, Problem], dict[str, Place]]:
-    """The problems and places of one half ("tune" or "check") of the voices file."""
+def load(half: str, words: str = "voices") -> tuple[dict[str, Problem], dict[str, Place]]:
+    """The problems and places of one half ("tune" or "check") of the voices file; with
+    words="typos" the phrasings come from duplicate_typos.yml (places from the voices file)."""
     doc = yaml.safe_load(VOICES.read_text(encoding="utf-8"))
+    other = yaml.safe_load(TYPOS.read_text(encoding="utf-8")) if words == "typos" else None
     problems: dict[str, Problem] = {}
     for name, entry in doc["problems"].items():
         phrasings = []
-        for item in _half(entry["phrasings"], half):
+        said = other["problems"][name] if other else entry["phrasings"]
+        for item in _half(said, half):
             text, category = (item, entry["category"]) if isinstance(item, str) else item
             phrasings.append((text, category))
         problems[name] = Problem(entry["category"], tuple(entry["kinds"]), tuple(phrasings))
@@ -69,10 +73,16 @@ class Report:
     address: str
 
 
-def stream(seed: int, bursts: int, singles: int, start: datetime, half: str) -> list[Report]:
+def stream(
+    seed: int, bursts: int, singles: int, start: datetime, half: str, words: str = "voices"
+) -> list[Report]:
     """Bursts and slow repeats of one problem at one place, with look-alikes, in time order."""
     rng = random.Random(seed)
-    problems, places = load(half)
+    problems, places = load(half, words)
+    if words == "typos":  # every spelling of a place: only the problem words are under test
+        places = dict(load("tune")[1])
+        for name, spot in load("check")[1].items():
+            places[name] = Place(spot.kind, spot.near, places[name].spellings + spot.spellings)
     span = timedelta(hours=8)
     out: list[Report] = []
 

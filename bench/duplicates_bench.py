@@ -214,21 +214,24 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print every wrong link and miss")
     parser.add_argument(
         "--phrases",
-        choices=["tuned", "holdout", "voices-tune", "voices-check"],
+        choices=["tuned", "holdout", "voices-tune", "voices-check", "typos-tune", "typos-check"],
         default="tuned",
         help="which callers' words (voices-*: bench/duplicate_voices.yml, other voices and "
-        "address spellings; its check half is measured once, never tuned on)",
+        "address spellings; typos-*: bench/duplicate_typos.yml, homophone typos; each "
+        "check half is measured once, never tuned on)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({})
     catalogue, sla = load_policies(settings)
     rules = load_duplicate_rules(settings.data_dir / "duplicates.yml", set(catalogue.categories))
     start = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
-    if args.phrases.startswith("voices-"):
-        half = args.phrases.removeprefix("voices-")
+    if args.phrases.startswith(("voices-", "typos-")):
+        words, half = args.phrases.split("-")
         items = [
             Item(r.at, r.truth, r.text, r.category, r.address)
-            for r in duplicate_voices.stream(args.seed, args.bursts, args.singles, start, half)
+            for r in duplicate_voices.stream(
+                args.seed, args.bursts, args.singles, start, half, words
+            )
         ]
     else:
         items = stream(args.seed, args.bursts, args.singles, start, args.phrases)

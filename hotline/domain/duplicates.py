@@ -60,6 +60,9 @@ class DuplicateRules(BaseModel):
     # Reports filed under two unrelated categories at one precise spot that name the same
     # problem word: one problem misfiled, linked at this score; above 1 never.
     other_category_threshold: float = Field(default=1.01, ge=0, le=1.01)
+    # Characters of one sound typed for each other by input methods (停/挺/亭, 水/睡/税):
+    # a synonym (or its head) read with any of them in its place is still that word.
+    homophones: list[str] = Field(default_factory=list)
 
     @field_validator("synonyms")
     @classmethod
@@ -69,7 +72,7 @@ class DuplicateRules(BaseModel):
                 raise ValueError(f"empty word in synonyms of {word!r}")
         return value
 
-    # (variant, word) longest first, then filler words longest first: built once per load
+    # (variant as a pattern, word) longest first, then filler words longest first: built once
     _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
     _fillers: tuple[str, ...] = PrivateAttr(default=())
     _heads: tuple[str, ...] = PrivateAttr(default=())
@@ -84,8 +87,16 @@ class DuplicateRules(BaseModel):
 
     def model_post_init(self, context: object, /) -> None:
         """Prepare the replacement tables the text comparison runs for every candidate."""
-        pairs = [(v, word) for word, variants in self.synonyms.items() for v in variants]
-        self._folds = tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        sound = {c: group for group in self.homophones for c in group}
+
+        def pattern(variant: str) -> str:
+            return "".join(
+                f"[{re.escape(sound[c])}]" if c in sound else re.escape(c) for c in variant
+            )
+
+        pairs = {(v, word) for word, variants in self.synonyms.items() for v in (*variants, word)}
+        ordered = sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
+        self._folds = tuple((pattern(v), word) for v, word in ordered)
         self._fillers = tuple(sorted(self.ignore, key=len, reverse=True))
         self._heads = tuple(self.synonyms)
 
@@ -218,15 +229,17 @@ def _folded(text: str, address: str | None, folds: tuple[tuple[str, str], ...]) 
         if part:
             out = out.replace(part, " ")
     if folds:  # one pass, longest variant first: a folded word is never folded again
-        table = dict(reversed(folds))
-        out = _fold_pattern(tuple(v for v, _ in folds)).sub(lambda m: table[m.group(0)], out)
+        words = [word for _, word in folds]
+        found = _fold_pattern(tuple(p for p, _ in folds))
+        out = found.sub(lambda m: words[(m.lastindex or 1) - 1], out)
     return out
 
 
 @lru_cache(maxsize=16)
-def _fold_pattern(variants: tuple[str, ...]) -> re.Pattern[str]:
-    """All synonym variants as one alternation, longest first."""
-    return re.compile("|".join(re.escape(v) for v in variants))
+def _fold_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """All synonym variants as one alternation of groups, longest first (the group that
+    matched says which word)."""
+    return re.compile("|".join(f"({p})" for p in patterns))
 
 
 @lru_cache(maxsize=8192)

@@ -136,3 +136,16 @@ def test_a_broad_word_never_links_two_categories(linking: Services) -> None:
     noise, _ = call(linking, "a", "工地半夜施工太吵", "construction_noise", "幸福路12号")
     dust, linked = call(linking, "b", "工地施工扬尘很大", "construction_dust", "幸福路12号")
     assert not linked and dust != noise
+
+
+def test_problem_words_typed_with_homophones_still_link(
+    linking: Services, clock: ManualClock
+) -> None:
+    cut, _ = call(linking, "a", "停水了", "water_supply", "幸福路12号")
+    clock.advance(timedelta(hours=2))  # past a burst: only the words can link it
+    number, linked = call(linking, "b", "婷睡一上午了", "water_supply", "幸福路十二号")
+    assert (number, linked) == (cut, True)
+    lamp, _ = call(linking, "c", "路灯不亮", "street_light", "人民路与解放路交叉口")
+    clock.advance(timedelta(hours=2))
+    number, linked = call(linking, "d", "录登坏了", "street_light", "解放路人民路路口")
+    assert (number, linked) == (lamp, True)
