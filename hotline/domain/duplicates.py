@@ -27,6 +27,9 @@ from hotline.domain.problem_places import same_spot, spot
 from hotline.domain.tickets import Action
 from hotline.domain.yamlconf import read_yaml, validate
 
+# (variant, its pattern with homophones, problem word) of every synonym, longest first
+Folds = tuple[tuple[str, str, str], ...]
+
 
 class DuplicateRules(BaseModel):
     """When two reports are one problem: same routing, same place, close in time, alike in words."""
@@ -72,8 +75,8 @@ class DuplicateRules(BaseModel):
                 raise ValueError(f"empty word in synonyms of {word!r}")
         return value
 
-    # (variant as a pattern, word) longest first, then filler words longest first: built once
-    _folds: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+    # (variant, its pattern with homophones, word) longest first, then filler words: built once
+    _folds: Folds = PrivateAttr(default=())
     _fillers: tuple[str, ...] = PrivateAttr(default=())
     _heads: tuple[str, ...] = PrivateAttr(default=())
 
@@ -96,7 +99,7 @@ class DuplicateRules(BaseModel):
 
         pairs = {(v, word) for word, variants in self.synonyms.items() for v in (*variants, word)}
         ordered = sorted(pairs, key=lambda p: (-len(p[0]), p[0]))
-        self._folds = tuple((pattern(v), word) for v, word in ordered)
+        self._folds = tuple((v, pattern(v), word) for v, word in ordered)
         self._fillers = tuple(sorted(self.ignore, key=len, reverse=True))
         self._heads = tuple(self.synonyms)
 
@@ -144,16 +147,7 @@ class Report:
     at: datetime | None = None
 
 
-_NUMBER = re.compile(r"(\d+)\s*(?:号|栋|幢|号楼|单元|弄)")
 _NOISE = re.compile(r"[\s\d，。！？、,.!?：:；;（）()“”\"'~…—-]+")
-
-
-def house_number(address: str | None) -> str | None:
-    """The first house/building number of an address ("幸福路12号3单元" -> "12"), if any."""
-    if not address:
-        return None
-    match = _NUMBER.search(address)
-    return match.group(1) if match else None
 
 
 # Leading administrative areas ("朝阳区", "江苏省淮安市") that callers add or leave out; not
@@ -211,9 +205,7 @@ def _normalise(text: str, address: str | None, rules: DuplicateRules) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _problem_words(
-    text: str, address: str | None, folds: tuple[tuple[str, str], ...], fillers: tuple[str, ...]
-) -> str:
+def _problem_words(text: str, address: str | None, folds: Folds, fillers: tuple[str, ...]) -> str:
     """Cached: an open ticket's words are compared with every report of its burst."""
     out = _folded(text, address, folds)
     for word in fillers:
@@ -222,17 +214,45 @@ def _problem_words(
 
 
 @lru_cache(maxsize=8192)
-def _folded(text: str, address: str | None, folds: tuple[tuple[str, str], ...]) -> str:
+def _folded(text: str, address: str | None, folds: Folds, sounds: bool = True) -> str:
     """The description without its place, synonyms folded onto their problem word."""
     out = text
     for part in (address, place_key(address), problem_place(address)):
         if part:
             out = out.replace(part, " ")
-    if folds:  # one pass, longest variant first: a folded word is never folded again
-        words = [word for _, word in folds]
-        found = _fold_pattern(tuple(p for p, _ in folds))
-        out = found.sub(lambda m: words[(m.lastindex or 1) - 1], out)
-    return out
+    return _fold(out, folds, sounds) if folds else out
+
+
+def _fold(text: str, folds: Folds, sounds: bool) -> str:
+    """Every synonym onto its problem word, in one left-to-right pass taking the longest
+    match: listed spellings, and homophone ones that no listed word at least as long
+    overlaps (so "六楼水上不来" keeps 水上不来 rather than reading 楼水 as 漏水, while
+    "红录灯不亮" reads 红绿灯不亮, not 灯不亮)."""
+    words = [word for _, _, word in folds]
+    exact = _fold_pattern(tuple(re.escape(v) for v, _, _ in folds))
+    alike = _fold_pattern(tuple(p for _, p, _ in folds))
+    listed: dict[int, tuple[int, str]] = {}
+    heard: dict[int, tuple[int, str]] = {}
+    for found_at, pattern in ((listed, exact), (heard, alike) if sounds else (heard, None)):
+        if pattern is None:
+            continue
+        for start in range(len(text)):
+            found = pattern.match(text, start)  # the longest variant matching here
+            if found is not None:
+                found_at[start] = (found.end(), words[(found.lastindex or 1) - 1])
+    for start, (end, _) in list(heard.items()):
+        if any(s < end and start < e and e - s >= end - start for s, (e, _) in listed.items()):
+            del heard[start]
+    out, at, i = [], 0, 0
+    while i < len(text):
+        options = [x for x in (listed.get(i), heard.get(i)) if x is not None]
+        if not options:
+            i += 1
+            continue
+        end, word = max(options, key=lambda x: x[0])  # listed first on a tie (max is stable)
+        out += [text[at:i], word]
+        at = i = end
+    return "".join(out) + text[at:]
 
 
 @lru_cache(maxsize=16)
@@ -256,21 +276,22 @@ def _grams(text: str) -> frozenset[str]:
 _SPOKEN = re.compile(r"(?<=[\u4e00-\u9fff])[啊呀嘛哦呢啦哈嘞](?=[\u4e00-\u9fff])")
 
 
-def problem_words(report: Report, rules: DuplicateRules) -> frozenset[str]:
-    """The problem words (synonym heads) a report names once its words are folded."""
-    return _named(report.description, report.address, rules._folds, rules._heads)
+def problem_words(report: Report, rules: DuplicateRules, sounds: bool = True) -> frozenset[str]:
+    """The problem words (synonym heads) a report names once its words are folded; with
+    sounds=False only as listed, not typed with homophones."""
+    return _named(report.description, report.address, rules._folds, rules._heads, sounds)
 
 
 @lru_cache(maxsize=8192)
 def _named(
-    text: str, address: str | None, folds: tuple[tuple[str, str], ...], heads: tuple[str, ...]
+    text: str, address: str | None, folds: Folds, heads: tuple[str, ...], sounds: bool
 ) -> frozenset[str]:
     """Cached: a ticket's words are read for every report at its spot."""
-    folded = _folded(text, address, folds)
+    folded = _folded(text, address, folds, sounds)
     # spoken fillers inside a phrase ("水啊特别小") hide the word; read it without them too
     plain = _SPOKEN.sub("", text)
     if plain != text:
-        folded += " " + _folded(plain, address, folds)
+        folded += " " + _folded(plain, address, folds, sounds)
     return frozenset(head for head in heads if head in folded)
 
 
@@ -318,6 +339,7 @@ def match_score(new: Report, old: Report, rules: DuplicateRules) -> float | None
         return None
     score = text_similarity(new, old, rules)
     if misfiled:  # one problem under two categories only at one precise spot, same words
+        words_new, words_old = problem_words(new, rules, False), problem_words(old, rules, False)
         if not (words_new & words_old).difference(rules.broad) or not _precise(new, old):
             return None
         if words_new == words_old:  # they name the very same problem(s) and nothing else
