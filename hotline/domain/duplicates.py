@@ -55,7 +55,7 @@ class DuplicateRules(BaseModel):
     # (停水 and 水质差 at one building; 燃气泄漏 and 停气). A report naming several is taken
     # by the last (the most specific: "水压不行，基本没水" is low pressure).
     distinct: list[list[str]] = Field(default_factory=list)
-    # Two reports naming the same problem word (a synonym head) score at least this.
+    # Two reports naming one problem word (a synonym head) score at least this.
     concept_score: float = Field(default=0.0, ge=0, le=1)
     # Problem words too broad to tell a misfiled report by (施工, 垃圾, "坑" also "被坑了"):
     # they count within one category, never to link across two.
@@ -90,7 +90,9 @@ class DuplicateRules(BaseModel):
 
     def model_post_init(self, context: object, /) -> None:
         """Prepare the replacement tables the text comparison runs for every candidate."""
-        sound = {c: group for group in self.homophones for c in group}
+        sound: dict[str, str] = {}  # a character in two groups sounds like both
+        for group, c in ((g, c) for g in self.homophones for c in g):
+            sound[c] = sound.get(c, "") + group
 
         def pattern(variant: str) -> str:
             return "".join(
@@ -257,8 +259,7 @@ def _fold(text: str, folds: Folds, sounds: bool) -> str:
 
 @lru_cache(maxsize=16)
 def _fold_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    """All synonym variants as one alternation of groups, longest first (the group that
-    matched says which word)."""
+    """All synonym variants as one alternation of groups, longest first (the group says which)."""
     return re.compile("|".join(f"({p})" for p in patterns))
 
 
