@@ -95,7 +95,7 @@ def test_pack_has_review_turnaround_rejection_rates_and_assist_timeliness(
         "超时提交",
         "未提交",
         "按时提交率",
-    )  # noqa: E501
+    )
     table = {r[0]: r[1:] for r in rows[:split] if r and r[0] is not None}
     # decided, approved, rejected, rejection rate, average hours, waiting
     assert table[housing] == (2, 1, 1, 0.5, 1.5, 1)
