@@ -8,6 +8,7 @@ and the false-link rate, with the rules of data/duplicates.yml. Goal: recall >= 
 links <= 0.02.
 
     PYTHONPATH=$PWD .venv/bin/python bench/duplicates_bench.py [--seed 7] [--bursts 60]
+        [--phrases tuned|holdout|voices-tune|voices-check]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench import duplicate_voices
 from hotline.bootstrap import load_policies
 from hotline.config import Settings
 from hotline.domain.clock import ManualClock
@@ -211,14 +213,28 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=200)
     parser.add_argument("--show", action="store_true", help="print every wrong link and miss")
     parser.add_argument(
-        "--phrases", choices=["tuned", "holdout"], default="tuned", help="which callers' words"
+        "--phrases",
+        choices=["tuned", "holdout", "voices-tune", "voices-check", "typos-tune", "typos-check"],
+        default="tuned",
+        help="which callers' words (voices-*: bench/duplicate_voices.yml, other voices and "
+        "address spellings; typos-*: bench/duplicate_typos.yml, homophone typos; each "
+        "check half is measured once, never tuned on)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({})
     catalogue, sla = load_policies(settings)
     rules = load_duplicate_rules(settings.data_dir / "duplicates.yml", set(catalogue.categories))
     start = datetime(2026, 11, 23, 8, 0, tzinfo=TZ)
-    items = stream(args.seed, args.bursts, args.singles, start, args.phrases)
+    if args.phrases.startswith(("voices-", "typos-")):
+        words, half = args.phrases.split("-")
+        items = [
+            Item(r.at, r.truth, r.text, r.category, r.address)
+            for r in duplicate_voices.stream(
+                args.seed, args.bursts, args.singles, start, half, words
+            )
+        ]
+    else:
+        items = stream(args.seed, args.bursts, args.singles, start, args.phrases)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)

@@ -280,9 +280,12 @@ def tickets_open(
     request_type: Annotated[str | None, typer.Option("--type", help="诉求类型")] = None,
     urgent: Annotated[bool, typer.Option("--urgent", help="紧急")] = False,
     citizen: Annotated[str, typer.Option(help="市民标识 channel:id")] = "console:operator",
+    separate: Annotated[
+        bool, typer.Option("--separate", help="另立工单：不并入已登记的同一问题（操作员判断）")
+    ] = False,
     actor: AsOption = None,
 ) -> None:
-    """代市民登记一张工单（受理并自动派单）；办理记录记下登记的操作员。"""
+    """代市民登记一张工单（受理并自动派单；同一问题已有工单时并入该工单）；记下登记的操作员。"""
     operator = _actor(actor, None)
     channel, _, user = citizen.partition(":")
     if request_type is not None and request_type not in REQUEST_TYPES:
@@ -299,7 +302,11 @@ def tickets_open(
             priority="urgent" if urgent else "normal",
         ),
         recorded_by=operator,
+        link=not separate,
     )
+    if view.linked:
+        _done(view, "同一问题已有工单，已并入（市民列为反映人；另立工单请加 --separate）")
+        return
     _done(view, "已受理")
     typer.echo(
         f"承办部门：{view.department_name}；办结时限："

@@ -2,8 +2,9 @@
 
 Score = the mean of the rates a department has figures for, among 响应率 (按时签收),
 按时办结率, 解决率 and 满意率, in percent; ties go to fewer overdue tickets, then to the code.
-Returns (退单) and missed 督办 deadlines are shown beside the score, not in it; review
-rejections (审核驳回) are shown when the report carries them (— otherwise).
+Returns (退单), review rejections (审核驳回: the department's returns and answers the centre
+sent back in the period, from the review records) and missed 督办 deadlines are shown beside
+the score, not in it; rejections read — when the report carries no review figures.
 """
 
 from __future__ import annotations
@@ -33,11 +34,21 @@ class LeagueRow:
     score: float | None
 
 
+def _rejections(report: Report, code: str) -> int | None:
+    """The department's returns and answers rejected in review (审核驳回) in the period."""
+    if report.centre is None:
+        return None
+    figures = report.centre.reviews.get(code)
+    return figures.rejected if figures is not None else 0
+
+
 def league_table(report: Report) -> tuple[LeagueRow, ...]:
-    """Every department with work in the period or overdue now, best first."""
+    """Every department with work in the period, overdue now or rejected in review, best
+    first."""
     rows: list[LeagueRow] = []
     for code, k in report.departments.items():
-        if code == UNASSIGNED or not (k.dispatched or k.overdue or k.returns_total):
+        rejections = _rejections(report, code)
+        if code == UNASSIGNED or not (k.dispatched or k.overdue or k.returns_total or rejections):
             continue
         rates = [
             r.value
@@ -58,7 +69,7 @@ def league_table(report: Report) -> tuple[LeagueRow, ...]:
                 returns=k.returns_total,
                 overdue=k.overdue,
                 directive_overdue=report.directive_overdue.get(code, 0),
-                rejections=None,
+                rejections=rejections,
                 score=score,
             )
         )
@@ -75,6 +86,7 @@ def league_lines(report: Report, limit: int = 20) -> list[str]:
             f"{r.rank}. {r.name} 综合 {score}：派单 {r.dispatched}，响应率 {r.response.percent}，"
             f"按时办结率 {r.on_time_answer.percent}，解决率 {r.resolution.percent}，"
             f"满意率 {r.satisfaction.percent}，退单 {r.returns}，超期 {r.overdue}"
+            + (f"，审核驳回 {r.rejections}" if r.rejections else "")
             + (f"，督办逾期 {r.directive_overdue}" if r.directive_overdue else "")
         )
     return lines

@@ -26,7 +26,8 @@ from hotline.domain.tickets import (
     format_number,
 )
 from hotline.services import messages
-from hotline.services.duplicates import IncomingReport, ProblemLinking
+from hotline.services.duplicates import IncomingReport
+from hotline.services.linking import IntakeLinking
 from hotline.services.snapshots import TicketView
 from hotline.services.sweep import schedule
 from hotline.storage.models import (
@@ -36,6 +37,7 @@ from hotline.storage.models import (
     Department,
     ExtensionRequest,
     Ticket,
+    TicketReporter,
 )
 from hotline.storage.types import UTCDateTime
 
@@ -92,7 +94,7 @@ def _sequence_upsert(dialect: str) -> Any:
     )
 
 
-class Registration(ProblemLinking):
+class Registration(IntakeLinking):
     """受理 and the request's own changes: open, add information, amend, withdraw, flag."""
 
     def sync_catalogue(self) -> None:
@@ -138,11 +140,15 @@ class Registration(ProblemLinking):
         sequence = session.execute(_sequence_upsert(dialect), {"day": f"{today:%Y%m%d}"})
         return format_number(today, sequence.scalar_one())
 
-    def open_ticket(self, request: NewTicket, recorded_by: Actor | None = None) -> TicketView:
+    def open_ticket(
+        self, request: NewTicket, recorded_by: Actor | None = None, *, link: bool = True
+    ) -> TicketView:
         """Register (受理) and route (派单) a request; a repeated idempotency key is harmless.
 
         `recorded_by` is the operator who typed it in for the citizen (the audit's actor);
-        by default the citizen did it themselves."""
+        by default the citizen did it themselves. A report of an open problem is linked to
+        its ticket either way (the link names the operator), unless `link` is False: the
+        operator has judged it another problem."""
         description = clean_text(request.description, field_name="诉求内容") or ""
         address = clean_text(request.address, field_name="地址", required=False, limit=300)
         phone = clean_text(request.contact_phone, field_name="联系电话", required=False, limit=32)
@@ -170,7 +176,7 @@ class Registration(ProblemLinking):
                     return linked
             citizen_id = self._citizen_id(session, request.channel, request.channel_user_id, phone)
             actor = Actor(role="citizen", id=f"{request.channel}:{request.channel_user_id}")
-            if recorded_by is None:  # an operator typing a call in decides duplicates themselves
+            if link:
                 linked = self._link_report(
                     session,
                     IncomingReport(
@@ -187,6 +193,8 @@ class Registration(ProblemLinking):
                     ),
                 )
                 if linked is not None:
+                    if recorded_by is not None:
+                        self._linked_by_operator(session, linked.number, citizen_id, recorded_by)
                     return linked
             ticket = self._register(
                 session,
@@ -208,6 +216,23 @@ class Registration(ProblemLinking):
                 actor=recorded_by or actor,
             )
             return self._view(ticket, citizen_key=actor.id)
+
+    def _linked_by_operator(
+        self, session: Session, number: str, citizen_id: int, operator: Actor
+    ) -> None:
+        """Name the operator who typed the call in on the link just made (not the console)."""
+        row = session.scalar(
+            select(TicketReporter)
+            .join(Ticket, Ticket.id == TicketReporter.ticket_id)
+            .where(
+                Ticket.number == number,
+                TicketReporter.citizen_id == citizen_id,
+                TicketReporter.linked_at == self.clock.now(),
+                TicketReporter.unlinked_at.is_(None),
+            )
+        )
+        if row is not None:
+            row.linked_by = operator.audit_name
 
     def _register(
         self,

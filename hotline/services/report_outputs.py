@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING, Any
 from hotline.domain.tickets import STATUS_LABELS, Status
 from hotline.files import private_file
 from hotline.services.centre_reports import centre_lines
+from hotline.services.centre_sheets import (
+    CENTRE_HEADER,
+    SHEET_TITLE,
+    centre_columns,
+    write_centre_sheet,
+)
 from hotline.services.league import league_lines, league_table
 from hotline.services.messages import PRIORITY_LABELS
 from hotline.services.reports import (
@@ -331,6 +337,7 @@ _HEADER = (
     "签收超期合计",
     "办结超期合计",
     "撤销或合并",
+    *CENTRE_HEADER,
 )
 
 
@@ -380,12 +387,15 @@ def _kpi_row(scope: str, code: str, name: str, k: Kpis) -> list[Any]:
 
 
 def kpi_rows(report: Report) -> Iterator[list[Any]]:
-    """One row per scope: the total, then every department, then every category."""
-    yield _kpi_row("总计", "", "全部", report.total)
+    """One row per scope: the total, then every department, then every category; the review
+    and 协办 figures at the end of the total's and departments' rows."""
+    yield _kpi_row("总计", "", "全部", report.total) + centre_columns(report, "总计", "")
     for code, k in report.departments.items():
-        yield _kpi_row("部门", code, report.department_names.get(code, code), k)
+        name = report.department_names.get(code, code)
+        yield _kpi_row("部门", code, name, k) + centre_columns(report, "部门", code)
     for code, k in report.categories.items():
-        yield _kpi_row("类别", code, report.category_names.get(code, code), k)
+        name = report.category_names.get(code, code)
+        yield _kpi_row("类别", code, name, k) + centre_columns(report, "类别", code)
 
 
 def write_csv(report: Report, path: Path) -> Path:
@@ -447,8 +457,8 @@ def _summary_sheet_rows(report: Report) -> Iterator[tuple[Any, ...]]:
 
 
 def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> Path:
-    """Workbook: 汇总, 分部门, 分类别 and 超期清单 (ticket numbers link via `ticket_url`,
-    a template such as "https://crm.example/tickets/{number}")."""
+    """Workbook: 汇总, 分部门, 分类别, 部门通报, 审核与协办 and 超期清单 (ticket numbers link
+    via `ticket_url`, a template such as "https://crm.example/tickets/{number}")."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -479,6 +489,7 @@ def write_xlsx(report: Report, path: Path, *, ticket_url: str | None = None) -> 
         sheet.freeze_panes = "D2"
 
     write_league_sheet(wb.create_sheet("部门通报"), report, bold)
+    write_centre_sheet(wb.create_sheet(SHEET_TITLE), report, bold)
     overdue = wb.create_sheet("超期清单")
     overdue.append(
         [

@@ -306,3 +306,13 @@ def test_sla_due_prints_iso_with_offset(run, tmp_path: Path) -> None:
         "2026-10-01T10:00",
     ).stdout.strip()
     assert out == "2026-10-01T10:30:00+08:00"
+
+
+def test_a_call_typed_in_about_a_registered_problem_is_linked(run, tmp_path: Path) -> None:
+    _operators(run, tmp_path)
+    first = _open(run, "--text", "停水了", "--category", "water_supply", "--address", "幸福路12号")
+    args = ("--text", "家里没水了", "--category", "water_supply", "--address", "幸福路12号楼")
+    again = run("tickets", "open", "--as", "赵六", "--citizen", "phone:139", *args).stdout
+    assert f"工单 {first}" in again and "已并入" in again
+    apart = _open(run, "--citizen", "phone:138", "--separate", *args)
+    assert apart != first

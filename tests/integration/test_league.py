@@ -59,7 +59,7 @@ def test_league_ranks_departments_and_counts_callers_apart(
     assert [r.department for r in rows] == ["utilities", "urban_management"]
     assert rows[0].rank == 1 and rows[0].score == 100.0
     urban = rows[1]
-    assert urban.overdue >= 1 and urban.directive_overdue == 1 and urban.rejections is None
+    assert urban.overdue >= 1 and urban.directive_overdue == 1 and urban.rejections == 0
     text = summary_text(report)
     assert "来电 5 人次，其中 2 人次反映的是已登记的同一问题" in text
     assert "部门通报" in text
