@@ -91,7 +91,8 @@ def main() -> None:
         print(
             f"created {total:,} tickets in {elapsed:.1f} s with {args.workers} process(es): "
             f"{total / elapsed:,.0f} tickets/s ({engine.url.get_backend_name()}); "
-            f"CPU {1000 * cpu / total:.2f} ms a ticket ({total / cpu:,.0f} tickets per CPU-second); "
+            f"CPU {1000 * cpu / total:.2f} ms a ticket "
+            f"({total / cpu:,.0f} tickets per CPU-second); "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         engine.dispose()
