@@ -95,6 +95,7 @@ from sqlalchemy.orm import Session, aliased
 from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.centre_reports import CentreFigures, centre_figures
 from hotline.services.container import Services
+from hotline.services.report_p90 import TOTAL, p90_by_scope
 from hotline.storage.db import transaction
 from hotline.storage.models import Rating, Ticket, TicketEvent, TicketReporter
 
@@ -106,7 +107,6 @@ GOOD_SCORES = ("satisfied", "basically_satisfied")
 OVERDUE_BANDS = ("0–1 天", "1–3 天", "3–7 天", "7 天以上")
 BOUNCE_LABELS = ("0", "1", "2", "3+")
 UNASSIGNED = "_none"  # key for tickets with no department / no category
-TOTAL = "_total"
 OVERDUE_LIST_LIMIT = 5000
 HOT_TOP = 5
 HOT_MIN_COUNT = 3
@@ -516,43 +516,6 @@ def _returns_query(period: Period) -> Executable:
     )
 
 
-P90_LEVELS = ("department", "category", "total")
-
-
-def _p90_query(period: Period) -> Executable:
-    """Nearest-rank p90 of working seconds to accept and to answer, per department, per
-    category and in total, in one pass: window functions rank each value within its
-    department, its category and the whole cohort; grouped by (department, category), the
-    row holding a scope's p90 yields it in exactly one group, every other group gives NULL."""
-    department = func.coalesce(T.department_code, UNASSIGNED)
-    category = func.coalesce(T.category_code, UNASSIGNED)
-    values = {
-        "a": case((T.accepted_at.is_not(None), T.accept_work_seconds)),
-        "b": case((T.resolved_at.is_not(None), T.answer_work_seconds)),
-    }
-    parts: dict[str, list[Any] | None] = {
-        "department": [department],
-        "category": [category],
-        "total": None,
-    }
-    columns: list[Any] = [department.label("dept"), category.label("cat")]
-    for v, value in values.items():
-        columns.append(value.label(v))
-        nulls_last = case((value.is_(None), 1), else_=0)
-        for level, part in parts.items():
-            rank = func.row_number().over(partition_by=part, order_by=(nulls_last, value))
-            columns.append(rank.label(f"r_{v}_{level}"))
-            columns.append(func.count(value).over(partition_by=part).label(f"n_{v}_{level}"))
-    ranked = select(*columns).where(_cohort(period)).subquery("ranked")
-    c = ranked.c
-    picks = [
-        func.max(case((c[f"r_{v}_{level}"] == (9 * c[f"n_{v}_{level}"] + 9) // 10, c[v])))
-        for level in P90_LEVELS
-        for v in values
-    ]
-    return select(c.dept, c.cat, *picks).group_by(c.dept, c.cat)
-
-
 def _intake_query(period: Period) -> Executable:
     """受理量 by department, category, request type and channel (tickets created in period)."""
     return (
@@ -616,23 +579,32 @@ def _daily_query(column: Any, period: Period, tz: ZoneInfo) -> Executable:
     )
 
 
-def _hot_query(column: Any, period: Period) -> Executable:
-    now_count = func.sum(_flag(T.created_at >= period.start))
-    before_count = func.sum(_flag(T.created_at < period.start))
-    rise = now_count - before_count
+def _hot_query(period: Period) -> Executable:
+    """Tickets created per (category, place) in the period and in the one before it: both
+    hot lists from one scan of the two periods."""
     return (
-        select(column, now_count, before_count)
-        .where(_in(T.created_at, period.previous_start, period.end), column.is_not(None))
-        .group_by(column)
-        .having(now_count >= HOT_MIN_COUNT, rise > 0)
-        .order_by(
-            rise.desc(),
-            case((before_count == 0, 0), else_=1),
-            (now_count * 1.0 / func.nullif(before_count, 0)).desc(),
-            column,
+        select(
+            T.category_code,
+            T.place_key,
+            func.sum(_flag(T.created_at >= period.start)),
+            func.sum(_flag(T.created_at < period.start)),
         )
-        .limit(HOT_TOP)
+        .where(_in(T.created_at, period.previous_start, period.end))
+        .group_by(T.category_code, T.place_key)
     )
+
+
+def _hot_topics(counts: Mapping[str, list[int]], names: Mapping[str, str]) -> tuple[HotTopic, ...]:
+    """The top topics by rise, then by ratio now/before (none before first), then code."""
+    ranked = sorted(
+        (
+            (code, now, before)
+            for code, (now, before) in counts.items()
+            if now >= HOT_MIN_COUNT and now > before
+        ),
+        key=lambda t: (t[2] - t[1], t[2] != 0, -t[1] / t[2] if t[2] else 0.0, t[0]),
+    )
+    return tuple(HotTopic(c, names.get(c, c), now, before) for c, now, before in ranked[:HOT_TOP])
 
 
 def _overdue_list_query(period: Period) -> Executable:
@@ -795,22 +767,6 @@ def _add_overdue(scopes: _Scopes, rows: Iterable[Any]) -> None:
                 acc.accept_overdue[int(accept_band)] += count
 
 
-def _collect_p90(rows: Iterable[Any]) -> dict[str, dict[str, tuple[int | None, int | None]]]:
-    """Pick each scope's p90 (accept, answer) out of the (department, category) group rows."""
-    found: dict[str, dict[str, list[int | None]]] = {level: {} for level in P90_LEVELS}
-    for dept, cat, *values in rows:
-        keys = {"department": dept, "category": cat, "total": TOTAL}
-        for i, level in enumerate(P90_LEVELS):
-            slot = found[level].setdefault(keys[level], [None, None])
-            for j in (0, 1):
-                value = values[2 * i + j]
-                if value is not None:
-                    slot[j] = int(value)
-    return {
-        level: {key: (v[0], v[1]) for key, v in scopes.items()} for level, scopes in found.items()
-    }
-
-
 def build_report(
     session: Session,
     period: Period,
@@ -835,7 +791,12 @@ def build_report(
     _add_intake(scopes, session.execute(_intake_query(period)))
     _add_overdue(scopes, session.execute(_overdue_query(period)))
 
-    p90 = _collect_p90(session.execute(_p90_query(period)))
+    p90 = p90_by_scope(
+        session,
+        _cohort(period),
+        func.coalesce(T.department_code, UNASSIGNED),
+        func.coalesce(T.category_code, UNASSIGNED),
+    )
     none: tuple[int | None, int | None] = (None, None)
 
     received = {i: n for i, n in session.execute(_daily_query(T.created_at, period, tz))}
@@ -849,11 +810,13 @@ def build_report(
         for i in range(period.days)
     )
 
-    def hot(column: Any, names: Mapping[str, str]) -> tuple[HotTopic, ...]:
-        return tuple(
-            HotTopic(code, names.get(code, code), int(now), int(before))
-            for code, now, before in session.execute(_hot_query(column, period))
-        )
+    hot: dict[str, dict[str, list[int]]] = {"category": {}, "place": {}}
+    for category, place, now, before in session.execute(_hot_query(period)):
+        for kind, code in (("category", category), ("place", place)):
+            if code is not None:
+                pair = hot[kind].setdefault(code, [0, 0])
+                pair[0] += int(now or 0)
+                pair[1] += int(before or 0)
 
     overdue_rows = session.execute(_overdue_list_query(period)).all()
 
@@ -891,8 +854,8 @@ def build_report(
         },
         department_names=dept_names,
         category_names=cat_names,
-        hot_categories=hot(T.category_code, cat_names),
-        hot_places=hot(T.place_key, {}),
+        hot_categories=_hot_topics(hot["category"], cat_names),
+        hot_places=_hot_topics(hot["place"], {}),
         daily=daily,
         overdue_list=overdue_list,
         overdue_list_truncated=len(overdue_rows) > OVERDUE_LIST_LIMIT,
