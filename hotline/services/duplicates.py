@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.domain.duplicates import Report, best_match, lock_key, match_score, problem_place
@@ -70,8 +70,9 @@ def _merge_candidates(
 ) -> list[tuple[str, str | None, str, Report]]:
     """Open tickets opened since `since` that share their routing (department, else
     category) and place (road or compound, else "has coordinates") with another one, oldest
-    first, as (number, place key, routing, report): columns, not ORM objects, and only of the
-    groups of two or more a GROUP BY picks, so the pairwise comparison stays within them."""
+    first, as (number, place key, routing, report): one pass over the window's index counts
+    each (routing, place) group (a window count, PARTITION BY) and returns columns, not ORM
+    objects, of the groups of two or more only, so the pairwise comparison stays in them."""
     scope = func.coalesce(Ticket.department_code, Ticket.category_code, "-")
     place = func.coalesce(Ticket.place_key, "geo")
     where = (
@@ -79,19 +80,12 @@ def _merge_candidates(
         Ticket.created_at >= since,
         or_(Ticket.place_key.is_not(None), Ticket.latitude.is_not(None)),
     )
-    shared = (
-        select(scope.label("scope"), place.label("place"))
-        .where(*where)
-        .group_by(scope, place)
-        .having(func.count() >= 2)
-        .subquery("shared")
-    )
-    rows = session.execute(
+    grouped = (
         select(
             Ticket.id,
             Ticket.number,
             Ticket.place_key,
-            shared.c.scope,
+            scope.label("scope"),
             Ticket.category_code,
             Ticket.department_code,
             Ticket.description,
@@ -99,10 +93,16 @@ def _merge_candidates(
             Ticket.latitude,
             Ticket.longitude,
             Ticket.created_at,
+            func.count().over(partition_by=(scope, place)).label("members"),
         )
-        .join(shared, and_(shared.c.scope == scope, shared.c.place == place))
         .where(*where)
-        .order_by(Ticket.created_at, Ticket.id)  # the window's index, not a walk by id
+        .subquery("grouped")
+    )
+    c = grouped.c
+    rows = session.execute(
+        select(*[col for col in c if col.name != "members"])
+        .where(c.members >= 2)
+        .order_by(c.created_at, c.id)  # the window's index, not a walk by id
         .limit(MERGE_CANDIDATES)
     )
     return [(row[1], row[2], row[3], Report(*row[4:])) for row in sorted(rows)]
