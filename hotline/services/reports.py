@@ -437,12 +437,13 @@ def _response_query(period: Period) -> Executable:
     that accepted it first in that round, or, not accepted yet, to the department holding
     it; on time when that first accept came at or before the acceptance limit."""
     cohort = _cohort(period)
+    # the first accept of the current round, found per ticket by the events' report index
+    # (one seek each) rather than by grouping all the period's events
     first = (
-        select(E.ticket_id.label("ticket_id"), func.min(E.id).label("event_id"))
-        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
-        .where(cohort, E.action == "accept", E.at >= T.dispatched_at)
-        .group_by(E.ticket_id)
-        .subquery("first_accept")
+        select(func.min(E.id))
+        .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
+        .correlate(Ticket.__table__)
+        .scalar_subquery()
     )
     accept = aliased(TicketEvent, name="accept_event")
     department = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
@@ -456,11 +457,7 @@ def _response_query(period: Period) -> Executable:
                 "responded"
             ),
         )
-        .select_from(
-            Ticket.__table__.outerjoin(first, first.c.ticket_id == T.id).outerjoin(
-                accept, accept.id == first.c.event_id
-            )
-        )
+        .select_from(Ticket.__table__.outerjoin(accept, accept.id == first))
         .where(cohort)
         .group_by(department, category)
     )
