@@ -374,8 +374,21 @@ def _round_start() -> ColumnElement[Any]:
 
 
 def _cohort_query(period: Period) -> Executable:
-    """Per (department, category): sums over the cohort, one scan of the period's tickets."""
+    """Per (department, category, acceptor): sums over the cohort and 响应率, one scan of the
+    period's tickets. 响应率 counts per acceptor: each cohort ticket's current round belongs
+    to the department that accepted it first in that round, or, not accepted yet, to the
+    department holding it; on time when that first accept came at or before the acceptance
+    limit. The first accept is found per ticket by a seek in its events."""
     cohort = _cohort(period)
+    first = (
+        select(func.min(E.id))
+        .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
+        .correlate(Ticket.__table__)
+        .scalar_subquery()
+    )
+    accept = aliased(TicketEvent, name="accept_event")
+    acceptor = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
+
     good = R.score.in_(GOOD_SCORES)
     rated = (
         select(
@@ -416,10 +429,18 @@ def _cohort_query(period: Period) -> Executable:
             func.sum(accept_ws).label("accept_sum"),
             func.count(answer_ws).label("answer_n"),
             func.sum(answer_ws).label("answer_sum"),
+            acceptor.label("acceptor"),
+            func.sum(_flag(accept.at <= func.coalesce(accept.due_at, T.accept_due_at))).label(
+                "responded"
+            ),
         )
-        .select_from(Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id))
+        .select_from(
+            Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id).outerjoin(
+                accept, accept.id == first
+            )
+        )
         .where(cohort)
-        .group_by(department, category)
+        .group_by(department, category, acceptor)
     )
 
 
@@ -429,37 +450,6 @@ def _excluded_query(period: Period) -> Executable:
         select(T.department_code, T.category_code, func.count())
         .where(_in(T.dispatched_at, period.start, period.end), T.status.in_(EXCLUDED))
         .group_by(T.department_code, T.category_code)
-    )
-
-
-def _response_query(period: Period) -> Executable:
-    """响应率 per acceptor: each cohort ticket's current round belongs to the department
-    that accepted it first in that round, or, not accepted yet, to the department holding
-    it; on time when that first accept came at or before the acceptance limit."""
-    cohort = _cohort(period)
-    # the first accept of the current round, found per ticket by the events' report index
-    # (one seek each) rather than by grouping all the period's events
-    first = (
-        select(func.min(E.id))
-        .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
-        .correlate(Ticket.__table__)
-        .scalar_subquery()
-    )
-    accept = aliased(TicketEvent, name="accept_event")
-    department = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
-    category = func.coalesce(T.category_code, UNASSIGNED)
-    return (
-        select(
-            department.label("department_code"),
-            category.label("category_code"),
-            func.count().label("response_base"),
-            func.sum(_flag(accept.at <= func.coalesce(accept.due_at, T.accept_due_at))).label(
-                "responded"
-            ),
-        )
-        .select_from(Ticket.__table__.outerjoin(accept, accept.id == first))
-        .where(cohort)
-        .group_by(department, category)
     )
 
 
@@ -721,6 +711,7 @@ class _Scopes:
 
 
 def _add_cohort(scopes: _Scopes, rows: Iterable[Any]) -> None:
+    """Add the cohort's sums to the holder's scopes and 响应率 to the acceptor's."""
     for row in rows:
         m = row._mapping
         for acc in scopes.of(m["department_code"], m["category_code"]):
@@ -728,6 +719,9 @@ def _add_cohort(scopes: _Scopes, rows: Iterable[Any]) -> None:
                 setattr(acc, name, getattr(acc, name) + _int(m[name]))
             for i in range(4):
                 acc.bounces[i] += _int(m[f"bounce{i}"])
+        for acc in scopes.of(m["acceptor"], m["category_code"]):
+            acc.response_base += _int(m["dispatched"])
+            acc.responded += _int(m["responded"])
 
 
 def _add_named(scopes: _Scopes, rows: Iterable[Any], names: tuple[str, ...]) -> None:
@@ -781,7 +775,6 @@ def build_report(
 
     scopes = _Scopes()
     _add_cohort(scopes, session.execute(_cohort_query(period)))
-    _add_named(scopes, session.execute(_response_query(period)), ("response_base", "responded"))
     _add_named(scopes, session.execute(_answers_query(period)), ("answered", "answered_on_time"))
     _add_counts(scopes, session.execute(_returns_query(period)), "returns_total")
     _add_counts(scopes, session.execute(_excluded_query(period)), "excluded")

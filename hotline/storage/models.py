@@ -493,6 +493,7 @@ Index(
     Ticket.resolved_at,
     Ticket.answer_work_seconds,
     Ticket.accept_due_at,
+    Ticket.answer_due_at,
 )
 Index(
     "ix_tickets_report_intake",

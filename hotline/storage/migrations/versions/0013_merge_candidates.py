@@ -37,6 +37,7 @@ INDEXES: dict[str, tuple[str, list[str]]] = {
             "resolved_at",
             "answer_work_seconds",
             "accept_due_at",
+            "answer_due_at",
         ],
     ),
     "ix_tickets_report_intake": (
