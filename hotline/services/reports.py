@@ -127,6 +127,13 @@ def round_half_up(value: Fraction, digits: int = 1) -> float:
     return rounded if value >= 0 else -rounded
 
 
+def days_rounded(seconds: int) -> float:
+    """Seconds in days to one decimal, 四舍五入 as round_half_up, in integers: the overdue
+    list makes thousands of these per report."""
+    tenths = (2 * abs(seconds) + 8640) // 17280
+    return tenths / 10 if seconds >= 0 else -(tenths / 10)
+
+
 @dataclass(frozen=True)
 class Rate:
     """A ratio with its parts; `value` is None when the denominator is zero."""
@@ -824,7 +831,7 @@ def build_report(
             status=row.status,
             priority=row.priority,
             answer_due_at=row.answer_due_at.astimezone(tz),
-            days_overdue=round_half_up(Fraction(int((period.now - missed).total_seconds()), 86400)),
+            days_overdue=days_rounded(int((period.now - missed).total_seconds())),
             accept_due_at=row.accept_due_at.astimezone(tz) if row.accept_due_at else None,
             stage=stage,
         )

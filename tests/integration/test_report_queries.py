@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Engine, case, func, insert, select
@@ -23,7 +24,9 @@ from hotline.services.reports import (
     _flag,
     _in,
     build_report,
+    days_rounded,
     make_period,
+    round_half_up,
 )
 from hotline.storage.db import make_session_factory
 from hotline.storage.models import Citizen, Ticket
@@ -161,3 +164,12 @@ def test_p90_and_hot_topics_equal_the_ranked_queries(
             places = [(h.code, h.now, h.before) for h in report.hot_places]
             assert places == ranked_hot(session, T.place_key, period)
         assert expected["total"]["_total"][0] is not None and len(expected["category"]) >= 3
+
+
+def test_days_overdue_round_as_the_fractions_did() -> None:
+    rng = random.Random(3)
+    samples = [0, 1, 4319, 4320, 4321, 8640, 12960, 86400, -4320, -4321, -12960]
+    samples += [rng.randrange(-(10**7), 10**7) for _ in range(20_000)]
+    for seconds in samples:
+        expected = round_half_up(Fraction(seconds, 86400))
+        assert str(days_rounded(seconds)) == str(expected), seconds
