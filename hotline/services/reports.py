@@ -89,8 +89,18 @@ from fractions import Fraction
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session
 
 from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.centre_reports import CentreFigures, centre_figures
@@ -380,21 +390,38 @@ def _round_start() -> ColumnElement[Any]:
     return func.coalesce(E.round_started_at, T.dispatched_at)
 
 
-def _cohort_query(period: Period) -> Executable:
-    """Per (department, category, acceptor): sums over the cohort and 响应率, one scan of the
-    period's tickets. 响应率 counts per acceptor: each cohort ticket's current round belongs
-    to the department that accepted it first in that round, or, not accepted yet, to the
-    department holding it; on time when that first accept came at or before the acceptance
-    limit. The first accept is found per ticket by a seek in its events."""
-    cohort = _cohort(period)
+def _first_accepts(lateral: bool) -> tuple[Any, ColumnElement[bool]]:
+    """Each ticket's first accept of its current round and how to join it: a LATERAL
+    subquery on PostgreSQL (a join on a correlated id makes it hash all events); on SQLite,
+    which has no LATERAL, the event whose id a correlated MIN seeks."""
+    if lateral:
+        found = (
+            select(E.department_code, E.at, E.due_at)
+            .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
+            .order_by(E.id)
+            .limit(1)
+            .lateral("accept_event")
+        )
+        return found, true()
     first = (
         select(func.min(E.id))
         .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
         .correlate(Ticket.__table__)
         .scalar_subquery()
     )
-    accept = aliased(TicketEvent, name="accept_event")
-    acceptor = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
+    event = TicketEvent.__table__.alias("accept_event")
+    return event, event.c.id == first
+
+
+def _cohort_query(period: Period, *, lateral: bool = False) -> Executable:
+    """Per (department, category, acceptor): sums over the cohort and 响应率, one scan of the
+    period's tickets. 响应率 counts per acceptor: each cohort ticket's current round belongs
+    to the department that accepted it first in that round, or, not accepted yet, to the
+    department holding it; on time when that first accept came at or before the acceptance
+    limit. The first accept is found per ticket by a seek in its events."""
+    cohort = _cohort(period)
+    accept, joined = _first_accepts(lateral)
+    acceptor = func.coalesce(accept.c.department_code, T.department_code, UNASSIGNED)
 
     good = R.score.in_(GOOD_SCORES)
     rated = (
@@ -437,14 +464,12 @@ def _cohort_query(period: Period) -> Executable:
             func.count(answer_ws).label("answer_n"),
             func.sum(answer_ws).label("answer_sum"),
             acceptor.label("acceptor"),
-            func.sum(_flag(accept.at <= func.coalesce(accept.due_at, T.accept_due_at))).label(
+            func.sum(_flag(accept.c.at <= func.coalesce(accept.c.due_at, T.accept_due_at))).label(
                 "responded"
             ),
         )
         .select_from(
-            Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id).outerjoin(
-                accept, accept.id == first
-            )
+            Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id).outerjoin(accept, joined)
         )
         .where(cohort)
         .group_by(department, category, acceptor)
@@ -781,7 +806,10 @@ def build_report(
     cat_names.setdefault(UNASSIGNED, "未分类")
 
     scopes = _Scopes()
-    _add_cohort(scopes, session.execute(_cohort_query(period)))
+    lateral = session.get_bind().dialect.name == "postgresql"
+    if lateral:  # compiling these one-off scans (JIT) took PostgreSQL longer than running them
+        session.execute(text("SET LOCAL jit = off"))
+    _add_cohort(scopes, session.execute(_cohort_query(period, lateral=lateral)))
     _add_named(scopes, session.execute(_answers_query(period)), ("answered", "answered_on_time"))
     _add_counts(scopes, session.execute(_returns_query(period)), "returns_total")
     _add_counts(scopes, session.execute(_excluded_query(period)), "excluded")
