@@ -105,7 +105,8 @@ def _merge_candidates(
         .order_by(c.created_at, c.id)  # the window's index, not a walk by id
         .limit(MERGE_CANDIDATES)
     )
-    return [(row[1], row[2], row[3], Report(*row[4:])) for row in sorted(rows)]
+    ordered = sorted(rows, key=lambda row: int(row[0]))  # by id, as tickets were opened
+    return [(row[1], row[2], row[3], Report(*row[4:])) for row in ordered]
 
 
 class ProblemLinking(TicketWork):
