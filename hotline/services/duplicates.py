@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.domain.duplicates import Report, best_match, lock_key, match_score, problem_place
@@ -62,16 +62,51 @@ class SuggestedMerge:
     place: str | None
 
 
-def _report(ticket: Ticket) -> Report:
-    return Report(
-        category=ticket.category_code,
-        department=ticket.department_code,
-        description=ticket.description,
-        address=ticket.address,
-        latitude=ticket.latitude,
-        longitude=ticket.longitude,
-        at=ticket.created_at,
+MERGE_CANDIDATES = 5000  # open tickets compared at most, oldest first
+
+
+def _merge_candidates(
+    session: Session, since: datetime
+) -> list[tuple[str, str | None, str, Report]]:
+    """Open tickets opened since `since` that share their routing (department, else
+    category) and place (road or compound, else "has coordinates") with another one, oldest
+    first, as (number, place key, routing, report): one pass over the window's index counts
+    each (routing, place) group (a window count, PARTITION BY) and returns columns, not ORM
+    objects, of the groups of two or more only, so the pairwise comparison stays in them."""
+    scope = func.coalesce(Ticket.department_code, Ticket.category_code, "-")
+    place = func.coalesce(Ticket.place_key, "geo")
+    where = (
+        Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+        Ticket.created_at >= since,
+        or_(Ticket.place_key.is_not(None), Ticket.latitude.is_not(None)),
     )
+    grouped = (
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.place_key,
+            scope.label("scope"),
+            Ticket.category_code,
+            Ticket.department_code,
+            Ticket.description,
+            Ticket.address,
+            Ticket.latitude,
+            Ticket.longitude,
+            Ticket.created_at,
+            func.count().over(partition_by=(scope, place)).label("members"),
+        )
+        .where(*where)
+        .subquery("grouped")
+    )
+    c = grouped.c
+    rows = session.execute(
+        select(*[col for col in c if col.name != "members"])
+        .where(c.members >= 2)
+        .order_by(c.created_at, c.id)  # the window's index, not a walk by id
+        .limit(MERGE_CANDIDATES)
+    )
+    ordered = sorted(rows, key=lambda row: int(row[0]))  # by id, as tickets were opened
+    return [(row[1], row[2], row[3], Report(*row[4:])) for row in ordered]
 
 
 class ProblemLinking(TicketWork):
@@ -249,39 +284,29 @@ class ProblemLinking(TicketWork):
         now = self.clock.now()
         rules = self.duplicates.model_copy(update={"enabled": True})  # suggest even if off
         with self._unit() as session:
-            tickets = session.scalars(
-                select(Ticket)
-                .where(
-                    Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-                    Ticket.created_at >= now - self.duplicates.window,
-                    or_(Ticket.place_key.is_not(None), Ticket.latitude.is_not(None)),
-                )
-                .order_by(Ticket.id)
-                .limit(5000)
-            ).all()
-            groups: dict[str, list[Ticket]] = {}
-            for t in tickets:
-                scope = t.department_code or t.category_code or "-"
-                groups.setdefault(f"{scope}|{t.place_key or 'geo'}", []).append(t)
-            found: list[SuggestedMerge] = []
-            for group in groups.values():
-                for i, newer in enumerate(group):
-                    best: tuple[float, Ticket] | None = None
-                    for older in group[:i]:
-                        score = match_score(_report(newer), _report(older), rules)
-                        if score is not None and (best is None or score > best[0]):
-                            best = (score, older)
-                    if best is not None:
-                        found.append(
-                            SuggestedMerge(
-                                number=newer.number,
-                                into=best[1].number,
-                                score=round(best[0], 2),
-                                department=newer.department_code,
-                                place=newer.place_key,
-                            )
+            rows = _merge_candidates(session, now - self.duplicates.window)
+        groups: dict[tuple[str, str], list[tuple[str, str | None, Report]]] = {}
+        for number, place, scope, report in rows:
+            groups.setdefault((scope, place or "geo"), []).append((number, place, report))
+        found: list[SuggestedMerge] = []
+        for group in groups.values():
+            for i, (number, place, newer) in enumerate(group):
+                best: tuple[float, str] | None = None
+                for older_number, _, older in group[:i]:
+                    score = match_score(newer, older, rules)
+                    if score is not None and (best is None or score > best[0]):
+                        best = (score, older_number)
+                if best is not None:
+                    found.append(
+                        SuggestedMerge(
+                            number=number,
+                            into=best[1],
+                            score=round(best[0], 2),
+                            department=newer.department,
+                            place=place,
                         )
-            return sorted(found, key=lambda s: -s.score)[:limit]
+                    )
+        return sorted(found, key=lambda s: -s.score)[:limit]
 
     def split(self, number: str, reporter_id: int, actor: Actor, reason: str) -> TicketView:
         """Unlink a reporter who reported another problem and open their own ticket, routed as

@@ -89,12 +89,23 @@ from fractions import Fraction
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Executable, and_, case, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session
 
 from hotline.domain.tickets import OPEN_FOR_ANSWER
 from hotline.services.centre_reports import CentreFigures, centre_figures
 from hotline.services.container import Services
+from hotline.services.report_p90 import TOTAL, p90_by_scope
 from hotline.storage.db import transaction
 from hotline.storage.models import Rating, Ticket, TicketEvent, TicketReporter
 
@@ -106,7 +117,6 @@ GOOD_SCORES = ("satisfied", "basically_satisfied")
 OVERDUE_BANDS = ("0–1 天", "1–3 天", "3–7 天", "7 天以上")
 BOUNCE_LABELS = ("0", "1", "2", "3+")
 UNASSIGNED = "_none"  # key for tickets with no department / no category
-TOTAL = "_total"
 OVERDUE_LIST_LIMIT = 5000
 HOT_TOP = 5
 HOT_MIN_COUNT = 3
@@ -125,6 +135,13 @@ def round_half_up(value: Fraction, digits: int = 1) -> float:
     scaled = abs(value) * scale
     rounded = float(Fraction(math.floor(scaled + Fraction(1, 2)), scale))
     return rounded if value >= 0 else -rounded
+
+
+def days_rounded(seconds: int) -> float:
+    """Seconds in days to one decimal, 四舍五入 as round_half_up, in integers: the overdue
+    list makes thousands of these per report."""
+    tenths = (2 * abs(seconds) + 8640) // 17280
+    return tenths / 10 if seconds >= 0 else -(tenths / 10)
 
 
 @dataclass(frozen=True)
@@ -373,9 +390,39 @@ def _round_start() -> ColumnElement[Any]:
     return func.coalesce(E.round_started_at, T.dispatched_at)
 
 
-def _cohort_query(period: Period) -> Executable:
-    """Per (department, category): sums over the cohort, one scan of the period's tickets."""
+def _first_accepts(lateral: bool) -> tuple[Any, ColumnElement[bool]]:
+    """Each ticket's first accept of its current round and how to join it: a LATERAL
+    subquery on PostgreSQL (a join on a correlated id makes it hash all events); on SQLite,
+    which has no LATERAL, the event whose id a correlated MIN seeks."""
+    if lateral:
+        found = (
+            select(E.department_code, E.at, E.due_at)
+            .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
+            .order_by(E.id)
+            .limit(1)
+            .lateral("accept_event")
+        )
+        return found, true()
+    first = (
+        select(func.min(E.id))
+        .where(E.ticket_id == T.id, E.action == "accept", E.at >= T.dispatched_at)
+        .correlate(Ticket.__table__)
+        .scalar_subquery()
+    )
+    event = TicketEvent.__table__.alias("accept_event")
+    return event, event.c.id == first
+
+
+def _cohort_query(period: Period, *, lateral: bool = False) -> Executable:
+    """Per (department, category, acceptor): sums over the cohort and 响应率, one scan of the
+    period's tickets. 响应率 counts per acceptor: each cohort ticket's current round belongs
+    to the department that accepted it first in that round, or, not accepted yet, to the
+    department holding it; on time when that first accept came at or before the acceptance
+    limit. The first accept is found per ticket by a seek in its events."""
     cohort = _cohort(period)
+    accept, joined = _first_accepts(lateral)
+    acceptor = func.coalesce(accept.c.department_code, T.department_code, UNASSIGNED)
+
     good = R.score.in_(GOOD_SCORES)
     rated = (
         select(
@@ -416,10 +463,16 @@ def _cohort_query(period: Period) -> Executable:
             func.sum(accept_ws).label("accept_sum"),
             func.count(answer_ws).label("answer_n"),
             func.sum(answer_ws).label("answer_sum"),
+            acceptor.label("acceptor"),
+            func.sum(_flag(accept.c.at <= func.coalesce(accept.c.due_at, T.accept_due_at))).label(
+                "responded"
+            ),
         )
-        .select_from(Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id))
+        .select_from(
+            Ticket.__table__.outerjoin(rated, rated.c.ticket_id == T.id).outerjoin(accept, joined)
+        )
         .where(cohort)
-        .group_by(department, category)
+        .group_by(department, category, acceptor)
     )
 
 
@@ -429,40 +482,6 @@ def _excluded_query(period: Period) -> Executable:
         select(T.department_code, T.category_code, func.count())
         .where(_in(T.dispatched_at, period.start, period.end), T.status.in_(EXCLUDED))
         .group_by(T.department_code, T.category_code)
-    )
-
-
-def _response_query(period: Period) -> Executable:
-    """响应率 per acceptor: each cohort ticket's current round belongs to the department
-    that accepted it first in that round, or, not accepted yet, to the department holding
-    it; on time when that first accept came at or before the acceptance limit."""
-    cohort = _cohort(period)
-    first = (
-        select(E.ticket_id.label("ticket_id"), func.min(E.id).label("event_id"))
-        .select_from(Ticket.__table__.join(TicketEvent.__table__, E.ticket_id == T.id))
-        .where(cohort, E.action == "accept", E.at >= T.dispatched_at)
-        .group_by(E.ticket_id)
-        .subquery("first_accept")
-    )
-    accept = aliased(TicketEvent, name="accept_event")
-    department = func.coalesce(accept.department_code, T.department_code, UNASSIGNED)
-    category = func.coalesce(T.category_code, UNASSIGNED)
-    return (
-        select(
-            department.label("department_code"),
-            category.label("category_code"),
-            func.count().label("response_base"),
-            func.sum(_flag(accept.at <= func.coalesce(accept.due_at, T.accept_due_at))).label(
-                "responded"
-            ),
-        )
-        .select_from(
-            Ticket.__table__.outerjoin(first, first.c.ticket_id == T.id).outerjoin(
-                accept, accept.id == first.c.event_id
-            )
-        )
-        .where(cohort)
-        .group_by(department, category)
     )
 
 
@@ -514,43 +533,6 @@ def _returns_query(period: Period) -> Executable:
         )
         .group_by(department, category)
     )
-
-
-P90_LEVELS = ("department", "category", "total")
-
-
-def _p90_query(period: Period) -> Executable:
-    """Nearest-rank p90 of working seconds to accept and to answer, per department, per
-    category and in total, in one pass: window functions rank each value within its
-    department, its category and the whole cohort; grouped by (department, category), the
-    row holding a scope's p90 yields it in exactly one group, every other group gives NULL."""
-    department = func.coalesce(T.department_code, UNASSIGNED)
-    category = func.coalesce(T.category_code, UNASSIGNED)
-    values = {
-        "a": case((T.accepted_at.is_not(None), T.accept_work_seconds)),
-        "b": case((T.resolved_at.is_not(None), T.answer_work_seconds)),
-    }
-    parts: dict[str, list[Any] | None] = {
-        "department": [department],
-        "category": [category],
-        "total": None,
-    }
-    columns: list[Any] = [department.label("dept"), category.label("cat")]
-    for v, value in values.items():
-        columns.append(value.label(v))
-        nulls_last = case((value.is_(None), 1), else_=0)
-        for level, part in parts.items():
-            rank = func.row_number().over(partition_by=part, order_by=(nulls_last, value))
-            columns.append(rank.label(f"r_{v}_{level}"))
-            columns.append(func.count(value).over(partition_by=part).label(f"n_{v}_{level}"))
-    ranked = select(*columns).where(_cohort(period)).subquery("ranked")
-    c = ranked.c
-    picks = [
-        func.max(case((c[f"r_{v}_{level}"] == (9 * c[f"n_{v}_{level}"] + 9) // 10, c[v])))
-        for level in P90_LEVELS
-        for v in values
-    ]
-    return select(c.dept, c.cat, *picks).group_by(c.dept, c.cat)
 
 
 def _intake_query(period: Period) -> Executable:
@@ -616,23 +598,32 @@ def _daily_query(column: Any, period: Period, tz: ZoneInfo) -> Executable:
     )
 
 
-def _hot_query(column: Any, period: Period) -> Executable:
-    now_count = func.sum(_flag(T.created_at >= period.start))
-    before_count = func.sum(_flag(T.created_at < period.start))
-    rise = now_count - before_count
+def _hot_query(period: Period) -> Executable:
+    """Tickets created per (category, place) in the period and in the one before it: both
+    hot lists from one scan of the two periods."""
     return (
-        select(column, now_count, before_count)
-        .where(_in(T.created_at, period.previous_start, period.end), column.is_not(None))
-        .group_by(column)
-        .having(now_count >= HOT_MIN_COUNT, rise > 0)
-        .order_by(
-            rise.desc(),
-            case((before_count == 0, 0), else_=1),
-            (now_count * 1.0 / func.nullif(before_count, 0)).desc(),
-            column,
+        select(
+            T.category_code,
+            T.place_key,
+            func.sum(_flag(T.created_at >= period.start)),
+            func.sum(_flag(T.created_at < period.start)),
         )
-        .limit(HOT_TOP)
+        .where(_in(T.created_at, period.previous_start, period.end))
+        .group_by(T.category_code, T.place_key)
     )
+
+
+def _hot_topics(counts: Mapping[str, list[int]], names: Mapping[str, str]) -> tuple[HotTopic, ...]:
+    """The top topics by rise, then by ratio now/before (none before first), then code."""
+    ranked = sorted(
+        (
+            (code, now, before)
+            for code, (now, before) in counts.items()
+            if now >= HOT_MIN_COUNT and now > before
+        ),
+        key=lambda t: (t[2] - t[1], t[2] != 0, -t[1] / t[2] if t[2] else 0.0, t[0]),
+    )
+    return tuple(HotTopic(c, names.get(c, c), now, before) for c, now, before in ranked[:HOT_TOP])
 
 
 def _overdue_list_query(period: Period) -> Executable:
@@ -752,6 +743,7 @@ class _Scopes:
 
 
 def _add_cohort(scopes: _Scopes, rows: Iterable[Any]) -> None:
+    """Add the cohort's sums to the holder's scopes and 响应率 to the acceptor's."""
     for row in rows:
         m = row._mapping
         for acc in scopes.of(m["department_code"], m["category_code"]):
@@ -759,6 +751,9 @@ def _add_cohort(scopes: _Scopes, rows: Iterable[Any]) -> None:
                 setattr(acc, name, getattr(acc, name) + _int(m[name]))
             for i in range(4):
                 acc.bounces[i] += _int(m[f"bounce{i}"])
+        for acc in scopes.of(m["acceptor"], m["category_code"]):
+            acc.response_base += _int(m["dispatched"])
+            acc.responded += _int(m["responded"])
 
 
 def _add_named(scopes: _Scopes, rows: Iterable[Any], names: tuple[str, ...]) -> None:
@@ -795,22 +790,6 @@ def _add_overdue(scopes: _Scopes, rows: Iterable[Any]) -> None:
                 acc.accept_overdue[int(accept_band)] += count
 
 
-def _collect_p90(rows: Iterable[Any]) -> dict[str, dict[str, tuple[int | None, int | None]]]:
-    """Pick each scope's p90 (accept, answer) out of the (department, category) group rows."""
-    found: dict[str, dict[str, list[int | None]]] = {level: {} for level in P90_LEVELS}
-    for dept, cat, *values in rows:
-        keys = {"department": dept, "category": cat, "total": TOTAL}
-        for i, level in enumerate(P90_LEVELS):
-            slot = found[level].setdefault(keys[level], [None, None])
-            for j in (0, 1):
-                value = values[2 * i + j]
-                if value is not None:
-                    slot[j] = int(value)
-    return {
-        level: {key: (v[0], v[1]) for key, v in scopes.items()} for level, scopes in found.items()
-    }
-
-
 def build_report(
     session: Session,
     period: Period,
@@ -827,15 +806,22 @@ def build_report(
     cat_names.setdefault(UNASSIGNED, "未分类")
 
     scopes = _Scopes()
-    _add_cohort(scopes, session.execute(_cohort_query(period)))
-    _add_named(scopes, session.execute(_response_query(period)), ("response_base", "responded"))
+    lateral = session.get_bind().dialect.name == "postgresql"
+    if lateral:  # compiling these one-off scans (JIT) took PostgreSQL longer than running them
+        session.execute(text("SET LOCAL jit = off"))
+    _add_cohort(scopes, session.execute(_cohort_query(period, lateral=lateral)))
     _add_named(scopes, session.execute(_answers_query(period)), ("answered", "answered_on_time"))
     _add_counts(scopes, session.execute(_returns_query(period)), "returns_total")
     _add_counts(scopes, session.execute(_excluded_query(period)), "excluded")
     _add_intake(scopes, session.execute(_intake_query(period)))
     _add_overdue(scopes, session.execute(_overdue_query(period)))
 
-    p90 = _collect_p90(session.execute(_p90_query(period)))
+    p90 = p90_by_scope(
+        session,
+        _cohort(period),
+        func.coalesce(T.department_code, UNASSIGNED),
+        func.coalesce(T.category_code, UNASSIGNED),
+    )
     none: tuple[int | None, int | None] = (None, None)
 
     received = {i: n for i, n in session.execute(_daily_query(T.created_at, period, tz))}
@@ -849,11 +835,13 @@ def build_report(
         for i in range(period.days)
     )
 
-    def hot(column: Any, names: Mapping[str, str]) -> tuple[HotTopic, ...]:
-        return tuple(
-            HotTopic(code, names.get(code, code), int(now), int(before))
-            for code, now, before in session.execute(_hot_query(column, period))
-        )
+    hot: dict[str, dict[str, list[int]]] = {"category": {}, "place": {}}
+    for category, place, now, before in session.execute(_hot_query(period)):
+        for kind, code in (("category", category), ("place", place)):
+            if code is not None:
+                pair = hot[kind].setdefault(code, [0, 0])
+                pair[0] += int(now or 0)
+                pair[1] += int(before or 0)
 
     overdue_rows = session.execute(_overdue_list_query(period)).all()
 
@@ -871,7 +859,7 @@ def build_report(
             status=row.status,
             priority=row.priority,
             answer_due_at=row.answer_due_at.astimezone(tz),
-            days_overdue=round_half_up(Fraction(int((period.now - missed).total_seconds()), 86400)),
+            days_overdue=days_rounded(int((period.now - missed).total_seconds())),
             accept_due_at=row.accept_due_at.astimezone(tz) if row.accept_due_at else None,
             stage=stage,
         )
@@ -891,8 +879,8 @@ def build_report(
         },
         department_names=dept_names,
         category_names=cat_names,
-        hot_categories=hot(T.category_code, cat_names),
-        hot_places=hot(T.place_key, {}),
+        hot_categories=_hot_topics(hot["category"], cat_names),
+        hot_places=_hot_topics(hot["place"], {}),
         daily=daily,
         overdue_list=overdue_list,
         overdue_list_truncated=len(overdue_rows) > OVERDUE_LIST_LIMIT,

@@ -42,8 +42,8 @@ def mine(request: Request) -> Response:
 def merges(request: Request) -> Response:
     """Open tickets that look like one problem, each with a merge button (dispatchers).
 
-    Its own page: finding them compares the recent open tickets pairwise (about half a
-    second at 1,000,000 tickets), which the board should not wait for."""
+    Its own page: finding them reads the open tickets of the duplicate window that share a
+    routing and place, and compares them pairwise (≈ 70 ms at 1,000,000 tickets)."""
     who = identity(request)
     if who.actor.role not in ("dispatcher", "supervisor", "admin"):
         return _page(request, "error.html", who, 403, error="合并建议只对12345中心开放。")
