@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -353,6 +354,23 @@ def test_the_dashboard_keeps_its_figures_a_while_and_refreshes_behind(world: Web
     world.clock.advance(timedelta(hours=2))
     later = cache.get("today")  # too old: computed before answering
     assert later.computed_at == world.clock.now()
+
+
+def test_the_server_keeps_every_period_fresh_so_no_page_waits(world: WebWorld) -> None:
+    from hotline.entrypoints.web.context import ReportCache
+
+    cache = ReportCache(world.app.service)
+    assert cache.refresh_due(("today", "week", "month")) == ["today", "week", "month"]
+    assert cache.refresh_due(("today", "week", "month")) == []  # all fresh
+    world.clock.advance(timedelta(minutes=6))
+    assert cache.refresh_due(("today", "week")) == ["today", "week"]
+    taken = cache.get("week").computed_at
+    assert taken == world.clock.now()  # the page gets the refreshed figures, no wait
+    stop = threading.Event()
+    thread = cache.keep_warm(("today",), stop)
+    stop.set()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
 
 
 # ------------------------------------------------------------ the centre's tools (issue 19)

@@ -15,6 +15,7 @@ from hotline.bootstrap import App
 from hotline.entrypoints.web import open311, pages, tools
 from hotline.entrypoints.web.auth import BadForm, SignInRequired
 from hotline.entrypoints.web.context import WebContext
+from hotline.services.reports import PERIOD_LABELS
 
 _HERE = Path(__file__).parent
 
@@ -58,10 +59,12 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
     return web
 
 
-def _server(application: App) -> uvicorn.Server:
+def _server(application: App) -> tuple[uvicorn.Server, threading.Event]:
     settings = application.settings
     web = create_app(application)
-    web.state.ctx.reports.warm("week")  # the supervisors' first page should not wait
+    # Every period's figures are kept fresh in the background: no supervisor's page waits.
+    warm_stop = threading.Event()
+    web.state.ctx.reports.keep_warm(tuple(PERIOD_LABELS), warm_stop)
     config = uvicorn.Config(
         web,
         host=settings.web_host,
@@ -70,19 +73,23 @@ def _server(application: App) -> uvicorn.Server:
         access_log=False,
         proxy_headers=False,
     )
-    return uvicorn.Server(config)
+    return uvicorn.Server(config), warm_stop
 
 
 def run_web(application: App) -> None:
     """Serve until interrupted (`hotline web`)."""
-    _server(application).run()
+    server, warm_stop = _server(application)
+    try:
+        server.run()
+    finally:
+        warm_stop.set()
 
 
 class WebThread:
     """The web app beside the bot or console inside `hotline up`."""
 
     def __init__(self, application: App) -> None:
-        self.server = _server(application)
+        self.server, self.warm_stop = _server(application)
         self.thread = threading.Thread(target=self.server.run, name="hotline-web", daemon=True)
 
     def start(self) -> None:
@@ -94,5 +101,6 @@ class WebThread:
             self.thread.join(timeout=0.5)
 
     def stop(self) -> None:
+        self.warm_stop.set()
         self.server.should_exit = True
         self.thread.join(timeout=5)

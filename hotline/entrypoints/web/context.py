@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +17,8 @@ from hotline.services.open311 import Open311
 from hotline.services.reports import Report, report_for
 from hotline.services.web_access import WebAccess
 from hotline.services.workbench import Workbench
+
+logger = logging.getLogger(__name__)
 
 DASHBOARD_FRESH = timedelta(minutes=5)
 DASHBOARD_STALE = timedelta(hours=1)
@@ -61,6 +64,37 @@ class ReportCache:
                 return
             self._refreshing.add(period)
         threading.Thread(target=self._refresh, args=(period,), daemon=True).start()
+
+    def refresh_due(self, periods: tuple[str, ...]) -> list[str]:
+        """Recompute the periods whose figures are no longer fresh; the ones recomputed."""
+        now = self.services.clock.now()
+        with self._lock:
+            due = [
+                p
+                for p in periods
+                if p not in self._refreshing
+                and (p not in self._reports or now - self._reports[p][0] >= self.fresh)
+            ]
+            self._refreshing.update(due)
+        for period in due:
+            self._refresh(period)
+        return due
+
+    def keep_warm(self, periods: tuple[str, ...], stop: threading.Event) -> threading.Thread:
+        """Keep the periods fresh in the background, so no supervisor's page ever waits for a
+        computation (a month at a million tickets takes seconds)."""
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    self.refresh_due(periods)
+                except Exception:  # a failed refresh is retried; the page computes if it must
+                    logger.exception("dashboard refresh failed")
+                stop.wait(self.fresh.total_seconds() / 2)
+
+        thread = threading.Thread(target=loop, name="dashboard-warm", daemon=True)
+        thread.start()
+        return thread
 
     def _compute(self, period: str) -> Report:
         now = self.services.clock.now()
