@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from hotline.domain.duplicates import Report, best_match, lock_key, match_score, problem_place
+from hotline.domain.duplicates import Report, best_match, lock_key, match_score
 from hotline.domain.texts import clean_text
 from hotline.domain.tickets import OPEN_STATUSES, Actor, DomainError
 from hotline.services import messages
@@ -115,48 +115,9 @@ class ProblemLinking(TicketWork):
     def _candidates(
         self, session: Session, report: Report, now: datetime
     ) -> list[tuple[int, Report]]:
-        """Open tickets of the same routing at the same road/compound (or with coordinates),
-        opened within the window, newest first; read as plain rows (no ORM objects)."""
-        scope: list[ColumnElement[bool]] = []
-        if report.category is not None:
-            related = {report.category}
-            for group in self.duplicates.related_categories:
-                if report.category in group:
-                    related.update(group)
-            scope.append(Ticket.category_code.in_(sorted(related)))
-        if report.department is not None:
-            scope.append(Ticket.department_code == report.department)
-        if not scope:
-            return []
-        place = problem_place(report.address)
-        where_place: list[ColumnElement[bool]] = []
-        if report.latitude is not None:
-            where_place.append(Ticket.latitude.is_not(None))
-        if place is not None:
-            where_place.append(Ticket.place_key.endswith(place, autoescape=True))  # 朝阳区…
-        if not where_place:
-            return []
-        rows = session.execute(
-            select(
-                Ticket.id,
-                Ticket.category_code,
-                Ticket.department_code,
-                Ticket.description,
-                Ticket.address,
-                Ticket.latitude,
-                Ticket.longitude,
-                Ticket.created_at,
-            )
-            .where(
-                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-                Ticket.created_at >= now - self.duplicates.window,
-                or_(*scope),
-                or_(*where_place),
-            )
-            .order_by(Ticket.id.desc())
-            .limit(200)
-        )
-        return [(row[0], Report(*row[1:])) for row in rows]
+        """Open tickets that may be this report's problem, as plain rows; the intake search
+        (`linking.IntakeLinking`: by spot, in any category) provides it."""
+        raise NotImplementedError
 
     def _link_report(self, session: Session, incoming: IncomingReport) -> TicketView | None:
         """Link the report to the open ticket of the same problem, or None to open a new one.
