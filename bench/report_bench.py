@@ -40,8 +40,6 @@ from hotline.services.reports import (
     _hot_query,
     _intake_query,
     _overdue_query,
-    _p90_query,
-    _response_query,
     _returns_query,
     make_period,
     report_for,
@@ -440,14 +438,12 @@ def run(count: int, db: str | None, file: Path | None) -> None:
         print("rows:", ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         period = make_period("week", WEEK_END, now=NOW, tz=TZ)
         queries: list[tuple[str, Executable]] = [
-            ("cohort KPIs", _cohort_query(period)),
-            ("response per acceptor", _response_query(period)),
+            ("cohort KPIs (响应率 summed in the same scan)", _cohort_query(period)),
             ("answers per round and answerer", _answers_query(period)),
             ("returns per returner", _returns_query(period)),
-            ("p90 per department, category and in total", _p90_query(period)),
             ("intake", _intake_query(period)),
             ("overdue", _overdue_query(period)),
-            ("hot places", _hot_query(Ticket.__table__.c.place_key, period)),
+            ("hot categories and places", _hot_query(period)),
         ]
         for label, index_sql in (
             ("no dispatched_at index", None),

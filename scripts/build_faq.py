@@ -70,7 +70,7 @@ def load_groups(knowledge_path: Path) -> list[dict[str, Any]]:
     data = load_yaml(knowledge_path)
     if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
         raise KnowledgeError(f"{knowledge_path}: expected a mapping with a `groups:` list")
-    return data["groups"]
+    return list(data["groups"])
 
 
 def _check_routing(
