@@ -19,8 +19,16 @@ def test_suggested_duplicates_merge_and_a_category_correction(run, tmp_path: Pat
     first = _open(
         run, "--text", "幸福路12号停水了", "--category", "water_supply", "--address", "幸福路12号"
     )
+    # The operator kept it apart at intake (--separate); the dispatcher's list still offers it.
     second = _open(
-        run, "--text", "家里没水了", "--category", "water_supply", "--address", "幸福路12号"
+        run,
+        "--text",
+        "家里没水了",
+        "--category",
+        "water_supply",
+        "--address",
+        "幸福路12号",
+        "--separate",
     )
     refused = run("tickets", "duplicates", "--as", "城管张三", ok=False)
     assert refused.returncode == 1 and "派单员" in refused.stderr
