@@ -565,7 +565,10 @@ class SentenceEncoderClassifier(_TrainedComponent):
     (under ``min_chars``) skip it. A message of 80+ characters is encoded on its request-focused
     excerpt (:func:`nlu.focus.focus`: opening + request sentences, so a request told after a
     long story still counts), a shorter one on ``max_chars`` characters: its opening and its
-    last ``tail_chars``.
+    last ``tail_chars``. With ``chunk_chars`` set, a message of 80+ characters is read instead
+    like the n-gram models read it (its first ``clip_chars`` characters and its end), in
+    sentence-aligned pieces of at most ``chunk_chars``, whose probabilities are averaged; each
+    piece of a training example is a training row.
     Put it after LinearIntentClassifier.
     """
 
@@ -580,6 +583,8 @@ class SentenceEncoderClassifier(_TrainedComponent):
             "max_chars": 120,
             "tail_chars": 40,
             "focus": True,
+            "chunk_chars": 0,
+            "clip_chars": 500,
             "C": 4.0,
             "ranking_length": 10,
         }
@@ -605,11 +610,12 @@ class SentenceEncoderClassifier(_TrainedComponent):
         ]
         if len({label for _, label in pairs}) < 2:
             return self._resource
-        texts = [self._clip(text) for text, _ in pairs]
+        rows = [(piece, label) for text, label in pairs for piece in self._pieces(text)]
+        texts = [piece for piece, _ in rows]
         encoder = sentence_encoder()
         matrix = np.vstack([encoder.encode(texts[i : i + 256]) for i in range(0, len(texts), 256)])
         classifier = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
-        classifier.fit(matrix, [label for _, label in pairs])
+        classifier.fit(matrix, [label for _, label in rows])
         self._model = (
             [str(c) for c in classifier.classes_],
             np.ascontiguousarray(classifier.coef_.T, dtype=np.float64),
@@ -630,14 +636,23 @@ class SentenceEncoderClassifier(_TrainedComponent):
         limit, tail = int(self._config["max_chars"]), int(self._config["tail_chars"])
         return focus.clip(text, limit, tail)
 
+    def _pieces(self, text: str) -> list[str]:
+        """What the encoder reads: a long text's pieces (``chunk_chars``), else one excerpt."""
+        size = int(self._config.get("chunk_chars") or 0)
+        if size <= 0 or len(text) < focus.MIN_LENGTH:
+            return [self._clip(text)]
+        clipped = focus.clip(text, int(self._config["clip_chars"]))
+        return focus.chunks(clipped, size) or [self._clip(text)]
+
     def probabilities(self, text: str) -> dict[str, float]:
-        """Intent probabilities of ``text`` from its sentence embedding."""
+        """Intent probabilities of ``text``: the mean over its pieces' sentence embeddings."""
         classes, coef, intercept = self._model
-        vector = np.asarray(sentence_encoder().encode(self._clip(text)))
-        scores = vector.reshape(-1) @ coef + intercept
-        scores = np.exp(scores - scores.max())
-        scores /= scores.sum()
-        return {c: float(p) for c, p in zip(classes, scores, strict=True)}
+        vectors = np.asarray(sentence_encoder().encode(self._pieces(text)))
+        scores = vectors.reshape(-1, coef.shape[0]) @ coef + intercept
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+        mean = scores.mean(axis=0)
+        return {c: float(p) for c, p in zip(classes, mean, strict=True)}
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Blend the encoder's probabilities into the ranking of each long enough message."""

@@ -9,10 +9,11 @@ ideas were measured on real letters (bench/nlu_eval/README.md, *Long messages*):
 * :func:`focus` — the opening plus the sentences that ask for something (希望 / 请求 / 要求 /
   建议 / 恳请 / 能否 …) or name a public body. The n-gram models route *worse* on it than on
   the whole text (a letter's subject is in its title and its story), so they read the text
-  (its opening and end, :func:`clip`); the sentence encoder reads it
-  (``nlu.components.SentenceEncoderClassifier``), which keeps real letters as they were and
-  routes a request told after a long story. ``bench/nlu_eval/letters_eval.py
-  --focus-weight`` reproduces the n-gram measurement.
+  (its opening and end, :func:`clip`). The sentence encoder read it too until it was
+  measured against :func:`chunks`; it now reads the clipped text in sentence-aligned pieces
+  (``chunk_chars`` in config.yml: real letters +0.5 to 1 point, README, *More letters and
+  reading long letters in pieces*) and uses it only when ``chunk_chars`` is 0.
+  ``bench/nlu_eval/letters_eval.py --focus-weight`` reproduces the n-gram measurement.
 """
 
 from __future__ import annotations
@@ -110,6 +111,28 @@ def long_ranking(text: str, ranking: list[tuple[str, float]]) -> list[tuple[str,
     if not kept or total <= 0:
         return ranking
     return [(name, conf / total) for name, conf in kept]
+
+
+def chunks(text: str, size: int) -> list[str]:
+    """``text`` in order as pieces of at most ``size`` characters, cut after whole sentences
+    where it can (a sentence longer than ``size`` is cut inside)."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences(text) or [text]:
+        rest = sentence
+        while len(rest) > size:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(rest[:size])
+            rest = rest[size:]
+        if current and len(current) + len(rest) > size:
+            pieces.append(current)
+            current = ""
+        current += rest
+    if current:
+        pieces.append(current)
+    return pieces
 
 
 def clip_spans(length: int, limit: int, tail: int = TAIL_CHARS) -> list[tuple[int, int]]:

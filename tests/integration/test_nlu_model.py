@@ -106,6 +106,13 @@ LETTERS = {
     "材料交上去快半年了没有回音。恳请总工会领导帮我们问问帮扶申请到底办到哪一步了。",
     # about 1,000 characters with a title, as letters to a government mailbox have
     "market_regulation": TITLED,
+    # about 250 characters: a retiree's story first, the bus route asked for last
+    "transport": "尊敬的领导：我今年六十九岁，老伴前年中风以后行动不便，"
+    "每个月要去城西的康复医院做两次理疗。我们住在河湾新村，儿女都在外地工作，平时就我一个人推着轮椅陪她出门。以前小区门口有一趟车"
+    "能坐到医院附近，今年春天这趟车改了走向，绕开了医院那一段，我们现在要先坐到长途汽车站，"
+    "再换一趟车，换乘的站台之间还隔着一座天桥，轮椅上不去，每次都要求路人帮忙抬。来回一趟要"
+    "三个多小时，老伴回来累得吃不下饭。我问过站台上的人，跟我们一样去医院的老人不少。"
+    "恳请交通部门考虑让这趟公交车恢复经过康复医院的站点，或者开一条小区到医院的公交线路。",
 }
 OTHERS = [
     "我表姐前年借了我五万块说半年还 现在一拖再拖 电话也不接 你们能帮我要回来吗",
@@ -136,6 +143,17 @@ def test_long_letters_reach_their_department(long_results: list[dict[str, Any]])
     assert len(LETTERS["market_regulation"]) > 900
     for department, result in zip(LETTERS, long_results[: len(LETTERS)], strict=True):
         assert result["department"] == department, result["top3"]
+
+
+def test_the_encoder_reads_a_long_letter_by_its_opening_and_its_end() -> None:
+    """The sentence encoder's pieces of a letter (config.yml: clip 400, pieces of 200) keep
+    its title and its closing request, and no piece is longer than the encoder is given."""
+    from nlu.focus import chunks, clip
+
+    pieces = chunks(clip(TITLED, 400), 200)
+    assert all(0 < len(p) <= 200 for p in pieces)
+    assert pieces[0].startswith("举报城南一家养生会所")
+    assert pieces[-1].endswith("别让更多老人上当。")
 
 
 def test_boundaries_private_dispute_union_dues_and_present_danger(
