@@ -135,6 +135,19 @@ async def test_a_public_subject_the_kb_lacks_is_offered_as_a_consultation(
     assert ticket.request_type == "咨询" and "公积金" in ticket.description
 
 
+async def test_an_uncovered_subject_with_an_unsure_routing_is_still_a_question(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    ranking = [("public_housing", 0.3), ("property_certificate", 0.2), ("pension", 0.1)]
+    said = await chat.send(
+        parse("公积金能提取出来付房租吗", "public_housing", 0.3, ranking=ranking)
+    )
+    assert "暂时没有现成的解答" in said and "相关部门" in said and "地点" not in said
+    said = await chat.send(parse("需要登记", "affirm"))
+    assert "地点" not in said
+
+
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(
     service: Services,
 ) -> None:

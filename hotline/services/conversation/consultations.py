@@ -109,15 +109,16 @@ class Consultations(Room):
             [("需要登记工单", "/affirm"), ("已解决", "/deny")],
         )
 
-    def offer_consultation(self, routing: Routing) -> None:
+    def offer_consultation(self, routing: Routing | None) -> None:
         """A policy question the knowledge base cannot answer: never a form asking where "the
-        problem" is; offer to pass it to the department as a 咨询 ticket."""
-        who = self.catalogue.department_name(routing.department)
+        problem" is; offer to pass it to the department (None: a dispatcher picks it) as a 咨询
+        ticket."""
+        who = self.catalogue.department_name(routing.department) if routing else "相关部门"
         self.state["topic"] = {
             "group": "",
             "title": self.text[:40],
-            "category": routing.category,
-            "department": routing.department,
+            "category": routing.category if routing else None,
+            "department": routing.department if routing else None,
             "questions": [self.text],
             "consult": True,
             "at": now_iso(self.now),

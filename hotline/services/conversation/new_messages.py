@@ -111,6 +111,9 @@ class NewMessages(Room):
         if consultation.is_question and routing.sure and not _ACT.search(text):
             self.room(Consultations).offer_consultation(routing)
             return
+        if known_subject:  # 公积金 asked, routing unsure: a question still, never a place form
+            self.room(Consultations).offer_consultation(None)
+            return
         await self.start_report(routing)
 
     def lone_place(self) -> None:
