@@ -144,8 +144,17 @@ async def test_an_uncovered_subject_with_an_unsure_routing_is_still_a_question(
         parse("公积金能提取出来付房租吗", "public_housing", 0.3, ranking=ranking)
     )
     assert "暂时没有现成的解答" in said and "相关部门" in said and "地点" not in said
+    said = await chat.send(parse("那提取呢", "out_of_scope", 0.5))
+    assert "一并记下" in said and "不在12345" not in said
     said = await chat.send(parse("需要登记", "affirm"))
     assert "地点" not in said
+    for _ in range(3):
+        if "请核对" in said:
+            break
+        said = await chat.send(parse("不用", "deny"))
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert "公积金" in ticket.description and "那提取呢" in ticket.description
 
 
 async def test_a_stale_confirm_button_after_filing_names_the_ticket(

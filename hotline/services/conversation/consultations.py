@@ -53,6 +53,15 @@ class Consultations(Room):
             self.register_from_topic(topic)
             return True
         group = str(topic.get("group") or "")
+        if not group and _DEIXIS.search(text) and len(self.short) <= 20:
+            # "那提取呢" after a question we could not answer: the same subject, one more question
+            topic["questions"] = [*(topic.get("questions") or []), text][-5:]
+            self.say(
+                "这个问题我也暂时没有现成的解答，已和刚才的问题一并记下。需要的话回复“需要登记”，"
+                "由工作人员转给办理部门答复您。",
+                [("登记咨询", "/affirm"), ("不用了", "/deny")],
+            )
+            return True
         if not _DEIXIS.search(text):  # a question naming its own subject is a new question
             fresh = self.decide(text)
             if fresh.answer is not None and fresh.answer.group != group:
