@@ -324,7 +324,6 @@ def _bare_name(text: str) -> bool:
 
 # A clause that names the place the citizen did NOT mean ("…，不是门口", "…，而不在路口").
 _DENIED = re.compile(r"^\s*(?:而)?(?:不是|不在)")
-_DENIED_TAIL = re.compile(r"[，,。；;\s]+(?:而)?(?:不是|不在).*$")
 
 
 def place_from_answer(text: str) -> str | None:
@@ -513,7 +512,7 @@ def place_correction(text: str) -> str | None:
         match = pattern.search(text)
         if match is None:
             continue
-        new = _DENIED_TAIL.sub("", match.group("new")) or match.group("new")
+        new = match.group("new")
         place = place_from_answer(new)
         if place and _tells_more(place):
             # "地址是阳光花园小区，楼上天天装修": only the place, not the complaint after it.
