@@ -57,14 +57,6 @@ class ReportCache:
                 return kept[1]
         return self._compute(period)
 
-    def warm(self, period: str = "week") -> None:
-        """Compute a period's figures in the background (the server calls this at start)."""
-        with self._lock:
-            if period in self._reports or period in self._refreshing:
-                return
-            self._refreshing.add(period)
-        threading.Thread(target=self._refresh, args=(period,), daemon=True).start()
-
     def refresh_due(self, periods: tuple[str, ...]) -> list[str]:
         """Recompute the periods whose figures are no longer fresh; the ones recomputed."""
         now = self.services.clock.now()
