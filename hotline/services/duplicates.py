@@ -62,6 +62,18 @@ class SuggestedMerge:
     place: str | None
 
 
+# The columns a domain Report is built from, in its field order: candidates are read as
+# plain rows, never ORM tickets (merge suggestions here, the intake search in linking.py).
+REPORT_COLUMNS = (
+    Ticket.category_code,
+    Ticket.department_code,
+    Ticket.description,
+    Ticket.address,
+    Ticket.latitude,
+    Ticket.longitude,
+    Ticket.created_at,
+)
+
 MERGE_CANDIDATES = 5000  # open tickets compared at most, oldest first
 
 
@@ -86,13 +98,7 @@ def _merge_candidates(
             Ticket.number,
             Ticket.place_key,
             scope.label("scope"),
-            Ticket.category_code,
-            Ticket.department_code,
-            Ticket.description,
-            Ticket.address,
-            Ticket.latitude,
-            Ticket.longitude,
-            Ticket.created_at,
+            *REPORT_COLUMNS,
             func.count().over(partition_by=(scope, place)).label("members"),
         )
         .where(*where)

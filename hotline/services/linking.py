@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.domain.duplicates import Report, problem_place
 from hotline.domain.problem_places import spot
 from hotline.domain.tickets import OPEN_STATUSES
-from hotline.services.duplicates import ProblemLinking
+from hotline.services.duplicates import REPORT_COLUMNS, ProblemLinking
 from hotline.storage.models import Ticket
 
 # How many open tickets at one spot the comparison reads at most (newest first).
@@ -55,16 +55,7 @@ class IntakeLinking(ProblemLinking):
         if not where_place:
             return []
         rows = session.execute(
-            select(
-                Ticket.id,
-                Ticket.category_code,
-                Ticket.department_code,
-                Ticket.description,
-                Ticket.address,
-                Ticket.latitude,
-                Ticket.longitude,
-                Ticket.created_at,
-            )
+            select(Ticket.id, *REPORT_COLUMNS)
             .where(
                 Ticket.status.in_([s.value for s in OPEN_STATUSES]),
                 Ticket.created_at >= now - self.duplicates.window,
