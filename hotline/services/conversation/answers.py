@@ -28,6 +28,7 @@ from hotline.services.conversation.words import (
     is_cancel,
     is_specific,
     ordinal_choice,
+    said_again,
     tidy_detail,
 )
 
@@ -161,7 +162,7 @@ class DraftAnswers(Room):
             return
         elif self.absorbed(draft):
             pass
-        elif self.short in compact(str(draft.get("description") or "")):
+        elif said_again(self.short, draft.get("description")):
             self.utter("utter_already_noted")  # the same words again: nothing new to add
         elif len(self.short) >= 4:
             draft["description"] = f"{draft.get('description')}\n补充：{self.text}"[:4000]

@@ -28,6 +28,7 @@ from hotline.services.conversation.words import (
     compact,
     is_affirm,
     is_cancel,
+    said_again,
     tidy_detail,
 )
 
@@ -108,9 +109,8 @@ class Confirmation(Room):
 
     def said_before(self, draft: dict[str, Any]) -> bool:
         """Citizens unsure they were heard say it again; a repeat is not new information."""
-        said = self.short
-        return len(said) >= 4 and any(
-            said in compact(str(draft.get(field) or "")) for field in ("description", "address")
+        return len(self.short) >= 4 and said_again(
+            self.short, draft.get("description"), draft.get("address")
         )
 
     def corrections(self, draft: dict[str, Any], *, asking: str | None) -> list[str]:

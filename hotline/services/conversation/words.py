@@ -159,6 +159,11 @@ def compact(text: str) -> str:
     return _PUNCT.sub("", text).lower()
 
 
+def said_again(short: str, *texts: object) -> bool:
+    """Whether the (compacted) message only repeats what the draft already holds."""
+    return any(short in compact(str(text or "")) for text in texts)
+
+
 def is_affirm(text: str, intent: str = "") -> bool:
     """Natural confirmations: 好的 / 提交 / 就这样 / 可以 / 中 / 行 / 没问题 / 对 …"""
     if text.strip() == "/affirm":
