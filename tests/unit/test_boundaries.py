@@ -192,3 +192,25 @@ def test_the_checks_would_catch_a_violation(tmp_path: Path) -> None:
         assert _cycles(["hotline.domain.loop_a", "hotline.domain.loop_b"]) == [
             ["hotline.domain.loop_a", "hotline.domain.loop_b"]
         ]
+
+
+MAX_CLASS_LINES = 400
+
+
+def _long_classes(paths: Iterable[Path]) -> list[tuple[str, int]]:
+    """Classes longer than the limit: a class that big holds more than one aggregate or room."""
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.end_lineno is not None:
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_CLASS_LINES:
+                    found.append((f"{path.name}:{node.name}", lines))
+    return found
+
+
+def test_no_class_is_longer_than_400_lines(tmp_path: Path) -> None:
+    assert _long_classes(SOURCES.values()) == []
+    big = tmp_path / "big.py"
+    big.write_text("class Big:\n" + "    x = 1\n" * MAX_CLASS_LINES)
+    assert [lines for _, lines in _long_classes([big])] == [MAX_CLASS_LINES + 1]
