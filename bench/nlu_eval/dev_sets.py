@@ -3,9 +3,10 @@
     PYTHONPATH=. .venv-rasa/bin/python bench/nlu_eval/dev_sets.py [--model MODEL.tar.gz]
         [--out FILE.json]
 
-Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``smoke.jsonl``): department
-accuracy, macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urgency sets
-(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``): urgent P/R. Latency: parse p50/p99 of the
+Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
+``chat_fresh.jsonl``, ``smoke.jsonl``): department accuracy, macro-F1, non-dispatch P/R and
+urgent P/R with ``evaluate.score``. Urgency sets (``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``,
+``urgent_fresh.jsonl``): urgent P/R. Latency: parse p50/p99 of the
 messages under 100 characters of those sets, and of 1,000-character letters (the first 1,000
 characters of the longer letters of ``../shared/corpora/letters_dev.jsonl``, when it is there;
 only timed). Latency is wall time and the process's CPU time (all threads, so it can exceed it).
@@ -29,8 +30,14 @@ from bench.nlu_eval.evaluate import _percentile, score  # noqa: E402
 from bench.nlu_eval.letters_eval import DEFAULT_LETTERS, load_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-DEPARTMENT_SETS = ("dept_dev.jsonl", "boundary_dev.jsonl", "voices_dev.jsonl", "smoke.jsonl")
-URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl")
+DEPARTMENT_SETS = (
+    "dept_dev.jsonl",
+    "boundary_dev.jsonl",
+    "voices_dev.jsonl",
+    "chat_fresh.jsonl",
+    "smoke.jsonl",
+)
+URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
