@@ -61,7 +61,8 @@ _URGENT_CUES: tuple[str, ...] = (
     _ALONE + r".{0,20}(?:[两三四五几]天没|好几天|没见人|没见着|没露面|敲门.{0,4}(?:没|不))",
     r"晕倒|昏倒|昏迷|不省人事|抽搐|休克|喘不上气|呼吸困难|心脏病(?:发作|犯了)|大出血|流了很多血|流血不止|中毒|吐血|快不行了|生命危险|出人命|命悬一线|救命(?!钱)|快来人",
     # lost child / missing person
-    _CHILD + r".{0,6}(?:走丢|丢了|不见了|找不到了?|走失|失踪|被拐|被抱走|没回家)",
+    _CHILD
+    + r"[^证卡包钱机匙料本票书]{0,6}(?:走丢|丢了|不见了|找不到了?|走失|失踪|被拐|被抱走|没回家)",
     r"(?<![猫狗物])(?:走失|走丢|失踪)|被拐|迷路的?(?:老人|孩子|小孩)",
     # violence, crime in progress
     r"打人|打架|斗殴|群殴|持刀|拿刀|拿着刀|砍人|捅人|行凶|抢劫|抢东西|抢包|家暴|殴打|被打(?!扰)|威胁.{0,4}(?:杀|砍|打)|杀人|绑架|非礼|猥亵|跟踪我|砸(?:东西|车|门|店)|闹事|撬门|入室|小偷.{0,4}(?:在|正)",
@@ -172,7 +173,7 @@ _URGENT_CUES: tuple[str, ...] = (
     r"互相(?:打|殴打|砍|扭打)(?!手心|招呼|电话|闹|趣)|对打|打成一团|扭打|扭在一起|持枪|有枪",
     r"(?:喊|叫|拍|推|摇)(?:他|她|也|都|了)*(?:没|不)(?:反应|醒|应)|昏(?:过去|了过去|迷)|晕过去",
     r"(?:吃|吞|喝)了(?:一(?:把|瓶|整瓶|板|盒)|好多|很多|大量|半瓶|一大把)",
-    _CHILD + r"[^的]{0,10}(?:跟丢|走散|丢了|走丢|不见)",
+    _CHILD + r"[^的证卡包钱机匙料本票书]{0,10}(?:跟丢|走散|丢了|走丢|不见)",
     r"(?:站|坐|爬|蹲)(?:在)?[^的]{0,6}(?:栏杆|护栏|窗台|楼顶边|天台边|楼顶|天台|桥边)(?:上|外|边)|楼顶.{0,4}(?:有人|站着)",
     r"落石|(?:石头|土|泥|山体|树).{0,6}(?:滚|冲|滑|砸)下来|(?:石头|砖|东西).{0,6}砸到",
     r"有人(?:在)?.{0,8}(?:(?<!偷)偷(?![偷倒排砍烧捕伐挖开运拉建盖卖种放拍税工电葬])|扒|抢|撬)|扒手|进了?(?:小偷|贼)|有贼|小偷.{0,6}(?:还在|就在)",
@@ -189,14 +190,19 @@ _URGENT_CUES: tuple[str, ...] = (
     # poison in water people use now: a discharge or carcasses upstream of washing, drinking
     r"(?:(?:排|倒|流|放|漏|冒|漂)[^，。！？,.!?]{0,8}(?:河|沟|渠|塘|井|水库|水源|水里)|"
     r"(?:往|向|朝)(?:河|沟|渠|塘|井|水库|水源)里?(?:排|倒|放)).{0,24}"
-    r"(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜)",
+    r"(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|喝了.{0,3}水.{0,8}(?:拉肚子|上吐下泻|呕吐|头晕|中毒))",
     r"(?:取水口|水源地|饮用水|自来水厂|吃的水).{0,12}(?:污染|排污|排了|倒了|漂着|死猪|死羊|死牛|有毒|发臭)|"
     r"(?:死猪|死羊|死牛|死鸡|死鸭|死畜|死牲口).{0,16}(?:取水|饮用|吃水|水源|水厂)",
+    # carcasses lying in water that people wash with, drink or irrigate from now
+    r"(?:河|沟|渠|塘|井|水库|水源|水里)里?[^。！？!?]{0,10}(?:死猪|死羊|死牛|死鸡|死鸭|死畜|死牲口)"
+    r".{0,30}(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|浇地|灌溉|饮牲口)",
     # infectious disease spreading where many people live close together
     r"(?:好几个|几个|多个|一半|十几个|二十几个|三十几个|很多|不少|一群|多名)人?[^，。！？,.!?]{0,6}"
     r"(?:发烧|发高烧|高烧|咳嗽|咳血|咯血|腹泻|上吐下泻|出疹).{0,30}(?:传染|疫情|隔离)",
     r"(?:传染病|肺结核|霍乱|痢疾|伤寒|诺如|水痘|麻疹|猩红热).{0,30}"
     r"(?:好几个|一半|十几个|二十几个|多人|很多人|一群|宿舍|出租屋|工棚|群租|集体)",
+    r"(?:宿舍|出租屋|工棚|群租|集体|好几个人|十几个人|很多人).{0,16}"
+    r"(?:传染病|肺结核|结核|霍乱|痢疾|伤寒|诺如|水痘|麻疹|猩红热).{0,24}(?:越来越多|传开|蔓延|还(?:跟|和)|一起住|一起上课|不隔离|没隔离)",
 )
 _NUISANCE_SMOKE = (
     r"烟囱|烧烤|烤串|烤肠|烤玉米|炉子|油烟|排烟|抽烟|吸烟|焚烧|秸秆|烧纸|烧香|工厂|厂里|锅炉房|熏|污染|"
@@ -283,6 +289,12 @@ _HABITUAL = re.compile(
 _NEAR_MISS = re.compile(
     r"差点|差一点|险些|幸好|幸亏|好在|还好(?:没|人没|及时)|虚惊|没出(?:大)?事|没(?:有)?(?:人)?(?:受伤|伤到)"
 )
+# An errand: money, papers, deadlines, deliveries — 救命 / 紧急 said of these is a figure of speech.
+_ERRAND = re.compile(
+    r"工资|薪水|房租|学费|欠款|贷款|社保|补缴|快递|外卖|包裹|材料|证明|证件|手续|补办|办理|到期|"
+    r"报名|报到|考试|成绩|分数|网速|信号|话费|账单|退款|预约|挂号|排队|审批|盖章|签字"
+)
+_ALARM_WORDS = re.compile(r"救命|救救|快来人|十万火急|紧急|赶紧|急")
 _CLAUSE_SPLIT = re.compile(r"[，。！？,.!?；;、\n~～…]+")
 
 
@@ -323,6 +335,14 @@ def urgent_cues(text: str) -> list[str]:
     return found
 
 
+def _any_cue(t: str) -> bool:
+    """Whether any danger cue matches ``t``, before negation and hypothetical guards."""
+    return any(
+        rx.search(t) and not (setting is not None and setting.search(t))
+        for rx, setting in _URGENT_RE
+    )
+
+
 def is_urgent(text: str) -> bool:
     """Whether ``text`` reports a danger to life, health or property happening now."""
     return urgency_evidence(text)["rule"]
@@ -342,6 +362,7 @@ EVIDENCE = (
     "hypothetical",
     "slow_repair",
     "near_miss",
+    "errand",
 )
 
 
@@ -351,16 +372,14 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     ``rule`` is :func:`is_urgent`'s verdict; ``cue`` whether an unguarded danger cue fired;
     ``raw_cue`` whether any cue matched before negation and hypothetical guards; ``now``,
     ``strong_now``, ``past``, ``resolved``, ``habitual``, ``consult``, ``hypothetical``,
-    ``slow_repair`` and ``near_miss`` whether those frames occur anywhere in the message.
+    ``slow_repair`` and ``near_miss`` whether those frames occur anywhere in the message;
+    ``errand`` whether it is about money, papers or a delivery with no danger cue at all.
     The learned urgency model (:mod:`nlu.urgency`) reads these flags as features next to
     character n-grams.
     """
     t = re.sub(r"\s+", "", text or "")
     cue = bool(urgent_cues(t))
-    raw_cue = cue or any(
-        rx.search(t) and not (setting is not None and setting.search(t))
-        for rx, setting in _URGENT_RE
-    )
+    raw_cue = cue or _any_cue(t)
     unslowed = _SLOW_REPAIR.sub("", t)
     now = bool(_NOW.search(unslowed))
     strong_now = bool(_STRONG_NOW.search(unslowed))
@@ -369,8 +388,11 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     habitual = bool(_HABITUAL.search(t))
     past = bool(_PAST.search(t))
     near_miss = bool(_NEAR_MISS.search(t))
+    errand = bool(_ERRAND.search(t)) and not _any_cue(_ALARM_WORDS.sub("", t))
     rule = cue
     if near_miss and not strong_now:
+        rule = False
+    if errand:
         rule = False
     if consult and not strong_now:
         rule = False
@@ -393,6 +415,7 @@ def urgency_evidence(text: str) -> dict[str, bool]:
         "hypothetical": bool(_HYPOTHETICAL.search(t)),
         "slow_repair": bool(_SLOW_REPAIR.search(t)),
         "near_miss": near_miss,
+        "errand": errand,
     }
 
 

@@ -63,12 +63,19 @@ URGENT_BY_RULE = [
     "出租屋里住了二十几个工人，好几个人发高烧咳嗽，怀疑是传染病，房东不管",
     "村东头的渠里漂着死猪，自来水厂的取水口就在下面",
     "工棚里有人确诊肺结核，十几个人挤一个屋睡",
+    "鱼塘里泡着三头死猪 塘边几户人家都在这淘米洗衣",
+    "技校宿舍好几个人得了水痘 还跟别人一起住 一天比一天多",
+    "砖厂往河里放黑水 下游喝了河水的几家人都在上吐下泻",
 ]
 NOT_URGENT_BY_RULE = [
     "印染厂去年往河里排过污，已经罚款了，想看整改报告",
     "河里有点臭，希望清理一下",
     "出租屋住的人太多，厕所不够用",
     "想问问肺结核病人去哪家医院免费治疗",
+    "渠里那头死牛上个月就拉走了 想问渠要不要消毒",
+    "宿舍以前有人得过水痘 已经好了 想问要不要打疫苗",
+    "救命 工资两个月没发了 房租都交不上",
+    "紧急求助 孩子下周报到 出生证明丢了 怎么补办",
 ]
 
 NOT_URGENT = [
@@ -199,6 +206,8 @@ def test_guards_show_in_the_evidence() -> None:
     assert rules.urgency_evidence("万一煤气泄漏怎么办")["hypothetical"]
     assert rules.urgency_evidence("火已经扑灭了")["resolved"]
     assert rules.urgency_evidence("电瓶车差点撞到老人")["near_miss"]
+    assert rules.urgency_evidence("救命 我的快递三天了还没到")["errand"]
+    assert not rules.urgency_evidence("救命 工资没发 工友站在楼顶要跳楼")["errand"]
     calm = rules.urgency_evidence("电梯坏了 没人被困")
     assert calm["raw_cue"] and not calm["cue"]
 
