@@ -273,7 +273,9 @@ def secure_argv(argv: list[str], environ: dict[str, str]) -> list[str]:
     if not interface.startswith(LOOPBACK) and not token:
         raise SystemExit(f"nlu.serve: refusing to listen on {interface} without HOTLINE_RASA_TOKEN")
     if token:
-        argv += ["--auth-token", token]  # sys.argv only: /proc/<pid>/cmdline is unchanged
+        # One word with "=": a token_urlsafe token may start with "-", which argparse would
+        # read as an option ("expected one argument") when it stands on its own.
+        argv += [f"--auth-token={token}"]  # sys.argv only: /proc/<pid>/cmdline is unchanged
     return argv
 
 

@@ -211,6 +211,9 @@ def test_rasa_refuses_an_api_without_a_token() -> None:
         "    except SystemExit as exc:\n"
         "        print('refused:', exc)\n"
         "print(secure_argv(['rasa', 'run', '--enable-api'], {'HOTLINE_RASA_TOKEN': 't'}))\n"
+        "from rasa.__main__ import create_argument_parser\n"
+        "argv = secure_argv(['rasa', 'run', '--enable-api'], {'HOTLINE_RASA_TOKEN': '-x_Y'})\n"
+        "print(create_argument_parser().parse_args(argv[1:]).auth_token)\n"
     )
     result = subprocess.run(
         [str(classifier.rasa_python()), "-c", probe],
@@ -223,4 +226,5 @@ def test_rasa_refuses_an_api_without_a_token() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("refused:") and "HOTLINE_RASA_TOKEN" in lines[0]
     assert lines[1].startswith("refused:") and "0.0.0.0" in lines[1]
-    assert "'--interface', '127.0.0.1', '--auth-token', 't'" in lines[2]
+    assert "'--interface', '127.0.0.1', '--auth-token=t'" in lines[2]
+    assert lines[3] == "-x_Y"  # a token that starts with "-" still reaches Rasa whole
