@@ -41,11 +41,14 @@ from hotline.config import Settings
 from hotline.credentials import chat_headers
 from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
-from hotline.storage.models import Citizen, OutboxMessage, Ticket
+from hotline.storage.models import Citizen, OutboxMessage, Ticket, TicketReporter
 
 ROOT = Path(__file__).resolve().parent.parent
-# A report is confirmed with its number; a praise (表扬) is recorded with it too.
-NUMBER = re.compile(r"(?:已为您登记(?:紧急)?工单 |已记录为表扬件（)(\d{8}-\d{4,})")
+# A report is confirmed with its number; a praise (表扬) is recorded with it too; a report of a
+# problem already on file is told the number of the ticket it joined (issue 18).
+NUMBER = re.compile(
+    r"(?:已为您登记(?:紧急)?工单 |已记录为表扬件（|已有市民反映，登记为工单 )(\d{8}-\d{4,})"
+)
 ADDRESSES = ["幸福路88号", "金桂园3期5栋", "解放大道与中山路交叉口", "建设北路126号", "滨江花园7栋"]
 SMALL_TALK = ["你好", "谢谢", "你是机器人吗", "我的工单", "今天天气怎么样", "再见"]
 
@@ -142,8 +145,24 @@ def reconcile(database_url: str, stats: Stats) -> tuple[int, int, int]:
             found: dict[str, set[str]] = {}
             for channel, user, number, _ in rows:
                 found.setdefault(f"{channel}:{user}", set()).add(number)
+            # A report of a problem already on file is linked to that ticket (issue 18): the
+            # citizen is one of its reporters and is told its number.
+            linked = session.execute(
+                select(Citizen.channel, Citizen.channel_user_id, Ticket.number)
+                .join(TicketReporter, TicketReporter.citizen_id == Citizen.id)
+                .join(Ticket, Ticket.id == TicketReporter.ticket_id)
+                .where(TicketReporter.unlinked_at.is_(None))
+            ).all()
+            for channel, user, number in linked:
+                found.setdefault(f"{channel}:{user}", set()).add(number)
             for sender in set(found) | set(stats.expected):
-                mismatched += len(found.get(sender, set()) ^ stats.expected.get(sender, set()))
+                got, told = found.get(sender, set()), stats.expected.get(sender, set())
+                if got ^ told:
+                    print(
+                        f"  mismatch {sender}: stored not told {sorted(got - told)}, "
+                        f"told not stored {sorted(told - got)}"
+                    )
+                mismatched += len(got ^ told)
             routing = dict(
                 session.execute(
                     select(OutboxMessage.ticket_id, func.count())
