@@ -507,7 +507,8 @@ class UrgencyClassifier(_TrainedComponent):
         for message in messages:
             text = focus.clip(message.get(TEXT) or "", limit)
             score = self._model.predict(text)
-            verdict = urgency.combine(score, self._threshold)
+            errand = rules.urgency_evidence(text)["errand"]
+            verdict = urgency.combine(score, self._threshold, errand)
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages

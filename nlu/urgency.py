@@ -323,14 +323,19 @@ class _FastTfidf:
         return indices, values
 
 
-def combine(score: float, threshold: float = DEFAULT_THRESHOLD) -> bool:
+# An errand (救命 / 紧急 said of wages, papers or a delivery, and no other danger cue) is urgent
+# only if the model is this sure: its n-grams weigh the alarm word more than the errand flag.
+ERRAND_THRESHOLD = 0.9
+
+
+def combine(score: float, threshold: float = DEFAULT_THRESHOLD, errand: bool = False) -> bool:
     """The ``urgent`` verdict from the model's probability.
 
-    The model decides alone: it already reads the rules' cues and guards as features, so a
-    rule hit raises the probability and a negation, a past or settled event or a question
-    lowers it (measured: see bench/nlu_eval/README.md).
+    The model decides: it already reads the rules' cues and guards as features, so a rule hit
+    raises the probability and a negation, a past or settled event or a question lowers it
+    (measured: see bench/nlu_eval/README.md). Only an errand needs more than the threshold.
     """
-    return score >= threshold
+    return score >= (max(threshold, ERRAND_THRESHOLD) if errand else threshold)
 
 
 def training_set(

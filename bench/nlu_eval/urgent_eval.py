@@ -84,7 +84,7 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
 
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from nlu import urgency
+    from nlu import rules, urgency
 
     logging.disable(logging.WARNING)
     nlu_texts = [str(m.get("text")) for m in load_data(str(ROOT / "data/nlu")).intent_examples]
@@ -93,7 +93,9 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
     )
     model = urgency.UrgencyModel().fit(texts, labels)
     cut = urgency.DEFAULT_THRESHOLD if threshold is None else threshold
-    return lambda text: urgency.combine(model.predict(text), cut)
+    return lambda text: urgency.combine(
+        model.predict(text), cut, rules.urgency_evidence(text)["errand"]
+    )
 
 
 def parse_predictor(model: str | None) -> Callable[[str], bool]:

@@ -54,14 +54,17 @@ class RequestChanges(TicketWork):
         address: str | None = None,
         details: dict[str, str] | None = None,
         note: str | None = None,
+        phone: str | None = None,
     ) -> TicketView:
-        """The citizen corrects a submitted ticket's place or extra field; the department sees
-        the old and the new value, and hot spots and duplicates key on the new place."""
+        """The citizen corrects a submitted ticket's place, extra field or contact number; the
+        department sees the old and the new value (numbers masked), and hot spots and
+        duplicates key on the new place."""
         place = clean_text(address, field_name="地址", required=False, limit=300)
+        number_given = clean_text(phone, field_name="联系电话", required=False, limit=32)
         changes = {
             k: clean_text(v, field_name=k, limit=200) or "" for k, v in (details or {}).items()
         }
-        if place is None and not changes:
+        if place is None and number_given is None and not changes:
             raise DomainError("请告诉我要更正的内容。", code="empty")
 
         def run(session: Session, ticket: Ticket) -> None:
@@ -70,6 +73,12 @@ class RequestChanges(TicketWork):
                 lines.append(messages.amended_line("地点", ticket.address, place))
                 ticket.address = place
                 ticket.place_key = place_key(place)
+            if number_given is not None:
+                old = messages.mask_phone(ticket.contact_phone) if ticket.contact_phone else None
+                lines.append(
+                    messages.amended_line("联系电话", old, messages.mask_phone(number_given))
+                )
+                ticket.contact_phone = number_given
             if changes:
                 merged = dict(ticket.details or {})
                 for key, value in changes.items():

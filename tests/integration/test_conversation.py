@@ -618,6 +618,26 @@ async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
     assert ticket.number in said and ticket.address == "解放路和文化路交叉口"
 
 
+async def test_a_phone_or_a_yes_after_an_urgent_ticket_is_answered_for_that_ticket(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    await chat.send(
+        parse("学校宿舍好几个人得了肺结核 还住在一起", "infectious_disease", 0.9, urgent=True)
+    )
+    [ticket] = tickets(service)
+    said = await chat.send(parse("138 1234 5678", "inform", 0.5))
+    assert ticket.number in said and "138****5678" in said
+    said = await chat.send(parse("提交", "affirm", 0.9))
+    assert "不需要再提交" in said and "没看明白" not in said
+    said = await chat.send(parse("不留了", "deny", 0.8))
+    assert "不需要再提交" in said
+    said = await chat.send(parse("不要紧了 人都送医院了", "inform", 0.4))
+    assert "不需要再提交" not in said  # news, not a decline: it is kept, not waved away
+    [ticket] = tickets(service)
+    assert ticket.contact_phone == "13812345678"
+
+
 async def test_a_vague_opener_is_asked_to_say_more(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("我想反映一个问题", "nlu_fallback", 0.2))

@@ -319,3 +319,10 @@ def test_a_model_fitted_before_a_new_rule_flag_still_scores() -> None:
     )
     gaps = json.loads(out.stdout.strip().splitlines()[-1])
     assert max(gaps) < 1e-9
+
+
+def test_an_errand_needs_a_sure_model_to_be_urgent() -> None:
+    """救命 about a late delivery: the alarm word alone must not make an urgent ticket."""
+    assert urgency.combine(0.5, 0.45) and not urgency.combine(0.5, 0.45, errand=True)
+    assert urgency.combine(0.95, 0.45, errand=True)
+    assert rules.urgency_evidence("救命 我的外卖一个多小时还没到")["errand"]

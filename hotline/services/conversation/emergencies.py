@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 from hotline.domain.intake import (
+    SKIP,
+    describe_phone,
     looks_like_phone,
     parse_phone,
     safety_advice,
@@ -21,7 +23,9 @@ from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.exchange import draft_key
 from hotline.services.conversation.words import (
     _MISSING,
+    compact,
     dial_first,
+    is_affirm,
     is_specific,
 )
 from hotline.services.messages import local_time
@@ -55,7 +59,7 @@ class Emergencies(Room):
                 lone = place_from_answer(self.text)  # a place alone, said a moment later
                 place = lone if is_specific(lone) else None
         if not (dial or place or self.turn.latitude is not None or self.turn.urgent):
-            return False
+            return self._urgent_reply(number, urgent)
         lines: list[str] = []
         if dial and dial not in (urgent.get("dialled") or []):
             lines.append(dial)
@@ -82,6 +86,36 @@ class Emergencies(Room):
             lines.append("请告诉我们具体位置（路名门牌、小区楼栋，或直接发送定位），以便尽快赶到。")
         self.state["urgent"] = urgent
         self.say("\n".join(line for line in lines if line))
+        return True
+
+    def _urgent_reply(self, number: str, urgent: dict[str, object]) -> bool:
+        """A phone, a 好的 / 提交 or a 不留电话 just after an urgent ticket belongs to it: the
+        ticket is already filed, there is nothing to confirm."""
+        if self.draft is not None:
+            return False
+        phone = parse_phone(self.text) if looks_like_phone(self.text) else None
+        short = compact(self.text)
+        declined = len(short) <= 6 and parse_phone(self.text) == SKIP
+        if not (phone or declined or is_affirm(self.text, self.turn.intent)):
+            return False
+        lines: list[str] = []
+        if phone and phone != SKIP:
+            try:
+                self.service.tickets.amend(number, self.actor, phone=phone)
+                lines.append(
+                    f"已把联系电话 {describe_phone(phone)} 加到紧急工单 {number}，"
+                    "处置人员可能会与您联系。"
+                )
+            except DomainError as exc:
+                lines.append(exc.message)
+        else:
+            lines.append(
+                f"紧急工单 {number} 已经登记并通知处置部门，不需要再提交。"
+                "有新情况（人员情况、位置变化）可以直接告诉我。"
+            )
+        if urgent.get("asking_place"):
+            lines.append("请告诉我们具体位置（路名门牌、小区楼栋，或直接发送定位），以便尽快赶到。")
+        self.say("\n".join(lines))
         return True
 
     def open_urgent(self) -> None:
