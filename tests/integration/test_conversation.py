@@ -647,6 +647,7 @@ async def test_a_vague_opener_is_asked_to_say_more(service: Services) -> None:
 def test_a_near_miss_is_not_an_emergency_call() -> None:
     assert dial_first("公交车开太猛，老人差点摔倒") is None
     assert dial_first("有个老人晕倒在楼道里了") == "请立即拨打120急救电话！"
+    assert dial_first("俺爹摔了一跤 躺地上起不来") == "请立即拨打120急救电话！"
 
 
 async def test_answers_out_of_turn_are_kept_for_what_they_are(service: Services) -> None:
