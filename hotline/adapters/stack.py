@@ -181,7 +181,7 @@ def write_endpoints(config: StackConfig) -> Path:
         parts = urlsplit(config.lock_store_url)
         text += (
             "lock_store:\n"
-            "  type: redis\n"
+            "  type: nlu.lock_store.HotlineRedisLockStore\n"
             f'  url: "{parts.hostname}"\n'
             f"  port: {parts.port or 6379}\n"
             f"  db: {parts.path.lstrip('/') or 0}\n"

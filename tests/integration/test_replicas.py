@@ -57,10 +57,12 @@ class Balancer:
         self.retried = 0
         self.broken = 0
         self.on_turn: list[Any] = []
+        self.failures: list[str] = []  # printed when the test fails: which turn, where, why
 
     async def say(self, client: httpx.AsyncClient, sender: str, message: str) -> Any:
         for attempt in range(2):
             url = self.rng.choice(self.alive)
+            started = time.monotonic()
             try:
                 response = await client.post(
                     webhook_url(url), json={"sender": sender, "message": message}
@@ -70,7 +72,11 @@ class Balancer:
                 for hook in self.on_turn:
                     hook(self.turns)
                 return response.json()
-            except (httpx.HTTPError, ValueError):
+            except (httpx.HTTPError, ValueError) as exc:
+                self.failures.append(
+                    f"turn {self.turns} {sender} {message[:20]!r} attempt {attempt} on {url}: "
+                    f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
+                )
                 if url in self.alive and len(self.alive) > 1:
                     self.alive.remove(url)
                 if attempt == 0:
@@ -203,7 +209,7 @@ def test_two_replicas_take_any_turn_and_survive_one_killed(
     # Every turn answered, at worst on its one retry: a turn cut by the kill left its lock in
     # Redis, and the retry on the survivor waits out HOTLINE_LOCK_LIFETIME (20 s), well
     # inside the balancer's 60 s (with Rasa's default 60 s it timed out).
-    assert balancer.broken == 0
+    assert balancer.broken == 0, "\n".join(balancer.failures)
     assert balancer.retried <= CITIZENS  # at most the turns in flight at the kill
     assert stats.empty == 0
     mismatched, unrouted, total = reconcile(app_url, stats)

@@ -131,7 +131,8 @@ def test_replicas_share_postgresql_and_a_redis_lock_store(tmp_path: Path) -> Non
     endpoints = write_endpoints(config).read_text()
     assert "dialect: postgresql" in endpoints and 'url: "db.internal"' in endpoints
     assert "port: 5433" in endpoints and 'db: "tracker"' in endpoints
-    assert "lock_store:\n  type: redis" in endpoints and "port: 6380" in endpoints
+    assert "lock_store:\n  type: nlu.lock_store.HotlineRedisLockStore" in endpoints
+    assert "port: 6380" in endpoints
     assert "db: 2" in endpoints
     assert "s3cret" not in endpoints and "hush" not in endpoints
     env = Stack(config)._env()
