@@ -21,6 +21,7 @@ from hotline.storage.db import make_engine, make_session_factory
 from hotline.storage.migrate import upgrade
 from hotline.storage.models import Base
 from tests.support.postgres import Cluster, find_bindir, start_cluster
+from tests.support.redis import RedisServer, find_redis, start_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Shanghai")
@@ -121,3 +122,15 @@ def service(engine: Engine, catalogue: Catalogue, sla: SlaPolicy, clock: ManualC
     svc = Services(make_session_factory(engine), catalogue, sla, clock, TZ)
     svc.tickets.sync_catalogue()
     return svc
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A Redis server of the test's own; skipped where redis-server is not installed."""
+    if find_redis() is None:
+        pytest.skip("redis-server not installed (scripts/setup.sh installs it)")
+    server = start_redis()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,14 +4,11 @@ wait forever (issue 20). Runs Rasa's own code in Rasa's interpreter against a re
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-
-import pytest
 
 from hotline.adapters import classifier
 from hotline.paths import ROOT
 from tests.support.rasa_env import NEEDS_RASA_ENV
-from tests.support.redis import RedisServer, find_redis, start_redis
+from tests.support.redis import RedisServer
 
 pytestmark = NEEDS_RASA_ENV
 
@@ -42,17 +39,6 @@ async def main(port):
 
 asyncio.run(main(int(sys.argv[1])))
 """
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    if find_redis() is None:
-        pytest.skip("redis-server not installed (scripts/setup.sh installs it)")
-    server = start_redis()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_a_retry_behind_a_dead_replicas_ticket_is_served_when_that_ticket_runs_out(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +25,13 @@ from hotline.storage.db import make_engine
 from hotline.storage.migrate import upgrade
 from tests.support.postgres import Cluster
 from tests.support.rasa_env import NEEDS_MODEL
-from tests.support.redis import RedisServer, find_redis, start_redis
+from tests.support.redis import RedisServer
 
 pytestmark = NEEDS_MODEL
 
 CITIZENS = 6
 CONVERSATIONS = 3  # per citizen, one sender each
 KILL_AFTER_TURNS = 25
-
-
-@pytest.fixture
-def redis() -> Iterator[RedisServer]:
-    if find_redis() is None:
-        pytest.skip("redis-server not installed (scripts/setup.sh installs it)")
-    server = start_redis()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Balancer:
