@@ -506,9 +506,9 @@ class UrgencyClassifier(_TrainedComponent):
         limit = int(self._config.get("max_chars") or 0)
         for message in messages:
             text = focus.clip(message.get(TEXT) or "", limit)
-            score = self._model.predict(text)
-            errand = rules.urgency_evidence(text)["errand"]
-            verdict = urgency.combine(score, self._threshold, errand)
+            evidence = rules.urgency_evidence(text)  # once: the model's features and the guard
+            score = self._model.predict(text, evidence)
+            verdict = urgency.combine(score, self._threshold, evidence["errand"])
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages

@@ -93,9 +93,12 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
     )
     model = urgency.UrgencyModel().fit(texts, labels)
     cut = urgency.DEFAULT_THRESHOLD if threshold is None else threshold
-    return lambda text: urgency.combine(
-        model.predict(text), cut, rules.urgency_evidence(text)["errand"]
-    )
+
+    def predict(text: str) -> bool:
+        evidence = rules.urgency_evidence(text)
+        return bool(urgency.combine(model.predict(text, evidence), cut, evidence["errand"]))
+
+    return predict
 
 
 def parse_predictor(model: str | None) -> Callable[[str], bool]:

@@ -93,13 +93,13 @@ class Emergencies(Room):
         ticket is already filed, there is nothing to confirm."""
         if self.draft is not None:
             return False
-        phone = parse_phone(self.text) if looks_like_phone(self.text) else None
-        short = compact(self.text)
-        declined = len(short) <= 6 and parse_phone(self.text) == SKIP
+        given = parse_phone(self.text)
+        phone = given if given != SKIP and looks_like_phone(self.text) else None
+        declined = given == SKIP and len(compact(self.text)) <= 6
         if not (phone or declined or is_affirm(self.text, self.turn.intent)):
             return False
         lines: list[str] = []
-        if phone and phone != SKIP:
+        if phone:
             try:
                 self.service.tickets.amend(number, self.actor, phone=phone)
                 lines.append(
