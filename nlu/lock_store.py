@@ -41,16 +41,13 @@ class HotlineRedisLockStore(RedisLockStore):
                 break
             if not lock.is_locked(ticket):
                 return lock
-            self.renew_ticket(conversation_id, ticket)
+            self.renew_ticket(lock, ticket)
             await asyncio.sleep(wait_time_in_seconds)
             self.update_lock(conversation_id)
         raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
-    def renew_ticket(self, conversation_id: str, ticket: int) -> None:
-        """Push a waiting ticket's expiry a full lifetime ahead of now."""
-        lock = self.get_lock(conversation_id)
-        if lock is None:
-            return
+    def renew_ticket(self, lock: TicketLock, ticket: int) -> None:
+        """Push a waiting ticket's expiry a full lifetime ahead of now (the lock just read)."""
         for held in lock.tickets:
             if held.number == ticket:
                 held.expires = time.time() + LOCK_LIFETIME
