@@ -126,12 +126,6 @@ def long_results() -> list[dict[str, Any]]:
     return classifier.classify_texts([*LETTERS.values(), *OTHERS, LONG_STORY])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="borderline: a request told only after 900 characters about an elderly mother "
-    "routes right on some trainings and by the story (civil_affairs) on others; training is "
-    "not bit-for-bit repeatable; see bench/nlu_eval/README.md, Long messages",
-)
 def test_a_request_told_only_after_a_long_story(long_results: list[dict[str, Any]]) -> None:
     """900 characters about an elderly mother, then health products sold to her: market."""
     assert long_results[-1]["department"] == "market_regulation", long_results[-1]["top3"]

@@ -110,6 +110,11 @@ def test_event_types_resolve_as_before(facts: dict[str, Any]) -> None:
     assert facts["unknown_with_default"] is True
 
 
+def test_rule_matching_stops_early_and_chooses_the_same_rules(facts: dict[str, Any]) -> None:
+    assert facts["rules_same"] == facts["rules_cases"] == 1500
+    assert facts["rules_matched_somewhere"] > 50  # rules of 2+ states match, not only none
+
+
 def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, Any]) -> None:
     assert facts["echoes"] == [0, 1, 2, 3, 4, 5]
     assert facts["connections_first_server"] == 1  # one kept-alive connection, not five
@@ -117,6 +122,29 @@ def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, 
 
 
 def test_component_models_survive_storage(facts: dict[str, Any]) -> None:
-    assert facts["reloaded"] == {"weights": [1.5, -2.0]}
+    assert facts["reloaded"] == ["noise", "street_light", "water_outage"]
+    assert facts["reloaded_gap"] < 1e-5  # the parse's float32 tables score as sklearn does
     assert facts["reloaded_file"] == ["linear.joblib"]  # the name older models were saved under
     assert facts["never_trained"] is None
+
+
+def test_a_worker_loads_rasa_and_tensorflow_without_jax() -> None:
+    """nlu.serve keeps jax out of a Rasa worker (64 MB): Rasa and TensorFlow still load."""
+    probe = (
+        "import sys\n"
+        "from nlu.serve import skip_jax\n"
+        "skip_jax()\n"
+        "import rasa.core.agent, tensorflow\n"
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] in ('jax', 'jaxlib')))\n"
+        "print(tensorflow.constant([1, 2]).numpy().sum())\n"
+    )
+    result = subprocess.run(
+        [str(classifier.rasa_python()), "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[:2] == ["[]", "3"]

@@ -279,6 +279,62 @@ def crf_cache_facts(folder: str) -> dict[str, Any]:
     CRFEntityExtractor.train_model = classmethod(original)
 
 
+def rule_matching_facts() -> dict[str, Any]:
+    """Rasa's rule matching and nlu.serve's shortcut choose the same rules: random rules and
+    conversations (slots that must not be set, conversation starts, active forms)."""
+    import random
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+
+    from nlu import serve
+
+    rng = random.Random(20)
+    actions = ["action_listen", "utter_ask_place", "report_form", "action_open_ticket"]
+    intents = ["report", "affirm", "deny", "inform", "ask_status"]
+
+    def state(starter: bool) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if not starter:
+            found["prev_action"] = rng.choice(
+                [
+                    {"action_name": rng.choice(actions)},
+                    {"action_name": rng.choice(actions)},
+                    {"action_text": rng.choice(["好的", "请问地址？"])},
+                    {"action_name": SHOULD_NOT_BE_SET},
+                ]
+            )
+        if rng.random() < 0.7:
+            found["user"] = {"intent": rng.choice(intents)}
+        if rng.random() < 0.3:
+            found["active_loop"] = {"name": rng.choice(["report_form", SHOULD_NOT_BE_SET])}
+        if rng.random() < 0.4:
+            found["slots"] = {"place": rng.choice([(1.0,), [1.0], SHOULD_NOT_BE_SET])}
+        return found
+
+    def states(n: int) -> list[dict[str, Any]]:
+        return [state(i == 0 and rng.random() < 0.5) for i in range(n)]
+
+    lookup = {json.dumps(states(rng.randint(0, 5)), sort_keys=True): "x" for _ in range(150)}
+    original = RulePolicy._get_possible_keys
+    policy = RulePolicy.__new__(RulePolicy)
+    conversations = [states(rng.randint(0, 40)) for _ in range(1500)]
+    expected = [original(policy, lookup, c) for c in conversations]
+    serve.match_rules_on_recent_states()
+    try:
+        got = [RulePolicy._get_possible_keys(policy, lookup, c) for c in conversations]
+    finally:
+        RulePolicy._get_possible_keys = original
+    return {
+        "rules_same": sum(a == b for a, b in zip(expected, got, strict=True)),
+        "rules_cases": len(conversations),
+        # cases where a rule of two or more states matched: the shortcut is put to the test
+        "rules_matched_somewhere": sum(
+            any(len(json.loads(key)) >= 2 for key in found) for found in expected
+        ),
+    }
+
+
 def serve_facts() -> dict[str, Any]:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
@@ -370,22 +426,38 @@ async def connection_facts() -> dict[str, Any]:
 
 
 def component_storage_facts(folder: str) -> dict[str, Any]:
-    """Trained scikit-learn models go into Rasa's model storage and come back out."""
+    """Trained scikit-learn models go into Rasa's model storage and come back out, and the
+    linear model's float32 tables score like sklearn's own ``predict_proba``."""
+    import numpy as np
+    import scipy.sparse  # type: ignore[import-untyped]
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
+    from sklearn.feature_extraction.text import TfidfTransformer  # type: ignore[import-not-found]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-not-found]
 
     from nlu.components import LinearIntentClassifier, UrgencyClassifier
+
+    counts = scipy.sparse.csr_matrix([[1, 0, 2, 0], [0, 3, 0, 1], [1, 1, 0, 0], [0, 0, 1, 4]])
+    labels = ["street_light", "noise", "street_light", "water_outage"]
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    classifier = LogisticRegression(C=20.0).fit(tfidf.fit_transform(counts), labels)
 
     Path(folder).mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(Path(folder))
     trained, untrained = Resource("trained"), Resource("untrained")
     component = LinearIntentClassifier.create({}, storage, trained, None)
-    component._model = {"weights": [1.5, -2.0]}
+    component._model = (tfidf, classifier)
     component._save()
     reloaded = LinearIntentClassifier.load({}, storage, trained, None)
     never = UrgencyClassifier.load({}, storage, untrained, None)
+    row = (np.array([0, 2, 3]), np.array([2.0, 1.0, 1.0]))
+    expected = classifier.predict_proba(tfidf.transform(scipy.sparse.csr_matrix([[2, 0, 1, 1]])))
+    tables = reloaded._tables
     return {
-        "reloaded": reloaded._model,
+        "reloaded": None if tables is None else tables.classes,
+        "reloaded_gap": None
+        if tables is None
+        else float(np.abs(tables.probabilities(row) - expected[0]).max()),
         "reloaded_file": sorted(p.name for p in (Path(folder) / "trained").iterdir()),
         "never_trained": never._model,
     }
@@ -397,6 +469,7 @@ def main() -> None:
     facts.update(asyncio.run(long_session_facts(long_db)))
     facts.update(crf_cache_facts(str(Path(sys.argv[1]).parent / "crf")))
     facts.update(serve_facts())
+    facts.update(rule_matching_facts())
     facts.update(asyncio.run(connection_facts()))
     facts.update(component_storage_facts(str(Path(sys.argv[1]).parent / "model-storage")))
     print(json.dumps(facts, ensure_ascii=False))
