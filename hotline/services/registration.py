@@ -37,6 +37,7 @@ from hotline.storage.models import (
     Ticket,
     TicketReporter,
 )
+from hotline.storage.rows import insert_new
 from hotline.storage.types import UTCDateTime
 
 
@@ -277,7 +278,6 @@ class Registration(IntakeLinking):
             created_at=self.clock.now(),
             reporter_count=0,
         )
-        session.add(ticket)  # one flush at the end writes ticket, events and outbox together
         self._event(
             session,
             ticket,
@@ -305,7 +305,7 @@ class Registration(IntakeLinking):
                 self.card(session, ticket, title=messages.URGENT_TITLE),
             )
         schedule(ticket, self.sla, self.tz, self.clock.now())
-        session.flush()
+        insert_new(session, ticket)  # events and outbox rows follow at commit, with its id
         return ticket
 
     def expected_answer_due(
