@@ -37,6 +37,7 @@ from hotline.storage.models import (
     Ticket,
     TicketReporter,
 )
+from hotline.storage.rows import insert_new
 from hotline.storage.types import UTCDateTime
 
 
@@ -124,9 +125,9 @@ class Registration(IntakeLinking):
 
     def _citizen_id(self, session: Session, channel: str, user_id: str, phone: str | None) -> int:
         """The citizen's id, created on first contact; one race-free upsert either way."""
-        dialect = session.get_bind().dialect.name
-        result = session.execute(
-            _citizen_upsert(dialect),
+        connection = session.connection()  # Core on the connection: no ORM execute to pay
+        result = connection.execute(
+            _citizen_upsert(connection.dialect.name),
             {"channel": channel, "user": user_id, "phone": phone, "now": self.clock.now()},
         )
         return int(result.scalar_one())
@@ -134,8 +135,10 @@ class Registration(IntakeLinking):
     def _next_number(self, session: Session) -> str:
         """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
         today: date = self.clock.now().astimezone(self.tz).date()
-        dialect = session.get_bind().dialect.name
-        sequence = session.execute(_sequence_upsert(dialect), {"day": f"{today:%Y%m%d}"})
+        connection = session.connection()
+        sequence = connection.execute(
+            _sequence_upsert(connection.dialect.name), {"day": f"{today:%Y%m%d}"}
+        )
         return format_number(today, sequence.scalar_one())
 
     def open_ticket(
@@ -277,7 +280,6 @@ class Registration(IntakeLinking):
             created_at=self.clock.now(),
             reporter_count=0,
         )
-        session.add(ticket)  # one flush at the end writes ticket, events and outbox together
         self._event(
             session,
             ticket,
@@ -305,7 +307,7 @@ class Registration(IntakeLinking):
                 self.card(session, ticket, title=messages.URGENT_TITLE),
             )
         schedule(ticket, self.sla, self.tz, self.clock.now())
-        session.flush()
+        insert_new(session, ticket)  # events and outbox rows follow at commit, with its id
         return ticket
 
     def expected_answer_due(

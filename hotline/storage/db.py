@@ -21,6 +21,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        # Statement journals in memory: a new ticket's INSERT (its search-index trigger, its
+        # indexes) journals more pages than the 64 KiB SQLite keeps in memory, so each one
+        # spilled to a temporary file (open, write, unlink, close). Nothing durable is kept
+        # there; queries' temporary tables (IN lists, materialised subqueries) live in RAM too.
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 

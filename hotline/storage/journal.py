@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
 from hotline.storage.models import OutboxMessage, Ticket, TicketEvent
 
 _EVENTS = "hotline.pending_events"
 _OUTBOX = "hotline.pending_outbox"
+# Built once: a statement made per commit would have its cache key worked out again each time.
+_INSERT_EVENTS: Insert = insert(cast(Table, TicketEvent.__table__))
+_INSERT_MESSAGES: Insert = insert(cast(Table, OutboxMessage.__table__))
 
 
 def record_event(
@@ -69,18 +72,16 @@ def write_pending(session: Session) -> None:
     if not events and not messages:
         return
     session.flush()  # new tickets get their ids
-    # Core inserts on the tables: the ORM's bulk path costs more than the rows themselves
-    # (a third of opening a ticket; bench/tickets_create.py).
+    # Core inserts on the session's connection: the ORM's bulk path, and even its execute,
+    # cost more than the rows themselves (bench/tickets_create.py).
+    connection = session.connection()
     if messages:
-        session.execute(
-            insert(cast(Table, OutboxMessage.__table__)),
+        connection.execute(
+            _INSERT_MESSAGES,
             [{**row, "ticket_id": t.id if t is not None else None} for t, row in messages],
         )
     if events:
-        session.execute(
-            insert(cast(Table, TicketEvent.__table__)),
-            [{**row, "ticket_id": t.id} for t, row in events],
-        )
+        connection.execute(_INSERT_EVENTS, [{**row, "ticket_id": t.id} for t, row in events])
 
 
 def discard_pending(session: Session) -> None:

@@ -80,13 +80,9 @@ class Ticket(Base):
     """One citizen request (工单) on its way from 受理 to 办结."""
 
     __tablename__ = "tickets"
-    __table_args__ = (
-        Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
-        Index("ix_tickets_status_answer_due", "status", "answer_due_at"),
-        Index("ix_tickets_department_status", "department_code", "status"),
-        Index("ix_tickets_created_at", "created_at"),
-        Index("ix_tickets_dispatched_at", "dispatched_at"),  # report cohorts
-    )
+    # Lookups by status and deadline, by creation and by dispatch time use the leading
+    # columns of the covering indexes below the class (migration 0014 dropped their copies).
+    __table_args__ = (Index("ix_tickets_department_status", "department_code", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

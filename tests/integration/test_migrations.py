@@ -18,7 +18,7 @@ def test_head_matches_the_models(engine: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
-    assert current_revision(engine) == "0013_merge_candidates"
+    assert current_revision(engine) == "0014_redundant_ticket_indexes"
 
 
 def test_upgrade_is_idempotent_and_downgrade_works(sqlite_engine: Engine) -> None:
