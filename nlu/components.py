@@ -473,9 +473,12 @@ class UrgencyClassifier(_TrainedComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Hash of the corpus and extra files, so that editing them retrains the model."""
+        """Hash of the corpus, the extra files and the rules and model code, so that editing
+        any of them retrains the model (the rules' flags are its features; Rasa's cache would
+        otherwise restore a model fitted on the old ones)."""
         corpus, extra = cls._paths({**cls.get_default_config(), **config})
-        return urgency.content_hash([*sorted(corpus.glob("*.yml")), *extra])
+        code = [Path(rules.__file__), Path(urgency.__file__)]
+        return urgency.content_hash([*sorted(corpus.glob("*.yml")), *extra, *code])
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the urgency model on the corpus, the NLU examples and the extra files."""

@@ -190,12 +190,28 @@ _URGENT_CUES: tuple[str, ...] = (
     # poison in water people use now: a discharge or carcasses upstream of washing, drinking
     r"(?:(?:排|倒|流|放|漏|冒|漂)[^，。！？,.!?]{0,8}(?:河|沟|渠|塘|井|水库|水源|水里)|"
     r"(?:往|向|朝)(?:河|沟|渠|塘|井|水库|水源)里?(?:排|倒|放)).{0,24}"
-    r"(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|喝了.{0,3}水.{0,8}(?:拉肚子|上吐下泻|呕吐|头晕|中毒))",
+    r"(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|(?:吃|喝|用)的(?:水)?(?:就|都|全)?是"
+    r"|喝了.{0,3}水.{0,8}(?:拉肚子|上吐下泻|呕吐|头晕|中毒))",
     r"(?:取水口|水源地|饮用水|自来水厂|吃的水).{0,12}(?:污染|排污|排了|倒了|漂着|死猪|死羊|死牛|有毒|发臭)|"
     r"(?:死猪|死羊|死牛|死鸡|死鸭|死畜|死牲口).{0,16}(?:取水|饮用|吃水|水源|水厂)",
     # carcasses lying in water that people wash with, drink or irrigate from now
     r"(?:河|沟|渠|塘|井|水库|水源|水里)里?[^。！？!?]{0,10}(?:死猪|死羊|死牛|死鸡|死鸭|死畜|死牲口)"
     r".{0,30}(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|浇地|灌溉|饮牲口)",
+    # ---- dangers told as a story, without the textbook keyword (voices_fresh, 2026-12-05) ----
+    # a child gone in a crowd the moment the parent looked away
+    r"(?:转(?:个)?身|一转眼|一眨眼|一扭头|一回头|没看住|没留神|没注意)的?(?:功夫|工夫)?.{0,6}"
+    r"(?:人|孩子|小孩|娃)?(?:就)?(?:不见了|没影了|没了影|找不到了|找不着了)",
+    # someone who lives alone, acutely ill now, however long the story before it
+    _ALONE + r".{0,60}" + _ACUTE,
+    r"说话.{0,4}含(?:含)?糊|舌头(?:发)?(?:硬|大)|(?:头晕|头疼|头痛)得(?:厉害|不行|站不住)",
+    # a vehicle crammed with children (or people) on the road now
+    r"(?:校车|接送车|面包车|客车|大巴|三轮车|农用车|货车).{0,20}(?:超载|超员|塞了|挤了|装了)"
+    r".{0,24}(?:正(?:往|在)|在路上|开往|开着|上路|还在开|往.{0,8}开)",
+    # a road surface giving way under traffic
+    r"(?:路面|桥面|路上|高速|马路|公路).{0,8}(?:裂开|裂了|断开|大口子|大坑|鼓包|拱起|塌)"
+    r".{0,30}(?:爆胎|翻车|翻了|撞了|撞上|撞到|摔了|摔倒|出事了|掉进去|陷进去)",
+    # diseased carcasses on their way to be eaten
+    r"(?:病死|死了?的|死)(?:猪|羊|牛|鸡|鸭|畜|牲口).{0,40}(?:卖给|拉去卖|运去卖|拿去卖|上市|肉贩|加工|做成|灌香肠)",
     # infectious disease spreading where many people live close together
     r"(?:好几个|几个|多个|一半|十几个|二十几个|三十几个|很多|不少|一群|多名)人?[^，。！？,.!?]{0,6}"
     r"(?:发烧|发高烧|高烧|咳嗽|咳血|咯血|腹泻|上吐下泻|出疹).{0,30}"

@@ -32,6 +32,9 @@ DEV_SETS = [
         "dept_dev.jsonl",
         "boundary_dev.jsonl",
         "voices_dev.jsonl",
+        "chat_fresh.jsonl",
+        "urgent_fresh.jsonl",
+        "voices_fresh.jsonl",
     )
 ]
 
@@ -68,6 +71,15 @@ URGENT_BY_RULE = [
     "砖厂往河里放黑水 下游喝了河水的几家人都在上吐下泻",
     "工地宿舍三十来号人，好几个发高烧，听说是甲流，工头还让干活",
 ]
+# Dangers told as a story, far from the words that name them (rules; voices_fresh, 12-05).
+STORY_DANGERS = [
+    "游乐场人太多了，我去买水的时候让孩子在滑梯边等我，回来一扭头的功夫就没影了，找了一圈了",
+    "我舅舅独居在山里的老屋，儿女都在外地。刚才村医去看他，说他躺在床上叫不醒，村医一个人抬不动",
+    "幼儿园的接送车本来坐十二个人，今天我看见里面挤了二十多个小朋友，现在正往城里开",
+    "跨江大桥的桥面中间拱起来一大块，刚才一辆摩托车冲过去摔了，后面的车还在往上开",
+    "冷库里那批病死的鸡，老板说今晚就拉去做成鸡爪卖",
+    "矿上的尾矿水漏出来了，顺着沟流进了井里，我们几户吃的都是这口井",
+]
 NOT_URGENT_BY_RULE = [
     "印染厂去年往河里排过污，已经罚款了，想看整改报告",
     "河里有点臭，希望清理一下",
@@ -78,6 +90,8 @@ NOT_URGENT_BY_RULE = [
     "救命 工资两个月没发了 房租都交不上",
     "紧急求助 孩子下周报到 出生证明丢了 怎么补办",
     "班里好几个同学咳嗽 是不是流感 想问要不要停课",
+    "孩子上个月在公园一转眼就不见了，后来找到了，想建议公园多装几个广播",
+    "桥面上有个大坑，去年有人骑车摔过，到现在还没补好",
 ]
 
 NOT_URGENT = [
@@ -121,6 +135,11 @@ def _nlu_texts() -> set[str]:
 
 @pytest.mark.parametrize("text", URGENT_BY_RULE)
 def test_rules_flag_poisoned_water_and_spreading_disease(text: str) -> None:
+    assert rules.is_urgent(text), rules.urgency_evidence(text)
+
+
+@pytest.mark.parametrize("text", STORY_DANGERS)
+def test_rules_flag_dangers_told_as_a_story(text: str) -> None:
     assert rules.is_urgent(text), rules.urgency_evidence(text)
 
 
