@@ -159,12 +159,14 @@ class _RuleIndex:
         from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 
         self.lengths: dict[str, int] = {}
+        self.newest_first: dict[str, list[Any]] = {}
         self.always: set[str] = set()  # no states: applicable to anything
         self.starters: set[str] = set()  # newest state without a previous action
         self.by_need: dict[tuple[tuple[str, Any], ...], set[str]] = {}
         for key in keys:
             rule_states = states_of(key)
             self.lengths[key] = len(rule_states)
+            self.newest_first[key] = list(reversed(rule_states))
             if not rule_states:
                 self.always.add(key)
                 continue
@@ -180,6 +182,20 @@ class _RuleIndex:
                 )
             )
             self.by_need.setdefault(need, set()).add(key)
+
+    def applicable(self, key: str, turn: int, state: dict[str, Any], match: Any) -> bool:
+        """``RulePolicy._is_rule_applicable`` on the states kept here (no list built per call)."""
+        rule_states = self.newest_first[key]
+        if turn >= len(rule_states):
+            return True
+        rule_state = rule_states[turn]
+        rule_previous = rule_state.get("prev_action")
+        previous = state.get("prev_action")
+        if not rule_previous and not previous:
+            return True
+        if not rule_previous or not previous:
+            return False
+        return bool(match(rule_state, state))
 
     def candidates(self, newest: dict[str, Any]) -> set[str]:
         """Every key that can pass Rasa's test on the newest state (a superset of them).
@@ -205,8 +221,9 @@ def match_rules_on_recent_states() -> None:
     newest state is tested against the rules :class:`_RuleIndex` says can match it, and the
     loop stops once the states left are older than the longest rule still possible:
     ``_is_rule_applicable(key, i, state)`` is True whenever ``i`` is at least the rule's
-    length. Every state read is decided by Rasa's own test, so the set returned is the one
-    Rasa's full loop returns.
+    length. Every state read is decided by Rasa's test (``_is_rule_applicable`` on states
+    reversed once per rule, and Rasa's ``_does_rule_match_state``), so the set returned is
+    the one Rasa's full loop returns; a probe compares the two on random rules.
     """
     from rasa.core.policies.rule_policy import RulePolicy
 
@@ -222,16 +239,15 @@ def match_rules_on_recent_states() -> None:
         if not states:
             return set(lookup.keys())
         index = index_of(lookup)
+        applicable, match = index.applicable, self._does_rule_match_state
         newest = states[-1]
-        possible = {
-            key for key in index.candidates(newest) if self._is_rule_applicable(key, 0, newest)
-        }
+        possible = {key for key in index.candidates(newest) if applicable(key, 0, newest, match)}
         longest = max(map(index.lengths.__getitem__, possible), default=0)
         for i in range(1, len(states)):
             if i >= longest:
                 break
             state = states[-1 - i]
-            possible = {key for key in possible if self._is_rule_applicable(key, i, state)}
+            possible = {key for key in possible if applicable(key, i, state, match)}
             longest = max(map(index.lengths.__getitem__, possible), default=0)
         return possible
 
