@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from hotline.adapters import classifier
-from tests.support.rasa_env import NEEDS_RASA_ENV
+from tests.support.rasa_env import NEEDS_RASA_ENV, run_in_rasa
 
 pytestmark = NEEDS_RASA_ENV
 
@@ -144,13 +144,6 @@ def test_a_worker_loads_rasa_and_tensorflow_without_jax() -> None:
         "print(sorted(m for m in sys.modules if m.partition('.')[0] in ('jax', 'jaxlib')))\n"
         "print(tensorflow.constant([1, 2]).numpy().sum())\n"
     )
-    result = subprocess.run(
-        [str(classifier.rasa_python()), "-c", probe],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
+    result = run_in_rasa(probe)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split("\n")[:2] == ["[]", "3"]

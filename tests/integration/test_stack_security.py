@@ -23,7 +23,7 @@ from hotline.credentials import ACTION_HEADER, chat_headers
 from hotline.domain.yamlconf import ConfigError
 from hotline.storage.db import make_engine
 from hotline.storage.migrate import upgrade
-from tests.support.rasa_env import NEEDS_MODEL
+from tests.support.rasa_env import NEEDS_MODEL, run_in_rasa
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = NEEDS_MODEL
@@ -215,15 +215,7 @@ def test_rasa_refuses_an_api_without_a_token() -> None:
         "argv = secure_argv(['rasa', 'run', '--enable-api'], {'HOTLINE_RASA_TOKEN': '-x_Y'})\n"
         "print(create_argument_parser().parse_args(argv[1:]).auth_token)\n"
     )
-    result = subprocess.run(
-        [str(classifier.rasa_python()), "-c", probe],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    lines = result.stdout.splitlines()
+    lines = run_in_rasa(probe, timeout=120).stdout.splitlines()
     assert lines[0].startswith("refused:") and "HOTLINE_RASA_TOKEN" in lines[0]
     assert lines[1].startswith("refused:") and "0.0.0.0" in lines[1]
     assert "'--interface', '127.0.0.1', '--auth-token=t'" in lines[2]

@@ -4,6 +4,8 @@ CI, run (and failing if they are missing) when CI=true."""
 from __future__ import annotations
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +26,19 @@ NEEDS_RASA_ENV = [
     pytest.mark.slow,
     pytest.mark.skipif(not classifier.rasa_python().exists() and not IN_CI, reason="no .venv-rasa"),
 ]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_in_rasa(code: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in .venv-rasa's interpreter from the repository root, the way a Rasa
+    worker imports the project (PYTHONPATH is the root; nothing else of our environment)."""
+    return subprocess.run(
+        [str(classifier.rasa_python()), "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
