@@ -81,6 +81,18 @@ def _citizen_upsert(dialect: str) -> Any:
 
 
 @cache
+def _catalogue_upsert(dialect: str, model: type[Department] | type[Category]) -> Any:
+    """Insert a catalogue row or bring the stored one up to date, race-free on either side."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    table = cast(Table, model.__table__)
+    stmt = insert(table)
+    columns = [c.name for c in table.columns if c.name != "code"]
+    return stmt.on_conflict_do_update(
+        index_elements=["code"], set_={name: stmt.excluded[name] for name in columns}
+    )
+
+
+@cache
 def _sequence_upsert(dialect: str) -> Any:
     """The numbering statement, built once per dialect (it runs for every new ticket)."""
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
@@ -98,22 +110,28 @@ class Registration(IntakeLinking):
 
     def sync_catalogue(self) -> None:
         """Mirror data/catalogue.yml into the departments and categories tables."""
+        departments = [
+            {"code": code, "name": d.name, "short_name": d.short, "active": True}
+            for code, d in self.catalogue.departments.items()
+        ]
+        categories = [
+            {
+                "code": code,
+                "name": c.name,
+                "department_code": c.department,
+                "default_type": c.type,
+                "active": True,
+            }
+            for code, c in self.catalogue.categories.items()
+        ]
         with self._unit() as session:
-            for code, dept in self.catalogue.departments.items():
-                session.merge(
-                    Department(code=code, name=dept.name, short_name=dept.short, active=True)
-                )
-            for code, cat in self.catalogue.categories.items():
-                session.merge(
-                    Category(
-                        code=code,
-                        name=cat.name,
-                        department_code=cat.department,
-                        default_type=cat.type,
-                        active=True,
-                    )
-                )
-            session.flush()
+            # Upserts, not the ORM's read-then-insert: several action servers, bots and web
+            # workers start on one PostgreSQL at once, and two inserting one department lost
+            # a citizen's first turn to a unique violation (the replica test, 2026-12-05).
+            connection = session.connection()
+            for model, rows in ((Department, departments), (Category, categories)):
+                if rows:
+                    connection.execute(_catalogue_upsert(connection.dialect.name, model), rows)
             for stale in session.scalars(
                 select(Category).where(Category.code.not_in(list(self.catalogue.categories)))
             ):

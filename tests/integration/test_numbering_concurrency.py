@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from hotline.domain.catalogue import Catalogue
 from hotline.domain.clock import ManualClock
+from hotline.domain.sla import SlaPolicy
 from hotline.services.container import Services
 from hotline.services.registration import NewTicket
+from hotline.storage.db import make_session_factory
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -81,3 +85,25 @@ def test_numbers_restart_each_local_day(service: Services, clock: ManualClock) -
     assert first == ["20261123-0001", "20261123-0002"]
     assert late == ["20261123-0003"]
     assert next_day == ["20261124-0001"]
+
+
+def test_servers_starting_together_all_sync_the_catalogue(
+    engine: Engine, catalogue: Catalogue, sla: SlaPolicy, clock: ManualClock
+) -> None:
+    """Action servers, bots and web workers start on one database at once and each mirrors
+    the catalogue: none fails on another's insert, and every department is there once."""
+    starters = 8
+    together = threading.Barrier(starters)
+
+    def start(_: int) -> None:
+        service = Services(make_session_factory(engine), catalogue, sla, clock, TZ)
+        together.wait()
+        service.tickets.sync_catalogue()
+
+    with ThreadPoolExecutor(starters) as pool:
+        list(pool.map(start, range(starters)))  # re-raises the first failure
+    with engine.connect() as connection:
+        departments = connection.execute(text("SELECT count(*) FROM departments")).scalar()
+        categories = connection.execute(text("SELECT count(*) FROM categories")).scalar()
+    assert departments == len(catalogue.departments)
+    assert categories == len(catalogue.categories)
