@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hotline.domain.clock import ManualClock
@@ -49,11 +51,31 @@ def _sign_in(driver: WebDriver, base: str, name: str) -> None:
     _submit(driver, "#login button")
 
 
+def _gone(element: WebElement) -> Any:
+    """Wait condition: the element's page has been replaced. Selenium's staleness_of asks the
+    element while ChromeDriver may be swapping documents, which can fail with "Node with given
+    id does not belong to the document" instead of a stale reference (a CI run, 2026-12-05):
+    that answer also means the old page is gone."""
+
+    def check(_: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return check
+
+
 def _submit(driver: WebDriver, css: str) -> None:
     """Press a button and wait for the next page (the old one goes stale)."""
     button = driver.find_element(By.CSS_SELECTOR, css)
     button.click()
-    WebDriverWait(driver, 10).until(staleness_of(button))
+    WebDriverWait(driver, 10).until(_gone(button))
 
 
 def _fits(driver: WebDriver, width: int) -> None:
