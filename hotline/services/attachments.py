@@ -27,8 +27,6 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.domain.clock import Clock
@@ -48,6 +46,7 @@ from hotline.storage.db import transaction
 from hotline.storage.journal import record_event
 from hotline.storage.models import Attachment, Citizen, Ticket
 from hotline.storage.outbox import OutboxEntry, enqueue
+from hotline.storage.rows import upsert_insert
 
 Kind = Literal["photo", "document", "location"]
 KIND_LABELS: dict[str, str] = {"photo": "照片", "document": "文件", "location": "位置"}
@@ -146,9 +145,8 @@ class AttachmentService:
 
     def _citizen_id(self, session: Session, channel: str, user_id: str) -> int:
         """The citizen's id, created on first contact (a photo may come before any ticket)."""
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
         session.execute(
-            insert(Citizen)
+            upsert_insert(session.get_bind().dialect.name, Citizen)
             .values(channel=channel, channel_user_id=user_id, created_at=self.clock.now())
             .on_conflict_do_nothing(index_elements=["channel", "channel_user_id"])
         )

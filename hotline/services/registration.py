@@ -8,8 +8,6 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.domain.catalogue import REQUEST_TYPES, RequestType
@@ -37,7 +35,7 @@ from hotline.storage.models import (
     Ticket,
     TicketReporter,
 )
-from hotline.storage.rows import insert_new
+from hotline.storage.rows import insert_new, upsert_insert
 from hotline.storage.types import UTCDateTime
 
 
@@ -65,10 +63,9 @@ class NewTicket:
 @cache
 def _citizen_upsert(dialect: str) -> Any:
     """Find-or-create a citizen, keeping the last phone they gave; built once per dialect."""
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
     # Core, not the ORM's insert path: it runs for every ticket.
     citizens = cast(Table, Citizen.__table__)
-    stmt = insert(citizens).values(
+    stmt = upsert_insert(dialect, citizens).values(
         channel=bindparam("channel"),
         channel_user_id=bindparam("user"),
         phone=bindparam("phone"),
@@ -83,9 +80,8 @@ def _citizen_upsert(dialect: str) -> Any:
 @cache
 def _catalogue_upsert(dialect: str, model: type[Department] | type[Category]) -> Any:
     """Insert a catalogue row or bring the stored one up to date, race-free on either side."""
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
     table = cast(Table, model.__table__)
-    stmt = insert(table)
+    stmt = upsert_insert(dialect, table)
     columns = [c.name for c in table.columns if c.name != "code"]
     return stmt.on_conflict_do_update(
         index_elements=["code"], set_={name: stmt.excluded[name] for name in columns}
@@ -95,10 +91,9 @@ def _catalogue_upsert(dialect: str, model: type[Department] | type[Category]) ->
 @cache
 def _sequence_upsert(dialect: str) -> Any:
     """The numbering statement, built once per dialect (it runs for every new ticket)."""
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
     days = cast(Table, DailySequence.__table__)
     return (
-        insert(days)
+        upsert_insert(dialect, days)
         .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": days.c.last + 1})
         .returning(days.c.last)

@@ -8,14 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import String, cast, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.domain.privacy import redact
 from hotline.storage.journal import record_message, write_pending
 from hotline.storage.models import Citizen, OutboxMessage, Ticket
 from hotline.storage.reporters import active_reporters
+from hotline.storage.rows import upsert_insert
 
 Audience = Literal["citizen", "department", "dispatcher", "supervisor", "admin"]
 
@@ -139,11 +138,11 @@ def enqueue_unique(
         {**_row(entry, now), "ticket_id": entry.ticket.id if entry.ticket is not None else None}
         for entry in entries
     ]
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    dialect = session.get_bind().dialect.name
     added: set[str] = set()
     for start in range(0, len(rows), chunk):
         stmt = (
-            insert(OutboxMessage)
+            upsert_insert(dialect, OutboxMessage)
             .values(rows[start : start + chunk])
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(OutboxMessage.dedupe_key)

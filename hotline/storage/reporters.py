@@ -8,19 +8,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.storage.models import Citizen, ProblemLock, Ticket, TicketReporter
+from hotline.storage.rows import upsert_insert
 from hotline.storage.types import UTCDateTime
 
 
 @cache
 def _lock_upsert(dialect: str) -> Any:
     """Touch the problem's lock row; the upsert's row lock is held until commit."""
-    insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    stmt = insert(ProblemLock).values(
+    stmt = upsert_insert(dialect, ProblemLock).values(
         key=bindparam("key"), touched_at=bindparam("now", type_=UTCDateTime())
     )
     return stmt.on_conflict_do_update(

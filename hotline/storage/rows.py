@@ -13,9 +13,17 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Column, Insert, Table, insert, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from hotline.storage.models import Base
+
+
+def upsert_insert(dialect: str, target: Any) -> Any:
+    """The INSERT an upsert starts from, in the database's own dialect: SQLAlchemy's plain
+    insert has no ON CONFLICT, SQLite's and PostgreSQL's each have theirs."""
+    return (sqlite_insert if dialect == "sqlite" else pg_insert)(target)
 
 
 @cache
