@@ -112,8 +112,17 @@ class Signals:
         return self.question > self.act
 
 
+# "不晓得哪个偷走了", "不知道是谁扔的": an unknown doer in a report, not a question; "不知道找谁",
+# "不知道哪个部门管" still ask (the pronoun is the object, or what follows asks who acts).
+_UNKNOWN_DOER = re.compile(
+    r"(不晓得|不知道|不清楚|不知|晓不得|搞不清|没看清|没看到)(是|被)?(谁家的|谁|哪个|哪位|哪家|什么人|啥人|哪里来的)"
+    r"(?!.{0,4}(部门|单位|管|负责|处理|办|受理|能|可以|该|应该|找))"
+)
+
+
 def signals(text: str) -> Signals:
     """Count question and act signals; the strong forms decide ties."""
+    text = _UNKNOWN_DOER.sub("某人", text)
     return Signals(
         question=len(_QUESTION.findall(text)),
         act=len(_ACT.findall(text)),

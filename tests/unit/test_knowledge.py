@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.domain.catalogue import Catalogue
-from hotline.domain.consult import Consultation, consult_or_report, follow_up
+from hotline.domain.consult import Consultation, consult_or_report, follow_up, signals
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
 from hotline.domain.yamlconf import ConfigError
 
@@ -190,3 +190,24 @@ def test_a_long_letter_is_read_to_its_end_where_the_question_is(kb: KnowledgeBas
     letter = "我是城东区的老住户，家里情况比较复杂，老伴常年卧床。" * 60 + "想问一下低保怎么申请？"
     decision = _decide(kb, letter)
     assert decision.answer is not None and decision.answer.group.startswith("dibao_")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "俺家门口那个井盖子不晓得哪个偷走了，晚上黑黢黢的，娃儿放学要从这过",
+        "楼下花坛里不知道是谁扔的一堆建筑垃圾，臭得很",
+        "小区门口的路灯不清楚被什么人砸坏了",
+    ],
+)
+def test_an_unknown_doer_in_a_report_is_not_a_question(kb: KnowledgeBase, text: str) -> None:
+    assert not signals(text).asks
+    decision = _decide(kb, text)
+    assert not decision.is_question and decision.answer is None, decision
+
+
+@pytest.mark.parametrize(
+    "text", ["低保不知道找谁申请", "不知道哪个部门管低保", "不晓得哪个窗口可以办残疾证"]
+)
+def test_not_knowing_whom_to_ask_is_still_a_question(text: str) -> None:
+    assert signals(text).asks
