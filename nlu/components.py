@@ -510,7 +510,7 @@ class UrgencyClassifier(_TrainedComponent):
         for message in messages:
             text = focus.clip(message.get(TEXT) or "", limit)
             evidence = rules.urgency_evidence(text)  # once: the model's features and the guard
-            score = self._model.predict(text, evidence)
+            score = urgency.story_score(self._model, text, evidence)
             verdict = urgency.combine(score, self._threshold, evidence["errand"])
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)

@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         dev_texts = [t for t, _ in rows]
         dev_labels = [y for _, y in rows]
         start = time.perf_counter()
-        scores = [m.predict(t) for t in dev_texts]
+        scores = [urgency.story_score(m, t) for t in dev_texts]
         per = (time.perf_counter() - start) / max(len(dev_texts), 1) * 1000
         table(path.name, dev_labels, scores, [rules.is_urgent(t) for t in dev_texts])
         print(f"  predict: {per:.2f} ms per message")

@@ -96,7 +96,8 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
 
     def predict(text: str) -> bool:
         evidence = rules.urgency_evidence(text)
-        return bool(urgency.combine(model.predict(text, evidence), cut, evidence["errand"]))
+        score = urgency.story_score(model, text, evidence)
+        return bool(urgency.combine(score, cut, evidence["errand"]))
 
     return predict
 

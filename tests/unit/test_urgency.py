@@ -35,6 +35,7 @@ DEV_SETS = [
         "chat_fresh.jsonl",
         "urgent_fresh.jsonl",
         "voices_fresh.jsonl",
+        "stories_fresh.jsonl",
     )
 ]
 
@@ -255,6 +256,27 @@ def _needs_rasa_env(test: Callable[..., Any]) -> Callable[..., Any]:
     return test
 
 
+# Long stories: the danger (or its absence) comes late, after background (urgency.story_score).
+STORIES = [
+    "我是住在红旗新村的，这个事说来话长，我们这栋楼是老房子了，物业前几年就撤了，平时有什么事都是"
+    "几个老邻居互相照应。我对门住着一个八十多岁的老太太，儿女都在外地，她昨晚跟我说心口闷得慌，"
+    "今天一早我去敲门到现在都没人应，电话也打不通，屋里灯还亮着。",
+    "我们村在山脚下，村里人吃水靠后山那个小水库，这几年村里搞了养殖，大家收入也好了一些，我本来"
+    "不想多事。可今天下午看到上游那家小厂的罐车往水库边的沟里放一种黄绿色的水，味道冲得很，"
+    "水库里已经有死鱼漂起来，村里的自来水就是从这里抽的，晚饭马上就要做了。",
+    "孩子他爸在外地打工，我一个人带两个孩子，今天下午带他们去河边的公园玩，我就低头回了个微信，"
+    "小的那个五岁的就不见了，我和大的找了快一个小时，河边也找了，天已经黑下来了，我不知道还能找谁。",
+]
+LONG_LOOK_ALIKES = [
+    "我家小区的燃气管道去年冬天漏过一次气，当时物业和燃气公司来得都很及时，换了新的阀门，之后"
+    "一直没出过问题。今年又快到冬天了，我们几个老人心里还是有点担心，想问问燃气公司每年会不会"
+    "上门做一次安全检查，需要我们自己预约吗？",
+    "上个月我们村东头的鱼塘死了一批鱼，后来查清楚是承包户自己投料太多，水质坏了，塘是他家私人的，"
+    "不连着别的水，也没人从那儿取水用。现在鱼塘已经清理干净了，我就是想反映一下，村里能不能出个"
+    "规定，养殖户的废水不要乱排。",
+]
+
+
 _SCORE = """
 import json, logging, sys
 logging.disable(logging.WARNING)
@@ -265,7 +287,8 @@ x, y = urgency.training_set(texts, extra_jsonl=["bench/nlu_eval/urgent_dev.jsonl
 model = urgency.UrgencyModel().fit(x, y)
 texts = json.loads(sys.stdin.read())
 one = {t: model.predict(t) for t in texts}
-print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts)))}))
+story = {t: urgency.story_score(model, t) for t in texts}
+print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts))), "story": story}))
 """
 
 
@@ -273,7 +296,7 @@ print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts))
 def both() -> dict[str, dict[str, float]]:
     out = subprocess.run(
         [str(classifier.rasa_python()), "-c", _SCORE],
-        input=json.dumps(URGENT + NOT_URGENT),
+        input=json.dumps(URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES),
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -307,6 +330,31 @@ def test_model_flags_present_danger(scores: dict[str, float], text: str) -> None
 @_needs_rasa_env
 def test_model_leaves_look_alikes_alone(scores: dict[str, float], text: str) -> None:
     assert not urgency.combine(scores[text]), scores[text]
+
+
+@pytest.mark.parametrize("text", STORIES)
+@_needs_rasa_env
+def test_a_danger_told_late_in_a_long_story_is_urgent(
+    both: dict[str, dict[str, float]], text: str
+) -> None:
+    assert urgency.combine(both["story"][text]), both["story"][text]
+
+
+@pytest.mark.parametrize("text", LONG_LOOK_ALIKES + NOT_URGENT)
+@_needs_rasa_env
+def test_reading_by_sentences_raises_no_alarm_on_look_alikes(
+    both: dict[str, dict[str, float]], text: str
+) -> None:
+    assert not urgency.combine(both["story"][text]), both["story"][text]
+
+
+def test_story_windows_start_at_every_clause_and_fit_the_width() -> None:
+    text = "我家住三楼，" * 10 + "隔壁老人从早上就没应门，昨晚还说胸口疼。"
+    windows = urgency.sentence_windows(text, 40)
+    assert len(windows) == 12  # one per clause
+    assert all(len(w) <= 40 for w in windows)
+    assert windows[-2] == "隔壁老人从早上就没应门，昨晚还说胸口疼。"
+    assert urgency.sentence_windows("一句很长的话" * 20, 40) == ["一句很长的话" * 20]
 
 
 _LEGACY = """
