@@ -70,6 +70,16 @@ _ASPECTS = (
     ),
     (re.compile(r"多少钱|收费|要钱|免费|费用|收钱"), re.compile(r"元|收费|免费|费用")),
 )
+_ASPECT_NAMES = ("需要的材料", "办理的地方", "办理时间", "费用")
+
+
+def uncovered_aspect(text: str, answer: str) -> str | None:
+    """What a follow-up asks (材料, 在哪办, 多久, 收费) that ``answer`` does not say, or None."""
+    for (asked, covered), name in zip(_ASPECTS, _ASPECT_NAMES, strict=True):
+        if asked.search(text):
+            return None if covered.search(answer) else name
+    return None
+
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…

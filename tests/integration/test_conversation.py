@@ -301,6 +301,22 @@ async def test_registering_after_an_answer_carries_the_question(service: Service
     assert chat.draft is not None and "低保" in chat.draft["description"]
 
 
+async def test_a_follow_up_the_answer_cannot_cover_is_not_the_same_answer_again(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    first = await chat.send(
+        parse("工会的困难职工帮扶怎么申请", "worker_assistance", 0.8, request_type="咨询")
+    )
+    assert "困难职工" in first
+    again = await chat.send(parse("要带什么材料", "inform"))
+    assert "需要的材料" in again and "目前掌握的全部信息" in again and "需要登记" in again
+    assert again.count("困难职工") < first.count("困难职工")  # not the whole answer repeated
+    said = await chat.send(parse("需要登记", "affirm"))
+    assert chat.draft is not None and "要带什么材料" in chat.draft["description"]
+    assert "具体地点" not in said
+
+
 async def test_a_reply_to_an_answer_rates_that_ticket(service: Services) -> None:
     chat = Conversation()
     await to_summary(chat)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hotline.domain.consult import Consultation, consult_or_report, follow_up
+from hotline.domain.consult import (
+    Consultation,
+    consult_or_report,
+    follow_up,
+    uncovered_aspect,
+)
 from hotline.domain.intake import (
     Routing,
 )
@@ -68,10 +73,28 @@ class Consultations(Room):
                 self.give_answer(fresh.answer, question=text)
                 return True
         answer = follow_up(self.c.knowledge, text, group=group) if group else None
-        if answer is not None:
-            self.give_answer(answer, question=text)
+        if answer is None:
+            return False
+        if answer.group == group:  # the same answer again would read as not listening
+            aspect = uncovered_aspect(text, answer.text)
+            if aspect is not None:
+                topic["questions"] = [*(topic.get("questions") or []), text][-5:]
+                topic["consult"] = True  # "需要登记" files the open question as a 咨询
+                who = (
+                    self.catalogue.department_name(answer.department)
+                    if answer.department in self.catalogue.departments
+                    else "相关部门"
+                )
+                self.say(
+                    f"关于{aspect}，刚才的解答已是目前掌握的全部信息，没有更具体的说明，"
+                    f"各地要求也可能不同。需要的话回复“需要登记”，由工作人员转给{who}答复您。",
+                    [("需要登记工单", "/affirm"), ("不用了", "/deny")],
+                )
+                return True
+            self.give_answer(answer, question=text, lead="刚才的解答里已经说到：\n\n")
             return True
-        return False
+        self.give_answer(answer, question=text)
+        return True
 
     def register_from_topic(self, topic: dict[str, Any]) -> None:
         """ "需要登记" after an answer: a report carrying the conversation so far."""
@@ -97,7 +120,7 @@ class Consultations(Room):
         self.utter("utter_registering_consultation")
         self.room(Intake).ask_next(draft)
 
-    def give_answer(self, answer: Answer, *, question: str) -> None:
+    def give_answer(self, answer: Answer, *, question: str, lead: str = "") -> None:
         previous = self.state.get("topic") if isinstance(self.state.get("topic"), dict) else {}
         questions = (
             list((previous or {}).get("questions") or [])
@@ -113,7 +136,8 @@ class Consultations(Room):
             "at": now_iso(self.now),
         }
         self.say(
-            answer.text
+            lead
+            + answer.text
             + "\n\n以上解答是否解决了您的问题？还有疑问可以接着问；需要我们办理请回复“需要登记”。",
             [("需要登记工单", "/affirm"), ("已解决", "/deny")],
         )
