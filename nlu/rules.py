@@ -335,13 +335,20 @@ def urgent_cues(text: str) -> list[str]:
     counts unless a negation stands right before it or the clause where it starts is
     hypothetical, preventive or about fees and procedures.
     """
-    t = re.sub(r"\s+", "", text or "")
+    return _cues(re.sub(r"\s+", "", text or ""))[0]
+
+
+def _cues(t: str) -> tuple[list[str], bool]:
+    """The unguarded cues of the whitespace-free ``t``, and whether any cue matched at all
+    (:func:`_any_cue`), in one pass over the patterns."""
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(t)]
     found: list[str] = []
+    matched = False
     for rx, setting in _URGENT_RE:
         if setting is not None and setting.search(t):
             continue
         for m in rx.finditer(t):
+            matched = True
             start = max(b for b in bounds if b <= m.start())
             end = _CLAUSE_SPLIT.search(t, m.start())
             clause = t[start : end.start() if end else len(t)]
@@ -353,7 +360,7 @@ def urgent_cues(text: str) -> list[str]:
                 continue
             found.append(m.group(0))
             break
-    return found
+    return found, matched
 
 
 def _any_cue(t: str) -> bool:
@@ -399,8 +406,8 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     character n-grams.
     """
     t = re.sub(r"\s+", "", text or "")
-    cue = bool(urgent_cues(t))
-    raw_cue = cue or _any_cue(t)
+    found, raw_cue = _cues(t)
+    cue = bool(found)
     unslowed = _SLOW_REPAIR.sub("", t)
     now = bool(_NOW.search(unslowed))
     strong_now = bool(_STRONG_NOW.search(unslowed))

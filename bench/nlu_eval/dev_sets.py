@@ -9,7 +9,7 @@ urgent P/R with ``evaluate.score``. Urgency sets (``urgent_dev2.jsonl``, ``urgen
 ``urgent_fresh.jsonl``): urgent P/R. Latency: parse p50/p99 of the
 messages under 100 characters of those sets, and of 1,000-character letters (the first 1,000
 characters of the longer letters of ``../shared/corpora/letters_dev.jsonl``, when it is there;
-only timed). Latency is wall time and the process's CPU time (all threads, so it can exceed it).
+only timed). Latency is wall time and the process's CPU time, with one BLAS thread as in a worker.
 Never pass ``heldout.jsonl`` here (see README.md).
 """
 
@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+# One BLAS / OpenMP thread, as the Rasa workers run (hotline.adapters.stack.RASA_THREADS):
+# otherwise OpenBLAS spins a second thread and CPU time reads twice the wall time.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
