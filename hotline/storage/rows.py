@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from hotline.storage.direct import insert_one
 from hotline.storage.models import Base
 
 
@@ -65,10 +66,11 @@ def insert_new(session: Session, obj: Base) -> None:
         elif attr.key not in state.dict:
             setattr(obj, attr.key, _default(column))
         values[column.key] = state.dict[attr.key]
-    key = session.connection().execute(_insert(table), values).inserted_primary_key
+    if len(mapper.primary_key) != 1:
+        raise ValueError(f"{table.name}: insert_new takes a table with a one-column key")
+    key = insert_one(session.connection(), _insert(table), values)
     if key is None:
         raise RuntimeError(f"{table.name}: the database returned no key for the new row")
-    for key_column, value in zip(mapper.primary_key, key, strict=True):
-        setattr(obj, mapper.get_property_by_column(key_column).key, value)
+    setattr(obj, mapper.get_property_by_column(mapper.primary_key[0]).key, key)
     make_transient_to_detached(obj)
     session.add(obj)
