@@ -111,6 +111,20 @@ def _wrap(
     )
 
 
+def execute_text(connection: Connection, sql: str) -> None:
+    """Run a parameterless statement (BEGIN IMMEDIATE, at the start of every transaction)."""
+    if connection.dialect.driver != "pysqlite" or (
+        connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute
+    ):
+        connection.exec_driver_sql(sql)
+        return
+    driver: Any = connection.connection.driver_connection
+    try:
+        driver.execute(sql)
+    except connection.dialect.loaded_dbapi.Error as err:
+        raise _wrap(connection, _Plan(sql, ()), (), err, False) from err
+
+
 def insert_one(connection: Connection, stmt: Insert, params: Mapping[str, Any]) -> int | None:
     """INSERT one row; returns its new integer key (SQLite's last row id, or the single
     primary key SQLAlchemy reports), None when the table has none."""

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Engine, Table, event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hotline.services.registration import _citizen_upsert, _sequence_upsert
 from hotline.storage import direct
@@ -121,3 +121,20 @@ def test_a_constraint_violation_raises_what_sqlalchemy_raises(engine: Engine) ->
         insert_many(connection, OUTBOX_INSERT, messages)
     with engine.connect() as connection:
         assert connection.execute(select(CITIZENS.c.id)).all() == []  # rolled back
+
+
+def test_begin_immediate_on_a_locked_database_raises_sqlalchemys_error(
+    sqlite_engine: Engine,
+) -> None:
+    holder = sqlite_engine.connect()
+    holder.exec_driver_sql("SELECT 1")  # begins: BEGIN IMMEDIATE holds the write lock
+    try:
+        waiter = sqlite_engine.connect()
+        driver = waiter.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA busy_timeout=20")
+        with pytest.raises(OperationalError, match="locked"):
+            waiter.exec_driver_sql("SELECT 1")
+        waiter.close()
+    finally:
+        holder.close()
