@@ -10,8 +10,9 @@ session's own DBAPI connection, inside the transaction SQLAlchemy began.
 
 Everything else takes SQLAlchemy's ordinary path, with the same SQL and the same values:
 other databases (PostgreSQL), statements whose values SQLAlchemy would compute itself
-(Python defaults, expanding or callable parameters, processed RETURNING columns), and any
-connection someone listens to (`before_cursor_execute`, as the statement-counting tests do).
+(Python defaults, expanding or callable parameters, processed RETURNING columns), a
+connection outside a transaction (execute would begin one), and any connection someone
+listens to (`before_cursor_execute`, as the statement-counting tests do).
 Driver errors are wrapped in SQLAlchemy's exception classes as `Connection.execute` wraps them,
 so callers catching `sqlalchemy.exc.IntegrityError` or `OperationalError` see no difference.
 """
@@ -84,8 +85,11 @@ def _build(stmt: Insert, dialect: Dialect, keys: frozenset[str], many: bool) -> 
 
 def _plan(connection: Connection, stmt: Insert, keys: frozenset[str], many: bool) -> _Plan | None:
     dialect = connection.dialect
-    if dialect.driver != "pysqlite" or (
-        connection.dispatch.before_cursor_execute or connection.dispatch.after_cursor_execute
+    if (
+        dialect.driver != "pysqlite"
+        or not connection.in_transaction()  # SQLAlchemy's execute would begin one first
+        or connection.dispatch.before_cursor_execute
+        or connection.dispatch.after_cursor_execute
     ):
         return None
     index = (id(stmt), dialect.name, keys, many)

@@ -138,3 +138,13 @@ def test_begin_immediate_on_a_locked_database_raises_sqlalchemys_error(
         waiter.close()
     finally:
         holder.close()
+
+
+def test_outside_a_transaction_sqlalchemy_begins_one(sqlite_engine: Engine) -> None:
+    row = {"channel": "rest", "channel_user_id": "9", "phone": None, "created_at": NOW}
+    with sqlite_engine.connect() as connection:
+        assert not connection.in_transaction()
+        insert_one(connection, CITIZEN_INSERT, row)
+        assert connection.in_transaction()  # autobegun, as Connection.execute does
+        connection.rollback()
+        assert connection.execute(select(CITIZENS.c.id)).all() == []
