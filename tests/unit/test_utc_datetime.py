@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,23 +25,23 @@ from hotline.storage.types import UTCDateTime
 )
 def test_sqlite_processor_matches_the_chain(value: datetime | None) -> None:
     dialect = sqlite.dialect()
-    column = UTCDateTime().dialect_impl(dialect)
+    column = cast(UTCDateTime, UTCDateTime().dialect_impl(dialect))
     fused = column.bind_processor(dialect)
-    chain = TypeDecorator.bind_processor(column, dialect)
+    chain: Callable[[Any], Any] | None = TypeDecorator.bind_processor(column, dialect)
     assert fused is not None and chain is not None and fused is not chain
     assert fused(value) == chain(value)
 
 
 def test_naive_datetimes_are_still_refused() -> None:
     dialect = sqlite.dialect()
-    fused = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    fused = cast(UTCDateTime, UTCDateTime().dialect_impl(dialect)).bind_processor(dialect)
     assert fused is not None
     with pytest.raises(ValueError, match="naive"):
         fused(datetime(2026, 11, 23, 9, 0))
 
 
 def test_postgresql_keeps_the_chain() -> None:
-    dialect = postgresql.dialect()
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     value = datetime(2026, 11, 23, 9, 0, tzinfo=timezone(timedelta(hours=8)))
     processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
     assert processor is None or processor(value) == value.astimezone(UTC)
