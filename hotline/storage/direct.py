@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -50,7 +51,11 @@ class _Plan:
         )
 
 
-_plans: dict[tuple[int, str, frozenset[str], bool], tuple[Insert, _Plan | None]] = {}
+# Per dialect instance (an engine's own: its JSON serializer, its types' processors), then
+# per statement, parameter names and executemany.
+_plans: WeakKeyDictionary[
+    Dialect, dict[tuple[int, frozenset[str], bool], tuple[Insert, _Plan | None]]
+] = WeakKeyDictionary()
 
 
 def _build(stmt: Insert, dialect: Dialect, keys: frozenset[str], many: bool) -> _Plan | None:
@@ -92,11 +97,14 @@ def _plan(connection: Connection, stmt: Insert, keys: frozenset[str], many: bool
         or connection.dispatch.after_cursor_execute
     ):
         return None
-    index = (id(stmt), dialect.name, keys, many)
-    found = _plans.get(index)
+    plans = _plans.get(dialect)
+    if plans is None:
+        plans = _plans.setdefault(dialect, {})
+    index = (id(stmt), keys, many)
+    found = plans.get(index)
     if found is None or found[0] is not stmt:
         found = (stmt, _build(stmt, dialect, keys, many))
-        _plans[index] = found
+        plans[index] = found
     return found[1]
 
 
