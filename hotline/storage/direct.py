@@ -30,24 +30,22 @@ from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert
 
-_FROM_PARAMS = object()  # a position whose value is the caller's, not the statement's
-
 
 @dataclass(frozen=True)
 class _Plan:
     """One compiled statement for one set of parameter names."""
 
     sql: str
-    # Per positional parameter: the caller's key (or None for a value fixed in the
-    # statement), the fixed value, and the bind processor (None: sent as it is).
-    slots: tuple[tuple[str | None, Any, Callable[[Any], Any] | None], ...]
+    # Per positional parameter: the caller's key and its bind processor (None: sent as it
+    # is), or for a value fixed in the statement None, None and that value, processed.
+    slots: tuple[tuple[str | None, Callable[[Any], Any] | None, Any], ...]
 
     def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(
-            (value if key is None else params[key])
-            if process is None
-            else process(value if key is None else params[key])
-            for key, value, process in self.slots
+            [
+                fixed if key is None else params[key] if process is None else process(params[key])
+                for key, process, fixed in self.slots
+            ]
         )
 
 
@@ -76,7 +74,7 @@ def _build(stmt: Insert, dialect: Dialect, keys: frozenset[str], many: bool) -> 
     ):
         return None
     by_name = {name: bind for bind, name in compiled.bind_names.items()}
-    slots: list[tuple[str | None, Any, Callable[[Any], Any] | None]] = []
+    slots: list[tuple[str | None, Callable[[Any], Any] | None, Any]] = []
     for name in compiled.positiontup:
         bind = by_name[name]
         # construct_params' order: the bind's key, then its compiled name, then its value.
@@ -84,7 +82,10 @@ def _build(stmt: Insert, dialect: Dialect, keys: frozenset[str], many: bool) -> 
         if key is None and (bind.callable is not None or bind.required):
             return None
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        slots.append((key, None if key is not None else bind.value, process))
+        if key is not None:
+            slots.append((key, process, None))
+        else:  # processors are pure: processing the fixed value once sends the same value
+            slots.append((None, None, bind.value if process is None else process(bind.value)))
     return _Plan(compiled.string, tuple(slots))
 
 
