@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -141,7 +141,11 @@ def execute_text(connection: Connection, sql: str) -> None:
 def insert_one(connection: Connection, stmt: Insert, params: Mapping[str, Any]) -> int | None:
     """INSERT one row; returns its new integer key (SQLite's last row id, or the single
     primary key SQLAlchemy reports), None when the table has none."""
-    plan = _plan(connection, stmt, frozenset(params), False)
+    table = stmt.table
+    generated = table.autoincrement_column if isinstance(table, Table) else None
+    plan = None  # a key the caller gives is reported by SQLAlchemy as given, not a row id
+    if generated is not None and generated.key not in params:
+        plan = _plan(connection, stmt, frozenset(params), False)
     if plan is None:
         key = connection.execute(stmt, dict(params)).inserted_primary_key
         return None if key is None or len(key) != 1 else key[0]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from hotline.services.registration import _citizen_upsert, _sequence_upsert
 from hotline.storage import direct
 from hotline.storage.direct import insert_many, insert_one, returning_one
-from hotline.storage.models import Citizen, OutboxMessage
+from hotline.storage.models import Citizen, OutboxMessage, Ticket
 
 NOW = datetime(2026, 11, 23, 1, 2, 3, 456789, tzinfo=UTC)
 CITIZENS = cast(Table, Citizen.__table__)
@@ -148,3 +148,16 @@ def test_outside_a_transaction_sqlalchemy_begins_one(sqlite_engine: Engine) -> N
         assert connection.in_transaction()  # autobegun, as Connection.execute does
         connection.rollback()
         assert connection.execute(select(CITIZENS.c.id)).all() == []
+
+
+def test_a_key_given_by_the_caller_is_returned_as_given(engine: Engine) -> None:
+    row = {"id": 41, "channel": "rest", "channel_user_id": "5", "phone": None, "created_at": NOW}
+    with engine.begin() as connection:
+        assert insert_one(connection, CITIZEN_INSERT, row) == 41
+        later = {**row, "id": 7, "channel_user_id": "6"}
+        assert insert_one(connection, CITIZEN_INSERT, later) == 7  # SQLite's last row id too
+
+
+def test_tickets_take_the_direct_path() -> None:
+    tickets = cast(Table, Ticket.__table__)
+    assert tickets.autoincrement_column is tickets.c.id  # so insert_new's INSERT goes direct
