@@ -27,6 +27,7 @@ from hotline.services.duplicates import IncomingReport
 from hotline.services.linking import IntakeLinking
 from hotline.services.snapshots import TicketView
 from hotline.services.sweep import schedule
+from hotline.storage.direct import returning_one
 from hotline.storage.models import (
     Category,
     Citizen,
@@ -139,20 +140,22 @@ class Registration(IntakeLinking):
     def _citizen_id(self, session: Session, channel: str, user_id: str, phone: str | None) -> int:
         """The citizen's id, created on first contact; one race-free upsert either way."""
         connection = session.connection()  # Core on the connection: no ORM execute to pay
-        result = connection.execute(
-            _citizen_upsert(connection.dialect.name),
-            {"channel": channel, "user": user_id, "phone": phone, "now": self.clock.now()},
+        return int(
+            returning_one(
+                connection,
+                _citizen_upsert(connection.dialect.name),
+                {"channel": channel, "user": user_id, "phone": phone, "now": self.clock.now()},
+            )
         )
-        return int(result.scalar_one())
 
     def _next_number(self, session: Session) -> str:
         """Allocate today's next number; the upsert's row lock makes it safe under concurrency."""
         today: date = self.clock.now().astimezone(self.tz).date()
         connection = session.connection()
-        sequence = connection.execute(
-            _sequence_upsert(connection.dialect.name), {"day": f"{today:%Y%m%d}"}
+        sequence = returning_one(
+            connection, _sequence_upsert(connection.dialect.name), {"day": f"{today:%Y%m%d}"}
         )
-        return format_number(today, sequence.scalar_one())
+        return format_number(today, sequence)
 
     def open_ticket(
         self, request: NewTicket, recorded_by: Actor | None = None, *, link: bool = True

@@ -46,8 +46,11 @@ def _survey_at(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, SURVEY_HOUR, tzinfo=tz)
 
 
-def plan_alerts(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo) -> list[Alert]:
-    """Every alert this ticket will need in its current state, in time order."""
+def plan_alerts(
+    ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo, *, escalations: bool = True
+) -> list[Alert]:
+    """Every alert this ticket will need in its current state, in time order (without the
+    escalations when `escalations` is False: they never come before the answer limit)."""
     plan: list[Alert] = []
     status = ticket.status
     tid = ticket.id
@@ -74,7 +77,7 @@ def plan_alerts(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo) -> list[Alert]:
             warn_at=ticket.answer_warn_at or ticket.answer_due_at,
             provisional=ticket.due_provisional,
         )
-        for level, when in enumerate(sla.escalation_times(due), start=1):
+        for level, when in enumerate(sla.escalation_times(due) if escalations else (), start=1):
             plan.append(Alert(f"escalate_{level}", when, f"escalate_{level}:{tid}:{stamp}"))
     if status in OPEN_FOR_ANSWER and ticket.directive_due_at is not None:
         stamp = ticket.directive_due_at.isoformat()  # a supervisor's 督办 deadline
@@ -103,8 +106,12 @@ def next_alert_at(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo, after: datetime)
 
 
 def schedule(ticket: Ticket, sla: SlaPolicy, tz: ZoneInfo, now: datetime) -> None:
-    """Point `next_alert_at` at the earliest alert not yet handled (past ones included)."""
-    plan = plan_alerts(ticket, sla, tz)
+    """Point `next_alert_at` at the earliest alert not yet handled (past ones included).
+
+    Escalations are left out of the plan: each is working days after the answer limit,
+    and working time added to an instant never lands before it, so the answer_overdue
+    alert at that limit always comes first (two calendar walks saved per ticket)."""
+    plan = plan_alerts(ticket, sla, tz, escalations=False)
     ticket.next_alert_at = plan[0].at if plan else None
     if plan and ticket.next_alert_at is not None and ticket.next_alert_at < now:
         ticket.next_alert_at = now  # handled by the very next sweep

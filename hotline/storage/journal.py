@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
+from hotline.storage.direct import insert_many
 from hotline.storage.models import OutboxMessage, Ticket, TicketEvent
 
 _EVENTS = "hotline.pending_events"
@@ -76,12 +77,13 @@ def write_pending(session: Session) -> None:
     # cost more than the rows themselves (bench/tickets_create.py).
     connection = session.connection()
     if messages:
-        connection.execute(
+        insert_many(
+            connection,
             _INSERT_MESSAGES,
             [{**row, "ticket_id": t.id if t is not None else None} for t, row in messages],
         )
     if events:
-        connection.execute(_INSERT_EVENTS, [{**row, "ticket_id": t.id} for t, row in events])
+        insert_many(connection, _INSERT_EVENTS, [{**row, "ticket_id": t.id} for t, row in events])
 
 
 def discard_pending(session: Session) -> None:
