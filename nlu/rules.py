@@ -201,6 +201,11 @@ _URGENT_CUES: tuple[str, ...] = (
     # carcasses lying in water that people wash with, drink or irrigate from now
     r"(?:河|沟|渠|塘|井|水库|水源|水里)里?[^。！？!?]{0,10}(?:死猪|死羊|死牛|死鸡|死鸭|死畜|死牲口)"
     r".{0,30}(?:洗菜|淘米|挑水|吃水|喝水|饮用|做饭|取水|洗衣|浇菜|浇地|灌溉|饮牲口)",
+    # people stranded in the cold: a breakdown or a blizzard, no heating, children freezing
+    r"(?:零下|暴风雪|大雪|寒潮|冰天雪地).{0,40}(?:冻得|冻僵|冻伤|冻坏|冻哭|发抖|没暖气|没有暖气|被困|困在|抛锚)",
+    r"(?:车里|车上|路上|路边|外面|室外|野外|山上|桥下|桥洞|雪地|站台).{0,20}冻(?:得|僵|伤|坏|哭)",
+    # a big tree whose roots are lifting out of the ground: about to fall
+    r"树.{0,12}(?:根|土).{0,8}(?:翘起|拱起|掀起|拔起|松动|裂开)",
     # ---- dangers told as a story, without the textbook keyword (voices_fresh, 2026-12-05) ----
     # a child gone in a crowd the moment the parent looked away
     r"(?:转(?:个)?身|一转眼|一眨眼|一扭头|一回头|没看住|没留神|没注意)的?(?:功夫|工夫)?.{0,6}"
@@ -361,6 +366,14 @@ def _cues(t: str) -> tuple[list[str], bool]:
             found.append(m.group(0))
             break
     return found, matched
+
+
+def errand_in_alarm(text: str) -> bool:
+    """Whether some clause says an alarm word of an errand (紧急…工资, 救命 快递三天没到)."""
+    t = re.sub(r"\s+", "", text or "")
+    return any(
+        _ERRAND.search(clause) and _ALARM_WORDS.search(clause) for clause in _CLAUSE_SPLIT.split(t)
+    )
 
 
 def _any_cue(t: str) -> bool:

@@ -387,6 +387,15 @@ def story_score(model: UrgencyModel, text: str, evidence: dict[str, bool] | None
 ERRAND_THRESHOLD = 0.9
 
 
+def errand_guard(text: str, evidence: dict[str, bool]) -> bool:
+    """Whether the errand threshold applies: a short errand as the rules see it; in a story,
+    only where an alarm word is said of the errand (a 快递柜 or 外卖 in a story's background
+    made a leaning scaffold and open tuberculosis in shared rooms need 0.9)."""
+    if not evidence["errand"]:
+        return False
+    return len(text) < STORY_CHARS or rules.errand_in_alarm(text)
+
+
 def combine(score: float, threshold: float = DEFAULT_THRESHOLD, errand: bool = False) -> bool:
     """The ``urgent`` verdict from the model's probability.
 

@@ -97,7 +97,7 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
     def predict(text: str) -> bool:
         evidence = rules.urgency_evidence(text)
         score = urgency.story_score(model, text, evidence)
-        return bool(urgency.combine(score, cut, evidence["errand"]))
+        return bool(urgency.combine(score, cut, urgency.errand_guard(text, evidence)))
 
     return predict
 
