@@ -293,11 +293,11 @@ print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts))
 """
 
 
-@pytest.fixture(scope="module")
-def both() -> dict[str, dict[str, float]]:
+def _in_rasa(code: str, stdin: str = "") -> Any:
+    """Run ``code`` in .venv-rasa from the repository root; the JSON of its last line."""
     out = subprocess.run(
-        [str(classifier.rasa_python()), "-c", _SCORE],
-        input=json.dumps(URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES),
+        [str(classifier.rasa_python()), "-c", code],
+        input=stdin,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -305,7 +305,14 @@ def both() -> dict[str, dict[str, float]]:
         timeout=300,
         check=True,
     )
-    result: dict[str, dict[str, float]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def both() -> dict[str, dict[str, float]]:
+    result: dict[str, dict[str, float]] = _in_rasa(
+        _SCORE, json.dumps(URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES)
+    )
     return result
 
 
@@ -376,17 +383,7 @@ def test_words_by_clause_are_the_words_of_the_whole_text() -> None:
     texts = URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES
     texts += ["a,b，c。 d\n e", "", "，，，", "Hello, world. 路灯坏了!!", "🙂🙂"]
     texts += ["'; DROP TABLE x; --"]
-    result = subprocess.run(
-        [str(classifier.rasa_python()), "-c", _WORDS],
-        input=json.dumps(texts, ensure_ascii=False),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        timeout=300,
-        check=True,
-    )
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    assert _in_rasa(_WORDS, json.dumps(texts, ensure_ascii=False)) == []
 
 
 _LEGACY = """
@@ -409,17 +406,7 @@ print(json.dumps([abs(model.predict(t) - p) for t, p in zip(texts, many)]))
 @_needs_rasa_env
 def test_a_model_fitted_before_a_new_rule_flag_still_scores() -> None:
     """A model saved before a flag was appended to rules.EVIDENCE must not crash the parse."""
-    out = subprocess.run(
-        [str(classifier.rasa_python()), "-c", _LEGACY],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        timeout=300,
-        check=True,
-    )
-    gaps = json.loads(out.stdout.strip().splitlines()[-1])
-    assert max(gaps) < 1e-9
+    assert max(_in_rasa(_LEGACY)) < 1e-9
 
 
 def test_an_errand_needs_a_sure_model_to_be_urgent() -> None:
