@@ -6,7 +6,8 @@
 Starts a scratch stack (one worker) twice on the same var folder: the first start fits the
 CRF entity extractor and keeps the fit (nlu/serve.py, cache_crf_fits), the second loads it.
 Resident memory is read when the worker is ready and again after 30 chat turns (short
-messages and letters: the sentence encoder and every cache have been used).
+messages and letters: the sentence encoder and every cache have been used), and the action
+server's after those turns.
 """
 
 from __future__ import annotations
@@ -64,9 +65,11 @@ def main() -> None:
                 headers=chat_headers(stack.config.chat_token),
                 timeout=60,
             ).raise_for_status()
+        actions = stack.actions.pid if stack.actions else None
         print(
             f"{label}: ready in {took:.1f} s, Rasa RSS {ready_rss:.0f} MB at ready, "
-            f"{rss_mb(stack.rasa[0].pid):.0f} MB after 30 turns"
+            f"{rss_mb(stack.rasa[0].pid):.0f} MB after 30 turns; action server "
+            f"{rss_mb(actions) if actions else 0:.0f} MB"
         )
         stack.stop()
 
