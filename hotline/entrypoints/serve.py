@@ -145,8 +145,9 @@ class Service:
             checks["database"] = True
         except Exception:
             checks["database"] = False
-        for name, process in self.children.items():
-            checks[name] = process.poll() is None
+        for name in self.wanted:  # not spawned yet: not ready (/readyz listens from the start)
+            process = self.children.get(name)
+            checks[name] = process is not None and process.poll() is None
         if "scheduler" in checks:
             checks["scheduler"] = checks["scheduler"] and self._jobs_scheduled()
         if "web" in checks:  # alive is not enough: the workbench must answer its sign-in page

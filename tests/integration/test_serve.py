@@ -167,3 +167,23 @@ def test_serve_runs_the_stack_and_sigterm_leaves_nothing_behind(tmp_path: Path) 
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_readiness_is_not_ready_before_the_children_are_spawned(tmp_path: Path) -> None:
+    """/readyz listens before the children start: it must not say ready with none of them
+    (a CI rehearsal saw 'ready' with only the database checked)."""
+    from hotline.adapters.stack import StackConfig
+    from hotline.bootstrap import build_app
+    from hotline.config import Settings
+    from hotline.entrypoints.serve import Service
+    from hotline.storage.migrate import upgrade
+
+    settings = Settings.from_env(
+        {"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}"}, root=ROOT
+    )
+    app = build_app(settings)
+    upgrade(app.engine)
+    service = Service(app, StackConfig.from_settings(settings), bot=False, web=True, dialogue=False)
+    checks = service.readiness()
+    assert checks == {"database": True, "scheduler": False, "web": False}
+    assert not all(checks.values())
