@@ -456,17 +456,16 @@ def main() -> None:
     import os
 
     sys.argv = secure_argv(sys.argv, dict(os.environ))
-    if len(sys.argv) > 1 and sys.argv[1] == "run":
+    running = len(sys.argv) > 1 and sys.argv[1] == "run"
+    if running:  # before anything below imports Rasa
         model = _option(sys.argv, "--model") or _option(sys.argv, "-m")
-        packed = Path(model) if model else None
-        if not without_tensorflow.needs_tensorflow(packed, dict(os.environ)):
-            without_tensorflow.install()  # before anything below imports Rasa
+        without_tensorflow.install_for(Path(model) if model else None, dict(os.environ))
     skip_jax()
     jsonschema.validate = validate
     cache_event_types()
     match_rules_on_recent_states()
     reuse_connections()
-    if len(sys.argv) > 1 and sys.argv[1] == "run":
+    if running:
         kept = worker_cache_dir(dict(os.environ))
         cache_crf_fits(kept / "crf-cache")
         share_encoder_table(kept / "encoder-cache")

@@ -341,8 +341,8 @@ class _FastTfidf:
 # late in a long message ("…说着说着，隔壁老人从早上就没应门，昨晚还说胸口疼") is one or two
 # sentences among many, and whole-message n-grams dilute it. Each window is the clauses from
 # one start that fit in WINDOW_CHARS; the score is the mean of the whole message's and the best
-# window's (5-fold cross-validation on the 711 long training texts: recall 0.969 -> 0.990,
-# precision 0.939 -> 0.931; the best window alone: precision 0.785). bench/nlu_eval/README.md,
+# window's (5-fold cross-validation on the 711 long training texts: recall 0.969 -> 0.979,
+# precision 0.939 -> 0.931; the best window alone: precision 0.803). bench/nlu_eval/README.md,
 # *Reading stories*.
 STORY_CHARS = 80
 WINDOW_CHARS = 90

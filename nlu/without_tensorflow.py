@@ -176,6 +176,18 @@ def needs_tensorflow(model: Path | None, environ: dict[str, str]) -> bool:
     return not used or not all(name.startswith(TF_FREE) for name in used)
 
 
+def install_for(model: Path | None, environ: dict[str, str]) -> bool:
+    """Install the stand-ins when ``model`` needs no TensorFlow and it is not loaded already;
+    whether they are in place."""
+    loaded = sys.modules.get("tensorflow")
+    if loaded is not None and not isinstance(loaded, StandInModule):
+        return False  # this process chose the real one already (an evaluation script)
+    if needs_tensorflow(model, environ):
+        return False
+    install()
+    return True
+
+
 def install() -> None:
     """Put :class:`StubFinder` first; refuses once the real TensorFlow has been imported."""
     loaded = sys.modules.get("tensorflow")
