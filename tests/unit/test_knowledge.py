@@ -84,6 +84,25 @@ def test_seed_questions_in_new_words_are_answered_on_their_topic(
         assert decision.answer.group.startswith(group_prefix), decision
 
 
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        # a settled smell, then how often the pipes are checked: not the repair-number answer
+        (
+            "上个礼拜楼道里有股煤气味，后来修好了，现在没味了，想问问以后多久检查一次",
+            "gas_safety_check",
+        ),
+        ("燃气管道多久检查一次", "gas_safety_check"),
+        ("燃气公司电话是多少", "gas_repair_contact"),
+    ],
+)
+def test_gas_questions_get_the_answer_to_what_was_asked(
+    kb: KnowledgeBase, text: str, group: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.answer is not None and decision.answer.group == group, decision
+
+
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
     for text in ("低保怎么申请", "低保咋申请", "家里人突然生了重病 能不能申请低保"):
         decision = _decide(kb, text)
