@@ -103,6 +103,42 @@ def test_gas_questions_get_the_answer_to_what_was_asked(
     assert decision.answer is not None and decision.answer.group == group, decision
 
 
+@pytest.mark.parametrize(
+    ("text", "group_prefix"),
+    [
+        # voice-to-text: no punctuation, the story's act words ("一直没人管") before the question
+        (
+            "我老丈人腿脚不行了 一个人住在镇上 我们两口子在外地上班 他吃饭的事一直没人管"
+            " 经常饿一顿饱一顿 想问问街道有没有给老人送饭上门的 要怎么申请",
+            "elderly_meal_",
+        ),
+        # "是…还是…" asks, though the walker's broken wheel reads like a report
+        ("租的轮椅坏了 修是租的地方管还是我们自己掏钱", "assistive_device_"),
+    ],
+)
+def test_a_question_after_a_story_is_answered(
+    kb: KnowledgeBase, text: str, group_prefix: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.is_question and decision.answer is not None, decision
+    assert decision.answer.group.startswith(group_prefix), decision
+
+
+def test_a_complaint_ending_in_what_to_do_is_still_a_report(kb: KnowledgeBase) -> None:
+    text = (
+        "我们楼的电梯坏了一个多月了 物业一直拖着不修 老人上下楼全靠爬 找了好几次都没人管"
+        " 我就想问问这种情况到底该怎么办"
+    )
+    decision = _decide(kb, text)
+    assert decision.answer is None and not decision.is_question, decision
+
+
+def test_a_common_procedure_word_alone_does_not_pick_a_topic(kb: KnowledgeBase) -> None:
+    # 登记 is said of marriages, property, dogs and donations alike: no group answers a dog
+    decision = _decide(kb, "想给家里的猫办个宠物登记 去哪里办")
+    assert decision.is_question and decision.answer is None, decision
+
+
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
     for text in ("低保怎么申请", "低保咋申请", "家里人突然生了重病 能不能申请低保"):
         decision = _decide(kb, text)
