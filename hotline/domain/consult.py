@@ -17,7 +17,7 @@ from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
     r"怎么|怎样|咋|如何|啥|什么|哪些|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
-    r"|几点|几岁|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
+    r"|几点|几岁|上哪|哪去|是.{0,12}还是|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
     r"|吗|嘛|呢|么$|不[？?]?$|没[？?]?$|[？?]|请问|想问|问一下|问下|咨询|打听|了解一下|政策|条件"
     r"|手续|流程|材料|证件|补贴|补助|优惠|报名|申请|怎么办|是真的|会不会|是否|算不算|还算|行吗|好使"
 )
@@ -25,7 +25,8 @@ _QUESTION = re.compile(
 _STRONG_QUESTION = re.compile(
     r"怎么(申请|办|弄|报|领|签|租|交|补|查|样|收费|参加|登记|个)|如何|咋(办|弄|整|报|领|申请|个)"
     r"|(什么|啥|哪些)(条件|材料|手续|证件|资料|东西|流程|政策|要求|时候)|要带|需要(什么|啥|哪些)"
-    r"|在哪(里|儿)?(办|申请|报|领|签|做|打|弄|登记)|去哪|找谁|能不能|可不可以|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)"
+    r"|在哪(里|儿)?(能|可以|去)?(办|申请|报|领|签|做|打|弄|登记)|是.{1,12}还是.{1,12}[呢啊？?]?$|去哪|上哪|找谁|能不能|可不可以"
+    r"|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)|有没有(啥|什么)(办法|法子|门路)"
     r"|多少钱|多久|多长时间|是真的吗|会不会|是否|[吗嘛][？?]?$|[？?]$"
 )
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
@@ -84,6 +85,8 @@ def uncovered_aspect(text: str, answer: str) -> str | None:
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
 LONG = 80  # a message longer than this is ranked on its asking sentences
+TITLE_NAMED = 0.05  # a group whose title the message names ranks first among near-ties
+UNPUNCTUATED = 40  # a stretch this long without punctuation is cut at its spaces
 TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
 NEW_SUBJECT = 0.3  # a follow-up whose subject matches another topic this well is a new subject
 MARGIN = 0.08  # …and better than the current topic by this much
@@ -141,13 +144,37 @@ def signals(text: str) -> Signals:
     )
 
 
+def _sentences(text: str) -> list[str]:
+    """Sentences by punctuation; voice-to-text leaves only spaces between them, so a long
+    unpunctuated stretch is cut at its spaces too."""
+    sentences = []
+    for sentence in re.split(r"(?<=[。！？!?；;\n])", text):
+        if len(sentence) > UNPUNCTUATED and " " in sentence.strip():
+            sentences += [part + " " for part in sentence.split()]
+        else:
+            sentences.append(sentence)
+    return [s for s in sentences if s.strip()]
+
+
 def _asked_part(text: str) -> str:
     """In a long message, the sentences that ask: background would drown the question."""
     if len(text) <= LONG:
         return text
-    sentences = re.split(r"(?<=[。！？!?；;\n])", text)
-    asked = [s for s in sentences if _STRONG_QUESTION.search(s.strip())]
-    return "".join(asked[-3:]) or text
+    asked = [s for s in _sentences(text) if _STRONG_QUESTION.search(s.strip())]
+    return "".join(asked[-3:]).strip() or text
+
+
+def _ranked(kb: KnowledgeBase, text: str, asked: str) -> list[tuple[str, float]]:
+    """Groups ranked on the asking sentences and on the whole message, each at its better
+    score: the topic is often named in the story ("我婆婆中风了…") and the question asks only
+    "要怎么弄"."""
+    if asked == text:
+        return kb.rank(text)
+    best = dict(kb.rank(text))
+    for group_id, score in kb.rank(asked):
+        best[group_id] = max(score, best.get(group_id, 0.0))
+    bonus = {g: TITLE_NAMED if kb.names(asked, g) or kb.names(text, g) else 0.0 for g in best}
+    return sorted(best.items(), key=lambda entry: -(entry[1] + bonus[entry[0]]))
 
 
 def _scope(kb: KnowledgeBase, category: str | None, department: str | None) -> set[str] | None:
@@ -173,8 +200,14 @@ def consult_or_report(
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
     found = signals(text)
-    text = _asked_part(text)
-    ranked = kb.rank(text)
+    asked = _asked_part(text)
+    # "中午饭一直没人管… 社区能不能每天给她送一份饭 要怎么弄": the act words are in the story, the
+    # asking sentences ask about a service. Answered only if they name a KB topic (below).
+    background_act = False
+    if asked != text and not found.asks:
+        in_asking = signals(asked)
+        background_act = in_asking.asks and in_asking.act == 0
+    ranked = _ranked(kb, text, asked)
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
     best_id, best = ranked[0]
@@ -184,8 +217,16 @@ def consult_or_report(
         in_scope = [(g, s) for g, s in ranked if g in scope]
         if in_scope and in_scope[0][1] >= best - 0.05:
             best_id, best = in_scope[0]
-    anchored = bool(kb.anchors(text, best_id))
+    anchored = bool(kb.anchors(asked, best_id) or kb.anchors(text, best_id))
+    text = asked
     asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
+    if (
+        background_act
+        and anchored
+        and best >= QUESTION_MIN
+        and not kb.uncovered_subject(text, best_id)
+    ):
+        return Consultation(kb.answer(best_id, best), True, "question_after_a_story")
     if kb.uncovered_subject(text, best_id):
         if asks and found.act == 0:
             return Consultation(None, True, "subject_not_in_kb")
