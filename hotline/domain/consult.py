@@ -169,6 +169,15 @@ def _asked_part(text: str) -> str:
     return "".join(asked[-3:]).strip() or text
 
 
+def _asks_after_story(found: Signals, asked: str, text: str) -> bool:
+    """ "中午饭一直没人管… 社区能不能每天给她送一份饭 要怎么弄": the act words are in the story and
+    the asking sentences ask, without asking anyone to act (answered only on a KB topic)."""
+    if asked == text or found.asks:
+        return False
+    in_asking = signals(asked)
+    return in_asking.asks and in_asking.act == 0
+
+
 def _ranked(kb: KnowledgeBase, text: str, asked: str) -> list[tuple[str, float]]:
     """Groups ranked on the asking sentences and on the whole message, each at its better
     score: the topic is often named in the story ("我婆婆中风了…") and the question asks only
@@ -206,12 +215,6 @@ def consult_or_report(
     """Decide whether a message is a policy question answered from the KB or a request to act."""
     found = signals(text)
     asked = _asked_part(text)
-    # "中午饭一直没人管… 社区能不能每天给她送一份饭 要怎么弄": the act words are in the story, the
-    # asking sentences ask about a service. Answered only if they name a KB topic (below).
-    background_act = False
-    if asked != text and not found.asks:
-        in_asking = signals(asked)
-        background_act = in_asking.asks and in_asking.act == 0
     ranked = _ranked(kb, text, asked)
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
@@ -223,19 +226,15 @@ def consult_or_report(
         if in_scope and in_scope[0][1] >= best - 0.05:
             best_id, best = in_scope[0]
     anchored = bool(kb.anchors(asked, best_id) or kb.anchors(text, best_id))
+    after_story = _asks_after_story(found, asked, text)
     text = asked
     asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
-    if (
-        background_act
-        and anchored
-        and best >= QUESTION_MIN
-        and not kb.uncovered_subject(text, best_id)
-    ):
-        return Consultation(kb.answer(best_id, best), True, "question_after_a_story")
     if kb.uncovered_subject(text, best_id):
         if asks and found.act == 0:
             return Consultation(None, True, "subject_not_in_kb")
         return Consultation(None, asks, "uncovered_subject_not_a_question")
+    if not asks and after_story and anchored and best >= QUESTION_MIN:
+        return Consultation(kb.answer(best_id, best), True, "question_after_a_story")
     if not asks:
         if found.act > 0 or request_type in ("投诉", "举报", "求助"):
             return Consultation(None, False, "asks_to_act")

@@ -69,7 +69,7 @@ _TITLE_BONUS = 0.05
 # Characters of how a question is asked, not of what it is about: a bigram with one of them
 # ("怎办", "要带", "找谁") never anchors a question to a topic.
 _ASKING = set(
-    "怎么咋啥什哪谁几多少能可以要需带办申请理报领交去找问吗呢吧不没是还想再就都也久长钱费收啊呀嘛哦给让把被"
+    "怎么咋啥什哪谁几多少些按能可以要需带办申请理报领交去找问吗呢吧不没是还想再就都也久长钱费收啊呀嘛哦给让把被"
 )
 _ASKING_WORDS = frozenset(  # two characters each
     re.findall(
