@@ -414,3 +414,20 @@ def test_an_errand_needs_a_sure_model_to_be_urgent() -> None:
     assert urgency.combine(0.5, 0.45) and not urgency.combine(0.5, 0.45, errand=True)
     assert urgency.combine(0.95, 0.45, errand=True)
     assert rules.urgency_evidence("救命 我的外卖一个多小时还没到")["errand"]
+
+
+def test_a_courier_reporting_a_danger_in_a_voice_message_is_not_an_errand() -> None:
+    """Voice-to-text ends its clauses with spaces: 外卖 and 赶紧 in different clauses of a story."""
+    story = (
+        "你好我是外卖小哥 每天在城里跑 今晚送单经过人民路和解放路路口 路中间有个井盖翻起来了"
+        " 我差点连人带车摔出去 天黑路上车多 求你们赶紧派人来"
+    )
+    assert not rules.errand_in_alarm(story)
+    assert rules.urgent_cues(story)  # a manhole cover flipped up is a cue
+    assert rules.errand_in_alarm("外卖员说系统紧急让我赶紧确认收货 不然要扣钱 这事谁管")
+
+
+def test_a_lonely_elder_whose_children_live_away_is_not_a_child_alone() -> None:
+    """ "孩子们都在外地，一个人在家" is the elder at home; "孩子才五岁 一个人在家" is the child."""
+    assert not rules.urgent_cues("年纪大了，孩子们都在外地，一个人在家挺没意思的，找人说说话")
+    assert rules.urgent_cues("我家孩子才五岁 一个人在家哭了一个小时了")
