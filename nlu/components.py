@@ -48,7 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import focus, rules, urgency
+from nlu import focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 URGENT_KEY = "urgent"
@@ -165,18 +165,26 @@ class HotlineTokenizer(JiebaTokenizer):
         """Jieba's options plus ``max_chars`` (0: no limit)."""
         return {**JiebaTokenizer.get_default_config(), "max_chars": 500}
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The typo table is part of the tokens: editing it re-runs the cached training steps."""
+        return typos.fingerprint()
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        """Tokenize the text, cut at ``max_chars`` characters; other attributes whole."""
+        """Tokenize the text with typos read as the words meant (:mod:`nlu.typos`), cut at
+        ``max_chars`` characters; other attributes whole."""
         import jieba
 
         text = message.get(attribute)
-        limit = int(self._config.get("max_chars") or 0)
-        if attribute != TEXT or not isinstance(text, str) or not limit or len(text) <= limit:
+        if attribute != TEXT or not isinstance(text, str):
             return super().tokenize(message, attribute)
+        text = typos.normalise(text)  # same length: offsets stay those of the citizen's text
+        limit = int(self._config.get("max_chars") or 0)
+        spans = (
+            focus.clip_spans(len(text), limit) if limit and len(text) > limit else [(0, len(text))]
+        )
         tokens = [
-            Token(word, a + start)
-            for a, b in focus.clip_spans(len(text), limit)
-            for word, start, _ in jieba.tokenize(text[a:b])
+            Token(word, a + start) for a, b in spans for word, start, _ in jieba.tokenize(text[a:b])
         ]
         return self._apply_token_pattern(tokens)
 
