@@ -4,7 +4,9 @@
         [--out FILE.json]
 
 Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
-``chat_fresh.jsonl``, ``smoke.jsonl``): department accuracy, macro-F1, non-dispatch P/R and
+``chat_fresh.jsonl``, ``smoke.jsonl``, ``voices_fresh.jsonl``, ``stories_fresh.jsonl``,
+``chat_fresh2.jsonl``; a row with no ``kind`` is a dispatch if it names a department, else one
+that needs none): department accuracy, macro-F1, non-dispatch P/R and
 urgent P/R with ``evaluate.score``. Urgency sets (``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``,
 ``urgent_fresh.jsonl``): urgent P/R. Latency: parse p50/p99 of the
 messages under 100 characters of those sets, and of 1,000-character letters (the first 1,000
@@ -42,12 +44,18 @@ DEPARTMENT_SETS = (
     "voices_dev.jsonl",
     "chat_fresh.jsonl",
     "smoke.jsonl",
+    "voices_fresh.jsonl",
+    "stories_fresh.jsonl",
+    "chat_fresh2.jsonl",
 )
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 
 
 def _rows(name: str) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in (HERE / name).read_text(encoding="utf-8").splitlines() if x]
+    rows = [json.loads(x) for x in (HERE / name).read_text(encoding="utf-8").splitlines() if x]
+    for row in rows:  # the later sets label the department only: a row without one needs none
+        row.setdefault("kind", "dispatch" if row.get("department") else "out_of_scope")
+    return rows
 
 
 CPU_TIMES: dict[int, float] = {}  # id(text) -> CPU ms of its parse
