@@ -29,6 +29,11 @@ _STRONG_QUESTION = re.compile(
     r"|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)|有没有(啥|什么)(办法|法子|门路)"
     r"|多少钱|多久|多长时间|是真的吗|会不会|是否|[吗嘛][？?]?$|[？?]$"
 )
+# Complaints worded as questions: "什么态度", "到底有啥用", "该不该收", "这不是在套医保吗".
+_COMPLAINT_QUESTION = (
+    r"(什么|啥)态度|态度(很|太|特别|极)?(差|恶劣|蛮横)|推来推去|踢皮球|没(有)?回音|没(有)?下文"
+    r"|石沉大海|到底有(啥|什么)用|该不该收|合不合理|是不是违规|合规吗|都不来|不来一趟|这不是.{0,10}吗"
+)
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(
     r"坏了|坏掉|不亮|不通|没人管|没人理|无人管|没人修|派人|来人|来修|过来处理|处理一下|要求(处理|查处|严查|退|整改|恢复)?"
@@ -36,11 +41,12 @@ _ACT = re.compile(
     r"|赶紧|马上|立即|尽快|已经.{0,8}(天|周|礼拜|星期|个月|小时|年)了?|好几天|好多天|(三|四|五|几|两|十)天了"
     r"|一直(不|没|拖|推)|拖着|推脱|不给(退|换|办|修|钱)|乱收费|偷排|占道|堵了|漏水|停水|停电|没水|没电"
     r"|吵得|差点|危险|冻着|打老人|骂|拖欠|过期|恢复|帮忙找|找人$|赶快|提个?意见|建议|希望(你们|政府|能|增加|尽快)|请(你们|政府|社区|相关部门)?.{0,6}(来|派|查|处理|管|修|看看)"
+    r"|" + _COMPLAINT_QUESTION
 )
 # Strong act forms: these alone make a message a request to act.
 _STRONG_ACT = re.compile(
     r"投诉|举报|派人|来人|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
-    r"|坏了.{0,6}(天|周|礼拜|月)|(天|周|礼拜|月)了?.{0,4}(没人|还没|也没)"
+    r"|坏了.{0,6}(天|周|礼拜|月)|(天|周|礼拜|月)了?.{0,4}(没人|还没|也没)|" + _COMPLAINT_QUESTION
 )
 # What a follow-up may say without naming a subject: aspects of the topic just answered.
 _GENERIC = re.compile(
@@ -89,7 +95,7 @@ def uncovered_aspect(text: str, answer: str) -> str | None:
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
-LONG = 80  # a message longer than this is ranked on its asking sentences
+STORY = 40  # a message longer than this is read as a story and its asking sentences
 TITLE_NAMED = 0.05  # a group whose title the message names ranks first among near-ties
 UNPUNCTUATED = 40  # a stretch this long without punctuation is cut at its spaces
 TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
@@ -162,8 +168,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def _asked_part(text: str) -> str:
-    """In a long message, the sentences that ask: background would drown the question."""
-    if len(text) <= LONG:
+    """In a message of several sentences, the ones that ask: background would drown them."""
+    if len(text) <= STORY:
         return text
     asked = [s for s in _sentences(text) if _STRONG_QUESTION.search(s.strip())]
     return "".join(asked[-3:]).strip() or text
@@ -226,7 +232,9 @@ def consult_or_report(
         if in_scope and in_scope[0][1] >= best - 0.05:
             best_id, best = in_scope[0]
     anchored = bool(kb.anchors(asked, best_id) or kb.anchors(text, best_id))
-    after_story = _asks_after_story(found, asked, text)
+    # a question after a story must name the topic itself: "这种情况该怎么办" after a broken lift
+    # names nothing, and the lift story is a report
+    after_story = _asks_after_story(found, asked, text) and bool(kb.anchors(asked, best_id))
     text = asked
     asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
     if kb.uncovered_subject(text, best_id):

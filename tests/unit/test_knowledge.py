@@ -133,6 +133,20 @@ def test_a_complaint_ending_in_what_to_do_is_still_a_report(kb: KnowledgeBase) -
     assert decision.answer is None and not decision.is_question, decision
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "卫生院挂号的护士对我妈爱答不理的，这是什么态度",
+        "困难帮扶的材料交上去推来推去，三个月了没有回音",
+        "幼儿园每学期收八百块兴趣班费，这个钱该不该收",
+        "定点药店让老人用医保卡买米买油，这不是在套医保吗",
+    ],
+)
+def test_a_complaint_worded_as_a_question_is_a_report(kb: KnowledgeBase, text: str) -> None:
+    decision = _decide(kb, text)
+    assert decision.answer is None and not decision.is_question, decision
+
+
 def test_a_common_procedure_word_alone_does_not_pick_a_topic(kb: KnowledgeBase) -> None:
     # 登记 is said of marriages, property, dogs and donations alike: no group answers a dog
     decision = _decide(kb, "想给家里的猫办个宠物登记 去哪里办")
