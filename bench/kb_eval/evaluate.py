@@ -134,6 +134,39 @@ def latency(timings: list[float]) -> str:
     return f"p50 {statistics.median(ms):.2f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.2f} ms"
 
 
+NLU_SETS: tuple[str, ...] = (
+    *("dept_dev", "boundary_dev", "voices_dev", "chat_fresh"),
+    *("voices_fresh", "stories_fresh", "chat_fresh2"),
+)
+
+
+def nlu_dispatch_answered(kb: KnowledgeBase, errors: bool) -> tuple[int, int]:
+    """Requests to act of the NLU dev sets (``kind: dispatch``, the expected department given,
+    not sure) that consult_or_report answers from the KB: a wider, noisier check than the
+    act rows above (some rows labelled dispatch do ask a policy question)."""
+    hits = total = 0
+    for name in NLU_SETS:
+        path = ROOT / "bench" / "nlu_eval" / f"{name}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else ():
+            row = json.loads(line)
+            if row.get("kind") != "dispatch":
+                continue
+            total += 1
+            answer = consult_or_report(
+                kb,
+                row["text"],
+                category=None,
+                department=row.get("department"),
+                request_type=None,
+                sure=False,
+            ).answer
+            if answer is not None:
+                hits += 1
+                if errors:
+                    print(f"    answered  {row['text'][:60]}  got {answer.group}")
+    return hits, total
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the figures for each setting."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -142,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         "--unknown", type=Path, default=UNKNOWN, help="questions the KB does not cover"
     )
     parser.add_argument("--errors", action="store_true", help="print every miss")
+    parser.add_argument(
+        "--nlu-errors", action="store_true", help="with --errors, also the NLU rows answered"
+    )
     args = parser.parse_args(argv)
     rows = [
         json.loads(line)
@@ -171,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  latency per call:                   {latency(result['ms'])}")
     hits, total, timings = follow_ups(kb, rows, args.errors)
     print(f"\nfollow_up: {rate((hits, total))}  ({latency(timings)})")
+    answered = nlu_dispatch_answered(kb, args.errors and args.nlu_errors)
+    print(f"requests to act of bench/nlu_eval answered from the KB: {rate(answered)}")
     return 0
 
 
