@@ -53,6 +53,11 @@ _CANON = {
     "检查身体": "体检",
     "烈士遗属": "烈属",
     "烈士家属": "烈属",
+    "社宝": "社保",
+    "医宝": "医保",
+    "退修": "退休",
+    "家廷": "家庭",
+    "扶具": "辅具",
 }
 _CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
 # How much the whole group (title, every phrasing, the answer) counts beside its closest
@@ -75,7 +80,7 @@ _ASKING_WORDS = frozenset(  # two characters each
     re.findall(
         "..",
         "条件材料手续流程资料东西时候时间标准联系政策部门单位情况问题地方现在今年明年一般具体"
-        "电话号码该打热线登记这种种情",  # how to reach someone, not what about: "电梯困人了该打哪个电话"
+        "电话号码该打热线登记这种种情审批",  # how to reach someone, not what about: "电梯困人了该打哪个电话"
     )
 )
 # A bigram found in more groups than this is too common to name a topic.

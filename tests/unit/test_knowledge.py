@@ -147,10 +147,21 @@ def test_a_complaint_worded_as_a_question_is_a_report(kb: KnowledgeBase, text: s
     assert decision.answer is None and not decision.is_question, decision
 
 
-def test_a_common_procedure_word_alone_does_not_pick_a_topic(kb: KnowledgeBase) -> None:
-    # 登记 is said of marriages, property, dogs and donations alike: no group answers a dog
-    decision = _decide(kb, "想给家里的猫办个宠物登记 去哪里办")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "想给家里的猫办个宠物登记 去哪里办",  # 登记: marriages, property, dogs and donations alike
+        "饭店门口想挂个新门头，要去哪里审批，收不收钱",  # 审批: 低保 is approved too
+    ],
+)
+def test_a_common_procedure_word_alone_does_not_pick_a_topic(kb: KnowledgeBase, text: str) -> None:
+    decision = _decide(kb, text)
     assert decision.is_question and decision.answer is None, decision
+
+
+def test_homophones_of_the_topic_words_still_find_the_topic(kb: KnowledgeBase) -> None:
+    decision = _decide(kb, "我妈明年满55 领退修金要去社宝局办啥手续")
+    assert decision.answer is not None and decision.answer.group.startswith("pension_"), decision
 
 
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
