@@ -431,3 +431,9 @@ def test_a_lonely_elder_whose_children_live_away_is_not_a_child_alone() -> None:
     """ "孩子们都在外地，一个人在家" is the elder at home; "孩子才五岁 一个人在家" is the child."""
     assert not rules.urgent_cues("年纪大了，孩子们都在外地，一个人在家挺没意思的，找人说说话")
     assert rules.urgent_cues("我家孩子才五岁 一个人在家哭了一个小时了")
+
+
+def test_lips_turning_blue_and_gasping_are_acute_signs() -> None:
+    """Said of someone now they are cues; said of last month's illness they are not."""
+    assert rules.urgent_cues("停电了 我妈的制氧机停了 她嘴唇发紫 喘得厉害")
+    assert not rules.urgent_cues("上个月我爸喘不过气住过院 现在好了 想问医保报销")
