@@ -80,7 +80,8 @@ _ASKING_WORDS = frozenset(  # two characters each
     re.findall(
         "..",
         "条件材料手续流程资料东西时候时间标准联系政策部门单位情况问题地方现在今年明年一般具体"
-        "电话号码该打热线登记这种种情审批",  # how to reach someone, not what about: "电梯困人了该打哪个电话"
+        "电话号码该打热线"  # how to reach someone, not what about: "电梯困人了该打哪个电话"
+        "登记审批这种种情",  # procedures every topic has, and "这种情况" read across its words
     )
 )
 # A bigram found in more groups than this is too common to name a topic.

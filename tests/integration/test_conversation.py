@@ -286,6 +286,24 @@ async def test_ordinal_and_typed_choices_pick_what_was_said(service: Services) -
     assert other.draft is not None and other.draft["department"] == "market_regulation"
 
 
+async def test_a_place_typed_while_a_department_is_chosen_is_the_place(
+    service: Services,
+) -> None:
+    """ "…右手第三栋楼…" is a place, not the third department; "人行道" names no place."""
+    chat = Conversation()
+    ranking = [("green_space", 0.3), ("road_damage", 0.28), ("street_vendor", 0.25)]
+    said = await chat.send(
+        parse("人行道上的地砖翘起来了 老人容易绊倒", "green_space", 0.3, ranking=ranking)
+    )
+    assert "哪个部门" in said
+    place = "凤鸣区碧水蓝天小区西门进去右手第三栋楼也就是18栋1单元楼下"
+    said = await chat.send(parse(place, "inform"))
+    assert chat.draft is not None and chat.draft["category"] is None
+    assert chat.draft["address"] == place and "哪个部门" in said
+    await chat.send(parse("第二个", "choose_category"))
+    assert chat.draft["category"] == "road_damage" and chat.draft["address"] == place
+
+
 # ---------------------------------------------------------------- context
 
 

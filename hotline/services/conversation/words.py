@@ -66,7 +66,9 @@ _SPECIFIC_PLACE = re.compile(
 )
 _GENERIC_PLACE = re.compile(
     r"^(?:我们|我家|俺家|咱们|这个|那个|这|那|附近的?|家)?(?:小区|公园|马路|路边|路上|路口|十字路口|街上|楼下|楼上|门口|"
-    r"学校|医院|市场|村里|村口|工地|家门口|单位|厂里|公司|商场|超市|店里|河边|河里)"
+    r"学校|医院|市场|村里|村口|工地|家门口|单位|厂里|公司|商场|超市|店里|河边|河里|人行道|人行横道|盲道|"
+    r"路中间|马路中间|道路|街道|巷子|小巷|胡同|楼道|楼梯|停车场|车库|地下车库|地下室|广场|桥上|桥下|桥洞|"
+    r"绿化带|公交站|车站|地铁站|菜市场|菜场|村头|楼顶|天台)"
     r"(?:门口|里|边|旁边|上|下|附近|对面|里面)?$"
 )
 _FILLERS = frozenset({"谢谢", "麻烦", "了", "吧", "帮我", "登记", "一下", "上去", "交"})
@@ -88,10 +90,12 @@ _DONE_WORDS = re.compile(r"已解决|解决了|明白了|知道了|清楚了|懂
 _REGISTER = re.compile(r"需要登记|要登记|帮我登记|登记一下|立个?单|报上去|派人|帮我反映|反映上去")
 _ORDINAL = re.compile(
     r"(?:选|要|是|就)\s*(?:第\s*)?([一二三四1-4１-４])(?:个|项|条|种)?$|"
-    r"第\s*([一二三四1-4１-４])\s*(?:个|项|条|种)?|^([1-4１-４])$|^([一二三四])个?$"
+    r"第\s*([一二三四1-4１-４])\s*(?:个|项|条|种)?(?![栋幢楼层单元号室排间组户座期区])"
+    r"|^([1-4１-４])$|^([一二三四])个?$"
 )
 _ORDINAL_VALUE = {"一": 0, "二": 1, "三": 2, "四": 3, "1": 0, "2": 1, "3": 2, "4": 3}
 _LAST = re.compile(r"最后一个|最后那个")
+CHOICE_CHARS = 12  # a choice is said short: "我选第二个吧", "就最后那个"
 _NONE_WORDS = re.compile(r"都不是|都不对|没有对的|上面没有|都不属于|不是这些")
 _CATEGORY_WRONG = re.compile(
     r"类别不对|分类不对|分类错|类别错|部门不对|不是这个部门|不归这个部门|不是这个类|改类别|修改类别"
@@ -202,6 +206,8 @@ def rating_of(text: str) -> str | None:
 def ordinal_choice(text: str, count: int) -> int | None:
     """The index a citizen means by "第二个", "2", "最后一个" in a list of `count`."""
     short = compact(text)
+    if len(short) > CHOICE_CHARS:  # "西门进去右手第三栋楼…" is a place, not the third choice
+        return None
     if _LAST.search(short):
         return count - 1 if count else None
     match = _ORDINAL.search(short)
