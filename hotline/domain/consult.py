@@ -16,7 +16,7 @@ from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
-    r"怎么|怎样|咋|如何|啥|什么|哪些|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
+    r"([^\W\d_])[不没]\1|几(个月|年|次|位|块|个)|怎么|怎样|咋|如何|啥|什么|哪些|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
     r"|几点|几岁|哪几|上哪|哪去|[能会行要肯给有是].{0,10}不(?=[\s，,。]|$)|是.{0,12}还是|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
     r"|吗|嘛|呢|么$|不[？?]?$|没[？?]?$|[？?]|请问|想问|问一下|问下|咨询|打听|了解一下|政策|条件"
     r"|手续|流程|材料|证件|补贴|补助|优惠|报名|申请|怎么办|是真的|会不会|是否|算不算|还算|行吗|好使"
@@ -236,7 +236,7 @@ def consult_or_report(
     # names nothing, and the lift story is a report
     after_story = _asks_after_story(found, asked, text) and bool(kb.anchors(asked, best_id))
     text = asked
-    asks = found.asks or (found.question == found.act == 0 and request_type == "咨询")
+    asks = found.asks
     if kb.uncovered_subject(text, best_id):
         if asks and found.act == 0:
             return Consultation(None, True, "subject_not_in_kb")

@@ -147,6 +147,28 @@ def test_a_complaint_worded_as_a_question_is_a_report(kb: KnowledgeBase, text: s
     assert decision.answer is None and not decision.is_question, decision
 
 
+def test_a_category_that_is_usually_asked_about_does_not_make_a_report_a_question(
+    kb: KnowledgeBase,
+) -> None:
+    """The model's 咨询 is often only the category's default type (低保 is mostly asked about):
+    a report on that topic, with no question in it, is still a report."""
+    decision = consult_or_report(
+        kb,
+        "我们村的低保名额都给了村干部的亲戚 真正困难的人家一户都没评上",
+        category="subsistence_allowance",
+        department="civil_affairs",
+        request_type="咨询",
+        sure=True,
+    )
+    assert decision.answer is None, decision
+
+
+@pytest.mark.parametrize("text", ["烈士家属的抚恤金今年涨没涨", "辞职以后失业金能领几个月"])
+def test_a_not_a_and_how_many_months_ask(kb: KnowledgeBase, text: str) -> None:
+    decision = _decide(kb, text)
+    assert decision.is_question and decision.answer is not None, decision
+
+
 @pytest.mark.parametrize(
     "text",
     [
