@@ -33,7 +33,12 @@ _STRONG_QUESTION = re.compile(
 _COMPLAINT_QUESTION = (
     r"(什么|啥)态度|态度(很|太|特别|极)?(差|恶劣|蛮横)|推来推去|踢皮球|没(有)?回音|没(有)?下文"
     r"|石沉大海|到底有(啥|什么)用|该不该收|合不合理|是不是违规|合规吗|都不来|不来一趟|这不是.{0,10}吗"
+    # a grievance told before the question: "钱到现在都没退", "一直推脱不给修", "非让我全额自付"
+    r"|不给(修|换|做|开|退|办|报|结算|补)|推脱|推诿|钱.{0,8}(没退|不退|没到账)|非(让|要)我"
+    r"|凭什么|什么道理|摆样子|摆设吗|糊弄|敷衍"
 )
+# Saying so outright decides it, whatever else is asked: "…签这个约有什么意义？我要投诉。"
+_SAYS_REPORT = re.compile(r"我要(投诉|举报|反映)|我想(投诉|举报)|要求(处理|查处|赔偿|退款|整改)")
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(
     r"坏了|坏掉|不亮|不通|没人管|没人理|无人管|没人修|派人|来人|来修|过来处理|处理一下|要求(处理|查处|严查|退|整改|恢复)?"
@@ -125,10 +130,13 @@ class Signals:
     act: int
     strong_question: bool
     strong_act: bool
+    says_report: bool = False
 
     @property
     def asks(self) -> bool:
         """A question, unless the request to act is at least as strong."""
+        if self.says_report:
+            return False
         if self.strong_act and not (self.strong_question and self.question > 2 * self.act):
             return False
         if self.strong_question:
@@ -152,6 +160,7 @@ def signals(text: str) -> Signals:
         act=len(_ACT.findall(text)),
         strong_question=_STRONG_QUESTION.search(text.strip()) is not None,
         strong_act=_STRONG_ACT.search(text) is not None,
+        says_report=_SAYS_REPORT.search(text) is not None,
     )
 
 

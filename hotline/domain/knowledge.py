@@ -58,6 +58,8 @@ _CANON = {
     "退修": "退休",
     "家廷": "家庭",
     "扶具": "辅具",
+    "救住站": "救助站",
+    "租凭": "租赁",
 }
 _CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
 # How much the whole group (title, every phrasing, the answer) counts beside its closest

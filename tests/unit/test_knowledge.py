@@ -140,6 +140,10 @@ def test_a_complaint_ending_in_what_to_do_is_still_a_report(kb: KnowledgeBase) -
         "困难帮扶的材料交上去推来推去，三个月了没有回音",
         "幼儿园每学期收八百块兴趣班费，这个钱该不该收",
         "定点药店让老人用医保卡买米买油，这不是在套医保吗",
+        # a grievance told first, then who is responsible: a report
+        "托管班交的报名费说好退的，钱到现在都没退，这事归谁管？",
+        "助餐点送来的饭是馊的，打电话过去一直推脱，这是什么道理？",
+        "家庭医生一年没来过一次，这个签约有什么意义？我要投诉。",
     ],
 )
 def test_a_complaint_worded_as_a_question_is_a_report(kb: KnowledgeBase, text: str) -> None:
