@@ -136,7 +136,7 @@ def latency(timings: list[float]) -> str:
 
 NLU_SETS: tuple[str, ...] = (
     *("dept_dev", "boundary_dev", "voices_dev", "chat_fresh"),
-    *("voices_fresh", "stories_fresh", "chat_fresh2"),
+    *("voices_fresh", "stories_fresh", "chat_fresh2", "chat_fresh3"),
 )
 
 

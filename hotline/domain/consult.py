@@ -34,8 +34,15 @@ _COMPLAINT_QUESTION = (
     r"(什么|啥)态度|态度(很|太|特别|极)?(差|恶劣|蛮横)|推来推去|踢皮球|没(有)?回音|没(有)?下文"
     r"|石沉大海|到底有(啥|什么)用|该不该收|合不合理|是不是违规|合规吗|都不来|不来一趟|这不是.{0,10}吗"
     # a grievance told before the question: "钱到现在都没退", "一直推脱不给修", "非让我全额自付"
-    r"|不给(修|换|做|开|退|办|报|结算|补)|推脱|推诿|钱.{0,8}(没退|不退|没到账)|非(让|要)我"
+    r"|不给(我们?)?(签|发|批|认定?|修|换|做|开|退|办|报|结算|补|解决)|帮(我|忙|手)?(查查|查一下|催|问问)"
+    r"|推脱|推诿|钱.{0,8}(没退|不退|没到账)|非(让|要)我"
     r"|凭什么|什么道理|摆样子|摆设吗|糊弄|敷衍"
+)
+# Questions about one's own case ("咋回事", "啥时候来水", "能找谁"): after a problem is told
+# (停水两天了, 不给签合同) they ask for action; a policy question asks something else too.
+_STATUS_QUESTION = re.compile(
+    r"咋回事|怎么回事|啥情况|什么情况|(啥|什么)时候|为啥|为什么|(能|该|要|去)?找谁|谁(来)?管|归谁管"
+    r"|谁负责|到底|怎么还|咋还|(啥|什么)时候.{0,8}[吗嘛呢啊][？?]*|[嘛呢啊]?[？?]+"
 )
 # Saying so outright decides it, whatever else is asked: "…签这个约有什么意义？我要投诉。"
 _SAYS_REPORT = re.compile(r"我要(投诉|举报|反映)|我想(投诉|举报)|要求(处理|查处|赔偿|退款|整改)")
@@ -131,11 +138,12 @@ class Signals:
     strong_question: bool
     strong_act: bool
     says_report: bool = False
+    about_policy: int = 0  # question signals other than about one's own case's status
 
     @property
     def asks(self) -> bool:
         """A question, unless the request to act is at least as strong."""
-        if self.says_report:
+        if self.says_report or (self.act and not self.about_policy):
             return False
         if self.strong_act and not (self.strong_question and self.question > 2 * self.act):
             return False
@@ -161,6 +169,7 @@ def signals(text: str) -> Signals:
         strong_question=_STRONG_QUESTION.search(text.strip()) is not None,
         strong_act=_STRONG_ACT.search(text) is not None,
         says_report=_SAYS_REPORT.search(text) is not None,
+        about_policy=len(_QUESTION.findall(_STATUS_QUESTION.sub("", text))),
     )
 
 

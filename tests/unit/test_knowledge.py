@@ -144,6 +144,9 @@ def test_a_complaint_ending_in_what_to_do_is_still_a_report(kb: KnowledgeBase) -
         "托管班交的报名费说好退的，钱到现在都没退，这事归谁管？",
         "助餐点送来的饭是馊的，打电话过去一直推脱，这是什么道理？",
         "家庭医生一年没来过一次，这个签约有什么意义？我要投诉。",
+        # one's own case stuck, then "咋回事" / "能找谁": a request to act
+        "医保卡在医院突然刷不了了 我一直按时交的 帮忙查查咋回事",
+        "老板不给签劳动合同 干了大半年了 能找谁",
     ],
 )
 def test_a_complaint_worded_as_a_question_is_a_report(kb: KnowledgeBase, text: str) -> None:
