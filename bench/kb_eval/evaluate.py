@@ -72,6 +72,7 @@ def score(kb: KnowledgeBase, rows: list[Row], decide: Decide, errors: bool) -> d
     unknown = [r for r in rows if r["kind"] == "unknown"]
     per_topic: dict[str, list[bool]] = defaultdict(list)
     hits, exact, timings = 0, 0, []
+    same_category: list[bool] = []  # a seed topic answered by any group of its category
     for row in consult:
         start = time.perf_counter()
         answer = decide(kb, row)
@@ -81,6 +82,8 @@ def score(kb: KnowledgeBase, rows: list[Row], decide: Decide, errors: bool) -> d
         exact += answer is not None and answer.group == row["group"]
         if row.get("topic"):
             per_topic[row["topic"]].append(ok)
+            wanted = kb.groups[row["group"]].category
+            same_category.append(answer is not None and kb.groups[answer.group].category == wanted)
         if errors and not ok:
             got = f"{answer.group} {answer.score}" if answer else "—"
             print(f"    miss  {row['text']}  want {row['group']}  got {got}")
@@ -97,6 +100,7 @@ def score(kb: KnowledgeBase, rows: list[Row], decide: Decide, errors: bool) -> d
         "consult": (hits, len(consult)),
         "exact": (exact, len(consult)),
         "seeds": (sum(seeds), len(seeds)),
+        "seed_category": (sum(same_category), len(same_category)),
         "per_topic": {t: (sum(v), len(v)) for t, v in per_topic.items()},
         "false": (false["act"], len(acts)),
         "off_kb": (false["unknown"], len(unknown)),
@@ -200,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  consultations answered, right topic: {rate(result['consult'])}")
         print(f"  … exactly the expected group:       {rate(result['exact'])}")
         print(f"  seed topics, right topic:           {rate(result['seeds'])}")
+        print(f"  … any group of the topic's category: {rate(result['seed_category'])}")
         for topic, pair in sorted(result["per_topic"].items()):
             print(f"    {topic:<8} {rate(pair)}")
         print(f"  requests to act answered (false):   {rate(result['false'])}")
