@@ -42,7 +42,7 @@ _COMPLAINT_QUESTION = (
 # (停水两天了, 不给签合同) they ask for action; a policy question asks something else too.
 _STATUS_QUESTION = re.compile(
     r"咋回事|怎么回事|啥情况|什么情况|(啥|什么)时候|为啥|为什么|(能|该|要|去)?找谁|谁(来)?管|归谁管"
-    r"|谁负责|到底|怎么还|咋还|(啥|什么)时候.{0,8}[吗嘛呢啊][？?]*|[嘛呢啊]?[？?]+"
+    r"|谁负责|到底|怎么还|咋还|[嘛呢啊]?[？?]+"
 )
 # Saying so outright decides it, whatever else is asked: "…签这个约有什么意义？我要投诉。"
 _SAYS_REPORT = re.compile(r"我要(投诉|举报|反映)|我想(投诉|举报)|要求(处理|查处|赔偿|退款|整改)")
@@ -108,7 +108,6 @@ def uncovered_aspect(text: str, answer: str) -> str | None:
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
 STORY = 40  # a message longer than this is read as a story and its asking sentences
-TITLE_NAMED = 0.05  # a group whose title the message names ranks first among near-ties
 UNPUNCTUATED = 40  # a stretch this long without punctuation is cut at its spaces
 TOPIC_ONLY = 8  # …or a message of a few characters that names a topic ("低保", "异地就医")
 NEW_SUBJECT = 0.3  # a follow-up whose subject matches another topic this well is a new subject
@@ -137,8 +136,8 @@ class Signals:
     act: int
     strong_question: bool
     strong_act: bool
-    says_report: bool = False
-    about_policy: int = 0  # question signals other than about one's own case's status
+    says_report: bool
+    about_policy: int  # question signals other than about one's own case's status
 
     @property
     def asks(self) -> bool:
@@ -202,19 +201,6 @@ def _asks_after_story(found: Signals, asked: str, text: str) -> bool:
     return in_asking.asks and in_asking.act == 0
 
 
-def _ranked(kb: KnowledgeBase, text: str, asked: str) -> list[tuple[str, float]]:
-    """Groups ranked on the asking sentences and on the whole message, each at its better
-    score: the topic is often named in the story ("我婆婆中风了…") and the question asks only
-    "要怎么弄"."""
-    if asked == text:
-        return kb.rank(text)
-    best = dict(kb.rank(text))
-    for group_id, score in kb.rank(asked):
-        best[group_id] = max(score, best.get(group_id, 0.0))
-    bonus = {g: TITLE_NAMED if kb.names(asked, g) or kb.names(text, g) else 0.0 for g in best}
-    return sorted(best.items(), key=lambda entry: -(entry[1] + bonus[entry[0]]))
-
-
 def _scope(kb: KnowledgeBase, category: str | None, department: str | None) -> set[str] | None:
     """Groups of the routed department (its whole department: the category may be a neighbour)."""
     if department is None and category is None:
@@ -239,7 +225,7 @@ def consult_or_report(
     """Decide whether a message is a policy question answered from the KB or a request to act."""
     found = signals(text)
     asked = _asked_part(text)
-    ranked = _ranked(kb, text, asked)
+    ranked = kb.rank_readings(text, asked)
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
     best_id, best = ranked[0]
@@ -249,17 +235,18 @@ def consult_or_report(
         in_scope = [(g, s) for g, s in ranked if g in scope]
         if in_scope and in_scope[0][1] >= best - 0.05:
             best_id, best = in_scope[0]
-    anchored = bool(kb.anchors(asked, best_id) or kb.anchors(text, best_id))
+    asking_anchored = bool(kb.anchors(asked, best_id))
+    anchored = asking_anchored or bool(kb.anchors(text, best_id))
     # a question after a story must name the topic itself: "这种情况该怎么办" after a broken lift
     # names nothing, and the lift story is a report
-    after_story = _asks_after_story(found, asked, text) and bool(kb.anchors(asked, best_id))
+    after_story = asking_anchored and _asks_after_story(found, asked, text)
     text = asked
     asks = found.asks
     if kb.uncovered_subject(text, best_id):
         if asks and found.act == 0:
             return Consultation(None, True, "subject_not_in_kb")
         return Consultation(None, asks, "uncovered_subject_not_a_question")
-    if not asks and after_story and anchored and best >= QUESTION_MIN:
+    if not asks and after_story and best >= QUESTION_MIN:
         return Consultation(kb.answer(best_id, best), True, "question_after_a_story")
     if not asks:
         if found.act > 0 or request_type in ("投诉", "举报", "求助"):

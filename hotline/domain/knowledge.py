@@ -230,6 +230,22 @@ class KnowledgeBase:
         ranked.sort(key=lambda entry: -(entry[1] + entry[2]))  # the bonus orders, never admits
         return [(group_id, score) for group_id, score, _ in ranked]
 
+    def rank_readings(self, *readings: str) -> list[tuple[str, float]]:
+        """Groups ranked on several readings of one message, each at its best score: a story
+        names the topic ("我婆婆中风了…") while its asking sentence says only "要怎么弄"."""
+        readings = tuple(dict.fromkeys(readings))
+        best: dict[str, float] = {}
+        for reading in readings:
+            for group_id, score in self.rank(reading):
+                best[group_id] = max(score, best.get(group_id, 0.0))
+        grams = [_grams(_clip(reading)).keys() for reading in readings]
+
+        def order(entry: tuple[str, float]) -> float:
+            named = any(self._title_words[entry[0]] & said for said in grams)
+            return -(entry[1] + (_TITLE_BONUS if named else 0.0))
+
+        return sorted(best.items(), key=order)
+
     @staticmethod
     def _topic_words(grams: Collection[str]) -> frozenset[str]:
         """The bigrams that say what a text is about, not how it asks."""
