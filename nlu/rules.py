@@ -371,7 +371,7 @@ def _cues(t: str) -> tuple[list[str], bool]:
 def errand_in_alarm(text: str) -> bool:
     """Whether some clause says an alarm word of an errand (紧急…工资, 救命 快递三天没到)."""
     # voice-to-text leaves spaces where the clauses end: "我是外卖小哥 … 井盖翻起来了 … 赶紧派人"
-    clauses = re.split(r"[，。！？,.!?；;、\n~～…\s]+", text or "")
+    clauses = _CLAUSE_SPLIT.split(re.sub(r"\s+", "，", text or ""))
     return any(_ERRAND.search(clause) and _ALARM_WORDS.search(clause) for clause in clauses)
 
 
