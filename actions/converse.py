@@ -8,6 +8,7 @@ and survives restarts of either server.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +22,7 @@ from hotline.domain.tickets import TICKET_NUMBER
 from hotline.services.conversation import Conversation, Reply, Turn, domain_responses
 
 log = logging.getLogger(__name__)
+DELIVERY_ID = re.compile(r"[\w:.\-]{1,100}")  # a channel's message id (tg:123:45, a uuid)
 # The fixed lines the core sends, checked at start-up: the action server does not start when
 # domain.yml lacks one (the error names the file and the response).
 RESPONSES = domain_responses()
@@ -46,10 +48,13 @@ def turn_from(tracker: Tracker) -> Turn:
         (str(item.get("name") or ""), float(item.get("confidence") or 0.0))
         for item in message.get("intent_ranking") or []
     )
-    message_id = ""
+    message_id, metadata = "", message.get("metadata")
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            message_id = str(event.get("message_id") or event.get("timestamp") or "")
+            metadata = event.get("metadata") or metadata
+            message_id = _delivery_id(metadata) or str(
+                event.get("message_id") or event.get("timestamp") or ""
+            )
             break
     return Turn(
         text=str(message.get("text") or ""),
@@ -62,8 +67,17 @@ def turn_from(tracker: Tracker) -> Turn:
         latitude=_float(entities.get("latitude")),
         longitude=_float(entities.get("longitude")),
         transcript=transcript(tracker),
-        reply_to_ticket=_reply_to_ticket(message.get("metadata")),
+        reply_to_ticket=_reply_to_ticket(metadata),
     )
+
+
+def _delivery_id(metadata: Any) -> str:
+    """The channel's own id for this message: Rasa's REST channel gives every POST a new one,
+    so a client's retry of the same message would otherwise run (and file) it twice."""
+    if not isinstance(metadata, dict):
+        return ""
+    value = str(metadata.get("message_id") or "")
+    return value if DELIVERY_ID.fullmatch(value) else ""
 
 
 def _reply_to_ticket(metadata: Any) -> str | None:

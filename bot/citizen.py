@@ -91,25 +91,41 @@ def replied_ticket(message: Message) -> str | None:
 
 
 async def converse(
-    message: Message, context: HotlineContext, text: str, ticket: str | None = None
+    message: Message,
+    context: HotlineContext,
+    text: str,
+    ticket: str | None = None,
+    delivery: str | None = None,
 ) -> None:
-    """Forward a citizen's text (after anything Rasa missed before) and show the answers."""
+    """Forward a citizen's text (after anything Rasa missed before) and show the answers.
+
+    Each queued text keeps one delivery id (by default the Telegram message's own), sent as
+    the REST channel's ``metadata.message_id``: a resend after a timeout, or Telegram
+    delivering the same update twice, is answered from the first run instead of filing twice.
+    """
     user = message.from_user
     if user is None or context.chat_data is None:
         return
     sender = f"{CHANNEL}:{user.id}"
     unsent: list[Any] = context.chat_data.setdefault(UNSENT_KEY, [])
-    unsent.append({"text": text[:MAX_INPUT], "ticket": ticket} if ticket else text[:MAX_INPUT])
+    item: dict[str, Any] = {
+        "text": text[:MAX_INPUT],
+        "id": delivery or f"tg:{message.chat_id}:{message.message_id}",
+    }
+    if ticket:
+        item["ticket"] = ticket
+    unsent.append(item)
     del unsent[:-MAX_UNSENT]  # a citizen flooding a dead Rasa keeps only the latest
     replies: list[dict[str, Any]] = []
     try:
         while unsent:
-            item = unsent[0]
-            if isinstance(item, dict):
-                metadata = {"reply_to_ticket": item.get("ticket")}
-                replies.extend(await ask_rasa(context, sender, str(item["text"]), metadata))
-            else:
-                replies.extend(await ask_rasa(context, sender, str(item)))
+            queued = unsent[0]
+            if isinstance(queued, dict):
+                metadata = {"message_id": queued.get("id"), "reply_to_ticket": queued.get("ticket")}
+                metadata = {k: v for k, v in metadata.items() if v}
+                replies.extend(await ask_rasa(context, sender, str(queued["text"]), metadata))
+            else:  # queued by an older version: a bare text
+                replies.extend(await ask_rasa(context, sender, str(queued)))
             unsent.pop(0)
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for %s (%d kept): %s", sender, len(unsent), exc)
@@ -271,7 +287,7 @@ async def on_rasa_button(update: Update, context: HotlineContext) -> None:
         await query.answer("该选项已失效，请直接输入文字。")
         return
     await query.answer()
-    await converse(message, context, payload)
+    await converse(message, context, payload, delivery=f"tg:button:{query.id}")
 
 
 async def on_survey(update: Update, context: HotlineContext) -> None:

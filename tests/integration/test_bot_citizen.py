@@ -70,7 +70,10 @@ async def test_start_and_text_bridged_to_rasa_with_buttons(
         await double.wait_for_sent(to(CITIZEN, "收到：/choose_category"))
         double.press(CITIZEN, menu["message_id"], short)
         await double.wait_for_sent(to(CITIZEN, "收到：/report_streetlight"))
-    assert rasa.requests[0] == {"sender": f"telegram:{CITIZEN}", "message": "你好"}
+    first = rasa.requests[0]
+    assert (first["sender"], first["message"]) == (f"telegram:{CITIZEN}", "你好")
+    ids = [r["metadata"]["message_id"] for r in rasa.requests]
+    assert len(set(ids)) == len(ids) == 3  # each message and each press is its own turn
 
 
 async def test_rasa_down_answers_busy_and_keeps_the_message(
@@ -95,6 +98,12 @@ async def test_rasa_down_answers_busy_and_keeps_the_message(
         await double.wait_for_sent(to(CITIZEN, "收到：还在吗"))
         texts = [s["text"] for s in double.sent(CITIZEN)]
     assert texts.index("收到：路灯坏了") < texts.index("收到：在吗") < texts.index("收到：还在吗")
+    # a resend carries the first try's id, so a turn Rasa ran before the timeout is not rerun
+    sends: dict[str, set[str]] = {}
+    for request in rasa.requests:
+        sends.setdefault(request["message"], set()).add(request["metadata"]["message_id"])
+    assert len(rasa.messages()) > 3 and all(len(ids) == 1 for ids in sends.values())
+    assert len({next(iter(ids)) for ids in sends.values()}) == 3
 
 
 async def test_location_photo_and_unsupported_media(

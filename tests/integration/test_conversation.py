@@ -641,6 +641,49 @@ async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Servic
     assert "救助" in second
 
 
+def delivered(message: dict[str, Any], delivery: str) -> dict[str, Any]:
+    """The message as a client sends it with its own id (Rasa adds a fresh one regardless)."""
+    return {**message, "metadata": {"message_id": delivery}}
+
+
+async def test_an_urgent_report_resent_after_a_lost_reply_is_filed_once(
+    service: Services,
+) -> None:
+    """The replica that filed it died before the tracker was saved; the client resends."""
+    chat = Conversation()
+    urgent = parse("燃气管道漏气了 整栋楼都是味道", "gas_service", 0.9, urgent=True)
+    first = await chat.send(delivered(urgent, "tg:42:1001"))
+    [ticket] = tickets(service)
+    assert ticket.number in first
+    chat.slots, chat.events = {}, []  # nothing of that turn reached the tracker store
+    again = await chat.send(delivered(urgent, "tg:42:1001"))
+    assert [t.number for t in tickets(service)] == [ticket.number]
+    assert ticket.number in again
+
+
+async def test_a_confirmation_delivered_twice_files_once_and_answers_the_same(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    said = await chat.send(delivered(parse("确认", "affirm"), "tg:42:2002"))
+    again = await chat.send(delivered(parse("确认", "affirm"), "tg:42:2002"))
+    [ticket] = tickets(service)
+    assert ticket.number in said and again == said
+
+
+async def test_the_same_words_sent_again_as_a_new_message_are_a_new_turn(
+    service: Services,
+) -> None:
+    """Only the same delivery is a retry: a citizen who reports twice on purpose is heard."""
+    chat = Conversation()
+    urgent = parse("燃气管道漏气了 整栋楼都是味道", "gas_service", 0.9, urgent=True)
+    await chat.send(delivered(urgent, "tg:42:3001"))
+    again = await chat.send(delivered(urgent, "tg:42:3002"))
+    assert "已" in again and len(tickets(service)) >= 1
+    assert chat.slots["conversation"]["seen"][-2:] == ["tg:42:3001", "tg:42:3002"]
+
+
 async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
     service: Services,
 ) -> None:

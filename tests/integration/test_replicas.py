@@ -11,6 +11,7 @@ import random
 import time
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import psycopg
@@ -48,13 +49,14 @@ class Balancer:
         self.failures: list[str] = []  # printed when the test fails: which turn, where, why
 
     async def say(self, client: httpx.AsyncClient, sender: str, message: str) -> Any:
+        # one id for both attempts, as a real client sends: the retry of a turn the dead
+        # replica had already run is answered from that run, not filed a second time
+        body = {"sender": sender, "message": message, "metadata": {"message_id": uuid4().hex}}
         for attempt in range(2):
             url = self.rng.choice(self.alive)
             started = time.monotonic()
             try:
-                response = await client.post(
-                    webhook_url(url), json={"sender": sender, "message": message}
-                )
+                response = await client.post(webhook_url(url), json=body)
                 response.raise_for_status()
                 self.turns += 1
                 for hook in self.on_turn:

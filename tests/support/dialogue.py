@@ -82,7 +82,8 @@ class Conversation:
                 "event": "user",
                 "text": message["text"],
                 "parse_data": message,
-                "message_id": f"m{next(_ids)}",
+                "message_id": f"m{next(_ids)}",  # Rasa's REST channel: a new one every POST
+                "metadata": message.get("metadata") or {},
             }
         )
 
