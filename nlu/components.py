@@ -48,6 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from hotline.domain.spacing import close_up
 from nlu import focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
@@ -169,6 +170,16 @@ class HotlineTokenizer(JiebaTokenizer):
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The typo table is part of the tokens: editing it re-runs the cached training steps."""
         return typos.fingerprint()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Close up Chinese typed with a space between characters first
+        (:mod:`hotline.domain.spacing`): every later component, and the action reading the
+        parse, then sees the words."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and (closed := close_up(text)) != text:
+                message.set(TEXT, closed)
+        return super().process(messages)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokenize the text with typos read as the words meant (:mod:`nlu.typos`), cut at

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
+from hotline.domain.spacing import close_up
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
@@ -223,6 +224,7 @@ def consult_or_report(
     sure: bool,
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
+    text = close_up(text)
     found = signals(text)
     asked = _asked_part(text)
     ranked = kb.rank_readings(text, asked)
@@ -276,6 +278,7 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     previous = kb.groups.get(group)
     if previous is None:
         return None
+    text = close_up(text)
     found = signals(text)
     if not found.asks or _PING.match(text.strip()):
         return None  # a request to act, a statement or a ping: not a question on the topic

@@ -60,6 +60,22 @@ _CANON = {
     "扶具": "辅具",
     "救住站": "救助站",
     "租凭": "租赁",
+    "地保": "低保",
+    "底保": "低保",
+    "街到": "街道",
+    "社曲": "社区",
+    "退五": "退役",
+    "优会": "优惠",
+    "体捡": "体检",
+    "报消": "报销",
+    "保销": "报销",
+    "申清": "申请",
+    "伸请": "申请",
+    "才料": "材料",
+    "手绪": "手续",
+    "康付": "康复",
+    "就助站": "救助站",
+    "门珍": "门诊",
 }
 _CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
 # How much the whole group (title, every phrasing, the answer) counts beside its closest
