@@ -48,7 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hotline.domain.spacing import close_up
+from hotline.domain.reading import as_read
 from nlu import focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
@@ -173,11 +173,12 @@ class HotlineTokenizer(JiebaTokenizer):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Close up Chinese typed with a space between characters first
-        (:mod:`hotline.domain.spacing`): every later component, and the action reading the
+        and traditional characters simplified
+        (:mod:`hotline.domain.reading`): every later component, and the action reading the
         parse, then sees the words."""
         for message in messages:
             text = message.get(TEXT)
-            if isinstance(text, str) and (closed := close_up(text)) != text:
+            if isinstance(text, str) and (closed := as_read(text)) != text:
                 message.set(TEXT, closed)
         return super().process(messages)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
-from hotline.domain.spacing import close_up
+from hotline.domain.reading import as_read
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
@@ -28,7 +28,7 @@ _STRONG_QUESTION = re.compile(
     r"|(什么|啥|哪些)(条件|材料|手续|证件|资料|东西|流程|政策|要求|时候)|要带|需要(什么|啥|哪些)"
     r"|在哪(里|儿)?(能|可以|去)?(办|申请|报|领|签|做|打|弄|登记)|是.{1,12}还是.{1,12}[呢啊？?]?$|去哪|上哪|找谁|能不能|可不可以"
     r"|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)|有没有(啥|什么)(办法|法子|门路)"
-    r"|多少钱|多久|多长时间|是真的吗|会不会|是否|[吗嘛][？?]?$|[？?]$"
+    r"|多少钱|多久|多长时间|是真的吗|会不会|是否|(干|做|弄)些?(啥|什么)|[吗嘛][？?]?$|[？?]$"
 )
 # Complaints worded as questions: "什么态度", "到底有啥用", "该不该收", "这不是在套医保吗".
 _COMPLAINT_QUESTION = (
@@ -37,7 +37,10 @@ _COMPLAINT_QUESTION = (
     # a grievance told before the question: "钱到现在都没退", "一直推脱不给修", "非让我全额自付"
     r"|不给(我们?)?(签|发|批|认定?|修|换|做|开|退|办|报|结算|补|解决)|帮(我|忙|手)?(查查|查一下|催|问问)"
     r"|推脱|推诿|钱.{0,8}(没退|不退|没到账)|非(让|要)我"
-    r"|凭什么|什么道理|摆样子|摆设吗|糊弄|敷衍"
+    r"|凭什么|什么道理|摆样子|摆设吗|糊弄|敷衍|是否(合规|合法|违规|违法)|到底(谁|有没有人)管"
+    # a service promised and not delivered: "两个礼拜没见人了", "电话也不接"
+    r"|(两|三|四|五|几|好几|十|半)个?(天|周|礼拜|星期|月)(都|也|还)?没(见|来|看到|人)"
+    r"|电话(也|都)?(不接|没人接|打不通)"
 )
 # Questions about one's own case ("咋回事", "啥时候来水", "能找谁"): after a problem is told
 # (停水两天了, 不给签合同) they ask for action; a policy question asks something else too.
@@ -46,7 +49,10 @@ _STATUS_QUESTION = re.compile(
     r"|谁负责|到底|怎么还|咋还|[嘛呢啊]?[？?]+"
 )
 # Saying so outright decides it, whatever else is asked: "…签这个约有什么意义？我要投诉。"
-_SAYS_REPORT = re.compile(r"我要(投诉|举报|反映)|我想(投诉|举报)|要求(处理|查处|赔偿|退款|整改)")
+_SAYS_REPORT = re.compile(
+    r"我要(投诉|举报|反映)|我想(投诉|举报)|要求(处理|查处|赔偿|退款|整改)"
+    r"|(恳请|请求|请|希望).{0,8}予以(查处|处理|整改|取缔|纠正|制止)|帮(我|忙|我们)?催(一催|一下|催)?"
+)
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(
     r"坏了|坏掉|不亮|不通|没人管|没人理|无人管|没人修|派人|来人|来修|过来处理|处理一下|要求(处理|查处|严查|退|整改|恢复)?"
@@ -58,7 +64,7 @@ _ACT = re.compile(
 )
 # Strong act forms: these alone make a message a request to act.
 _STRONG_ACT = re.compile(
-    r"投诉|举报|派人|(快|赶紧|马上|速|派个?|找个?)来人|来人(啊|呀|吧|[!！])|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
+    r"投诉|举报|(?<![说要会将])派人|(快|赶紧|马上|速|派个?|找个?)来人|来人(啊|呀|吧|[!！])|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
     r"|坏了.{0,6}(天|周|礼拜|月)|(天|周|礼拜|月)了?.{0,4}(没人|还没|也没)|" + _COMPLAINT_QUESTION
 )
 # What a follow-up may say without naming a subject: aspects of the topic just answered.
@@ -67,7 +73,7 @@ _GENERIC = re.compile(
     r"|在哪|哪里|哪儿|去哪|哪个|办理|办|申请|弄|多久|多长时间|时间|几天|几号|截止|能不能|能|可以|可不可以"
     r"|吗|呢|嘛|吧|啊|呀|不|没|怎么|怎样|咋|如何|钱|多少|收费|费用|交|找谁|谁|时候|我|你们|您|请问|还|想|问"
     r"|一下|下|的话|另外|对了|好的|谢谢|还有|也|都|就|是|有|会|给|让|们|了|的|个|些|吗|具体|一般|呀|嗯|哦"
-    r"|具体|然后|之后|以后|之前|先|再|里面|其中|上|去|来|做|用|过|被|把|拿|哪几|几个|本本"
+    r"|具体|然后|之后|以后|之前|先|再|里面|里头|里边|其中|一天|每天|天天|平时|上|去|来|做|用|过|被|把|拿|哪几|几个|本本"
     r"|登记|审批|批下来|批准|批|下来|交上去|递上去|递交|备齐|齐了|准备好|到时候|人家|他们|大概|大约|左右"
     r"|[\s，。！？、,.!?；;：:“”\"'（）()…~～]"
 )
@@ -224,7 +230,7 @@ def consult_or_report(
     sure: bool,
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
-    text = close_up(text)
+    text = as_read(text)
     found = signals(text)
     asked = _asked_part(text)
     ranked = kb.rank_readings(text, asked)
@@ -278,10 +284,12 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     previous = kb.groups.get(group)
     if previous is None:
         return None
-    text = close_up(text)
+    text = as_read(text)
     found = signals(text)
     if not found.asks or _PING.match(text.strip()):
         return None  # a request to act, a statement or a ping: not a question on the topic
+    if kb.uncovered_subject(text, group):
+        return None  # "另外，公积金贷款有没有优惠": a new subject no group answers
     department = {g.id for g in kb.groups.values() if g.department == previous.department}
     subject = _GENERIC.sub("", canonical(text))
     points_back = _ANAPHORA.search(text.strip()) is not None
@@ -294,7 +302,11 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
         if s_out >= NEW_SUBJECT and s_out > s_in + MARGIN and own_words:
             # Names another topic: its group if the department is the same, else new subject.
             return kb.answer(other, s_out) if other in department else None
-        knows = kb.shared_words(subject, topic) or (other and kb.anchors(subject, other))
+        knows = (
+            kb.shared_words(subject, topic)
+            or kb.shared_words(canonical(text), topic)
+            or (other and kb.anchors(subject, other))
+        )
         if len(subject) >= 3 and not knows:
             return None  # names nothing the knowledge base knows (公积金 after 家庭医生)
     # Within the topic: the same group or one of its family or category, unless another

@@ -265,6 +265,8 @@ def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
         ("veteran_preferential_card", "凭这个证坐公交免费不", "veteran_preferential_card"),
         ("elderly_meal_point", "行动不便的话能送到家吗", "elderly_meal_delivery"),
         ("family_doctor_signup", "在哪签", "family_doctor_signup"),
+        ("elderly_meal_point", "我爸腿脚不行下不了楼 能送上门吗", "elderly_meal_delivery"),
+        ("summer_childcare_signup", "行 那孩子在里头每天都干啥", "summer_childcare_content"),
     ],
 )
 def test_follow_ups_stay_in_the_topic_just_answered(
@@ -281,6 +283,7 @@ def test_follow_ups_stay_in_the_topic_just_answered(
         ("dibao_conditions", "还有我家门口的路灯坏了好几天了"),
         ("family_doctor_signup", "公积金怎么取"),
         ("summer_childcare_signup", "我要投诉楼下的烧烤摊"),
+        ("veteran_health_check", "好的 另外退伍的人用公积金买房有没有照顾"),  # not_covered
     ],
 )
 def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
@@ -320,3 +323,35 @@ def test_an_unknown_doer_in_a_report_is_not_a_question(kb: KnowledgeBase, text: 
 )
 def test_not_knowing_whom_to_ask_is_still_a_question(text: str) -> None:
     assert signals(text).asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "社区派来上门照护我爸的阿姨说好每周一来，这三个星期都没见人，电话也打不通，到底谁管？",
+        "临时救助申请交上去两个多月了一直没消息，能不能帮我催一下？",
+        "尊敬的领导：某培训机构以暑期托管为名每人收费两千元，请问是否合规？恳请予以查处。",
+    ],
+)
+def test_a_grievance_or_a_request_to_chase_is_not_answered(kb: KnowledgeBase, text: str) -> None:
+    decision = _decide(kb, text)
+    assert decision.answer is None and not decision.is_question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "儿子想去当兵，征兵体检对视力有什么要求？",
+        "捡到一只流浪猫想领养，要办什么手续吗？",
+        "饭店招服务员要健康证，健康证去哪办？",
+    ],
+)
+def test_a_subject_the_kb_does_not_cover_is_not_answered_from_a_look_alike(
+    kb: KnowledgeBase, text: str
+) -> None:
+    assert _decide(kb, text).answer is None
+
+
+def test_a_question_about_a_plan_told_by_others_is_still_a_question(kb: KnowledgeBase) -> None:
+    decision = _decide(kb, "我一个人住，居委会说以后会派人来探访，来了都做些什么？")
+    assert decision.answer is not None and decision.answer.group.startswith("elderly_visit_")

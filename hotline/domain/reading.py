@@ -1,0 +1,68 @@
+"""How a citizen's text is read: spaced-out Chinese closed up, traditional characters simplified.
+
+Chinese typed with a space between characters ("想 申 请 地 保") is read as written together: some
+older citizens (and some phone keyboards) put a space after every character or two. Every
+reading of a message (the routing model's words, question forms such as 怎么办, urgency cues,
+the knowledge base's topic words) then falls apart. Only such a message is closed up, and only
+between two Chinese characters: "清浦区 和平路 南门" or a voice-to-text pause is left as typed.
+Traditional characters (請問低保怎麼申請, from Hong Kong, Taiwan or an old phone) are read as
+simplified, character for character, so the length and every offset stay the citizen's.
+Stdlib only: the NLU pipeline (another interpreter) imports it too.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+T2S_PATH = Path(__file__).resolve().parents[2] / "data" / "t2s_characters.txt"
+# Traditional characters also written in simplified text (乾隆, 於 as a surname): never
+# evidence that a text is traditional, converted only in a text that is.
+_SHARED = frozenset("乾於")
+TRADITIONAL_MIN = 2  # distinct traditional-only characters that make a text traditional
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_ONLY = re.compile(f"[{_HAN}]+")
+_GAP = re.compile(f"(?<=[{_HAN}，。！？、；：])[ \t\u3000]+(?=[{_HAN}，。！？、；：])")
+MIN_PIECES = 6  # fewer pieces than this is a short answer ("东门 北侧"), not a typing habit
+SHORT_SHARE = 0.7  # …and this share of the pieces must be one or two characters…
+SINGLE_SHARE = 0.4  # …and this share a single character
+
+
+def spaced_out(text: str) -> bool:
+    """Whether the text is Chinese typed a character or two at a time."""
+    pieces = [p for p in text.split() if _HAN_ONLY.search(p)]
+    if len(pieces) < MIN_PIECES:
+        return False
+    han = [p for p in pieces if _HAN_ONLY.fullmatch(p.strip("，。！？、；：,.!?"))]
+    short = sum(1 for p in han if len(p.strip("，。！？、；：,.!?")) <= 2)
+    single = sum(1 for p in han if len(p.strip("，。！？、；：,.!?")) == 1)
+    return short >= SHORT_SHARE * len(pieces) and single >= SINGLE_SHARE * len(pieces)
+
+
+def close_up(text: str) -> str:
+    """The text with the spaces between its Chinese characters removed, if it is spaced out."""
+    return _GAP.sub("", text) if spaced_out(text) else text
+
+
+@functools.lru_cache(maxsize=2)
+def _t2s(path: Path = T2S_PATH) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            traditional, simplified = line.split("\t")
+            table[ord(traditional)] = simplified
+    return table
+
+
+def simplified(text: str) -> str:
+    """The text in simplified characters if it is written in traditional ones."""
+    table = _t2s()
+    evidence = {c for c in text if ord(c) in table and c not in _SHARED}
+    return text.translate(table) if len(evidence) >= TRADITIONAL_MIN else text
+
+
+def as_read(text: str) -> str:
+    """The text as the hotline reads it: closed up, then simplified."""
+    return simplified(close_up(text))

@@ -1,0 +1,76 @@
+"""A citizen's text as read: spaced-out Chinese closed up, traditional characters simplified."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.domain.consult import consult_or_report
+from hotline.domain.knowledge import KnowledgeBase, load_knowledge
+from hotline.domain.reading import as_read, close_up, simplified
+from hotline.paths import ROOT
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    return load_knowledge(ROOT / "data" / "knowledge.yml")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("我 是 退 伍 军 人 想 问 体 检 去 哪 家 医 院", "我是退伍军人想问体检去哪家医院"),
+        ("我 老伴 去 年 走 了 想 申 请 低 保 ， 要 带 啥", "我老伴去年走了想申请低保，要带啥"),
+        ("路灯 坏 了 好 几 天 在 幸福路 8 8 号", "路灯坏了好几天在幸福路 8 8 号"),
+    ],
+)
+def test_chinese_typed_a_character_at_a_time_is_closed_up(typed: str, read: str) -> None:
+    assert close_up(typed) == read
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "清浦区 和平路 天一城 南门",  # an address in parts stays as typed
+        "东门 北侧",
+        "我妈低保上个月 突然就没了 也没人通知 说是查到我弟名下有辆车 这咋办",
+        "a b c d e f g",
+    ],
+)
+def test_spaces_between_words_stay(typed: str) -> None:
+    assert close_up(typed) == typed
+
+
+def test_traditional_characters_are_read_as_simplified_at_the_same_length() -> None:
+    typed = "請問我剛換了單位，原來的工會會員關係怎麼轉過來？"
+    read = simplified(typed)
+    assert read == "请问我刚换了单位，原来的工会会员关系怎么转过来？"
+    assert len(read) == len(typed)
+
+
+@pytest.mark.parametrize("typed", ["乾隆年间的石桥坏了", "於是我就去了街道", "路灯坏了"])
+def test_simplified_text_with_a_shared_character_is_left_alone(typed: str) -> None:
+    assert as_read(typed) == typed
+
+
+def test_a_spaced_out_policy_question_is_answered(knowledge: KnowledgeBase) -> None:
+    decision = consult_or_report(
+        knowledge,
+        "我 想 申 请 低 保 ， 要 准 备 哪 些 材 料",
+        category=None,
+        department=None,
+        request_type=None,
+        sure=False,
+    )
+    assert decision.answer is not None and decision.answer.group == "dibao_materials"
+
+
+def test_a_traditional_policy_question_is_answered(knowledge: KnowledgeBase) -> None:
+    decision = consult_or_report(
+        knowledge,
+        "請問低保要帶哪些材料去辦？",
+        category=None,
+        department=None,
+        request_type=None,
+        sure=False,
+    )
+    assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
