@@ -162,6 +162,16 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         # settled: the person was taken somewhere safe, the tree was cut away
         ("路边有个老人说不清家在哪 一直在发抖", "路边有个老人说不清家在哪 已经把他送到社区了"),
         ("电梯里面有人被困 在喊救命", "电梯里面有人吸烟 味道很大"),
+        # many people ill from one meal, more still eating; the same told as last year's story
+        (
+            "单位食堂中午吃完三十多个人上吐下泻 还有人在吃",
+            "前年公司年会有二十几个人食物中毒 后来饭店赔了钱",
+        ),
+        # an outbreak among children kept going, vs a parent asking what insurance pays
+        (
+            "托儿所五个小朋友确诊了水痘 园里说不停课照常上",
+            "我家两个孩子都得了流感 想问问医保能报多少",
+        ),
     ],
 )
 def test_guards_tell_the_pair_apart(urgent: str, calm: str) -> None:
