@@ -28,16 +28,19 @@ _GAP = re.compile(f"(?<=[{_HAN}，。！？、；：])[ \t\u3000]+(?=[{_HAN}，�
 MIN_PIECES = 6  # fewer pieces than this is a short answer ("东门 北侧"), not a typing habit
 SHORT_SHARE = 0.7  # …and this share of the pieces must be one or two characters…
 SINGLE_SHARE = 0.4  # …and this share a single character
+SHORT_ALL_SINGLE = 3  # a short message of single characters only is spaced out too
 
 
 def spaced_out(text: str) -> bool:
     """Whether the text is Chinese typed a character or two at a time."""
     pieces = [p for p in text.split() if _HAN_ONLY.search(p)]
+    han = [w for p in pieces if _HAN_ONLY.fullmatch(w := p.strip("，。！？、；：,.!?"))]
+    single = sum(1 for w in han if len(w) == 1)
+    if len(pieces) >= SHORT_ALL_SINGLE and single == len(pieces):
+        return True  # "那 在 哪 里 办"
     if len(pieces) < MIN_PIECES:
         return False
-    han = [p for p in pieces if _HAN_ONLY.fullmatch(p.strip("，。！？、；：,.!?"))]
-    short = sum(1 for p in han if len(p.strip("，。！？、；：,.!?")) <= 2)
-    single = sum(1 for p in han if len(p.strip("，。！？、；：,.!?")) == 1)
+    short = sum(1 for w in han if len(w) <= 2)
     return short >= SHORT_SHARE * len(pieces) and single >= SINGLE_SHARE * len(pieces)
 
 

@@ -21,6 +21,7 @@ def knowledge() -> KnowledgeBase:
         ("我 是 退 伍 军 人 想 问 体 检 去 哪 家 医 院", "我是退伍军人想问体检去哪家医院"),
         ("我 老伴 去 年 走 了 想 申 请 低 保 ， 要 带 啥", "我老伴去年走了想申请低保，要带啥"),
         ("路灯 坏 了 好 几 天 在 幸福路 8 8 号", "路灯坏了好几天在幸福路 8 8 号"),
+        ("那 在 哪 里 办", "那在哪里办"),
     ],
 )
 def test_chinese_typed_a_character_at_a_time_is_closed_up(typed: str, read: str) -> None:
@@ -32,6 +33,7 @@ def test_chinese_typed_a_character_at_a_time_is_closed_up(typed: str, read: str)
     [
         "清浦区 和平路 天一城 南门",  # an address in parts stays as typed
         "东门 北侧",
+        "3 栋 2 单元",
         "我妈低保上个月 突然就没了 也没人通知 说是查到我弟名下有辆车 这咋办",
         "a b c d e f g",
     ],
