@@ -46,6 +46,8 @@ from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, RETRIEVAL_INTENT, load_rou
 
 DEFAULT_MODEL_DIR = REPO_ROOT / "models"
 DEFAULT_MODEL_NAME = "hotline.tar.gz"
+# An urgent message goes to its best department when that department has at least this share.
+URGENT_DISPATCH_MIN = 0.1
 
 
 def find_model(model: str | Path | None = None) -> Path:
@@ -136,6 +138,13 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
         per_department[route.department] = per_department.get(route.department, 0.0) + conf
         best_intent_of.setdefault(route.department, name)
     top = sorted(per_department.items(), key=lambda kv: kv[1], reverse=True)
+    urgent = bool(parse.get("urgent", rules.is_urgent(text)))
+    if urgent and top and top[0][0] is None:
+        # a danger now always needs a department: "电梯困人 5号楼 快" is not an address
+        # answer (inform) however much of the ranking that took; the dialogue routes the same
+        dispatchable = [(d, c) for d, c in top if d is not None and c >= URGENT_DISPATCH_MIN]
+        if dispatchable:
+            top = [*dispatchable, *(kv for kv in top if kv not in dispatchable)]
     department, confidence = top[0] if top else (None, 0.0)
     intent = best_intent_of.get(department) if top else None
     route = routing.route(intent, faq_key if intent == RETRIEVAL_INTENT else None)
@@ -150,7 +159,7 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
         "category": route.category if dispatch else None,
         "confidence": round(float(confidence), 4),
         "top3": [[d, round(float(c), 4)] for d, c in top[:3]],
-        "urgent": bool(parse.get("urgent", rules.is_urgent(text))),
+        "urgent": urgent,
         "urgent_score": parse.get("urgent_score"),
         "type": rules.request_type(text, default_type, dispatch=dispatch),
         "intent": intent,

@@ -108,6 +108,14 @@ def test_contract_aggregates_departments_and_keeps_best_guess_below_threshold() 
     assert out["type"] == "求助"
 
 
+def test_an_urgent_message_goes_to_its_department_even_if_it_looks_like_an_address() -> None:
+    ranking = [("elevator_fault", 0.32), ("inform", 0.25), ("nonsense", 0.2), ("greet", 0.1)]
+    out = to_contract("电梯困人 5号楼 快", _parse(ranking, urgent=True), load_routing())
+    assert out["department"] == "market_regulation" and out["category"] == "elevator_fault"
+    calm = to_contract("5号楼", _parse(ranking, urgent=False), load_routing())
+    assert calm["department"] is None  # the same ranking, not urgent: an answer, no department
+
+
 def test_contract_for_non_dispatch_intent() -> None:
     out = to_contract(
         "你好", _parse([("greet", 0.97), ("thank", 0.02)], urgent=False), load_routing()
