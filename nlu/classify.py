@@ -41,6 +41,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
+from hotline.domain.reading import enumerated_asks
 from nlu import rules, without_tensorflow
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, RETRIEVAL_INTENT, load_routing
 
@@ -48,6 +49,8 @@ DEFAULT_MODEL_DIR = REPO_ROOT / "models"
 DEFAULT_MODEL_NAME = "hotline.tar.gz"
 # An urgent message goes to its best department when that department has at least this share.
 URGENT_DISPATCH_MIN = 0.1
+# One of several numbered asks routes the message when its department has at least this share.
+ASK_MIN = 0.3
 
 
 def find_model(model: str | Path | None = None) -> Path:
@@ -103,8 +106,20 @@ class Classifier:
         return result
 
     def classify(self, text: str) -> dict[str, Any]:
-        """Return the classify contract for ``text``."""
-        return to_contract(text, self.parse(text), self.routing)
+        """Return the classify contract for ``text``.
+
+        A message that numbers several asks and as a whole goes to no department (homework,
+        the weather and a school fee in one breath) goes where its first routable ask goes,
+        the one the citizen says matters most first.
+        """
+        contract = to_contract(text, self.parse(text), self.routing)
+        if contract["department"] is not None:
+            return contract
+        for ask in enumerated_asks(text):
+            part = to_contract(ask, self.parse(ask), self.routing)
+            if part["department"] is not None and part["confidence"] >= ASK_MIN:
+                return {**part, "text": text, "urgent": contract["urgent"] or part["urgent"]}
+        return contract
 
     def warm_up(self, n: int = 3) -> None:
         """Run a few parses so the first real one is not slow."""

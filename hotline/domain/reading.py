@@ -69,3 +69,49 @@ def simplified(text: str) -> str:
 def as_read(text: str) -> str:
     """The text as the hotline reads it: closed up, then simplified."""
     return simplified(close_up(text))
+
+
+# "第一，…；第二，…", "一是…二是…", "1. … 2. …", "①…②…": several asks in one message.
+_ENUMERATION = re.compile(
+    r"(?:^|(?<=[\s，,。；;：:！!？?]))"
+    r"(?:第([一二三四五六七八九1-9])(?:个|件|点|条)?(?:问题|事)?[，,、：:是]"
+    r"|([一二三四五六七八九])是(?![不否])|([1-9])[.．、)）](?!\d)|([①②③④⑤⑥⑦⑧⑨]))"
+)
+_CN_ORDINAL = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+_CIRCLED = {c: i for i, c in enumerate("①②③④⑤⑥⑦⑧⑨", start=1)}
+# "第一个最要紧", "主要就是第一个", "第三个是我最想问的": which ask the citizen cares about
+_FIRST_CONCERN = re.compile(
+    r"第([一二三四五六七八九1-9])(?:个|件|点|条)?(?:问题|事)?(?:是)?(?:我)?(?:最|比较)(?:要紧|重要|关心|想问|急)"
+    r"|主要(?:就)?是第([一二三四五六七八九1-9])(?:个|件|点|条)?"
+)
+
+
+def _ordinal(token: str) -> int:
+    return int(token) if token.isdigit() else _CN_ORDINAL.get(token) or _CIRCLED.get(token, 0)
+
+
+def enumerated_asks(text: str) -> list[str]:
+    """The asks of a message that numbers them (first, second …), in order; [] otherwise.
+
+    Only a run that starts at 1 and counts up by one is an enumeration: "3.5米" or "二是二"
+    are not. The citizen's own word on which matters most puts that ask first.
+    """
+    marks: list[tuple[int, int, int]] = []  # (number, start of the mark, start of the ask)
+    expected = 1
+    for match in _ENUMERATION.finditer(text):
+        number = _ordinal(next(g for g in match.groups() if g))
+        if number == expected:
+            marks.append((number, match.start(), match.end()))
+            expected += 1
+    if len(marks) < 2:
+        return []
+    ends = [start for _, start, _ in marks[1:]] + [len(text)]
+    asks = [
+        text[begin:end].strip(" ，,。；;") for (_, _, begin), end in zip(marks, ends, strict=True)
+    ]
+    concern = _FIRST_CONCERN.search(text)
+    if concern:
+        first = _ordinal(next(g for g in concern.groups() if g)) - 1
+        if 0 <= first < len(asks):
+            asks.insert(0, asks.pop(first))
+    return [ask for ask in asks if ask]

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from actions.wiring import install
 from hotline.domain.clock import ManualClock
+from hotline.domain.reading import enumerated_asks
 from hotline.domain.tickets import Actor
 from hotline.paths import ROOT
 from hotline.services.container import Services
@@ -24,7 +25,7 @@ from hotline.services.conversation import SMALL_TALK, ResponseMissing, dial_firs
 from hotline.services.conversation.responses import USED
 from hotline.services.snapshots import TicketView
 from hotline.services.views import TicketFilter
-from tests.support.dialogue import Conversation, parse, wire
+from tests.support.dialogue import Conversation, ScriptedParser, parse, wire
 
 STAFF = Actor(role="staff", id="tg:7", department="urban_management")
 DISPATCHER = Actor(role="dispatcher", id="tg:9")
@@ -639,6 +640,33 @@ async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Servic
     second = await chat.send(parse("街上有个流浪的老人晚上睡桥洞 怎么办", "vagrant_rescue", 0.6))
     assert second.split("\n")[0] != first.split("\n")[0]
     assert "救助" in second
+
+
+async def test_one_ask_for_a_department_among_numbered_small_talk_is_reported(
+    service: Services,
+) -> None:
+    """Homework, the weather and a school fee in one message: the fee is a request."""
+    text = (
+        "想问三件事：一是孩子的数学题水池进水出水怎么讲；二是明天降不降温；"
+        "三是学校每人收三百块校服押金还不开收据，这合规吗？第三个是我最想问的"
+    )
+    fee = enumerated_asks(text)[0]
+    assert fee.startswith("学校每人收三百块")
+    wire(service, ScriptedParser({fee: parse(fee, "school_fees", 0.82)}))
+    chat = Conversation()
+    said = await chat.send(parse(text, "out_of_scope", 0.6, ranking=[("out_of_scope", 0.6)]))
+    assert chat.draft is not None and chat.draft["category"] == "school_fees"
+    assert chat.draft["description"].startswith("想问三件事")  # the whole message is kept
+    assert "地点" in said or "请核对" in said
+
+
+async def test_numbered_small_talk_with_nothing_for_a_department_stays_small_talk(
+    service: Services,
+) -> None:
+    text = "两个问题：1. 明天会下雨吗 2. 周末去哪玩比较好"
+    chat = Conversation()
+    said = await chat.send(parse(text, "out_of_scope", 0.7))
+    assert chat.draft is None and not tickets(service) and said
 
 
 def delivered(message: dict[str, Any], delivery: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.domain.consult import consult_or_report
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
-from hotline.domain.reading import as_read, close_up, simplified
+from hotline.domain.reading import as_read, close_up, enumerated_asks, simplified
 from hotline.paths import ROOT
 
 
@@ -76,3 +76,19 @@ def test_a_traditional_policy_question_is_answered(knowledge: KnowledgeBase) -> 
         sure=False,
     )
     assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
+
+
+def test_numbered_asks_are_split_and_the_one_that_matters_most_comes_first() -> None:
+    text = "第一，农机补贴怎么申请；第二，彩礼要多少合理；第三，推荐个戏班子。第一个最要紧"
+    assert enumerated_asks(text)[0] == "农机补贴怎么申请"
+    text = "一是作业题怎么讲，二是明天降温吗，三是学校乱收押金合规吗？第三个是我最想问的"
+    asks = enumerated_asks(text)
+    assert asks[0].startswith("学校乱收押金") and len(asks) == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["路宽3.5米，一是一二是二", "楼道灯坏了", "第二次来反映了，第一次没人管", "2. 垃圾桶满了"],
+)
+def test_numbers_that_do_not_count_asks_are_no_enumeration(text: str) -> None:
+    assert enumerated_asks(text) == []

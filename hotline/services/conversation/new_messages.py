@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from hotline.domain.consult import consult_or_report
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -14,6 +15,7 @@ from hotline.domain.intake import (
 from hotline.domain.places import (
     place_from_answer,
 )
+from hotline.domain.reading import enumerated_asks
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.consultations import Consultations
 from hotline.services.conversation.context import Room, known_request_type, since
@@ -33,6 +35,8 @@ from hotline.services.conversation.words import (
 from hotline.services.registration import NewTicket
 
 MIN_REQUEST_MASS = 0.15
+MAX_ASKS = 5  # numbered asks parsed one by one, at most
+ASK_MIN = 0.3  # an ask routes the message when its department has at least this share
 
 
 class NewMessages(Room):
@@ -93,6 +97,8 @@ class NewMessages(Room):
             return
         mass = sum(c.confidence for c in routing.choices)
         known_subject = consultation.reason == "subject_not_in_kb"  # 公积金: public, not ours
+        if intent in ("chitchat", "out_of_scope") and await self.routable_ask():
+            return
         if (
             intent in ("chitchat", "out_of_scope")
             and (mass < 0.5 or not routing.sure)
@@ -128,6 +134,33 @@ class NewMessages(Room):
             )
             return
         self.utter("utter_describe_problem_first")
+
+    async def routable_ask(self) -> bool:
+        """Several numbered asks read as small talk (homework, the weather, a school fee):
+        the first one a department handles, the one the citizen says matters most first, is
+        answered or reported with the whole message as its description."""
+        for ask in enumerated_asks(self.text)[:MAX_ASKS]:
+            parsed = await self.c.parser.parse(ask)
+            if not parsed:
+                return False  # the parser is down: the whole message's reading stands
+            routing = route_parse(parsed.get("intent_ranking") or [], self.catalogue)
+            if routing.department is None or routing.confidence < ASK_MIN:
+                continue
+            consultation = consult_or_report(
+                self.c.knowledge,
+                ask,
+                category=routing.category,
+                department=routing.department,
+                request_type=known_request_type(parsed.get("type")),
+                sure=routing.sure,
+            )
+            if consultation.answer is not None:
+                self.state["topic"] = None
+                self.room(Consultations).give_answer(consultation.answer, question=ask)
+            else:
+                await self.start_report(routing)
+            return True
+        return False
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
