@@ -48,6 +48,8 @@ DEPARTMENT_SETS = (
     "stories_fresh.jsonl",
     "chat_fresh2.jsonl",
     "chat_fresh3.jsonl",
+    "chat_fresh4.jsonl",
+    "chat_fresh5.jsonl",
 )
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 

@@ -355,3 +355,10 @@ def test_a_subject_the_kb_does_not_cover_is_not_answered_from_a_look_alike(
 def test_a_question_about_a_plan_told_by_others_is_still_a_question(kb: KnowledgeBase) -> None:
     decision = _decide(kb, "我一个人住，居委会说以后会派人来探访，来了都做些什么？")
     assert decision.answer is not None and decision.answer.group.startswith("elderly_visit_")
+
+
+def test_a_wu_question_and_background_hardship_still_ask(kb: KnowledgeBase) -> None:
+    """伐 asks like 吗; "一直没工作" is a life story, not a service that never came."""
+    decision = _decide(kb, "屋里就我搭老伴两个人，我一直没工作，伊退休工资老少，阿拉好申请低保伐？")
+    assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
+    assert _decide(kb, "退伍安置的工作一直没落实，跑了好几趟都说再等等").answer is None
