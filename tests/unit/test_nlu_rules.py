@@ -167,6 +167,8 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
             "单位食堂中午吃完三十多个人上吐下泻 还有人在吃",
             "前年公司年会有二十几个人食物中毒 后来饭店赔了钱",
         ),
+        # 救命 said of a noise nuisance is a figure of speech
+        ("救命 楼下有人拿刀砍人", "救命啊！！楼上又在蹦迪 凌晨一点了 地板都在震"),
         # an outbreak among children kept going, vs a parent asking what insurance pays
         (
             "托儿所五个小朋友确诊了水痘 园里说不停课照常上",
