@@ -54,26 +54,15 @@ def test_simplified_text_with_a_shared_character_is_left_alone(typed: str) -> No
     assert as_read(typed) == typed
 
 
-def test_a_spaced_out_policy_question_is_answered(knowledge: KnowledgeBase) -> None:
+@pytest.mark.parametrize(
+    "typed",
+    ["我 想 申 请 低 保 ， 要 准 备 哪 些 材 料", "請問低保要帶哪些材料去辦？"],
+)
+def test_a_spaced_out_or_traditional_policy_question_is_answered(
+    knowledge: KnowledgeBase, typed: str
+) -> None:
     decision = consult_or_report(
-        knowledge,
-        "我 想 申 请 低 保 ， 要 准 备 哪 些 材 料",
-        category=None,
-        department=None,
-        request_type=None,
-        sure=False,
-    )
-    assert decision.answer is not None and decision.answer.group == "dibao_materials"
-
-
-def test_a_traditional_policy_question_is_answered(knowledge: KnowledgeBase) -> None:
-    decision = consult_or_report(
-        knowledge,
-        "請問低保要帶哪些材料去辦？",
-        category=None,
-        department=None,
-        request_type=None,
-        sure=False,
+        knowledge, typed, category=None, department=None, request_type=None, sure=False
     )
     assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
 
