@@ -50,6 +50,7 @@ DEPARTMENT_SETS = (
     "chat_fresh3.jsonl",
     "chat_fresh4.jsonl",
     "chat_fresh5.jsonl",
+    "chat_fresh6.jsonl",
 )
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 
