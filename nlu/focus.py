@@ -99,6 +99,12 @@ SHORT_ONLY_INTENTS = frozenset(
 )
 
 
+#: From this many characters a message is a letter: it asks the government for something.
+LETTER_LENGTH = 200
+#: …so small talk and "not ours" leave a letter's ranking too (a private dispute stays).
+NOT_IN_LETTERS = frozenset({"out_of_scope", "chitchat"})
+
+
 def long_ranking(text: str, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """For a long ``text``, drop the short-only intents and rescale the rest to sum to 1.
 
@@ -106,7 +112,10 @@ def long_ranking(text: str, ranking: list[tuple[str, float]]) -> list[tuple[str,
     """
     if len(text) < MIN_LENGTH:
         return ranking
-    kept = [(name, conf) for name, conf in ranking if name not in SHORT_ONLY_INTENTS]
+    dropped = (
+        SHORT_ONLY_INTENTS | NOT_IN_LETTERS if len(text) >= LETTER_LENGTH else SHORT_ONLY_INTENTS
+    )
+    kept = [(name, conf) for name, conf in ranking if name not in dropped]
     total = sum(conf for _, conf in kept)
     if not kept or total <= 0:
         return ranking

@@ -197,6 +197,18 @@ def test_a_long_letter_is_never_read_as_a_short_reply() -> None:
     assert contract["department"] == "trade_union"
 
 
+def test_a_letter_is_not_small_talk_but_a_long_chat_may_be() -> None:
+    """From 200 characters a message is a letter to the government: out_of_scope leaves it."""
+    ranking = [("out_of_scope", 0.5), ("pension", 0.3), ("private_dispute", 0.2)]
+    letter = "尊敬的领导：" + "我父亲退休多年，" * 30 + "恳请核查养老金。"
+    assert len(letter) >= 200
+    assert dict(long_ranking(letter, ranking)) == pytest.approx(
+        {"pension": 0.6, "private_dispute": 0.4}
+    )
+    chat = "我跟你说，" + "我们小区群里今天又在聊八卦，" * 7
+    assert 80 <= len(chat) < 200 and long_ranking(chat, ranking) == ranking
+
+
 def test_short_replies_keep_their_ranking() -> None:
     ranking = [("affirm", 0.7), ("inform", 0.2), ("street_light", 0.1)]
     assert long_ranking("好的，就是人民路那个路口", ranking) == ranking
