@@ -167,6 +167,13 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
             "单位食堂中午吃完三十多个人上吐下泻 还有人在吃",
             "前年公司年会有二十几个人食物中毒 后来饭店赔了钱",
         ),
+        # a junction's lights all dark with traffic in chaos, vs one slow light
+        (
+            "建设路口的信号灯全都灭了 车各走各的 刚才一个电动车差点被撞",
+            "建设路口的红绿灯绿灯时间太短了 老人过不去",
+        ),
+        # 救命 said of homework
+        ("救命 我同学掉进河里了", "救命啊 明天要交的作业还有一半没写"),
         # 救命 said of a noise nuisance is a figure of speech
         ("救命 楼下有人拿刀砍人", "救命啊！！楼上又在蹦迪 凌晨一点了 地板都在震"),
         # an outbreak among children kept going, vs a parent asking what insurance pays
