@@ -38,10 +38,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT / "data" / "urgency"
 NLU_LABELS = "nlu_urgent.yml"
 
-# The threshold at which cross-validated recall on the training data stays where the single
-# model's was (0.925); checked on urgent_dev2.jsonl (recall >= 0.95) and dept_dev.jsonl (see
-# bench/nlu_eval/README.md); the component's ``threshold`` config overrides it.
-DEFAULT_THRESHOLD = 0.45
+# First the threshold at which cross-validated recall on the training data stayed where the
+# single model's was (0.45); lowered to 0.40 for voices the model has not met, whose urgent
+# stories score lower (bench/nlu_eval/README.md, chat_fresh4-6); config.yml's wins.
+DEFAULT_THRESHOLD = 0.40
 DICTIONARY = REPO_ROOT / "nlu" / "dict" / "hotline.txt"
 
 
