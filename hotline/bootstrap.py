@@ -12,9 +12,11 @@ from hotline.config import Settings
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
 from hotline.domain.duplicates import load_duplicate_rules
+from hotline.domain.reading import ReadingTableError, load_tables
 from hotline.domain.review import ReviewRules, load_review
 from hotline.domain.sla import SlaPolicy
 from hotline.domain.templates import ReplyTemplates, load_templates
+from hotline.domain.yamlconf import ConfigError
 from hotline.services.container import Services
 from hotline.services.retention import RetentionPolicy, load_retention
 from hotline.storage.db import make_engine, make_session_factory
@@ -74,6 +76,10 @@ def load_centre_rules(
 def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     """Build the application from settings (the environment by default)."""
     settings = settings or Settings.from_env()
+    try:
+        load_tables()
+    except ReadingTableError as exc:
+        raise ConfigError(str(exc)) from exc
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")
     review, templates = load_centre_rules(settings, catalogue)

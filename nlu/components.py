@@ -48,7 +48,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hotline.domain.reading import as_read
+from hotline.domain.reading import as_read, load_tables
 from nlu import focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
@@ -165,6 +165,12 @@ class HotlineTokenizer(JiebaTokenizer):
     def get_default_config() -> dict[str, Any]:
         """Jieba's options plus ``max_chars`` (0: no limit)."""
         return {**JiebaTokenizer.get_default_config(), "max_chars": 500}
+
+    def __init__(
+        self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource
+    ) -> None:
+        super().__init__(config, model_storage, resource)
+        load_tables()  # a broken character table stops the server here, not a citizen's turn
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:

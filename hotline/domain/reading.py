@@ -49,14 +49,30 @@ def close_up(text: str) -> str:
     return _GAP.sub("", text) if spaced_out(text) else text
 
 
+class ReadingTableError(ValueError):
+    """The character table is missing or has a line that is not one character, a tab, one."""
+
+
 @functools.lru_cache(maxsize=2)
 def _t2s(path: Path = T2S_PATH) -> dict[int, str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadingTableError(f"{path}: cannot be read ({exc})") from exc
     table: dict[int, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            traditional, simplified = line.split("\t")
-            table[ord(traditional)] = simplified
+    for number, line in enumerate(lines, start=1):
+        if not line or line.startswith("#"):
+            continue
+        pair = line.split("\t")
+        if len(pair) != 2 or len(pair[0]) != 1 or len(pair[1]) != 1:
+            raise ReadingTableError(f"{path}:{number}: expected 繁<tab>简, got {line!r}")
+        table[ord(pair[0])] = pair[1]
     return table
+
+
+def load_tables(path: Path = T2S_PATH) -> None:
+    """Read the character table now, so a broken file stops start-up, not a citizen's turn."""
+    _t2s(path)
 
 
 def simplified(text: str) -> str:

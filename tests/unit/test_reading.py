@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hotline.domain.consult import consult_or_report
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
-from hotline.domain.reading import as_read, close_up, enumerated_asks, simplified
+from hotline.domain.reading import (
+    ReadingTableError,
+    as_read,
+    close_up,
+    enumerated_asks,
+    load_tables,
+    simplified,
+)
 from hotline.paths import ROOT
 
 
@@ -81,3 +90,21 @@ def test_numbered_asks_are_split_and_the_one_that_matters_most_comes_first() -> 
 )
 def test_numbers_that_do_not_count_asks_are_no_enumeration(text: str) -> None:
     assert enumerated_asks(text) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [("繁\t简\t多\n", "expected"), ("繁體\t简\n", "expected"), ("繁简\n", "expected")],
+)
+def test_a_broken_character_table_is_refused_with_its_line(
+    tmp_path: Path, content: str, why: str
+) -> None:
+    path = tmp_path / "t2s.txt"
+    path.write_text("# header\n" + content, encoding="utf-8")
+    with pytest.raises(ReadingTableError, match=rf"t2s.txt:2: {why}"):
+        load_tables(path)
+
+
+def test_a_missing_character_table_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReadingTableError, match="cannot be read"):
+        load_tables(tmp_path / "missing.txt")
