@@ -41,7 +41,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
-from hotline.domain.reading import enumerated_asks
+from hotline.domain.reading import ASK_MIN, enumerated_asks
 from nlu import rules, without_tensorflow
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, RETRIEVAL_INTENT, load_routing
 
@@ -49,8 +49,6 @@ DEFAULT_MODEL_DIR = REPO_ROOT / "models"
 DEFAULT_MODEL_NAME = "hotline.tar.gz"
 # An urgent message goes to its best department when that department has at least this share.
 URGENT_DISPATCH_MIN = 0.1
-# One of several numbered asks routes the message when its department has at least this share.
-ASK_MIN = 0.3
 
 
 def find_model(model: str | Path | None = None) -> Path:

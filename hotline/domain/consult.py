@@ -291,7 +291,8 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     if kb.uncovered_subject(text, group):
         return None  # "另外，公积金贷款有没有优惠": a new subject no group answers
     department = {g.id for g in kb.groups.values() if g.department == previous.department}
-    subject = _GENERIC.sub("", canonical(text))
+    said = canonical(text)
+    subject = _GENERIC.sub("", said)
     points_back = _ANAPHORA.search(text.strip()) is not None
     topic = [g for g in department if kb.groups[g].category == previous.category]
     if subject and not points_back:
@@ -304,7 +305,7 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
             return kb.answer(other, s_out) if other in department else None
         knows = (
             kb.shared_words(subject, topic)
-            or kb.shared_words(canonical(text), topic)
+            or kb.shared_words(said, topic)
             or (other and kb.anchors(subject, other))
         )
         if len(subject) >= 3 and not knows:

@@ -23,8 +23,9 @@ _SHARED = frozenset("乾於")
 TRADITIONAL_MIN = 2  # distinct traditional-only characters that make a text traditional
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_PUNCT = "，。！？、；："  # Chinese punctuation a spaced-out typist puts between characters too
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
-_GAP = re.compile(f"(?<=[{_HAN}，。！？、；：])[ \t\u3000]+(?=[{_HAN}，。！？、；：])")
+_GAP = re.compile(f"(?<=[{_HAN}{_PUNCT}])[ \t\u3000]+(?=[{_HAN}{_PUNCT}])")
 MIN_PIECES = 6  # fewer pieces than this is a short answer ("东门 北侧"), not a typing habit
 SHORT_SHARE = 0.7  # …and this share of the pieces must be one or two characters…
 SINGLE_SHARE = 0.4  # …and this share a single character
@@ -34,7 +35,7 @@ SHORT_ALL_SINGLE = 3  # a short message of single characters only is spaced out 
 def spaced_out(text: str) -> bool:
     """Whether the text is Chinese typed a character or two at a time."""
     pieces = [p for p in text.split() if _HAN_ONLY.search(p)]
-    han = [w for p in pieces if _HAN_ONLY.fullmatch(w := p.strip("，。！？、；：,.!?"))]
+    han = [w for p in pieces if _HAN_ONLY.fullmatch(w := p.strip(_PUNCT + ",.!?"))]
     single = sum(1 for w in han if len(w) == 1)
     if len(pieces) >= SHORT_ALL_SINGLE and single == len(pieces):
         return True  # "那 在 哪 里 办"
@@ -102,7 +103,14 @@ _FIRST_CONCERN = re.compile(
 )
 
 
-def _ordinal(token: str) -> int:
+# An ask routes the whole message when its department has at least this share (the classify
+# contract and the dialogue apply the same bar).
+ASK_MIN = 0.3
+
+
+def _ordinal(match: re.Match[str]) -> int:
+    """The number a match of _ENUMERATION or _FIRST_CONCERN names (its one filled group)."""
+    token = next(g for g in match.groups() if g)
     return int(token) if token.isdigit() else _CN_ORDINAL.get(token) or _CIRCLED.get(token, 0)
 
 
@@ -112,22 +120,19 @@ def enumerated_asks(text: str) -> list[str]:
     Only a run that starts at 1 and counts up by one is an enumeration: "3.5米" or "二是二"
     are not. The citizen's own word on which matters most puts that ask first.
     """
-    marks: list[tuple[int, int, int]] = []  # (number, start of the mark, start of the ask)
-    expected = 1
+    marks: list[re.Match[str]] = []  # the numbers 1, 2, 3 … in order
     for match in _ENUMERATION.finditer(text):
-        number = _ordinal(next(g for g in match.groups() if g))
-        if number == expected:
-            marks.append((number, match.start(), match.end()))
-            expected += 1
+        if _ordinal(match) == len(marks) + 1:
+            marks.append(match)
     if len(marks) < 2:
         return []
-    ends = [start for _, start, _ in marks[1:]] + [len(text)]
+    ends = [mark.start() for mark in marks[1:]] + [len(text)]
     asks = [
-        text[begin:end].strip(" ，,。；;") for (_, _, begin), end in zip(marks, ends, strict=True)
+        text[mark.end() : end].strip(" ，,。；;") for mark, end in zip(marks, ends, strict=True)
     ]
     concern = _FIRST_CONCERN.search(text)
     if concern:
-        first = _ordinal(next(g for g in concern.groups() if g)) - 1
+        first = _ordinal(concern) - 1
         if 0 <= first < len(asks):
             asks.insert(0, asks.pop(first))
     return [ask for ask in asks if ask]

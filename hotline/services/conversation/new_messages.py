@@ -15,7 +15,7 @@ from hotline.domain.intake import (
 from hotline.domain.places import (
     place_from_answer,
 )
-from hotline.domain.reading import enumerated_asks
+from hotline.domain.reading import ASK_MIN, enumerated_asks
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.consultations import Consultations
 from hotline.services.conversation.context import Room, known_request_type, since
@@ -36,7 +36,6 @@ from hotline.services.registration import NewTicket
 
 MIN_REQUEST_MASS = 0.15
 MAX_ASKS = 5  # numbered asks parsed one by one, at most
-ASK_MIN = 0.3  # an ask routes the message when its department has at least this share
 
 
 class NewMessages(Room):
