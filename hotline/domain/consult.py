@@ -64,7 +64,7 @@ _ACT = re.compile(
 )
 # Strong act forms: these alone make a message a request to act.
 _STRONG_ACT = re.compile(
-    r"投诉|举报|(?<![说要会将])派人|(快|赶紧|马上|速|派个?|找个?)来人|来人(啊|呀|吧|[!！])|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
+    r"投诉|举报|(?<![说要会将])派人(?!.{0,8}的.{0,3}(服务|政策|项目))|(快|赶紧|马上|速|派个?|找个?)来人|来人(啊|呀|吧|[!！])|没人管|没人理|给个说法|要求(处理|查处|严查|退|整改)|管管|督促|催一下"
     r"|坏了.{0,6}(天|周|礼拜|月)|(天|周|礼拜|月)了?.{0,4}(没人|还没|也没)|" + _COMPLAINT_QUESTION
 )
 # What a follow-up may say without naming a subject: aspects of the topic just answered.
