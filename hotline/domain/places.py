@@ -53,7 +53,7 @@ _STRONG = (
     r"(?i:\b(?:road|rd|street|avenue|ave|lane|building|bldg|tower|plaza|garden|park|room|floor|"
     r"district|village|town)\b)|"
     r"(?:上客|下客|候车|停车|服务|投放|收集|集中|售票|检测|便民|快递|网|站)点|"
-    r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
+    r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|棚子|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
 )
 
 # Words that place a spot relative to another: part of a place, never one alone.
@@ -65,7 +65,8 @@ _WEAK = (
     r"门口|大门|侧门|后门|正门|门前|旁边|斜对面|对面|斜对过|对过|对门|附近|边上|隔壁|拐角|转角|拐弯处|"
     r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
     r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|交界处|交界|交汇处|交汇|结合部|"
-    r"转盘|环岛|出口|入口|边|里"
+    r"转盘|环岛|出口|入口|边|里|"
+    rf"靠{_DIR}{{1,2}}(?:那|这)?(?:侧|边|面|头|端)?|(?<=[树桥墙坡崖])下(?![午班雨车来去])"
 )
 
 # The name before a relative spot, and the words that make it no name ("我家", "这").
@@ -353,13 +354,24 @@ def place_from_answer(text: str) -> str | None:
         raw = text[spans[i][0] : spans[i][1]]
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
-        pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + part.text)
+        # "…宿舍，就是原来的老粮站后头": a later 就是 restates the place, it is no filler
+        restates = pieces and raw.lstrip().startswith("就是") and not part.text.startswith("就")
+        said = "就是" + part.text if restates else part.text
+        pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
     return _tidy("".join(pieces)) or None
 
 
 def _tells_more(text: str) -> bool:
-    """Whether a clause goes on about the problem ("楼上天天装修") rather than the place."""
-    return bool(_COMPLAINT.search(_mask(text)))
+    """Whether a clause goes on about the problem ("楼上天天装修") rather than the place;
+    "有个早餐店", "加油站对面有个汽修店" name a landmark to find the place by."""
+    masked = _mask(text)
+    cues = {m.group(0) for m in _COMPLAINT.finditer(masked)}
+    if not cues:
+        return False
+    if cues == {"有个"}:
+        ends = [m.end() for m in _TOKEN_RE.finditer(masked)]
+        return not ends or ends[-1] < len(_TRAIL.sub("", masked)) - 3
+    return True
 
 
 def _breaks(masked: str) -> list[tuple[int, int]]:
