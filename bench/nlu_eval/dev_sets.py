@@ -52,6 +52,7 @@ DEPARTMENT_SETS = (
     "chat_fresh5.jsonl",
     "chat_fresh6.jsonl",
     "chat_fresh7.jsonl",
+    "chat_fresh8.jsonl",
 )
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 

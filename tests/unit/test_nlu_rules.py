@@ -174,6 +174,9 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         ),
         # 救命 said of homework
         ("救命 我同学掉进河里了", "救命啊 明天要交的作业还有一半没写"),
+        # 救命 said of a physics problem; people trapped now vs trapped yesterday and let out
+        ("救命 我同学掉进河里了", "救命！！！这道物理题我算了三遍答案都不一样"),
+        ("电梯困人了 里面有人在喊救命", "昨天被困电梯半个小时，后来出来了，物业到现在也没个说法"),
         # 救命 said of a noise nuisance is a figure of speech
         ("救命 楼下有人拿刀砍人", "救命啊！！楼上又在蹦迪 凌晨一点了 地板都在震"),
         # an outbreak among children kept going, vs a parent asking what insurance pays
