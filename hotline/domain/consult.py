@@ -113,6 +113,7 @@ def uncovered_aspect(text: str, answer: str) -> str | None:
 
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
+NAMED_MIN = 0.15  # …or lower when it names a title word of the group few topics use (低保)
 NEAR_SAME = 0.6  # no question signal at all: answer only a nearly identical phrasing…
 STORY = 40  # a message longer than this is read as a story and its asking sentences
 UNPUNCTUATED = 40  # a stretch this long without punctuation is cut at its spaces
@@ -266,7 +267,7 @@ def consult_or_report(
         return Consultation(None, request_type == "咨询", "no_question_signal")
     if not anchored:
         return Consultation(None, True, "question_off_kb_topics")
-    if best >= QUESTION_MIN:
+    if best >= QUESTION_MIN or (best >= NAMED_MIN and kb.names_topic(text, best_id)):
         return Consultation(kb.answer(best_id, best), True, "question_in_kb")
     return Consultation(None, True, "question_weak_match")
 

@@ -99,11 +99,15 @@ _ASKING_WORDS = frozenset(  # two characters each
         "..",
         "条件材料手续流程资料东西时候时间标准联系政策部门单位情况问题地方现在今年明年一般具体"
         "电话号码该打热线"  # how to reach someone, not what about: "电梯困人了该打哪个电话"
-        "登记审批这种种情",  # procedures every topic has, and "这种情况" read across its words
+        "登记审批这种种情"  # procedures every topic has, and "这种情况" read across its words
+        "应该如果",  # how a question is put, never what it is about
     )
 )
-# A bigram found in more groups than this is too common to name a topic.
+# A bigram found in more groups than this is too common to name a topic…
 _ANCHOR_MAX_GROUPS = 15
+# …unless those groups belong to this few topics: 低保 is in the phrasings of every 低保 group
+# and a few neighbours, and still names one subject.
+_ANCHOR_MAX_TOPICS = 6
 
 
 class GroupSpec(_Strict):
@@ -179,6 +183,10 @@ class KnowledgeBase:
         self._group_df: Counter[str] = Counter()
         for phrasing_grams in self._group_grams.values():
             self._group_df.update(phrasing_grams)
+        self._gram_topics: dict[str, set[str]] = defaultdict(set)
+        for group_id, phrasing_grams in self._group_grams.items():
+            for gram in phrasing_grams:
+                self._gram_topics[gram].add(self.groups[group_id].category or group_id)
         self._title_words = {g.id: self._topic_words(_grams(g.title)) for g in groups}
         self._topic_of = {g.id: g.category or g.id for g in groups}
         topic_grams: dict[str, Counter[str]] = defaultdict(Counter)
@@ -278,7 +286,11 @@ class KnowledgeBase:
         return frozenset(
             gram
             for gram in self._topic_words(_grams(_clip(question)))
-            if gram in self._group_grams[group_id] and self._group_df[gram] <= _ANCHOR_MAX_GROUPS
+            if gram in self._group_grams[group_id]
+            and (
+                self._group_df[gram] <= _ANCHOR_MAX_GROUPS
+                or len(self._gram_topics[gram]) <= _ANCHOR_MAX_TOPICS
+            )
         )
 
     def shared_words(self, question: str, among: Collection[str]) -> frozenset[str]:
@@ -296,6 +308,12 @@ class KnowledgeBase:
     def names(self, question: str, group_id: str) -> bool:
         """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
         return bool(self._title_words[group_id] & _grams(_clip(question)).keys())
+
+    def names_topic(self, question: str, group_id: str) -> bool:
+        """Whether the question names a title word of the group that few topics use (低保,
+        异地就医), not one many topics share (大学, 老人)."""
+        named = self._title_words[group_id] & _grams(_clip(question)).keys()
+        return any(len(self._gram_topics[g]) <= _ANCHOR_MAX_TOPICS for g in named)
 
     def answer(self, group_id: str, score: float) -> Answer:
         """The answer of one group, carrying the score that chose it."""
