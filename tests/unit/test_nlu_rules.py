@@ -177,6 +177,8 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         # 救命 said of a physics problem; people trapped now vs trapped yesterday and let out
         ("救命 我同学掉进河里了", "救命！！！这道物理题我算了三遍答案都不一样"),
         ("电梯困人了 里面有人在喊救命", "昨天被困电梯半个小时，后来出来了，物业到现在也没个说法"),
+        # a family ill from the tap water now, vs rusty water nobody has fallen ill from
+        ("自来水发黄，全家喝了以后上吐下泻，孩子发烧了", "自来水发黄，有铁锈味，烧开了有沉淀"),
         # 救命 said of a noise nuisance is a figure of speech
         ("救命 楼下有人拿刀砍人", "救命啊！！楼上又在蹦迪 凌晨一点了 地板都在震"),
         # an outbreak among children kept going, vs a parent asking what insurance pays
