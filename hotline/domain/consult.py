@@ -318,10 +318,12 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     family = _family(group)
 
     same_group = SAME_GROUP
+    aspect = None
     for asked, covered in _ASPECTS:
         if asked.search(text):
             # The answer just given already says it, or a neighbour should.
             same_group = SAME_GROUP_COVERS if covered.search(previous.answer) else 0.0
+            aspect = covered
             break
 
     def closeness(group_id: str) -> float:
@@ -333,6 +335,16 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
         return scores.get(group_id, 0.0) + bonus + NEAR_WEIGHT * near.get(group_id, 0.0)
 
     chosen = max(topic, key=closeness)
+    if (
+        aspect is not None
+        and chosen != group
+        and _family(chosen) != family
+        and not aspect.search(kb.groups[chosen].answer)
+        and not kb.anchors(text, chosen)
+    ):
+        # "要带什么材料" after 困难职工帮扶: a neighbour that neither says it nor is named is
+        # another subject; stay, so the citizen hears what this answer lacks ("需要的材料…")
+        chosen = group
     elsewhere = max(department, key=lambda g: scores.get(g, 0.0))
     if scores.get(elsewhere, 0.0) > closeness(chosen) + ELSEWHERE_MARGIN and kb.anchors(
         text, elsewhere

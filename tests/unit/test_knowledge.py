@@ -271,6 +271,8 @@ def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
         ("family_doctor_signup", "在哪签", "family_doctor_signup"),
         ("elderly_meal_point", "我爸腿脚不行下不了楼 能送上门吗", "elderly_meal_delivery"),
         ("summer_childcare_signup", "行 那孩子在里头每天都干啥", "summer_childcare_content"),
+        # a neighbour that does not say what materials either is no answer to "带什么材料"
+        ("worker_hardship_aid", "要带什么材料", "worker_hardship_aid"),
     ],
 )
 def test_follow_ups_stay_in_the_topic_just_answered(
