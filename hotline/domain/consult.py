@@ -318,12 +318,12 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     family = _family(group)
 
     same_group = SAME_GROUP
-    aspect = None
+    says_aspect = None  # how an answer says the aspect asked about (材料, 在哪办 …), if any
     for asked, covered in _ASPECTS:
         if asked.search(text):
             # The answer just given already says it, or a neighbour should.
             same_group = SAME_GROUP_COVERS if covered.search(previous.answer) else 0.0
-            aspect = covered
+            says_aspect = covered
             break
 
     def closeness(group_id: str) -> float:
@@ -336,10 +336,10 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
 
     chosen = max(topic, key=closeness)
     if (
-        aspect is not None
+        says_aspect is not None
         and chosen != group
         and _family(chosen) != family
-        and not aspect.search(kb.groups[chosen].answer)
+        and not says_aspect.search(kb.groups[chosen].answer)
         and not kb.anchors(text, chosen)
     ):
         # "要带什么材料" after 困难职工帮扶: a neighbour that neither says it nor is named is

@@ -183,12 +183,12 @@ class KnowledgeBase:
         self._group_df: Counter[str] = Counter()
         for phrasing_grams in self._group_grams.values():
             self._group_df.update(phrasing_grams)
+        self._title_words = {g.id: self._topic_words(_grams(g.title)) for g in groups}
+        self._topic_of = {g.id: g.category or g.id for g in groups}
         self._gram_topics: dict[str, set[str]] = defaultdict(set)
         for group_id, phrasing_grams in self._group_grams.items():
             for gram in phrasing_grams:
-                self._gram_topics[gram].add(self.groups[group_id].category or group_id)
-        self._title_words = {g.id: self._topic_words(_grams(g.title)) for g in groups}
-        self._topic_of = {g.id: g.category or g.id for g in groups}
+                self._gram_topics[gram].add(self._topic_of[group_id])
         topic_grams: dict[str, Counter[str]] = defaultdict(Counter)
         for g in groups:
             for text in (g.title, *g.questions):
@@ -287,11 +287,12 @@ class KnowledgeBase:
             gram
             for gram in self._topic_words(_grams(_clip(question)))
             if gram in self._group_grams[group_id]
-            and (
-                self._group_df[gram] <= _ANCHOR_MAX_GROUPS
-                or len(self._gram_topics[gram]) <= _ANCHOR_MAX_TOPICS
-            )
+            and (self._group_df[gram] <= _ANCHOR_MAX_GROUPS or self._of_few_topics(gram))
         )
+
+    def _of_few_topics(self, gram: str) -> bool:
+        """Whether the phrasings that use the word belong to few topics (低保, not 材料)."""
+        return len(self._gram_topics[gram]) <= _ANCHOR_MAX_TOPICS
 
     def shared_words(self, question: str, among: Collection[str]) -> frozenset[str]:
         """Bigrams of `question` (not question words) found in the phrasings of `among`."""
@@ -305,15 +306,17 @@ class KnowledgeBase:
             None,
         )
 
+    def _named_title_words(self, question: str, group_id: str) -> frozenset[str]:
+        return self._title_words[group_id] & _grams(_clip(question)).keys()
+
     def names(self, question: str, group_id: str) -> bool:
         """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
-        return bool(self._title_words[group_id] & _grams(_clip(question)).keys())
+        return bool(self._named_title_words(question, group_id))
 
     def names_topic(self, question: str, group_id: str) -> bool:
         """Whether the question names a title word of the group that few topics use (低保,
         异地就医), not one many topics share (大学, 老人)."""
-        named = self._title_words[group_id] & _grams(_clip(question)).keys()
-        return any(len(self._gram_topics[g]) <= _ANCHOR_MAX_TOPICS for g in named)
+        return any(map(self._of_few_topics, self._named_title_words(question, group_id)))
 
     def answer(self, group_id: str, score: float) -> Answer:
         """The answer of one group, carrying the score that chose it."""

@@ -361,6 +361,10 @@ def place_from_answer(text: str) -> str | None:
     return _tidy("".join(pieces)) or None
 
 
+# "…棚子的地方": a landmark clause may end this many characters after its last place word.
+_LANDMARK_TAIL = 3
+
+
 def _tells_more(text: str) -> bool:
     """Whether a clause goes on about the problem ("楼上天天装修") rather than the place;
     "有个早餐店", "加油站对面有个汽修店" name a landmark to find the place by."""
@@ -370,7 +374,7 @@ def _tells_more(text: str) -> bool:
         return False
     if cues == {"有个"}:
         ends = [m.end() for m in _TOKEN_RE.finditer(masked)]
-        return not ends or ends[-1] < len(_TRAIL.sub("", masked)) - 3
+        return not ends or ends[-1] < len(_TRAIL.sub("", masked)) - _LANDMARK_TAIL
     return True
 
 
