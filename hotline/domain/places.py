@@ -90,7 +90,7 @@ _BREAK = re.compile(
     r"昨天|今天|前天|最近|这几天|好几天|好久|已经|发生|出现|存在|今年|去年|前几天|上周|"
     r"上个月|这个月|刚才|刚刚|经过|走到|来到|骑车|开车|发现|看到|看见|听说|到|从|去|过|"
     r"占道|乱|噪音|施工|装修|漏水|积水|堵|坏|破|臭|吵|脏|"
-    r"路灯|路面|井盖|垃圾(?!站|桶|箱|房)|污水|下水道|油烟|摆摊|违章|违建|车辆|"
+    r"路灯|路面|井盖|垃圾(?!站|桶|箱|房|分类|中转|回收|池|屋)|污水|下水道|油烟|摆摊|违章|违建|车辆|"
     r"投诉|反映|举报|咨询|请|帮|麻烦|希望|要求|能不能|怎么|什么|为什么|谁|哪|"
     r"一下|关于|对于|住|家住|位于|地址|地点|位置|问题|情况|这个|那个|这边|那边|这里|那里"
 )
@@ -98,7 +98,7 @@ _BREAK = re.compile(
 # What a clause says when it goes on about the problem, not the place ("楼上天天装修").
 _COMPLAINT = re.compile(
     r"有人|有个|一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|凌晨|昨天|今天|最近|好几天|已经|"
-    r"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|垃圾(?!站|桶|箱|房)|油烟|摆摊|违章|违建|"
+    r"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|垃圾(?!站|桶|箱|房|分类|中转|回收|池|屋)|油烟|摆摊|违章|违建|"
     r"投诉|反映|举报|不管|没人|怎么|什么|为什么|吗"
 )
 
@@ -116,10 +116,11 @@ _LEAD = re.compile(
     r"[\s,，、:：]*"
 )
 
-# Fillers that close an answer: "这里", "那边", particles and punctuation.
+# Fillers that close an answer: "这里", "那边", particles and punctuation. "那里", "那儿",
+# "那个位置" point at the spot just named ("长椅那里", "以前电影院那个位置") and stay.
 _TRAIL = re.compile(
-    r"(?:这里|这儿|这边儿?|这块儿?|这一块|这一片|那里|那儿|那边儿?|那块儿?|那一块|那一片|"
-    r"那个地方|这个地方|那个位置|这个位置|谢谢你们|谢谢你|谢谢|麻烦你们了|麻烦了|辛苦了|"
+    r"(?:这里|这儿|这边儿?|这块儿?|这一块|这一片|那边儿?|"
+    r"这个地方|这个位置|谢谢你们|谢谢你|谢谢|麻烦你们了|麻烦了|辛苦了|"
     r"(?<![网酒水书茶氧陶话])吧|[啊呢哈呀嘛啦哦喔嘞咯噢呗的了吗]|[\s。．.!！~～…,，、;；:：])+$"
 )
 
@@ -349,9 +350,13 @@ def place_from_answer(text: str) -> str | None:
     pieces: list[str] = []
     for i in range(first, len(parts)):
         part = parts[i]
-        if part is None or (pieces and _tells_more(part.text)):
-            continue
         raw = text[spans[i][0] : spans[i][1]]
+        # "…井盖，一直往外冒污水的那个": which one, told by what is wrong with it
+        identifies = i > first and bool(_IDENTIFIES.search(_tidy(raw)))
+        if identifies and not _QUESTION.search(raw):
+            part = _Part(_tidy(raw), strong=False)
+        elif part is None or (pieces and _tells_more(part.text)):
+            continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
         # "…宿舍，就是原来的老粮站后头": a later 就是 restates the place, it is no filler
@@ -360,6 +365,13 @@ def place_from_answer(text: str) -> str | None:
         pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
     return _tidy("".join(pieces)) or None
 
+
+# A later clause that ends by pointing at the spot ("一直往外冒污水的那个", "积水最深的那一段",
+# "摆摊占道的那块空地") says which one of the place just named: it is part of the place.
+_IDENTIFIES = re.compile(
+    r"的(?:(?:那|这)一?(?:个|段|块|片|处|截|条|边|头|根|棵|间|家)[\u4e00-\u9fff]{0,3}|"
+    r"地方|位置|路段|地段)$"
+)
 
 # "…棚子的地方": a landmark clause may end this many characters after its last place word.
 _LANDMARK_TAIL = 3
