@@ -231,7 +231,7 @@ def consult_or_report(
     sure: bool,
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
-    text = as_read(text)
+    text = kb.spelled(as_read(text))
     found = signals(text)
     asked = _asked_part(text)
     ranked = kb.rank_readings(text, asked)
@@ -285,7 +285,7 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     previous = kb.groups.get(group)
     if previous is None:
         return None
-    text = as_read(text)
+    text = kb.spelled(as_read(text))
     found = signals(text)
     if not found.asks or _PING.match(text.strip()):
         return None  # a request to act, a statement or a ping: not a question on the topic

@@ -4,7 +4,8 @@ Consultations (咨询) are answered here instead of becoming tickets. Retrieval 
 character 1–2-grams of the citizens' phrasings, best phrasing per group: Chinese needs no word
 segmentation for that, it costs well under a millisecond for ~800 phrasings, and it keeps the
 knowledge base out of the routing model (training it into the intent classifier cost 5 points
-of department accuracy).
+of department accuracy). A question's words typed as they sound (a homophone typo, pinyin) are
+first respelled as the knowledge base spells them (:meth:`KnowledgeBase.spelled`).
 """
 
 from __future__ import annotations
@@ -151,6 +152,39 @@ def _grams(text: str) -> Counter[str]:
     return grams
 
 
+# A homophone is read as the knowledge base's word only if that word is this common in it
+# (pinyin, which says only how a word sounds, as soon as the word is there twice).
+_SPELLED_MIN = 10
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+_UNIT = re.compile(r"[a-z]+|[\u4e00-\u9fff]")
+
+
+@dataclass
+class _Unit:
+    """A Chinese character or a Latin word of a question, with how it sounds (pinyin)."""
+
+    start: int
+    end: int
+    said: str
+    sound: str = ""
+
+    def __post_init__(self) -> None:
+        self.chinese = not self.said.isascii()
+        if not self.chinese:
+            self.sound = self.said
+
+
+def _sounds(text: str) -> list[tuple[str, str]]:
+    """Each Chinese character of `text` with its toneless pinyin, in order, others dropped."""
+    from pypinyin import lazy_pinyin
+
+    chars = [c for c in text if _HAN.match(c)]
+    han = "".join(chars)
+    return list(zip(chars, lazy_pinyin(han), strict=True)) if han else []
+
+
 def _clip(text: str) -> str:
     """A long letter's opening and its end, where citizens put what they ask."""
     return text if len(text) <= 500 else f"{text[:200]} {text[-300:]}"
@@ -203,9 +237,91 @@ class KnowledgeBase:
         self._topic_vectors = {
             topic: self._weights(grams, self._topic_idf) for topic, grams in topic_grams.items()
         }
+        self._by_sound = self._sound_index(groups)
+        self._titled = frozenset().union(*self._title_words.values())
         self._group_vectors = {
             g.id: self._weights(_grams(" ".join((g.title, *g.questions, g.answer)))) for g in groups
         }
+
+    def _sound_index(self, groups: tuple[GroupSpec, ...]) -> dict[str, Counter[str]]:
+        """Topic words of the phrasings (and citizens' spellings) by sound: "di bao" → 低保."""
+        index: dict[str, Counter[str]] = defaultdict(Counter)
+        texts = itertools.chain((t for g in groups for t in (g.title, *g.questions)), _CANON)
+        for text in texts:
+            for (a, pa), (b, pb) in itertools.pairwise(_sounds(text)):
+                if self._topic_words((a + b,)) and not {a, b} & _STOP:
+                    index[f"{pa} {pb}"][a + b] += 1
+        return index
+
+    def spelled(self, text: str) -> str:
+        """The text with a word spelled as the knowledge base spells it where it sounds the
+        same: a homophone typo ("申请滴保") or pinyin ("song fan shang men", "ti jian").
+
+        A Chinese pair is respelled only into a title word common in the knowledge base, when
+        the pair itself is no word of it, one character stays and the changed one forms no
+        known word with its other neighbour ("老父亲" stays); pinyin pairs need only the sound.
+        """
+        text = canonical(text)
+        units = [_Unit(m.start(), m.end(), m.group(0)) for m in _UNIT.finditer(text)]
+        chinese = [u for u in units if u.chinese]
+        if chinese:
+            from pypinyin import lazy_pinyin
+
+            for unit, sound in zip(
+                chinese, lazy_pinyin("".join(u.said for u in chinese)), strict=True
+            ):
+                unit.sound = sound
+        # the respelling that renames the most (by how common the words are), left to right
+        n = len(units)
+        gain = [0.0] * (n + 1)
+        take: list[str | None] = [None] * (n + 1)
+        for i in range(n - 2, -1, -1):
+            gain[i] = gain[i + 1]
+            found = self._respelled(text, units, i)
+            if found and found[1] + gain[i + 2] > gain[i]:
+                gain[i], take[i] = found[1] + gain[i + 2], found[0]
+        out: list[str] = []
+        last = i = 0
+        while i < n:
+            word = take[i]
+            if word is None:
+                i += 1
+                continue
+            out.append(text[last : units[i].start] + canonical(word))
+            last = units[i + 1].end
+            i += 2
+        out.append(text[last:])
+        return "".join(out)
+
+    def _respelled(self, text: str, units: list[_Unit], i: int) -> tuple[str, float] | None:
+        """The knowledge base's word for units i and i+1 and how common it is, if they sound
+        like one (see :meth:`spelled`)."""
+        first, second = units[i], units[i + 1]
+        if text[first.end : second.start].strip():
+            return None
+        heard = self._by_sound.get(f"{first.sound} {second.sound}")
+        if not heard:
+            return None
+        best, count = heard.most_common(1)[0]
+        if first.chinese != second.chinese or count < 2:
+            return None
+        if first.chinese:
+            said = first.said + second.said
+            if (
+                best not in self._titled
+                or said in self._group_df
+                or set(said) & (_STOP | _ASKING)
+                or count < _SPELLED_MIN
+                or (best[0] != said[0] and best[1] != said[1])
+            ):
+                return None
+            # the changed character and its other neighbour: a known word stays ("父亲")
+            j, changed = (i - 1, first) if best[0] != said[0] else (i + 2, second)
+            if 0 <= j < len(units) and units[j].chinese:
+                pair = units[j].said + changed.said if j < i else changed.said + units[j].said
+                if pair in self._group_df:
+                    return None
+        return best, math.log(1 + count)
 
     def _weights(
         self, grams: Counter[str], idf: dict[str, float] | None = None

@@ -197,6 +197,38 @@ def test_homophones_of_the_topic_words_still_find_the_topic(kb: KnowledgeBase) -
     assert decision.answer is not None and decision.answer.group.startswith("pension_"), decision
 
 
+@pytest.mark.parametrize(
+    ("text", "group_prefix"),
+    [
+        # homophone typos of the topic word, no entry in the spelling table
+        ("想给我妈申请滴保要带哪些东西", "dibao_"),
+        ("我爸是老兵 不像受那个体检吗", "veteran_health_check"),
+        # pinyin typed beside characters
+        ("tui wu jun ren you hui ti jian 在哪家医院做？要 yu yue 吗", "veteran_health_check"),
+        ("wo ma xiang shen qing di bao 要带啥材料", "dibao_"),
+    ],
+)
+def test_a_topic_word_typed_as_it_sounds_still_finds_the_topic(
+    kb: KnowledgeBase, text: str, group_prefix: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.answer is not None and decision.answer.group.startswith(group_prefix), decision
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("我老父亲八十了", "父亲"),  # a word of its own is never respelled (老服务)
+        ("北京户口的人", "北京"),
+        ("是我市的政策吗", "是我市"),
+    ],
+)
+def test_real_words_are_not_respelled_as_topic_words(
+    kb: KnowledgeBase, text: str, kept: str
+) -> None:
+    assert kept in kb.spelled(text)
+
+
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
     for text in ("低保怎么申请", "低保咋申请", "家里人突然生了重病 能不能申请低保"):
         decision = _decide(kb, text)
