@@ -204,7 +204,24 @@ class HotlineTokenizer(JiebaTokenizer):
         tokens = [
             Token(word, a + start) for a, b in spans for word, start, _ in jieba.tokenize(text[a:b])
         ]
-        return self._apply_token_pattern(tokens)
+        return self._apply_token_pattern(_one_mark_per_run(tokens))
+
+
+def _is_mark(word: str) -> bool:
+    return not any(c.isalnum() for c in word)
+
+
+def _one_mark_per_run(tokens: list[Token]) -> list[Token]:
+    """A run of punctuation or spaces as its first mark: "房产证拖了五年！！！到底谁管！！！" is
+    angry, not nonsense; a message of marks alone ("？？？", "。。。！！！") keeps them all."""
+    if all(_is_mark(t.text) for t in tokens):
+        return tokens
+    kept: list[Token] = []
+    for token in tokens:
+        if _is_mark(token.text) and kept and _is_mark(kept[-1].text):
+            continue
+        kept.append(token)
+    return kept
 
 
 def blend_ranking(
