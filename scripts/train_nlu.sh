@@ -22,6 +22,12 @@ OUT_DIR="${HOTLINE_MODEL_DIR:-$ROOT/models}"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
+# numpy's OpenBLAS falls back to its slowest kernel on a CPU it cannot name (nlu/blas.py);
+# `rasa train` loads numpy before any of our code can say which kernel the CPU allows.
+if [[ -z "${OPENBLAS_CORETYPE:-}" && -x "$ROOT/.venv-rasa/bin/python" ]]; then
+  OPENBLAS_CORETYPE="$(cd "$ROOT" && .venv-rasa/bin/python -c 'from nlu.blas import kernel; print(kernel() or "")')"
+  [[ -n "$OPENBLAS_CORETYPE" ]] && export OPENBLAS_CORETYPE || unset OPENBLAS_CORETYPE
+fi
 
 if [[ ! -x "$RASA_BIN" ]]; then
   echo "error: $RASA_BIN not found; create .venv-rasa first (see README: setup)" >&2
