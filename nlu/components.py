@@ -49,8 +49,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from hotline.domain.reading import as_read, load_tables
-from nlu import focus, rules, typos, urgency
+from nlu import crf_features, focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
+
+crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
 
 URGENT_KEY = "urgent"
 URGENT_SCORE_KEY = "urgent_score"
