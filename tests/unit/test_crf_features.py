@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
-from hotline.adapters import classifier
-from tests.support.rasa_env import NEEDS_RASA_ENV
+from tests.support.rasa_env import NEEDS_RASA_ENV, run_in_rasa
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = NEEDS_RASA_ENV
 
 _COMPARE = r"""
@@ -41,15 +37,8 @@ print(json.dumps({"same": same, "installed_after_import": installed}))
 
 
 def test_crf_features_are_rasas_own() -> None:
-    out = subprocess.run(
-        [str(classifier.rasa_python()), "-c", "import nlu.components\n" + _COMPARE],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-        timeout=300,
-        check=True,
-    )
+    out = run_in_rasa("import nlu.components\n" + _COMPARE)
+    assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["same"] and all(result["same"])
     assert result["installed_after_import"]
