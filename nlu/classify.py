@@ -41,6 +41,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
+from hotline.domain.places import says_more_than_place
 from hotline.domain.reading import ASK_MIN, enumerated_asks
 from nlu import rules, without_tensorflow
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, RETRIEVAL_INTENT, load_routing
@@ -49,6 +50,9 @@ DEFAULT_MODEL_DIR = REPO_ROOT / "models"
 DEFAULT_MODEL_NAME = "hotline.tar.gz"
 # An urgent message goes to its best department when that department has at least this share.
 URGENT_DISPATCH_MIN = 0.1
+# A place and what is wrong there, read as an address answer, goes to its best department when
+# that department has at least this share ("36路车站的雨棚被风刮没了").
+PLACE_AND_PROBLEM_MIN = 0.15
 
 
 def find_model(model: str | Path | None = None) -> Path:
@@ -158,6 +162,16 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
         dispatchable = [(d, c) for d, c in top if d is not None and c >= URGENT_DISPATCH_MIN]
         if dispatchable:
             top = [*dispatchable, *(kv for kv in top if kv not in dispatchable)]
+    if (
+        top
+        and top[0][0] is None
+        and best_intent_of.get(None) == "inform"
+        and says_more_than_place(text)
+    ):
+        # not an address answer: the place and what is wrong there
+        reported = [(d, c) for d, c in top if d is not None and c >= PLACE_AND_PROBLEM_MIN]
+        if reported:
+            top = [*reported, *(kv for kv in top if kv not in reported)]
     department, confidence = top[0] if top else (None, 0.0)
     intent = best_intent_of.get(department) if top else None
     route = routing.route(intent, faq_key if intent == RETRIEVAL_INTENT else None)

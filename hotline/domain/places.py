@@ -479,6 +479,23 @@ def place_in_message(text: str, entity: str | None = None) -> str | None:
     return place or None
 
 
+# What a message may say around a place and still be only the place ("我家在…", "就在…附近").
+_AROUND_PLACE = re.compile(r"[我你他她俺咱们家的在是就住于叫那这个边里儿位置地址点上班工作]")
+# Characters of a message beyond its place that make it a report, not an address answer.
+TELLS_MORE_CHARS = 4
+
+
+def says_more_than_place(text: str) -> bool:
+    """Whether a message names a place and goes on about something there ("36路车站的雨棚被风
+    刮没了", "超市标价9块9 结账收了19块9"), not a place alone ("就在万达广场南门附近")."""
+    text = _normalise(text)
+    place = place_in_message(text)
+    if not place:
+        return False
+    rest = text.replace(place, "", 1)
+    return len(_CJK.findall(_AROUND_PLACE.sub("", rest))) >= TELLS_MORE_CHARS
+
+
 # Correction forms, most specific first: (pattern capturing the new place, whether the text
 # names the place field itself). Without the field ("不是A，是B") the new place must name a
 # road, number, building or area, so "不是今天，是昨天" is no correction.

@@ -9,6 +9,7 @@ from hotline.domain.places import (
     place_correction,
     place_from_answer,
     place_in_message,
+    says_more_than_place,
 )
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
@@ -460,3 +461,20 @@ def test_other_corrections_are_not_places(text: str) -> None:
 )
 def test_is_place_like(text: str, expected: bool) -> None:
     assert is_place_like(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "more"),
+    [
+        ("36路车站的雨棚被风刮没了", True),
+        ("超市标价9块9 结账收了19块9", True),
+        ("人民路12号门口的井盖被偷了", True),
+        ("在万达广场南门附近", False),
+        ("我家在锦绣花园12号楼", False),
+        ("我在鑫源电子厂上班", False),
+        ("大概在和平公园北门往东一百米", False),
+        ("路灯坏了", False),  # no place at all: not an address answer either way
+    ],
+)
+def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: bool) -> None:
+    assert says_more_than_place(text) is more

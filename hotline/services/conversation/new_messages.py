@@ -14,6 +14,7 @@ from hotline.domain.intake import (
 )
 from hotline.domain.places import (
     place_from_answer,
+    says_more_than_place,
 )
 from hotline.domain.reading import ASK_MIN, enumerated_asks
 from hotline.domain.tickets import DomainError
@@ -105,8 +106,8 @@ class NewMessages(Room):
         ):
             self.utter(SMALL_TALK[intent])
             return
-        if intent == "inform" and mass < 0.5:
-            self.lone_place()
+        if intent == "inform" and mass < 0.5 and not says_more_than_place(text):
+            self.lone_place()  # "36路车站的雨棚被风刮没了" is a report, not a place alone
             return
         if mass < MIN_REQUEST_MASS or not routing.choices:
             self.room(Consultations).unanswered(
