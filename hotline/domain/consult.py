@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
+from hotline.domain.places import place_word_spans
 from hotline.domain.reading import as_read
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
@@ -262,7 +263,7 @@ def consult_or_report(
             return Consultation(None, False, "asks_to_act")
         if best >= NEAR_SAME and anchored:
             return Consultation(kb.answer(best_id, best), True, "same_as_kb_question")
-        if len(text.strip()) <= TOPIC_ONLY and anchored and kb.names(text, best_id):
+        if len(text.strip()) <= TOPIC_ONLY and anchored and _names_topic(kb, text, best_id):
             return Consultation(kb.answer(best_id, best), True, "names_kb_topic")  # "低保"
         return Consultation(None, request_type == "咨询", "no_question_signal")
     if not anchored:
@@ -270,6 +271,17 @@ def consult_or_report(
     if best >= QUESTION_MIN or (best >= NAMED_MIN and kb.names_topic(text, best_id)):
         return Consultation(kb.answer(best_id, best), True, "question_in_kb")
     return Consultation(None, True, "question_weak_match")
+
+
+def _names_topic(kb: KnowledgeBase, text: str, group_id: str) -> bool:
+    """Whether a bare text names the group's topic ("低保", "养老院"): a title word read across
+    the start of a place word is no name ("人民医院" holds 民医 of 城乡居民医保)."""
+    places = place_word_spans(text)
+    for word in kb.named_title_words(text, group_id):
+        at = text.find(word)
+        if at < 0 or not any(start == at + 1 for start, _ in places):
+            return True
+    return False
 
 
 def _family(group_id: str) -> str:

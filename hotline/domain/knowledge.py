@@ -77,6 +77,7 @@ _CANON = {
     "康付": "康复",
     "就助站": "救助站",
     "门珍": "门诊",
+    "12345": "政务热线",  # the hotline by its number; other numbers name no topic
 }
 _CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
 # How much the whole group (title, every phrasing, the answer) counts beside its closest
@@ -390,7 +391,12 @@ class KnowledgeBase:
     def _topic_words(grams: Collection[str]) -> frozenset[str]:
         """The bigrams that say what a text is about, not how it asks."""
         return frozenset(
-            g for g in grams if len(g) == 2 and not _ASKING & set(g) and g not in _ASKING_WORDS
+            g
+            for g in grams
+            if len(g) == 2
+            and not _ASKING & set(g)
+            and g not in _ASKING_WORDS
+            and not g.isdigit()  # "12" of "人民路12号" is no 12345热线
         )
 
     def anchors(self, question: str, group_id: str) -> frozenset[str]:
@@ -428,6 +434,10 @@ class KnowledgeBase:
     def names(self, question: str, group_id: str) -> bool:
         """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
         return bool(self._named_title_words(question, group_id))
+
+    def named_title_words(self, question: str, group_id: str) -> frozenset[str]:
+        """The group's title words (低保, 异地, 老年) that the question says."""
+        return self._named_title_words(question, group_id)
 
     def names_topic(self, question: str, group_id: str) -> bool:
         """Whether the question names a title word of the group that few topics use (低保,

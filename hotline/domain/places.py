@@ -210,6 +210,12 @@ def _tidy(text: str) -> str:
     return text
 
 
+def place_word_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` has a word that ends a place part (医院, 小区, 路, 12号 …), as typed."""
+    masked = _mask(text)
+    return [m.span() for m in _TOKEN_RE.finditer(masked) if _STRONG_RE.fullmatch(m.group(0))]
+
+
 def is_place_like(text: str) -> bool:
     """Whether a short answer names a place at all, so a form can re-ask instead of storing junk."""
     return bool(_TOKEN_RE.search(_mask(_normalise(text))))

@@ -229,6 +229,21 @@ def test_real_words_are_not_respelled_as_topic_words(
     assert kept in kb.spelled(text)
 
 
+@pytest.mark.parametrize("text", ["人民路12号", "12号楼", "幸福路123号3单元", "人民医院"])
+def test_a_place_alone_is_no_question_about_a_topic(kb: KnowledgeBase, text: str) -> None:
+    assert _decide(kb, text).answer is None
+
+
+@pytest.mark.parametrize("text", ["低保", "养老院", "老年食堂", "异地就医"])
+def test_a_topic_alone_is_answered(kb: KnowledgeBase, text: str) -> None:
+    assert _decide(kb, text).answer is not None
+
+
+def test_the_hotline_asked_about_by_its_number_is_answered(kb: KnowledgeBase) -> None:
+    decision = _decide(kb, "12345能管什么事")
+    assert decision.answer is not None and decision.answer.group == "hotline_12345_service"
+
+
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
     for text in ("低保怎么申请", "低保咋申请", "家里人突然生了重病 能不能申请低保"):
         decision = _decide(kb, text)
