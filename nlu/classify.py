@@ -135,6 +135,14 @@ def _faq_key(parse: dict[str, Any]) -> str | None:
     return str(key) if key else None
 
 
+def _departments_first(
+    top: list[tuple[str | None, float]], least: float
+) -> list[tuple[str | None, float]]:
+    """The ranking with the departments of at least `least` share ahead of "no department"."""
+    ahead = [(d, c) for d, c in top if d is not None and c >= least]
+    return [*ahead, *(kv for kv in top if kv not in ahead)]
+
+
 def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any]:
     """Turn Rasa parse data into the ``hotline classify`` JSON contract."""
     ranking = [
@@ -159,9 +167,7 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
     if urgent and top and top[0][0] is None:
         # a danger now always needs a department: "电梯困人 5号楼 快" is not an address
         # answer (inform) however much of the ranking that took; the dialogue routes the same
-        dispatchable = [(d, c) for d, c in top if d is not None and c >= URGENT_DISPATCH_MIN]
-        if dispatchable:
-            top = [*dispatchable, *(kv for kv in top if kv not in dispatchable)]
+        top = _departments_first(top, URGENT_DISPATCH_MIN)
     if (
         top
         and top[0][0] is None
@@ -169,9 +175,7 @@ def to_contract(text: str, parse: dict[str, Any], routing: Any) -> dict[str, Any
         and says_more_than_place(text)
     ):
         # not an address answer: the place and what is wrong there
-        reported = [(d, c) for d, c in top if d is not None and c >= PLACE_AND_PROBLEM_MIN]
-        if reported:
-            top = [*reported, *(kv for kv in top if kv not in reported)]
+        top = _departments_first(top, PLACE_AND_PROBLEM_MIN)
     department, confidence = top[0] if top else (None, 0.0)
     intent = best_intent_of.get(department) if top else None
     route = routing.route(intent, faq_key if intent == RETRIEVAL_INTENT else None)

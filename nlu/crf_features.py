@@ -7,7 +7,7 @@ third of the CRF's time. :func:`crf_tokens_to_features` builds the same dicts (s
 values, same order) from keys formatted once per window position.
 :func:`install` puts it in place of Rasa's classmethod; ``nlu.components`` installs it, so
 training, serving and ``nlu.classify`` all use it. ``tests/unit/test_crf_features.py`` checks
-it against Rasa's own on real tokens.
+it against Rasa's own, with and without tag features, on several window configurations.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa.nlu.extractors.crf_entity_extractor import (
+    CONFIG_FEATURES,
     CRFEntityExtractor,
     CRFEntityExtractorOptions,
     CRFToken,
 )
 
-_CONFIG_FEATURES = "features"
 _ORIGINAL = CRFEntityExtractor.__dict__["_crf_tokens_to_features"]
 
 
@@ -32,7 +32,7 @@ def crf_tokens_to_features(
     include_tag_features: bool = False,
 ) -> list[dict[str, Any]]:
     """Rasa's ``_crf_tokens_to_features``, with each window position's keys formatted once."""
-    configured = config[_CONFIG_FEATURES]
+    configured = config[CONFIG_FEATURES]
     half = len(configured) // 2
     extra = [CRFEntityExtractorOptions.ENTITY] if include_tag_features else []
     plan: list[list[tuple[str, bool, Callable[[CRFToken], Any]]]] = [

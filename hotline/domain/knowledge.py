@@ -172,9 +172,12 @@ class _Unit:
     sound: str = ""
 
     def __post_init__(self) -> None:
-        self.chinese = not self.said.isascii()
         if not self.chinese:
-            self.sound = self.said
+            self.sound = self.said  # pinyin typed is its own sound
+
+    @property
+    def chinese(self) -> bool:
+        return not self.said.isascii()
 
 
 def _sounds(text: str) -> list[tuple[str, str]]:
@@ -428,21 +431,18 @@ class KnowledgeBase:
             None,
         )
 
-    def _named_title_words(self, question: str, group_id: str) -> frozenset[str]:
+    def named_title_words(self, question: str, group_id: str) -> frozenset[str]:
+        """The group's title words (低保, 异地, 老年) that the question says."""
         return self._title_words[group_id] & _grams(_clip(question)).keys()
 
     def names(self, question: str, group_id: str) -> bool:
         """Whether the question names the group's title words (低保, 异地就医, 暑期托管)."""
-        return bool(self._named_title_words(question, group_id))
-
-    def named_title_words(self, question: str, group_id: str) -> frozenset[str]:
-        """The group's title words (低保, 异地, 老年) that the question says."""
-        return self._named_title_words(question, group_id)
+        return bool(self.named_title_words(question, group_id))
 
     def names_topic(self, question: str, group_id: str) -> bool:
         """Whether the question names a title word of the group that few topics use (低保,
         异地就医), not one many topics share (大学, 老人)."""
-        return any(map(self._of_few_topics, self._named_title_words(question, group_id)))
+        return any(map(self._of_few_topics, self.named_title_words(question, group_id)))
 
     def answer(self, group_id: str, score: float) -> Answer:
         """The answer of one group, carrying the score that chose it."""

@@ -82,6 +82,9 @@ _AFTER_DE = re.compile(
     rf"{_NUM}\s?(?:号楼|号|栋|幢|单元|楼|层)|[A-Za-z]座)"
 )
 
+# Rubbish as a complaint, not a rubbish station, bin, sorting kiosk or transfer point (landmarks).
+_RUBBISH = r"垃圾(?!站|桶|箱|房|分类|中转|回收|池|屋)"
+
 # What interrupts a place inside a message: pronouns, verbs, times, complaint objects.
 _BREAK = re.compile(
     r"的|在|是|我|你|他|她|俺|咱|们|了|吗|呢|吧|啊|呀|把|被|很|没|也|都是|"
@@ -90,7 +93,7 @@ _BREAK = re.compile(
     r"昨天|今天|前天|最近|这几天|好几天|好久|已经|发生|出现|存在|今年|去年|前几天|上周|"
     r"上个月|这个月|刚才|刚刚|经过|走到|来到|骑车|开车|发现|看到|看见|听说|到|从|去|过|"
     r"占道|乱|噪音|施工|装修|漏水|积水|堵|坏|破|臭|吵|脏|"
-    r"路灯|路面|井盖|垃圾(?!站|桶|箱|房|分类|中转|回收|池|屋)|污水|下水道|油烟|摆摊|违章|违建|车辆|"
+    rf"路灯|路面|井盖|{_RUBBISH}|污水|下水道|油烟|摆摊|违章|违建|车辆|"
     r"投诉|反映|举报|咨询|请|帮|麻烦|希望|要求|能不能|怎么|什么|为什么|谁|哪|"
     r"一下|关于|对于|住|家住|位于|地址|地点|位置|问题|情况|这个|那个|这边|那边|这里|那里"
 )
@@ -98,7 +101,7 @@ _BREAK = re.compile(
 # What a clause says when it goes on about the problem, not the place ("楼上天天装修").
 _COMPLAINT = re.compile(
     r"有人|有个|一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|凌晨|昨天|今天|最近|好几天|已经|"
-    r"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|垃圾(?!站|桶|箱|房|分类|中转|回收|池|屋)|油烟|摆摊|违章|违建|"
+    rf"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|{_RUBBISH}|油烟|摆摊|违章|违建|"
     r"投诉|反映|举报|不管|没人|怎么|什么|为什么|吗"
 )
 
