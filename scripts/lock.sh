@@ -14,8 +14,9 @@ if [ ! -x "$TOOLS/bin/uv" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-.venv/bin/python -m pip freeze --exclude-editable > "$tmp/app.txt"
-# Only what came from the index: a wheel installed by hand from a file is no dependency.
+# Only what came from the index: a wheel installed by hand from a file is no dependency, and a
+# file:// pin in a lock breaks every fresh clone.
+.venv/bin/python -m pip freeze --exclude-editable | grep -v ' @ ' > "$tmp/app.txt"
 .venv-rasa/bin/python -m pip freeze --exclude-editable | grep -v ' @ ' > "$tmp/rasa.txt"
 common=(--generate-hashes --no-header --no-annotate --python-platform x86_64-manylinux_2_28)
 "$TOOLS/bin/uv" pip compile pyproject.toml --extra dev -c "$tmp/app.txt" \

@@ -238,6 +238,19 @@ async def test_phones_written_any_way(service: Services, answer: str, stored: st
         assert row.contact_phone == stored
 
 
+@pytest.mark.parametrize("yes", ["是的", "可以", "方便的", "嗯，好的", "行啊", "可以留"])
+async def test_a_yes_to_the_phone_question_asks_for_the_number(service: Services, yes: str) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    await chat.send(parse("幸福路88号", "inform"))
+    said = await chat.send(parse(yes, "affirm"))
+    assert "请直接发送联系电话" in said and "请核对" not in said
+    said = await chat.send(parse(yes, "affirm"))  # said twice: still no skip
+    assert "请直接发送联系电话" in said and "先不留电话" not in said
+    said = await chat.send(parse("13812345678", "inform"))
+    assert "请核对" in said and "138****5678" in said
+
+
 # ---------------------------------------------------------------- corrections
 
 

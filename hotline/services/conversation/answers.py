@@ -32,6 +32,13 @@ from hotline.services.conversation.words import (
     tidy_detail,
 )
 
+# A yes to "方便留一个联系电话吗" that carries no number yet: ask for the number, do not skip it.
+_WILL_GIVE = re.compile(
+    r"(?:嗯+|哦+|噢)?(?:是的?|对|好的?|好吧|行|可以的?|方便的?|没问题|当然(?:可以)?|ok|okay|"
+    r"有的?|留(?:一个|个)?|可以留|我留(?:一个|个)?(?:电话)?|要留|能留)"
+    r"(?:的|啊|呀|吧|哈|嘛|呢|咧|嘞|哒|滴)*"
+)
+
 
 class DraftAnswers(Room):
     """A draft being collected: the answer to the question asked (place, phone, detail,
@@ -41,6 +48,10 @@ class DraftAnswers(Room):
         """An answer to the question asked, a correction, a cancel, or an aside."""
         asking = draft.get("asking")
         if asking == "phone" and self.take_phone(draft):
+            return
+        if asking == "phone" and _WILL_GIVE.fullmatch(self.short):
+            self.utter("utter_phone_please")  # "是的" to "方便留电话吗": a yes, not the number
+            self.set_draft(draft)
             return
         if (asking == "detail" or "就这样" in self.short) and is_affirm(
             self.text, self.turn.intent

@@ -50,6 +50,7 @@ USED = frozenset(
         "utter_not_filed_yet",
         "utter_button_expired",
         "utter_phone_malformed",
+        "utter_phone_please",
         "utter_phone_skipped",
         "utter_not_understood",
         "utter_already_noted",
