@@ -10,7 +10,7 @@ import pytest
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.consult import Consultation, consult_or_report, follow_up, signals
-from hotline.domain.knowledge import KnowledgeBase, load_knowledge
+from hotline.domain.knowledge import _CANON, KnowledgeBase, canonical, load_knowledge
 from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,3 +402,11 @@ def test_a_wu_question_and_background_hardship_still_ask(kb: KnowledgeBase) -> N
     decision = _decide(kb, "屋里就我搭老伴两个人，我一直没工作，伊退休工资老少，阿拉好申请低保伐？")
     assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
     assert _decide(kb, "退伍安置的工作一直没落实，跑了好几趟都说再等等").answer is None
+
+
+def test_a_kb_spelling_read_twice_is_still_the_kb_spelling(kb: KnowledgeBase) -> None:
+    """spelled() hands canonical text to ranking, which reads it again: 老年助餐点 stays."""
+    words = [*_CANON, *_CANON.values(), *(g.title for g in kb.groups.values())]
+    changed = [w for w in words if canonical(canonical(w)) != canonical(w)]
+    assert changed == []
+    assert canonical("附近的助餐点在哪") == canonical("附近的老年助餐点在哪")
