@@ -24,7 +24,8 @@ _DIR = r"[东南西北]"
 # Words that contain a place character but are not places: masked before token search.
 _TRAPS = re.compile(
     r"知道|味道|频道|渠道|报道|难道|说道|道理|道歉|顺道|公道|下水道|"
-    r"路灯|路面|路况|路费|路过|一路|走路|跑路|路人|路由|"
+    # "一路走来" is no road, "五一路" and "科技一路" are
+    r"路灯|路面|路况|路费|路过|(?:(?<![\u4e00-\u9fff])|(?<=[我你他她们就也都还这那是了]))一路|走路|跑路|路人|路由|"
     r"市民|市长|居民|城管|部门(?!口)|区别|区分|村民|村长|这里|那里|哪里|家里|心里|夜里|"
     r"门牌号?|地址|地点|位置|地方|网站|站长|站着|现场|立场|当场|在场|住院|院长|"
     r"号码|电话|手机|几号|多少号|口罩|人口|问题|房东|房租|房价|房贷|全部|内部|外部|部分|电池|处理|到处|好处|坏处|"
@@ -107,7 +108,7 @@ _COMPLAINT = re.compile(
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
 _LEAD = re.compile(
-    r"^(?:嗯+|呃+|额+|哦+|噢+|喔|啊+|哎呀|哎哟|唉呀|哎|唉|诶|欸|喂|那个|这个|就是说|您好|你好|同志|师傅|"
+    r"^(?:(?:嗯+|呃+|额+|哦+|噢+|喔|啊+)[\s,，…]*(?:对+|是的?)?|哎呀|哎哟|唉呀|哎|唉|诶|欸|喂|那个|这个|就是说|您好|你好|同志|师傅|"
     r"(?:问题|事情|事儿|出事的?地方|地方|具体|具体的)?(?:地址|地点|位置|地方)?(?:在|是|为)?[:：]|"
     r"(?:问题|事情|事儿)?(?:发生|出事)?在|"
     r"(?:问题|事情|事儿)?(?:发生|出事)?(?:的)?(?:具体)?(?:的)?(?:地址|地点|位置|地方)"
@@ -356,23 +357,63 @@ def place_from_answer(text: str) -> str | None:
     # From the first clause that names a place to the last place clause, as typed; clauses
     # without a place in between (a refusal, a remark) drop out with their separator.
     first = named[0]
+    # "每天早上摆摊的那个路口，就是菜市场东头": a spot told by what happens there, then named;
+    # "出南门往右拐，…，路西第三家": the way there, then the spot
+    while first > 0 and _leads_to(text[spans[first - 1][0] : spans[first - 1][1]]):
+        first -= 1
+    last = max(i for i, part in enumerate(parts) if part is not None)
     pieces: list[str] = []
     for i in range(first, len(parts)):
         part = parts[i]
         raw = text[spans[i][0] : spans[i][1]]
-        # "…井盖，一直往外冒污水的那个": which one, told by what is wrong with it
-        identifies = i > first and bool(_IDENTIFIES.search(_tidy(raw)))
-        if identifies and not _QUESTION.search(raw):
+        # "…井盖，一直往外冒污水的那个": which one, told by what is wrong with it;
+        # "出小区南门往右拐，直走到头再左拐，路西第三家": the way there, between two parts
+        if (i != named[0] and _identifies(raw)) or (
+            part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
+        ):
             part = _Part(_tidy(raw), strong=False)
         elif part is None or (pieces and _tells_more(part.text)):
             continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
-        # "…宿舍，就是原来的老粮站后头": a later 就是 restates the place, it is no filler
-        restates = pieces and raw.lstrip().startswith("就是") and not part.text.startswith("就")
-        said = "就是" + part.text if restates else part.text
+        # "…宿舍，就是原来的老粮站后头", "…加油站，就在加油站后面": a later 就是 / 在 says
+        # where again, it is no filler
+        lead = _LATER_LEAD.match(raw.lstrip()) if pieces else None
+        said = part.text
+        if lead and not said.startswith(lead.group(0)):
+            said = lead.group(0) + said
         pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
     return _tidy("".join(pieces)) or None
+
+
+def _identifies(clause: str) -> bool:
+    """Whether a clause points at one spot by what is there ("积水最深的那一段")."""
+    return bool(_IDENTIFIES.search(_tidy(clause))) and not _QUESTION.search(clause)
+
+
+def _leads_to(clause: str) -> bool:
+    """Whether a clause before the named place belongs to it: which spot, or the way there."""
+    if _identifies(clause):
+        return True
+    masked = _mask(clause)
+    return bool(_ROUTE.search(clause)) and not (
+        _COMPLAINT.search(masked)
+        or _QUESTION.search(clause)
+        or _REFUSAL.search(clause)
+        or _TELLING.search(clause)
+    )
+
+
+# A clause that tells what someone did on the way ("我开车过了桥"), not how to get there.
+_TELLING = re.compile(r"[我你他她俺咱]|开车|骑车|刚才|刚刚|看到|看见|发现")
+
+
+# How a later clause of an answer opens when it places the spot again: kept as typed.
+_LATER_LEAD = re.compile(r"就是在|就是|就在|是在|在")
+# Directions between two parts of a place ("往右拐", "直走到头", "过了第二座桥").
+_ROUTE = re.compile(
+    r"拐|转弯|掉头|直走|一直走|往前走|走到头|走到底|过了|穿过|沿着|顺着|下了?车|出了"
+)
 
 
 # A later clause that ends by pointing at the spot ("一直往外冒污水的那个", "积水最深的那一段",

@@ -15,6 +15,17 @@ from hotline.domain.places import (
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
     ("是小区后门，不是门口", "小区后门"),  # the place denied is dropped
+    # a hesitation with a yes opens the answer; "五一路" and "科技一路" are roads, not 一路
+    ("哦对 在金沙路云锦苑5栋楼下", "金沙路云锦苑5栋楼下"),
+    ("高架桥底下，靠近五一路那头", "高架桥底下，靠近五一路那头"),
+    ("科技一路和高新二路路口", "科技一路和高新二路路口"),
+    # the way there, between two parts of the place, is part of it
+    ("出南门往右拐，直走到头再左拐，路西第三家", "出南门往右拐，直走到头再左拐，路西第三家"),
+    # a later clause that says where again keeps its 在 / 就在
+    ("晚上跳广场舞的那块空地，在文化站后面", "晚上跳广场舞的那块空地，在文化站后面"),
+    ("大概500米有个加油站，就在加油站后面", "大概500米有个加油站，就在加油站后面"),
+    # a spot told by what happens there, then named
+    ("每天早上摆摊的那个路口，就是菜市场东头", "每天早上摆摊的那个路口，就是菜市场东头"),
     # roads whose names hold direction or other words are never cut
     ("镇淮楼东路12号", "镇淮楼东路12号"),
     ("淮安区镇淮楼东路12号", "淮安区镇淮楼东路12号"),
