@@ -49,12 +49,16 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from hotline.domain.reading import as_read, load_tables
-from nlu import crf_features, focus, rules, typos, urgency
+from nlu import crf_features, focus, pinyin, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
 
 URGENT_KEY = "urgent"
+# Small talk is urgent only when the rules read a danger in its words.
+SMALL_TALK = frozenset(
+    {"chitchat", "out_of_scope", "greet", "goodbye", "thank", "bot_challenge", "insult", "nonsense"}
+)
 URGENT_SCORE_KEY = "urgent_score"
 TYPE_KEY = "type"
 
@@ -173,11 +177,12 @@ class HotlineTokenizer(JiebaTokenizer):
     ) -> None:
         super().__init__(config, model_storage, resource)
         load_tables()  # a broken character table stops the server here, not a citizen's turn
+        pinyin.readings("check")  # and so does a broken sound table
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The typo table is part of the tokens: editing it re-runs the cached training steps."""
-        return typos.fingerprint()
+        return typos.fingerprint() + pinyin.fingerprint()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Close up Chinese typed with a space between characters first
@@ -199,13 +204,23 @@ class HotlineTokenizer(JiebaTokenizer):
         if attribute != TEXT or not isinstance(text, str):
             return super().tokenize(message, attribute)
         text = typos.normalise(text)  # same length: offsets stay those of the citizen's text
+        read, origin = pinyin.read(text)  # "juzhuzheng" read as 居住证, at juzhuzheng's offsets
         limit = int(self._config.get("max_chars") or 0)
         spans = (
-            focus.clip_spans(len(text), limit) if limit and len(text) > limit else [(0, len(text))]
+            focus.clip_spans(len(read), limit) if limit and len(read) > limit else [(0, len(read))]
         )
-        tokens = [
-            Token(word, a + start) for a, b in spans for word, start, _ in jieba.tokenize(text[a:b])
-        ]
+        if read == text:
+            tokens = [
+                Token(word, a + start)
+                for a, b in spans
+                for word, start, _ in jieba.tokenize(text[a:b])
+            ]
+        else:
+            tokens = [
+                Token(word, origin[a + start], max(origin[a + end - 1] + 1, origin[a + start] + 1))
+                for a, b in spans
+                for word, start, end in jieba.tokenize(read[a:b])
+            ]
         return self._apply_token_pattern(_one_mark_per_run(tokens))
 
 
@@ -336,6 +351,9 @@ class HotlineAnnotator(GraphComponent):
             default = "咨询" if is_faq else route.type
             if message.get(URGENT_KEY) is None:
                 message.set(URGENT_KEY, rules.is_urgent(text), add_to_output=True)
+            elif message.get(URGENT_KEY) and intent in SMALL_TALK and not rules.is_urgent(text):
+                # "紧急紧急！今晚吃啥？": alarm words in small talk name no danger
+                message.set(URGENT_KEY, False, add_to_output=True)
             message.set(
                 TYPE_KEY, rules.request_type(text, default, dispatch=dispatch), add_to_output=True
             )

@@ -22,6 +22,7 @@ MESSAGES = [
     "小区门口天天有人占道经营卖水果",
     "谢谢你们",
     "我的工单20261123-0042处理得怎么样了，电话13812345678",
+    "紧急紧急！今晚吃啥？",
 ]
 
 
@@ -45,7 +46,7 @@ def test_contract(results: list[dict[str, Any]]) -> None:
 
 
 def test_obvious_routings(results: list[dict[str, Any]]) -> None:
-    gas, wages, hello, vendor, thanks, status = results
+    gas, wages, hello, vendor, thanks, status, _ = results
     assert gas["department"] == "utilities"
     assert gas["urgent"] is True
     assert wages["department"] == "human_resources"
@@ -56,8 +57,14 @@ def test_obvious_routings(results: list[dict[str, Any]]) -> None:
     assert status["department"] is None
 
 
+def test_alarm_words_in_small_talk_are_no_emergency(results: list[dict[str, Any]]) -> None:
+    dinner = results[6]
+    assert dinner["department"] is None
+    assert dinner["urgent"] is False
+
+
 def test_pattern_entities(results: list[dict[str, Any]]) -> None:
-    entities = {(e["entity"], e["value"]) for e in results[-1]["entities"]}
+    entities = {(e["entity"], e["value"]) for e in results[5]["entities"]}
     assert ("ticket_number", "20261123-0042") in entities
     assert ("phone", "13812345678") in entities
 
