@@ -95,7 +95,7 @@ _TITLE_BONUS = 0.05
 # Characters of how a question is asked, not of what it is about: a bigram with one of them
 # ("怎办", "要带", "找谁") never anchors a question to a topic.
 _ASKING = set(
-    "怎么咋啥什哪谁几多少些按能可以要需带办申请理报领交去找问吗呢吧不没是还想再就都也久长钱费收啊呀嘛哦给让把被"
+    "怎么咋啥什哪谁几多少些按能可以要需带办申请报领交去找问吗呢吧不没是还想再就都也久长钱费收啊呀嘛哦给让把被"
 )
 _ASKING_WORDS = frozenset(  # two characters each
     re.findall(
@@ -103,7 +103,8 @@ _ASKING_WORDS = frozenset(  # two characters each
         "条件材料手续流程资料东西时候时间标准联系政策部门单位情况问题地方现在今年明年一般具体"
         "电话号码该打热线"  # how to reach someone, not what about: "电梯困人了该打哪个电话"
         "登记审批这种种情"  # procedures every topic has, and "这种情况" read across its words
-        "应该如果",  # how a question is put, never what it is about
+        "应该如果"  # how a question is put, never what it is about
+        "处理受理",  # what any office does to a case, not a subject (护理 and 管理 are)
     )
 )
 # A bigram found in more groups than this is too common to name a topic…
