@@ -18,7 +18,7 @@ from hotline.domain.reading import as_read
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
-    r"([^\W\d_])[不没]\1|几(个月|年|次|位|块|个)|怎么|怎样|咋|如何|啥|什么|哪些|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
+    r"([^\W\d_])[不没]\1|几(个月|年|次|位|块|个)|怎么|怎样|咋|如何|啥|什么|哪些|哪类|哪种|哪样|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
     r"|几点|几岁|哪几|上哪|哪去|[能会行要肯给有是].{0,10}不(?=[\s，,。]|$)|是.{0,12}还是|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
     r"|吗|嘛|呢|么$|伐(?=[？?\s]|$)|不[？?]?$|没[？?]?$|[？?]|请问|想问|问一下|问下|咨询|打听|了解一下|政策|条件"
     r"|手续|流程|材料|证件|补贴|补助|优惠|报名|申请|怎么办|是真的|会不会|是否|算不算|还算|行吗|好使"
@@ -238,7 +238,7 @@ def consult_or_report(
     ranked = kb.rank_readings(text, asked)
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
-    best_id, best = ranked[0]
+    best_id, best = _by_aspect(kb, ranked, asked)
     scope = _scope(kb, category, department)
     if scope is not None and sure:
         # A sure routing breaks near-ties in favour of its own department's groups.
@@ -271,6 +271,50 @@ def consult_or_report(
     if best >= QUESTION_MIN or (best >= NAMED_MIN and kb.names_topic(text, best_id)):
         return Consultation(kb.answer(best_id, best), True, "question_in_kb")
     return Consultation(None, True, "question_weak_match")
+
+
+# What a question asks about a topic, and the same aspect in a group's title: one topic's
+# groups often differ by it alone (低保申请条件 / 低保申请材料 / 低保在哪里申请).
+_ASPECT_ASKED = {
+    "who": r"哪些人|哪类|哪种人|什么人|什么样的人|谁(?:可以|能)|条件|够不够|符不符合|符合|够格|资格"
+    r"|能不能(?:申请|享受|登记|报名|办)|可以登记|能登记|边类",
+    "materials": r"材料|带什么|带啥|带哪些|证件|资料|要准备|准备什么|准备啥",
+    "where": r"在哪(?:里|儿)?(?:办|申请|登记|报名|交)|去哪(?:里|儿)?(?:办|申请|登记|报名)|找谁"
+    r"|哪个部门|哪个窗口",
+    "time": r"多久|多长时间|几天|几个月|流程|步骤",
+    "content": r"干(?:些)?啥|做(?:些)?什么|做啥|干什么|内容|包括|哪些服务|管什么|有什么用|有啥用"
+    r"|能干嘛|好处",
+}
+_ASPECT_TITLE = {
+    "who": r"条件|哪些老人|资格",
+    "materials": r"材料",
+    "where": r"在哪里|就近办理",
+    "time": r"流程|时间|多久",
+    "content": r"内容|有什么用|有哪些",
+}
+# A sibling of the best group that answers the aspect asked wins within this margin.
+ASPECT_MARGIN = 0.05
+
+
+def _aspects(text: str, table: dict[str, str]) -> set[str]:
+    return {aspect for aspect, pattern in table.items() if re.search(pattern, text)}
+
+
+def _by_aspect(kb: KnowledgeBase, ranked: list[tuple[str, float]], asked: str) -> tuple[str, float]:
+    """The best group, or a sibling of its topic, close behind, whose title is the aspect the
+    question asks ("哪类老人可以登记" → 哪些老人可享受探访关爱, not 探访关爱服务内容)."""
+    best_id, best = ranked[0]
+    wanted = _aspects(asked, _ASPECT_ASKED)
+    if not wanted or _aspects(kb.groups[best_id].title, _ASPECT_TITLE) & wanted:
+        return best_id, best
+    topic = kb.groups[best_id].category
+    for group_id, score in ranked[1:]:
+        if score < best - ASPECT_MARGIN:
+            break
+        group = kb.groups[group_id]
+        if topic and group.category == topic and _aspects(group.title, _ASPECT_TITLE) & wanted:
+            return group_id, score
+    return best_id, best
 
 
 def _names_topic(kb: KnowledgeBase, text: str, group_id: str) -> bool:

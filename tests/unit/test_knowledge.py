@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from hotline.domain.catalogue import Catalogue
-from hotline.domain.consult import Consultation, consult_or_report, follow_up, signals
+from hotline.domain.consult import (
+    ASPECT_MARGIN,
+    Consultation,
+    _by_aspect,
+    consult_or_report,
+    follow_up,
+    signals,
+)
 from hotline.domain.knowledge import _CANON, KnowledgeBase, canonical, load_knowledge
 from hotline.domain.yamlconf import ConfigError
 
@@ -73,6 +80,7 @@ def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> C
         ("签了家庭医生以后有啥好处", "family_doctor_"),
         ("老伴中风了要用护理床 社区有租的没", "assistive_device_"),
         ("护理床怎么租", "assistive_device_"),  # 护理 names a subject; 处理 and 受理 do not
+        ("我妈一个人住 哪类老人能享受上门探访", "elderly_visit_who"),  # 哪类 asks
     ],
 )
 def test_seed_questions_in_new_words_are_answered_on_their_topic(
@@ -411,3 +419,19 @@ def test_a_kb_spelling_read_twice_is_still_the_kb_spelling(kb: KnowledgeBase) ->
     changed = [w for w in words if canonical(canonical(w)) != canonical(w)]
     assert changed == []
     assert canonical("附近的助餐点在哪") == canonical("附近的老年助餐点在哪")
+
+
+@pytest.mark.parametrize(
+    ("asked", "behind", "chosen"),
+    [
+        ("哪类老人可以登记", 0.02, "elderly_visit_who"),  # the aspect asked, close behind
+        ("哪类老人可以登记", ASPECT_MARGIN + 0.02, "elderly_visit_content"),  # too far behind
+        ("上门都做些什么", 0.02, "elderly_visit_content"),  # the best already answers it
+        ("我爸一个人住", 0.02, "elderly_visit_content"),  # no aspect asked
+    ],
+)
+def test_a_sibling_that_answers_the_aspect_asked_wins_a_near_tie(
+    kb: KnowledgeBase, asked: str, behind: float, chosen: str
+) -> None:
+    ranked = [("elderly_visit_content", 0.30), ("elderly_visit_who", 0.30 - behind)]
+    assert _by_aspect(kb, ranked, asked)[0] == chosen
