@@ -1,7 +1,8 @@
 """Homophones and slips of the hotline's words (社宝 → 社保), read as the word meant.
 
 Voice-to-text and pinyin input turn 社保局 into 社宝局 and 退休金 into 退修金; the n-gram models
-then see words no example has. The table (``nlu/dict/typos.yml``) maps spellings to words of the
+then see words no example has. Cantonese function words typed as spoken (唔, 啲, 冇, 咗) are
+read as Mandarin's the same way. The table (``nlu/dict/typos.yml``) maps spellings to words of the
 same length, so a normalised text keeps every offset of the original (entities stay right).
 """
 

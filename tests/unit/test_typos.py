@@ -16,6 +16,11 @@ def test_voice_typos_read_as_the_words_meant_at_the_same_offsets() -> None:
     assert len(read) == len(text)
 
 
+def test_cantonese_function_words_read_as_mandarin() -> None:
+    text = "街口啲大排档又霸晒成条路，BB车都推唔过，冇人管"
+    assert typos.normalise(text) == "街口的大排档又霸晒成条路，BB车都推不过，没人管"
+
+
 def test_ordinary_text_is_left_alone() -> None:
     text = "小区路灯坏了三天，路等都没人修吗"  # 路等 is 路 + 等 here, so it is not in the table
     assert typos.normalise(text) == text
