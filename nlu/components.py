@@ -48,8 +48,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from hotline.domain import sounds
 from hotline.domain.reading import as_read, load_tables
-from nlu import crf_features, focus, pinyin, rules, typos, urgency
+from nlu import crf_features, focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
@@ -177,12 +178,12 @@ class HotlineTokenizer(JiebaTokenizer):
     ) -> None:
         super().__init__(config, model_storage, resource)
         load_tables()  # a broken character table stops the server here, not a citizen's turn
-        pinyin.readings("check")  # and so does a broken sound table
+        sounds.readings("check")  # and so does a broken sound table
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """The typo table is part of the tokens: editing it re-runs the cached training steps."""
-        return typos.fingerprint() + pinyin.fingerprint()
+        return typos.fingerprint() + sounds.fingerprint()
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Close up Chinese typed with a space between characters first
@@ -204,7 +205,7 @@ class HotlineTokenizer(JiebaTokenizer):
         if attribute != TEXT or not isinstance(text, str):
             return super().tokenize(message, attribute)
         text = typos.normalise(text)  # same length: offsets stay those of the citizen's text
-        read, origin = pinyin.read(text)  # "juzhuzheng" read as 居住证, at juzhuzheng's offsets
+        read, origin = sounds.read(text)  # "juzhuzheng" read as 居住证, at juzhuzheng's offsets
         limit = int(self._config.get("max_chars") or 0)
         spans = (
             focus.clip_spans(len(read), limit) if limit and len(read) > limit else [(0, len(read))]

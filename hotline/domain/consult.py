@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from hotline.domain import sounds
 from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
 from hotline.domain.places import place_word_spans
 from hotline.domain.reading import as_read
@@ -25,7 +26,7 @@ _QUESTION = re.compile(
 )
 # Strong question forms: these alone make a message a question (unless it also asks to act).
 _STRONG_QUESTION = re.compile(
-    r"怎么(申请|办|弄|报|领|签|租|交|补|查|样|收费|参加|登记|个)|如何|咋(办|弄|整|报|领|申请|个)"
+    r"怎么(申请|办|弄|报|领|签|续|换|租|交|补|查|样|收费|参加|登记|个)|如何|咋(办|弄|整|报|领|续|换|申请|个)"
     r"|(什么|啥|哪些)(条件|材料|手续|证件|资料|东西|流程|政策|要求|时候)|要带|需要(什么|啥|哪些)"
     r"|在哪(里|儿)?(能|可以|去)?(办|申请|报|领|签|做|打|弄|登记)|是.{1,12}还是.{1,12}[呢啊？?]?$|去哪|上哪|找谁|能不能|可不可以"
     r"|有没有.{0,12}(政策|补贴|补助|优惠|服务|地方)|有没有(啥|什么)(办法|法子|门路)"
@@ -232,7 +233,7 @@ def consult_or_report(
     sure: bool,
 ) -> Consultation:
     """Decide whether a message is a policy question answered from the KB or a request to act."""
-    text = kb.spelled(as_read(text))
+    text = kb.spelled(sounds.read(as_read(text))[0])
     found = signals(text)
     asked = _asked_part(text)
     ranked = kb.rank_readings(text, asked)
@@ -341,7 +342,7 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     previous = kb.groups.get(group)
     if previous is None:
         return None
-    text = kb.spelled(as_read(text))
+    text = kb.spelled(sounds.read(as_read(text))[0])
     found = signals(text)
     if not found.asks or _PING.match(text.strip()):
         return None  # a request to act, a statement or a ping: not a question on the topic

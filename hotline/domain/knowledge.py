@@ -104,7 +104,8 @@ _ASKING_WORDS = frozenset(  # two characters each
         "电话号码该打热线"  # how to reach someone, not what about: "电梯困人了该打哪个电话"
         "登记审批这种种情"  # procedures every topic has, and "这种情况" read across its words
         "应该如果"  # how a question is put, never what it is about
-        "处理受理",  # what any office does to a case, not a subject (护理 and 管理 are)
+        "处理受理"  # what any office does to a case, not a subject (护理 and 管理 are)
+        "紧急着急过期",  # how urgent or stale, not what about ("紧急紧急！今晚吃啥？", 牛奶过期)
     )
 )
 # A bigram found in more groups than this is too common to name a topic…

@@ -81,6 +81,7 @@ def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> C
         ("老伴中风了要用护理床 社区有租的没", "assistive_device_"),
         ("护理床怎么租", "assistive_device_"),  # 护理 names a subject; 处理 and 受理 do not
         ("我妈一个人住 哪类老人能享受上门探访", "elderly_visit_who"),  # 哪类 asks
+        ("juzhuzheng过期了怎么续签", "residence_permit_"),  # typed by sound; 怎么续 asks
     ],
 )
 def test_seed_questions_in_new_words_are_answered_on_their_topic(
@@ -194,6 +195,8 @@ def test_a_not_a_and_how_many_months_ask(kb: KnowledgeBase, text: str) -> None:
     [
         "想给家里的猫办个宠物登记 去哪里办",  # 登记: marriages, property, dogs and donations alike
         "饭店门口想挂个新门头，要去哪里审批，收不收钱",  # 审批: 低保 is approved too
+        "紧急紧急！今晚吃啥？",  # 紧急: how urgent, not 紧急维修 of the maintenance fund
+        "买的牛奶过期了咋换",  # 过期: stale, not 身份证过期
     ],
 )
 def test_a_common_procedure_word_alone_does_not_pick_a_topic(kb: KnowledgeBase, text: str) -> None:

@@ -1,4 +1,4 @@
-"""The tokenizer reads a word typed by its sound (nlu/pinyin.py) at the offsets it was typed."""
+"""The tokenizer reads a word typed by its sound (hotline/domain/sounds.py) where it was typed."""
 
 from __future__ import annotations
 

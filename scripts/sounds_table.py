@@ -1,12 +1,12 @@
-"""Write nlu/dict/pinyin.tsv: how the words of the hotline's training data sound, toneless.
+"""Write data/sounds.tsv: how the words of the hotline's training data sound, toneless.
 
-    .venv-rasa/bin/python scripts/pinyin_table.py
+    .venv-rasa/bin/python scripts/sounds_table.py
 
 Citizens type a word by its sound when they lack the characters ("juzhuzheng 怎么续",
-"wo jia haizi zai 育才小学 san nianji"). The tokenizer (nlu/pinyin.py) reads such a run as the
+"wo jia haizi zai 育才小学 san nianji"). hotline/domain/sounds.py reads such a run as the
 words it sounds like; this table says which word each sound most often is in the training
 data (data/nlu/*.yml, segmented by jieba with the hotline dictionary). Rerun it after large
-changes to data/nlu/; the tokenizer reads the table without pypinyin.
+changes to data/nlu/; the reader needs no pypinyin.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 from pypinyin import Style, lazy_pinyin
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "nlu" / "dict" / "pinyin.tsv"
+OUT = ROOT / "data" / "sounds.tsv"
 # A word must appear this often in the training data to be read from its sound.
 MIN_COUNT = 2
 _ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
@@ -57,7 +57,7 @@ def main() -> int:
             if sound.isascii() and sound.isalpha() and count > best.get(sound, (0, ""))[0]:
                 best[sound] = (count, word)
     rows = sorted((sound, word, count) for sound, (count, word) in best.items())
-    lines = ["# sound<TAB>word<TAB>count — written by scripts/pinyin_table.py; do not edit"]
+    lines = ["# sound<TAB>word<TAB>count — written by scripts/sounds_table.py; do not edit"]
     lines += [f"{sound}\t{word}\t{count}" for sound, word, count in rows]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(rows)} sounds")

@@ -1,10 +1,11 @@
 """Words typed by their sound ("juzhuzheng 怎么续", "wo jia haizi zai 育才小学") read as words.
 
-The n-gram models know 居住证, not juzhuzheng. A run of Latin letters that splits wholly into
-sounds of the training data's words (``nlu/dict/pinyin.tsv``, written by
-``scripts/pinyin_table.py``), at least one of them a word of two characters or more, is read
+The n-gram models and the knowledge base know 居住证, not juzhuzheng. A run of Latin letters
+that splits wholly into sounds of the training data's words (``data/sounds.tsv``, written by
+``scripts/sounds_table.py``), at least one of them a word of two characters or more, is read
 as those words; English ("meal delivery", "app", "OK") does not split so and stays as typed.
-The tokenizer reads the words and keeps the offsets of what the citizen typed.
+The NLU tokenizer reads the words at the offsets the citizen typed them; consult-or-report
+reads the question with them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import math
 import re
 from pathlib import Path
 
-TABLE_PATH = Path(__file__).resolve().parent / "dict" / "pinyin.tsv"
+from hotline.paths import ROOT
+
+TABLE_PATH = ROOT / "data" / "sounds.tsv"
 _RUN = re.compile(r"[A-Za-z]+(?:[ '’]+[A-Za-z]+)*")
 _SEPARATORS = re.compile(r"[ '’]+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu import pinyin
+from hotline.domain import sounds
 
 
 @pytest.mark.parametrize(
@@ -17,7 +17,7 @@ from nlu import pinyin
     ],
 )
 def test_a_sound_typed_word_is_read_as_the_word(text: str, read: str) -> None:
-    assert pinyin.read(text)[0] == read
+    assert sounds.read(text)[0] == read
 
 
 @pytest.mark.parametrize(
@@ -25,12 +25,12 @@ def test_a_sound_typed_word_is_read_as_the_word(text: str, read: str) -> None:
     ["meal delivery 能送吗", "APP打不开", "ok谢谢", "check on her", "wifi没信号", "Tony老师"],
 )
 def test_english_and_single_sounds_stay_as_typed(text: str) -> None:
-    assert pinyin.read(text) == (text, list(range(len(text))))
+    assert sounds.read(text) == (text, list(range(len(text))))
 
 
 def test_every_read_character_points_into_the_run_it_stands_for() -> None:
     text = "我要办juzhuzheng，急"
-    read, origin = pinyin.read(text)
+    read, origin = sounds.read(text)
     assert read == "我要办居住证，急"
     assert len(origin) == len(read)
     assert origin[:3] == [0, 1, 2] and origin[-2:] == [text.index("，"), len(text) - 1]
