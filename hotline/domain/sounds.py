@@ -16,9 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from hotline.paths import ROOT
-
-TABLE_PATH = ROOT / "data" / "sounds.tsv"
+TABLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sounds.tsv"
 _RUN = re.compile(r"[A-Za-z]+(?:[ '’]+[A-Za-z]+)*")
 _SEPARATORS = re.compile(r"[ '’]+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
