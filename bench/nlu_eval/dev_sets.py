@@ -5,7 +5,7 @@
 
 Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
 ``chat_fresh.jsonl``, ``smoke.jsonl``, ``voices_fresh.jsonl``, ``stories_fresh.jsonl`` and
-``chat_fresh2.jsonl`` … ``chat_fresh10.jsonl``; a row with no ``kind`` is a dispatch if it
+``chat_fresh2.jsonl`` … ``chat_fresh11.jsonl``; a row with no ``kind`` is a dispatch if it
 names a department, else one that needs none): department accuracy, macro-F1, non-dispatch P/R and
 urgent P/R with ``evaluate.score``. Urgency sets (``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``,
 ``urgent_fresh.jsonl``): urgent P/R. Latency: parse p50/p99 of the
@@ -55,6 +55,7 @@ DEPARTMENT_SETS = (
     "chat_fresh8.jsonl",
     "chat_fresh9.jsonl",
     "chat_fresh10.jsonl",
+    "chat_fresh11.jsonl",
 )
 URGENCY_SETS = ("urgent_dev2.jsonl", "urgent_dev3.jsonl", "urgent_fresh.jsonl")
 
