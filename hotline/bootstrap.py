@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import Settings
+from hotline.domain import sounds
 from hotline.domain.catalogue import Catalogue, load_catalogue
 from hotline.domain.clock import Clock, SystemClock
 from hotline.domain.duplicates import load_duplicate_rules
@@ -78,7 +79,8 @@ def build_app(settings: Settings | None = None, *, clock: Clock | None = None) -
     settings = settings or Settings.from_env()
     try:
         load_tables()
-    except ReadingTableError as exc:
+        sounds.load_table()
+    except ReadingTableError as exc:  # the sound table's error is one too
         raise ConfigError(str(exc)) from exc
     catalogue, sla = load_policies(settings)
     retention = load_retention(settings.data_dir / "retention.yml")

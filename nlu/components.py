@@ -178,7 +178,7 @@ class HotlineTokenizer(JiebaTokenizer):
     ) -> None:
         super().__init__(config, model_storage, resource)
         load_tables()  # a broken character table stops the server here, not a citizen's turn
-        sounds.readings("check")  # and so does a broken sound table
+        sounds.load_table()  # and so does a broken sound table
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:

@@ -16,23 +16,43 @@ import math
 import re
 from pathlib import Path
 
+from hotline.domain.reading import ReadingTableError
+
 TABLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sounds.tsv"
 _RUN = re.compile(r"[A-Za-z]+(?:[ '’]+[A-Za-z]+)*")
 _SEPARATORS = re.compile(r"[ '’]+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_SOUND = re.compile(r"[a-z]+")
 # The longest sound in the table is shorter than this (six syllables of up to six letters).
 _LONGEST = 36
 
 
+class SoundTableError(ReadingTableError):
+    """The sound table is missing or has a line that is not sound, tab, word, tab, count."""
+
+
 @functools.lru_cache(maxsize=2)
 def _table(path: Path = TABLE_PATH) -> dict[str, tuple[str, int]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SoundTableError(f"{path}: cannot be read ({exc})") from exc
     table: dict[str, tuple[str, int]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(lines, start=1):
         if not line or line.startswith("#"):
             continue
-        sound, word, count = line.split("\t")
-        table[sound] = (word, int(count))
+        fields = line.split("\t")
+        if len(fields) != 3 or not _SOUND.fullmatch(fields[0]) or not fields[2].isdigit():
+            raise SoundTableError(
+                f"{path}:{number}: expected sound<tab>word<tab>count, got {line!r}"
+            )
+        table[fields[0]] = (fields[1], int(fields[2]))
     return table
+
+
+def load_table(path: Path = TABLE_PATH) -> None:
+    """Read the sound table now, so a broken file stops start-up, not a citizen's turn."""
+    _table(path)
 
 
 def _words(sound: str, table: dict[str, tuple[str, int]]) -> list[str] | None:

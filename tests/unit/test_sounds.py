@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hotline.domain import sounds
+from hotline.domain.reading import ReadingTableError
 
 
 @pytest.mark.parametrize(
@@ -36,3 +39,19 @@ def test_every_read_character_points_into_the_run_it_stands_for() -> None:
     assert origin[:3] == [0, 1, 2] and origin[-2:] == [text.index("，"), len(text) - 1]
     assert all(3 <= origin[i] < 3 + len("juzhuzheng") for i in range(3, 6))
     assert origin == sorted(origin)
+
+
+@pytest.mark.parametrize(
+    ("table", "why"),
+    [("juzhuzheng\t居住证\n", "expected sound"), ("居住证\t居住证\t3\n", "expected sound")],
+)
+def test_a_broken_sound_table_names_the_file_and_line(tmp_path: Path, table: str, why: str) -> None:
+    path = tmp_path / "sounds.tsv"
+    path.write_text("# header\n" + table, encoding="utf-8")
+    with pytest.raises(sounds.SoundTableError, match=rf"sounds.tsv:2: {why}"):
+        sounds.load_table(path)
+
+
+def test_a_missing_sound_table_is_a_reading_table_error(tmp_path: Path) -> None:
+    with pytest.raises(ReadingTableError, match="cannot be read"):
+        sounds.load_table(tmp_path / "nowhere.tsv")
