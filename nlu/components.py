@@ -49,6 +49,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from hotline.domain import sounds
+from hotline.domain.intents import SMALL_TALK_INTENTS
 from hotline.domain.reading import as_read, load_tables
 from nlu import crf_features, focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
@@ -56,10 +57,8 @@ from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
 
 URGENT_KEY = "urgent"
-# Small talk is urgent only when the rules read a danger in its words.
-SMALL_TALK = frozenset(
-    {"chitchat", "out_of_scope", "greet", "goodbye", "thank", "bot_challenge", "insult", "nonsense"}
-)
+# Small talk (and nonsense) is urgent only when the rules read a danger in its words.
+NO_DANGER_INTENTS = frozenset({*SMALL_TALK_INTENTS, "nonsense"})
 URGENT_SCORE_KEY = "urgent_score"
 TYPE_KEY = "type"
 
@@ -182,8 +181,11 @@ class HotlineTokenizer(JiebaTokenizer):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The typo table is part of the tokens: editing it re-runs the cached training steps."""
-        return typos.fingerprint() + sounds.fingerprint()
+        """The typo and sound tables are part of the tokens: editing either (or the code that
+        reads it) re-runs the cached training steps."""
+        return urgency.content_hash(
+            [typos.TYPOS_PATH, typos.__file__, sounds.TABLE_PATH, sounds.__file__]
+        )
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Close up Chinese typed with a space between characters first
@@ -210,18 +212,11 @@ class HotlineTokenizer(JiebaTokenizer):
         spans = (
             focus.clip_spans(len(read), limit) if limit and len(read) > limit else [(0, len(read))]
         )
-        if read == text:
-            tokens = [
-                Token(word, a + start)
-                for a, b in spans
-                for word, start, _ in jieba.tokenize(text[a:b])
-            ]
-        else:
-            tokens = [
-                Token(word, origin[a + start], max(origin[a + end - 1] + 1, origin[a + start] + 1))
-                for a, b in spans
-                for word, start, end in jieba.tokenize(read[a:b])
-            ]
+        tokens = [
+            Token(word, origin[a + start], max(origin[a + end - 1] + 1, origin[a + start] + 1))
+            for a, b in spans
+            for word, start, end in jieba.tokenize(read[a:b])
+        ]
         return self._apply_token_pattern(_one_mark_per_run(tokens))
 
 
@@ -352,7 +347,11 @@ class HotlineAnnotator(GraphComponent):
             default = "咨询" if is_faq else route.type
             if message.get(URGENT_KEY) is None:
                 message.set(URGENT_KEY, rules.is_urgent(text), add_to_output=True)
-            elif message.get(URGENT_KEY) and intent in SMALL_TALK and not rules.is_urgent(text):
+            elif (
+                message.get(URGENT_KEY)
+                and intent in NO_DANGER_INTENTS
+                and not rules.is_urgent(text)
+            ):
                 # "紧急紧急！今晚吃啥？": alarm words in small talk name no danger
                 message.set(URGENT_KEY, False, add_to_output=True)
             message.set(

@@ -9,7 +9,6 @@ same length, so a normalised text keeps every offset of the original (entities s
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from pathlib import Path
 
@@ -46,10 +45,3 @@ def normalise(text: str, path: Path = TYPOS_PATH) -> str:
     if pattern is None:
         return text
     return pattern.sub(lambda m: table[m.group(0)], text)
-
-
-def fingerprint(path: Path = TYPOS_PATH) -> str:
-    """The table's and this module's content hash: a change retrains the tokenizer's cache."""
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()

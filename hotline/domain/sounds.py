@@ -11,7 +11,6 @@ reads the question with them.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import re
 from pathlib import Path
@@ -87,7 +86,7 @@ def readings(text: str, path: Path = TABLE_PATH) -> list[tuple[int, int, str]]:
         if _ACRONYM.search(run):
             continue
         words = _words(_SEPARATORS.sub("", run).lower(), table)
-        if words and len(words) >= 1 and any(len(w) >= 2 for w in words):
+        if words and any(len(w) >= 2 for w in words):
             found.append((match.start(), match.end(), "".join(words)))
     return found
 
@@ -110,10 +109,3 @@ def read(text: str, path: Path = TABLE_PATH) -> tuple[str, list[int]]:
     out.append(text[at:])
     origin.extend(range(at, len(text)))
     return "".join(out), origin
-
-
-def fingerprint(path: Path = TABLE_PATH) -> str:
-    """The table's and this module's content hash: a change retrains the tokenizer's cache."""
-    digest = hashlib.sha256(path.read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()

@@ -16,24 +16,14 @@ from typing import Any
 
 import yaml
 
+from hotline.domain.intents import SMALL_TALK_INTENTS
 from hotline.paths import ROOT
 from hotline.services.conversation.exchange import Reply
 
 DOMAIN = ROOT / "domain.yml"
 
 # Every response the conversation core sends; checked against domain.yml at start-up.
-SMALL_TALK = {
-    intent: f"utter_{intent}"
-    for intent in (
-        "chitchat",
-        "out_of_scope",
-        "greet",
-        "goodbye",
-        "thank",
-        "bot_challenge",
-        "insult",
-    )
-}
+SMALL_TALK = {intent: f"utter_{intent}" for intent in SMALL_TALK_INTENTS}
 USED = frozenset(
     {
         *SMALL_TALK.values(),
