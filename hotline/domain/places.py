@@ -291,6 +291,13 @@ def _place_part(clause: str) -> _Part | None:
         if inside and not _REFUSAL.search(inside):
             return _Part(inside, strong=True)
         return None
+    landmark = _LANDMARK_CLAUSE.match(bare)
+    if landmark and not (
+        _COMPLAINT.search(landmark.group("name"))
+        or _SENTENCE.search(landmark.group("name"))
+        or _NOT_NAME.search(landmark.group("name"))
+    ):
+        return _Part(bare, strong=False)
     if not is_place_like(bare):
         return None
     strong = _has_strong(bare)
@@ -334,6 +341,22 @@ def _bare_name(text: str) -> bool:
     )
 
 
+# A gate named alone ("北门这儿"): the compound was said before; "门口", "楼下" alone say nothing.
+_GATE = re.compile(rf"{_DIR}{{1,2}}(?:门|大门|侧门)口?|(?:正门|后门|侧门)口?")
+
+# A correction inside an answer ("…，不对，是…", "刚刚那个地址错了 位置是…"): what follows
+# it is the place; a separator or 是/应该 must follow, so no name is cut at "错".
+_SELF_CORRECTION = re.compile(
+    r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|错了)"
+    r"(?:[，,。！!；;\s]+|(?=应该|是))"
+)
+
+# A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
+_LANDMARK_CLAUSE = re.compile(
+    r"^(?:靠近|挨着|紧挨着?|紧靠|临近|邻近|(?:旁边|边上|附近|对面|门口|那里|那儿|这里)?有一?"
+    r"[个棵条座排家间口片根栋])(?P<name>[\u4e00-\u9fffA-Za-z0-9]{1,12})$"
+)
+
 # A clause that names the place the citizen did NOT mean ("…，不是门口", "…，而不在路口").
 _DENIED = re.compile(r"^\s*(?:而)?(?:不是|不在)")
 
@@ -345,6 +368,13 @@ def place_from_answer(text: str) -> str | None:
         return None
     if len(text) > WHOLE_ANSWER_LIMIT:
         return place_in_message(text)
+    # "碧水湾花园，不对，是碧水名苑5栋楼下": the place said after the correction is the place.
+    fixed = list(_SELF_CORRECTION.finditer(text))
+    if fixed:
+        after = text[fixed[-1].end() :]
+        place = place_from_answer(after) if after.strip() else None
+        if place and _has_strong(place):
+            return place
     # "是小区后门，不是门口": the place denied is not part of the place.
     spans = [(a, b) for a, b in _clauses(text) if not _DENIED.match(text[a:b])]
     parts = [_place_part(text[start:end]) for start, end in spans]
@@ -352,7 +382,7 @@ def place_from_answer(text: str) -> str | None:
     if not named:
         if len(spans) == 1 and not _PHONE.search(text):
             only = _tidy(text)
-            return only if _bare_name(only) else None
+            return only if _bare_name(only) or _GATE.fullmatch(only) else None
         return None
     # From the first clause that names a place to the last place clause, as typed; clauses
     # without a place in between (a refusal, a remark) drop out with their separator.
@@ -384,6 +414,24 @@ def place_from_answer(text: str) -> str | None:
             said = lead.group(0) + said
         pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
     return _tidy("".join(pieces)) or None
+
+
+def place_remark(text: str, place: str) -> str | None:
+    """What an answer to the place question says besides the place ("…3栋，楼上天天半夜拖凳子"),
+    so the ticket keeps it in the description instead of losing it."""
+    text = _normalise(text)
+    said = []
+    for start, end in _clauses(text):
+        clause = _tidy(text[start:end])
+        if (
+            clause
+            and clause not in place
+            and not _DENIED.match(clause)
+            and not _SELF_CORRECTION.search(clause)
+            and _COMPLAINT.search(_mask(clause))
+        ):
+            said.append(clause)
+    return "，".join(said) or None
 
 
 def _identifies(clause: str) -> bool:

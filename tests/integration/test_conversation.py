@@ -264,6 +264,15 @@ async def test_place_corrected_at_the_summary_replaces_it_whole(service: Service
     assert ticket.address == "镇淮楼东路12号"
 
 
+async def test_a_remark_after_the_place_goes_into_the_description(service: Services) -> None:
+    chat = Conversation()
+    await chat.send(parse("楼上噪音太大了受不了", "neighbour_noise", 0.9, request_type="投诉"))
+    said = await chat.send(parse("我家在金沙湾小区3栋，楼上天天半夜拖凳子", "inform"))
+    assert chat.draft is not None and chat.draft["address"] == "金沙湾小区3栋"
+    assert "楼上天天半夜拖凳子" in chat.draft["description"]
+    assert said
+
+
 async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:
     chat = Conversation()
     await chat.send(

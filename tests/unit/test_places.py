@@ -9,12 +9,27 @@ from hotline.domain.places import (
     place_correction,
     place_from_answer,
     place_in_message,
+    place_remark,
     says_more_than_place,
 )
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
     ("是小区后门，不是门口", "小区后门"),  # the place denied is dropped
+    # a correction inside the answer: the place said after it is the place
+    ("碧水湾花园，不对，是碧水名苑5栋楼下", "碧水名苑5栋楼下"),
+    ("刚刚那个地址错了 位置是梅溪街道梅林社区三巷14号", "梅溪街道梅林社区三巷14号"),
+    # a landmark to find the spot by, between parts or after them
+    (
+        "江西省赣岫市青枫区，翠湖路和樟树街那一段，靠近老邮电所，路边有排报刊亭",
+        "江西省赣岫市青枫区，翠湖路和樟树街那一段，靠近老邮电所，路边有排报刊亭",
+    ),
+    (
+        "桂花巷，巷子最里头，有棵大黄桷树，树下那个窨井盖这里",
+        "桂花巷，巷子最里头，有棵大黄桷树，树下那个窨井盖",
+    ),
+    ("那坡村六组，半山腰的竹林里，有条小溪那边吧", "那坡村六组，半山腰的竹林里，有条小溪"),
+    ("北门这儿", "北门"),  # a gate alone: the compound was named before
     # a hesitation with a yes opens the answer; "五一路" and "科技一路" are roads, not 一路
     ("哦对 在金沙路云锦苑5栋楼下", "金沙路云锦苑5栋楼下"),
     ("高架桥底下，靠近五一路那头", "高架桥底下，靠近五一路那头"),
@@ -489,3 +504,19 @@ def test_is_place_like(text: str, expected: bool) -> None:
 )
 def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: bool) -> None:
     assert says_more_than_place(text) is more
+
+
+@pytest.mark.parametrize(
+    ("answer", "remark"),
+    [
+        ("我家在金沙湾小区3栋，楼上天天半夜拖凳子", "楼上天天半夜拖凳子"),
+        ("地点是滨河公园北边的公厕，里面水龙头一直在漏水，谢谢", "里面水龙头一直在漏水"),
+        ("人民路12号，谢谢", None),
+        ("是小区后门，不是门口", None),
+        ("桂花巷，有棵大黄桷树", None),
+    ],
+)
+def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
+    place = place_from_answer(answer)
+    assert place is not None
+    assert place_remark(answer, place) == remark

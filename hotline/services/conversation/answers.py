@@ -13,6 +13,7 @@ from hotline.domain.intake import (
 from hotline.domain.places import (
     is_place_like,
     place_from_answer,
+    place_remark,
 )
 from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.context import Room
@@ -118,6 +119,9 @@ class DraftAnswers(Room):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
             draft["address"] = place[:300]
+            remark = place_remark(self.text, place)
+            if remark:
+                draft["description"] = f"{draft.get('description')}\n补充：{remark}"[:4000]
             self.room(Intake).ask_next(draft)
             return True
         if re.search(r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short):
