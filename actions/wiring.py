@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotline.adapters.meaning import with_meaning
 from hotline.adapters.rasa_client import RasaParser
 from hotline.bootstrap import build_app
 from hotline.domain.knowledge import KnowledgeBase, load_knowledge
@@ -37,7 +38,10 @@ def wiring() -> Wiring:
     if _current is None:
         app = build_app()
         app.service.tickets.sync_catalogue()  # routing needs the catalogue's rows; idempotent
-        knowledge = load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue)
+        knowledge = with_meaning(
+            load_knowledge(app.settings.data_dir / "knowledge.yml", app.catalogue),
+            app.settings.var_dir,
+        )
         parser = RasaParser(app.settings.rasa_url, token=app.settings.rasa_token)
         _current = Wiring(app.service, knowledge, parser)
     return _current

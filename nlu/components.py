@@ -20,6 +20,8 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
   blended into the ranking of messages of ``min_chars`` characters or more.
 * :class:`LongMessageRouter` — a long message (a letter, a pasted text) is a request: drops
   the intents that only short replies carry (好的, 你好, an address alone, …) from its ranking.
+* :class:`PrivateMatterRouter` — gossip and private quarrels (:mod:`nlu.private`) get no
+  department: ``out_of_scope`` goes first in their ranking.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from hotline.domain import sounds
 from hotline.domain.intents import SMALL_TALK_INTENTS
 from hotline.domain.reading import as_read, load_tables
-from nlu import crf_features, focus, rules, typos, urgency
+from nlu import crf_features, focus, private, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
@@ -604,6 +606,45 @@ class LongMessageRouter(_StatelessComponent):
             kept.sort(key=lambda kv: kv[1], reverse=True)
             message.set(
                 INTENT, {INTENT_NAME_KEY: kept[0][0], "confidence": kept[0][1]}, add_to_output=True
+            )
+            message.set(
+                INTENT_RANKING_KEY,
+                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in kept],
+                add_to_output=True,
+            )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class PrivateMatterRouter(_StatelessComponent):
+    """Put ``out_of_scope`` first for gossip and private quarrels (:mod:`nlu.private`).
+
+    The catalogue gives no ticket to matters with no public dimension, but their words name
+    departments ("女婿考进了交通局", "借给亲戚两头牛"). Put it after LongMessageRouter and
+    before FallbackClassifier.
+    """
+
+    INTENT = "out_of_scope"
+    SHARE = 0.9  # the rest of the ranking keeps its order in what is left
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Re-rank each private matter with ``out_of_scope`` on top."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if not ranking or not private.is_private_matter(text):
+                continue
+            rest = [
+                (str(i[INTENT_NAME_KEY]), float(i["confidence"]))
+                for i in ranking
+                if i[INTENT_NAME_KEY] != self.INTENT
+            ]
+            total = sum(c for _, c in rest) or 1.0
+            kept = [(self.INTENT, self.SHARE)] + [
+                (n, c / total * (1 - self.SHARE)) for n, c in rest
+            ]
+            message.set(
+                INTENT, {INTENT_NAME_KEY: self.INTENT, "confidence": self.SHARE}, add_to_output=True
             )
             message.set(
                 INTENT_RANKING_KEY,

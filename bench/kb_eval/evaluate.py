@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hotline.adapters.meaning import with_meaning
 from hotline.domain.consult import consult_or_report, follow_up
 from hotline.domain.knowledge import Answer, KnowledgeBase, load_knowledge
 
@@ -182,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--nlu-errors", action="store_true", help="with --errors, also the NLU rows answered"
     )
+    parser.add_argument(
+        "--words", action="store_true", help="rank by words alone (no sentence encoder)"
+    )
     args = parser.parse_args(argv)
     rows = [
         json.loads(line)
@@ -191,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         if line
     ]
     kb = load_knowledge(ROOT / "data" / "knowledge.yml")
+    if not args.words:
+        with_meaning(kb, ROOT / "var")
+    ranking = "words" if kb.closeness is None else "words, reordered by meaning"
     print(f"set: {args.set.name} (written by a helper session for the team; see README)")
+    print(f"ranking: {ranking}")
     settings: list[tuple[str, Decide]] = [
         ("today, no routing", lambda k, r: today(k, r, routed=False)),
         ("today, 咨询 + expected category", lambda k, r: today(k, r, routed=True)),

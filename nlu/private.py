@@ -1,0 +1,75 @@
+"""Private matters: short messages that ask nothing of the government, whatever body they name.
+
+The intent model routes on words, so gossip that names a public body ("女婿考进了交通局") or a
+money quarrel between relatives ("借给亲戚两头牛…不还了") goes to that body's or that money's
+department. The catalogue says such messages get no ticket (private disputes with no public
+dimension, chit-chat). Training examples for them pulled real complaints along with them
+(bench/nlu_eval/README.md, *Private matters*), so two narrow rules decide instead, only on
+short messages that ask for nothing, name no danger and no public party:
+
+* gossip: hearsay or admiration about a person tied to a public body (在税务局上班的小伙子要结婚了);
+* a private loan or damage between relatives, friends or neighbours (小叔借车撞凹了不肯赔).
+
+Stdlib only: the Rasa worker imports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longer messages tell more than gossip: left to the model.
+MAX_CHARS = 60
+
+_HEARSAY = re.compile(
+    r"听说|听讲|八卦|啧啧|显摆|炫耀|吃瓜|羡慕|眼红|哈哈|长得(?:有点|挺|蛮)?像|唱歌|唱得|要结婚|"
+    r"结婚了|订婚|离婚了|开了?[辆部台]新车|买了?新车|升了|升官|提拔|当上了?|考进了?|考上了?|"
+    r"调到|调去|人挺好|人蛮好|好帅|真帅|漂亮|祝福语|退休了"
+)
+_PERSON = re.compile(
+    r"女婿|儿子|女儿|闺女|老公|媳妇|老婆|亲戚|小伙子|姑娘|同学|同事|邻居|大姐|大哥|孃孃|阿姨|"
+    r"叔叔|舅|姨|主席|经理|主任|局长|科长|处长|书记|队长|所长"
+)
+_PUBLIC_BODY = re.compile(r"[局委所院办厅站]|街道|政府|城管|工会|物业|业委会|机关|单位|编制|公务员")
+# Anything asked, complained of or dangerous makes it more than gossip.
+_ASKS = re.compile(
+    r"投诉|举报|反映|请|要求|能不能|能否|可不可以|帮|处理|违规|违法|违纪|贪|腐|受贿|公车|不作为|"
+    r"整改|查|管管|希望|建议|怎么办|咋办|咋弄|怎么弄|凭什么|欠|拖|骗|打人|威胁|占|吵|噪|漏|坏|堵|"
+    r"臭|危险|赔|退|罚|收费"
+)
+
+_KIN = re.compile(
+    r"亲戚|前夫|前妻|邻居|隔壁|楼上|小叔|叔子|朋友|同学|同事|妹妹|姐姐|弟弟|哥哥|家长|老公|老婆|"
+    r"婆婆|公公|女婿|儿媳|舅|姨|姑|表|堂|[我他她俺]的?(?:哥|姐|弟|妹|叔|婶)"
+)
+_PRIVATE_MONEY = re.compile(
+    r"借给?|借[了的]?[\u4e00-\u9fff]{0,4}(?:钱|车|牛|房)|不还|欠[我他她]|不肯赔|不赔|毋肯赔|"
+    r"赔[偿钱]|抚养费|赡养费|彩礼|分家|遗产|存款|平分"
+)
+# A business, an office, a landlord, a wage or a danger gives the quarrel a public side.
+_PUBLIC_PARTY = re.compile(
+    r"局|委|政府|街道|社区|村委|城管|派出所|警察|法院|公司|厂|老板|工资|工地|物业|开发商|学校|"
+    r"医院|商家|店|平台|快递|银行|保险|医保|社保|卡|证|中介|房东|租|冒充|诈骗|骗|危险|打人|威胁|伤"
+)
+
+
+def is_gossip(text: str) -> bool:
+    """Hearsay about a person tied to a public body, asking for nothing."""
+    return bool(
+        _HEARSAY.search(text)
+        and _PERSON.search(text)
+        and _PUBLIC_BODY.search(text)
+        and not _ASKS.search(text)
+    )
+
+
+def is_private_quarrel(text: str) -> bool:
+    """Money or a loan between relatives, friends or neighbours, with no public party."""
+    return bool(
+        _KIN.search(text) and _PRIVATE_MONEY.search(text) and not _PUBLIC_PARTY.search(text)
+    )
+
+
+def is_private_matter(text: str) -> bool:
+    """Whether a short message is gossip or a private quarrel: no department's business."""
+    text = text.strip()
+    return len(text) < MAX_CHARS and (is_gossip(text) or is_private_quarrel(text))

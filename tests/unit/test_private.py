@@ -1,0 +1,41 @@
+"""Gossip and private quarrels get no department; complaints that name the same words still do."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.private import is_private_matter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "听说对门老李的儿子考上了公务员，分到财政局了，他家天天显摆",
+        "我们单位工会主席人挺好的，就是说话老带口音哈哈",
+        "表姐借了我家的三轮车拉货，车斗压坏了也不赔",
+        "我哥借我八千块说年底还，现在过年了还不还",
+        "楼下王阿姨的女婿在城管上班，听说要提拔了",
+    ],
+)
+def test_gossip_and_private_quarrels_are_private(text: str) -> None:
+    assert is_private_matter(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "听说城管局的人收了摊贩的钱就不管了，我要举报",  # wrongdoing reported: a department's
+        "邻居借了我的梯子爬到公共楼道顶上接电线，太危险了",  # a danger
+        "我表哥在工地干活，老板欠了他三个月工资不给",  # wages: human_resources
+        "我女儿在二中读书，听说学校要乱收补课费",  # a school charging fees
+        "隔壁邻居天天半夜唱歌，吵得我睡不着",  # noise: public_security
+        "听说我们小区物业经理跟开发商是亲戚，物业费一涨再涨，请你们查一查",  # asks to act
+    ],
+)
+def test_requests_naming_the_same_words_are_not(text: str) -> None:
+    assert not is_private_matter(text)
+
+
+def test_a_long_message_is_left_to_the_model() -> None:
+    text = "听说隔壁老张的女婿在住建局上班，" * 5
+    assert not is_private_matter(text)
