@@ -24,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
+from actions.wiring import wiring
 from hotline.config import Settings
 from hotline.credentials import ACTION_HEADER, ACTION_TOKEN
 from hotline.domain.yamlconf import ConfigError
@@ -44,7 +45,20 @@ def create_guarded_app(executor: ActionExecutor, token: str) -> Sanic[Any, Any]:
             return None
         return response.json({"error": "unauthorized"}, status=401)
 
+    @app.after_server_start
+    async def warm_up(app: Sanic[Any, Any], loop: Any) -> None:
+        # the database and the sentence encoder load while no one waits; the first citizen
+        # would otherwise wait for them (wiring() is built once, under a lock)
+        loop.run_in_executor(None, _build_wiring)
+
     return app
+
+
+def _build_wiring() -> None:
+    try:
+        wiring()
+    except Exception:  # the first request builds it again and reports why
+        logging.getLogger(__name__).exception("warming up the actions' wiring failed")
 
 
 def main(argv: list[str] | None = None) -> None:

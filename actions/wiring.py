@@ -6,6 +6,7 @@ from the environment on first use; tests install their own with :func:`install`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from hotline.adapters.meaning import with_meaning
@@ -24,6 +25,7 @@ class Wiring:
 
 
 _current: Wiring | None = None
+_building = threading.Lock()  # the server's warm-up and a first request may race
 
 
 def install(wiring: Wiring | None) -> None:
@@ -35,7 +37,11 @@ def install(wiring: Wiring | None) -> None:
 def wiring() -> Wiring:
     """The process's adapters, built from the environment the first time they are needed."""
     global _current  # noqa: PLW0603
-    if _current is None:
+    if _current is not None:
+        return _current
+    with _building:
+        if _current is not None:
+            return _current
         app = build_app()
         app.service.tickets.sync_catalogue()  # routing needs the catalogue's rows; idempotent
         knowledge = with_meaning(

@@ -20,8 +20,8 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
   blended into the ranking of messages of ``min_chars`` characters or more.
 * :class:`LongMessageRouter` — a long message (a letter, a pasted text) is a request: drops
   the intents that only short replies carry (好的, 你好, an address alone, …) from its ranking.
-* :class:`PrivateMatterRouter` — gossip and private quarrels (:mod:`nlu.private`) get no
-  department: ``out_of_scope`` goes first in their ranking.
+* :class:`PrivateMatterRouter` — private quarrels and gossip (:mod:`nlu.private`) get no
+  department: ``private_dispute`` or ``out_of_scope`` goes first in their ranking.
 """
 
 from __future__ import annotations
@@ -617,34 +617,33 @@ class LongMessageRouter(_StatelessComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class PrivateMatterRouter(_StatelessComponent):
-    """Put ``out_of_scope`` first for gossip and private quarrels (:mod:`nlu.private`).
+    """Put ``private_dispute`` or ``out_of_scope`` first for private quarrels and gossip
+    (:mod:`nlu.private`).
 
     The catalogue gives no ticket to matters with no public dimension, but their words name
     departments ("女婿考进了交通局", "借给亲戚两头牛"). Put it after LongMessageRouter and
     before FallbackClassifier.
     """
 
-    INTENT = "out_of_scope"
     SHARE = 0.9  # the rest of the ranking keeps its order in what is left
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Re-rank each private matter with ``out_of_scope`` on top."""
+        """Re-rank each private matter with its intent on top."""
         for message in messages:
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if not ranking or not private.is_private_matter(text):
+            intent = private.private_intent(text) if ranking else None
+            if intent is None:
                 continue
             rest = [
                 (str(i[INTENT_NAME_KEY]), float(i["confidence"]))
                 for i in ranking
-                if i[INTENT_NAME_KEY] != self.INTENT
+                if i[INTENT_NAME_KEY] != intent
             ]
             total = sum(c for _, c in rest) or 1.0
-            kept = [(self.INTENT, self.SHARE)] + [
-                (n, c / total * (1 - self.SHARE)) for n, c in rest
-            ]
+            kept = [(intent, self.SHARE)] + [(n, c / total * (1 - self.SHARE)) for n, c in rest]
             message.set(
-                INTENT, {INTENT_NAME_KEY: self.INTENT, "confidence": self.SHARE}, add_to_output=True
+                INTENT, {INTENT_NAME_KEY: intent, "confidence": self.SHARE}, add_to_output=True
             )
             message.set(
                 INTENT_RANKING_KEY,

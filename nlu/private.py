@@ -69,7 +69,19 @@ def is_private_quarrel(text: str) -> bool:
     )
 
 
+def private_intent(text: str) -> str | None:
+    """``private_dispute`` for a private quarrel (the citizen is told where mediation is),
+    ``out_of_scope`` for gossip, None when a short message is neither (or a message is long)."""
+    text = text.strip()
+    if len(text) >= MAX_CHARS:
+        return None
+    if is_private_quarrel(text):
+        return "private_dispute"
+    if is_gossip(text):
+        return "out_of_scope"
+    return None
+
+
 def is_private_matter(text: str) -> bool:
     """Whether a short message is gossip or a private quarrel: no department's business."""
-    text = text.strip()
-    return len(text) < MAX_CHARS and (is_gossip(text) or is_private_quarrel(text))
+    return private_intent(text) is not None

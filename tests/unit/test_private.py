@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.private import is_private_matter
+from nlu.private import is_private_matter, private_intent
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,9 @@ def test_requests_naming_the_same_words_are_not(text: str) -> None:
 def test_a_long_message_is_left_to_the_model() -> None:
     text = "听说隔壁老张的女婿在住建局上班，" * 5
     assert not is_private_matter(text)
+
+
+def test_a_quarrel_is_told_where_mediation_is_and_gossip_is_out_of_scope() -> None:
+    assert private_intent("表姐借了我家的三轮车拉货，车斗压坏了也不赔") == "private_dispute"
+    assert private_intent("楼下王阿姨的女婿在城管上班，听说要提拔了") == "out_of_scope"
+    assert private_intent("小区门口的路灯坏了") is None
