@@ -334,6 +334,12 @@ def _family(group_id: str) -> str:
     return group_id.rsplit("_", 1)[0] if "_" in group_id else group_id
 
 
+# How much closeness in meaning (KnowledgeBase.meaning, 0..1) counts among a follow-up's
+# candidates: consult_dev and consult_fresh10 +1 follow-up each at 0.1, no set lower; 0.2
+# lost a consult_dev follow-up (bench/kb_eval/README.md, *Meaning*).
+FOLLOW_UP_MEANING = 0.1
+
+
 def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     """Answer a follow-up within the topic just answered; None when it opens a new subject."""
     # "那要带什么材料？", "在哪里办", "多久能批下来", "凭这个证坐公交免费不": the same group first
@@ -383,13 +389,20 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
             says_aspect = covered
             break
 
+    meant = kb.meaning(text)
+
     def closeness(group_id: str) -> float:
         bonus = 0.0
         if group_id == group:
             bonus = same_group
         elif _family(group_id) == family:
             bonus = SAME_FAMILY
-        return scores.get(group_id, 0.0) + bonus + NEAR_WEIGHT * near.get(group_id, 0.0)
+        return (
+            scores.get(group_id, 0.0)
+            + bonus
+            + NEAR_WEIGHT * near.get(group_id, 0.0)
+            + FOLLOW_UP_MEANING * meant.get(group_id, 0.0)
+        )
 
     chosen = max(topic, key=closeness)
     if (

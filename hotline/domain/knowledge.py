@@ -394,6 +394,16 @@ class KnowledgeBase:
         ranked.sort(key=lambda entry: -(entry[1] + entry[2]))  # the bonus orders, never admits
         return [(group_id, score) for group_id, score, _ in ranked]
 
+    def meaning(self, text: str) -> dict[str, float]:
+        """Each group's closeness in meaning to ``text`` above the floor, scaled to 0..1;
+        empty without an encoder."""
+        if self.closeness is None:
+            return {}
+        return {
+            group_id: max(0.0, cosine - MEANING_FLOOR) / (1 - MEANING_FLOOR)
+            for group_id, cosine in self.closeness(text).items()
+        }
+
     def rank_readings(self, *readings: str) -> list[tuple[str, float]]:
         """Groups ranked on several readings of one message, each at its best score: a story
         names the topic ("我婆婆中风了…") while its asking sentence says only "要怎么弄"."""

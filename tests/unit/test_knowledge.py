@@ -451,3 +451,13 @@ def test_closeness_in_meaning_reorders_only_the_groups_the_words_found() -> None
     assert {group for group, _ in reordered} == set(found)  # …and admitted nothing new
     kb.closeness = None
     assert dict(reordered) == dict(kb.rank_readings(question))  # the scores stay the words'
+
+
+def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
+    kb = load_knowledge(ROOT / "data" / "knowledge.yml")
+    asked = "我还没签过约，是不是得先签了才能叫医生上门？签约要本人去现场吗"
+    before = follow_up(kb, asked, group="family_doctor_home_visit")
+    assert before is not None and before.group == "family_doctor_home_visit"
+    kb.closeness = lambda text: {"family_doctor_signup": 1.0}
+    after = follow_up(kb, asked, group="family_doctor_home_visit")
+    assert after is not None and after.group == "family_doctor_signup"
