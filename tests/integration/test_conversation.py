@@ -273,6 +273,24 @@ async def test_a_remark_after_the_place_goes_into_the_description(service: Servi
     assert said
 
 
+async def test_a_question_asked_in_passing_is_answered_and_the_report_taken(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse(
+            "我要反映，小区门口的公交站上个月挪到一公里外了，能不能挪回来？"
+            "顺便问一句，社区的老年食堂我68岁能去吃吗？",
+            "bus_service",
+            0.9,
+            request_type="投诉",
+        )
+    )
+    assert "顺便问" in said and "助餐" in said  # the question answered from the knowledge base
+    assert "我来为您登记" in said  # …and the report goes on
+    assert chat.draft is not None and chat.draft["category"] == "bus_service"
+
+
 async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:
     chat = Conversation()
     await chat.send(

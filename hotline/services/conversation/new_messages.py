@@ -39,6 +39,14 @@ MIN_REQUEST_MASS = 0.15
 MAX_ASKS = 5  # numbered asks parsed one by one, at most
 
 
+# "顺便问一句，…", "另外想咨询一下：…": a question asked in passing inside a report, up to the
+# end of its sentence.
+_SIDE_QUESTION = re.compile(
+    r"(?:顺便|顺带|另外|还想|再)(?:想)?(?:问|咨询|打听)(?:一下|一句|下|个事)?[，,：:\s]*"
+    r"(?P<question>[^。！？!?]{4,}[？?]?)"
+)
+
+
 class NewMessages(Room):
     """A message outside any draft or question: small talk, praise, a policy question, or a new
     report."""
@@ -120,7 +128,25 @@ class NewMessages(Room):
         if known_subject:  # 公积金 asked, routing unsure: a question still, never a place form
             self.room(Consultations).offer_consultation(None)
             return
+        self.answer_side_question()
         await self.start_report(routing)
+
+    def answer_side_question(self) -> None:
+        """A report that also asks a policy question in passing ("…能不能挪回来？顺便问一句，
+        老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost."""
+        asked = _SIDE_QUESTION.search(self.text)
+        if asked is None:
+            return
+        side = consult_or_report(
+            self.c.knowledge,
+            asked.group("question"),
+            category=None,
+            department=None,
+            request_type="咨询",
+            sure=False,
+        )
+        if side.answer is not None:
+            self.say(f"先回答您顺便问的“{side.answer.title}”：\n{side.answer.text}")
 
     def lone_place(self) -> None:
         """A place with nothing else: most likely meant for the ticket just filed."""
