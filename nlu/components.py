@@ -20,7 +20,7 @@ working directory on ``sys.path``, so run them from the repository root (``scrip
   blended into the ranking of messages of ``min_chars`` characters or more.
 * :class:`LongMessageRouter` — a long message (a letter, a pasted text) is a request: drops
   the intents that only short replies carry (好的, 你好, an address alone, …) from its ranking.
-* :class:`PrivateMatterRouter` — private quarrels and gossip (:mod:`nlu.private`) get no
+* :class:`PrivateMatterRouter` — private quarrels and gossip (:mod:`hotline.domain.private`) get no
   department: ``private_dispute`` or ``out_of_scope`` goes first in their ranking.
 """
 
@@ -50,10 +50,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hotline.domain import sounds
+from hotline.domain import private, sounds
 from hotline.domain.intents import SMALL_TALK_INTENTS
 from hotline.domain.reading import as_read, load_tables
-from nlu import crf_features, focus, private, rules, typos, urgency
+from nlu import crf_features, focus, rules, typos, urgency
 from nlu.catalogue import FALLBACK_INTENT, REPO_ROOT, load_routing
 
 crf_features.install()  # the same CRF features, keys formatted once (nlu/crf_features.py)
@@ -618,7 +618,7 @@ class LongMessageRouter(_StatelessComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class PrivateMatterRouter(_StatelessComponent):
     """Put ``private_dispute`` or ``out_of_scope`` first for private quarrels and gossip
-    (:mod:`nlu.private`).
+    (:mod:`hotline.domain.private`).
 
     The catalogue gives no ticket to matters with no public dimension, but their words name
     departments ("女婿考进了交通局", "借给亲戚两头牛"). Put it after LongMessageRouter and

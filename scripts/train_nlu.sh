@@ -5,8 +5,8 @@
 #   FORCE=1 scripts/train_nlu.sh    # train even if the fingerprint is unchanged
 #
 # Idempotent: a SHA-256 fingerprint of config.yml, domain.yml, data/nlu/, data/responses/,
-# data/stories*, data/rules*, nlu/, what the tokenizer reads from hotline/domain (reading.py,
-# sounds.py and data/sounds.tsv), the urgency corpus (data/urgency/ and
+# data/stories*, data/rules*, nlu/, what the pipeline reads from hotline/domain (reading.py,
+# sounds.py, data/sounds.tsv, intents.py, private.py), the urgency corpus (data/urgency/ and
 # bench/nlu_eval/urgent_dev.jsonl, read by nlu.components.UrgencyClassifier; that component
 # also hashes them into Rasa's own cache key) and the Rasa version is kept next to the model in
 # models/.hotline.fingerprint; training is skipped while it is unchanged and the model exists.
@@ -48,7 +48,8 @@ fingerprint() {
   {
     "$RASA_BIN" --version 2>/dev/null | grep -m1 'Rasa Version' || true
     find config.yml domain.yml "${DATA[@]}" nlu data/urgency bench/nlu_eval/urgent_dev.jsonl \
-      data/sounds.tsv hotline/domain/sounds.py hotline/domain/reading.py -type f \
+      data/sounds.tsv hotline/domain/sounds.py hotline/domain/reading.py \
+      hotline/domain/intents.py hotline/domain/private.py -type f \
       ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 2>/dev/null \
       | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.private import is_private_matter, private_intent
+from hotline.domain.private import is_family_matter, is_private_matter, private_intent
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,15 @@ def test_a_quarrel_is_told_where_mediation_is_and_gossip_is_out_of_scope() -> No
     assert private_intent("表姐借了我家的三轮车拉货，车斗压坏了也不赔") == "private_dispute"
     assert private_intent("楼下王阿姨的女婿在城管上班，听说要提拔了") == "out_of_scope"
     assert private_intent("小区门口的路灯坏了") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("我和前妻离婚三年了，孩子的抚养权想改过来，该怎么弄", True),
+        ("楼上漏水把我家天花板泡坏了，邻居不肯赔", True),
+        ("小区门口的路灯坏了好几天", False),
+    ],
+)
+def test_family_matters_of_any_length(text: str, family: bool) -> None:
+    assert is_family_matter(text) is family

@@ -16,6 +16,7 @@ from hotline.domain.places import (
     place_from_answer,
     says_more_than_place,
 )
+from hotline.domain.private import is_family_matter
 from hotline.domain.reading import ASK_MIN, enumerated_asks
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.consultations import Consultations
@@ -30,7 +31,6 @@ from hotline.services.conversation.words import (
     _CATEGORY_WRONG,
     _COMPLAINT,
     _PRAISE,
-    _PRIVATE,
     is_affirm,
 )
 from hotline.services.registration import NewTicket
@@ -82,7 +82,7 @@ class NewMessages(Room):
         if intent == "correct_category" or _CATEGORY_WRONG.search(self.short):
             self.room(FiledTickets).wrong_category_after_filing()
             return True
-        if intent == "private_dispute" or (_PRIVATE.search(text) and not self.turn.urgent):
+        if intent == "private_dispute" or (is_family_matter(text) and not self.turn.urgent):
             self.utter("utter_private_dispute")
             return True
         return False

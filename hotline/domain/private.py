@@ -1,4 +1,4 @@
-"""Private matters: short messages that ask nothing of the government, whatever body they name.
+"""Private matters: messages that ask nothing of the government, whatever body they name.
 
 The intent model routes on words, so gossip that names a public body ("女婿考进了交通局") or a
 money quarrel between relatives ("借给亲戚两头牛…不还了") goes to that body's or that money's
@@ -10,7 +10,8 @@ short messages that ask for nothing, name no danger and no public party:
 * gossip: hearsay or admiration about a person tied to a public body (在税务局上班的小伙子要结婚了);
 * a private loan or damage between relatives, friends or neighbours (小叔借车撞凹了不肯赔).
 
-Stdlib only: the Rasa worker imports it.
+The conversation also tells a family matter of any length (离婚, 彩礼, 借条 …,
+:func:`is_family_matter`) where mediation is. Stdlib only: the Rasa worker imports it too.
 """
 
 from __future__ import annotations
@@ -85,3 +86,18 @@ def private_intent(text: str) -> str | None:
 def is_private_matter(text: str) -> bool:
     """Whether a short message is gossip or a private quarrel: no department's business."""
     return private_intent(text) is not None
+
+
+# Family and money matters between people, at any length: the conversation answers them with
+# where mediation and legal aid are, unless a danger is told.
+_FAMILY_MATTER = re.compile(
+    r"借(?:了)?(?:我|他|她)?.{0,6}钱.{0,6}不还|欠(?:我)?.{0,6}钱不还|民间借贷|借条|欠条|"
+    r"离婚|婆媳|家庭矛盾|夫妻(?:吵架|矛盾)|分家|遗产|彩礼|兄弟.{0,4}(?:矛盾|分财产)|"
+    r"朋友.{0,6}不还|老公.{0,4}(?:出轨|吵)|老婆.{0,4}吵|"
+    r"(?:邻居|楼上|楼下).{0,16}(?:不给赔|不肯赔|不赔|赔偿)"
+)
+
+
+def is_family_matter(text: str) -> bool:
+    """Whether a message tells a family or money matter between people (离婚, 借钱不还 …)."""
+    return bool(_FAMILY_MATTER.search(text))
