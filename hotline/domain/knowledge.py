@@ -421,11 +421,10 @@ class KnowledgeBase:
         ranked = sorted(best.items(), key=order)
         if self.closeness is None or not ranked:
             return ranked
-        near = self.closeness(readings[0])
+        near = self.meaning(readings[0])
 
         def blended(entry: tuple[str, float]) -> float:
-            meaning = max(0.0, near.get(entry[0], 0.0) - MEANING_FLOOR) / (1 - MEANING_FLOOR)
-            return -((1 - MEANING_SHARE) * entry[1] + MEANING_SHARE * meaning)
+            return -((1 - MEANING_SHARE) * entry[1] + MEANING_SHARE * near.get(entry[0], 0.0))
 
         return sorted(ranked, key=blended)
 

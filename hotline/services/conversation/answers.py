@@ -17,7 +17,7 @@ from hotline.domain.places import (
 )
 from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.context import Room
-from hotline.services.conversation.drafts import NONE_OF_THESE, Intake
+from hotline.services.conversation.drafts import NONE_OF_THESE, Intake, add_to_description
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
@@ -121,7 +121,7 @@ class DraftAnswers(Room):
             draft["address"] = place[:300]
             remark = place_remark(self.text, place)
             if remark:
-                draft["description"] = f"{draft.get('description')}\n补充：{remark}"[:4000]
+                add_to_description(draft, remark)
             self.room(Intake).ask_next(draft)
             return True
         if re.search(r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short):
@@ -180,7 +180,7 @@ class DraftAnswers(Room):
         elif said_again(self.short, draft.get("description")):
             self.utter("utter_already_noted")  # the same words again: nothing new to add
         elif len(self.short) >= 4:
-            draft["description"] = f"{draft.get('description')}\n补充：{self.text}"[:4000]
+            add_to_description(draft, self.text)
             self.utter("utter_added_to_draft")
         else:
             self.utter("utter_not_understood")

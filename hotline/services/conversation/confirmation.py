@@ -16,7 +16,7 @@ from hotline.domain.places import (
     place_in_message,
 )
 from hotline.services.conversation.context import Room, known_request_type
-from hotline.services.conversation.drafts import Intake
+from hotline.services.conversation.drafts import Intake, add_to_description
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
@@ -103,7 +103,7 @@ class Confirmation(Room):
             )
             self.say(f"好的，“{self.catalogue.category_name(routing.category)}”的问题也一并登记。")
         else:
-            draft["description"] = f"{draft.get('description')}\n补充：{text}"[:4000]
+            add_to_description(draft, text)
             self.utter("utter_added_to_summary")
         self.room(Intake).ask_next(draft)
 

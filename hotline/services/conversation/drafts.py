@@ -36,6 +36,11 @@ NONE_OF_THESE = "none"
 PARK_AFTER = timedelta(minutes=30)  # a draft untouched this long is parked and offered back
 
 
+def add_to_description(draft: dict[str, Any], said: str) -> None:
+    """Keep what the citizen adds to the report ("补充：…"), within the description's bound."""
+    draft["description"] = f"{draft.get('description')}\n补充：{said}"[:4000]
+
+
 class Intake(Room):
     """The citizen's draft from first words to a filed ticket: what to ask next, the summary,
     parking, cancelling and filing."""
