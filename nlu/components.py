@@ -248,7 +248,11 @@ def blend_ranking(
     for item in message.get(INTENT_RANKING_KEY) or []:
         name = item.get(INTENT_NAME_KEY)
         blended[name] = blended.get(name, 0.0) + (1 - share) * float(item["confidence"])
-    ranking = sorted(blended.items(), key=lambda kv: kv[1], reverse=True)[:length]
+    set_ranking(message, sorted(blended.items(), key=lambda kv: kv[1], reverse=True)[:length])
+
+
+def set_ranking(message: Message, ranking: list[tuple[str, float]]) -> None:
+    """Write a re-ranked intent list and its head, so every router leaves the same shape."""
     message.set(
         INTENT, {INTENT_NAME_KEY: ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True
     )
@@ -604,14 +608,7 @@ class LongMessageRouter(_StatelessComponent):
             if kept == pairs:
                 continue
             kept.sort(key=lambda kv: kv[1], reverse=True)
-            message.set(
-                INTENT, {INTENT_NAME_KEY: kept[0][0], "confidence": kept[0][1]}, add_to_output=True
-            )
-            message.set(
-                INTENT_RANKING_KEY,
-                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in kept],
-                add_to_output=True,
-            )
+            set_ranking(message, kept)
         return messages
 
 
@@ -641,14 +638,9 @@ class PrivateMatterRouter(_StatelessComponent):
                 if i[INTENT_NAME_KEY] != intent
             ]
             total = sum(c for _, c in rest) or 1.0
-            kept = [(intent, self.SHARE)] + [(n, c / total * (1 - self.SHARE)) for n, c in rest]
-            message.set(
-                INTENT, {INTENT_NAME_KEY: intent, "confidence": self.SHARE}, add_to_output=True
-            )
-            message.set(
-                INTENT_RANKING_KEY,
-                [{INTENT_NAME_KEY: n, "confidence": c} for n, c in kept],
-                add_to_output=True,
+            set_ranking(
+                message,
+                [(intent, self.SHARE)] + [(n, c / total * (1 - self.SHARE)) for n, c in rest],
             )
         return messages
 

@@ -83,11 +83,6 @@ def private_intent(text: str) -> str | None:
     return None
 
 
-def is_private_matter(text: str) -> bool:
-    """Whether a short message is gossip or a private quarrel: no department's business."""
-    return private_intent(text) is not None
-
-
 # Family and money matters between people, at any length: the conversation answers them with
 # where mediation and legal aid are, unless a danger is told.
 _FAMILY_MATTER = re.compile(

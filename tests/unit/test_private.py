@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.domain.private import is_family_matter, is_private_matter, private_intent
+from hotline.domain.private import is_family_matter, private_intent
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ from hotline.domain.private import is_family_matter, is_private_matter, private_
     ],
 )
 def test_gossip_and_private_quarrels_are_private(text: str) -> None:
-    assert is_private_matter(text)
+    assert private_intent(text) is not None
 
 
 @pytest.mark.parametrize(
@@ -33,12 +33,12 @@ def test_gossip_and_private_quarrels_are_private(text: str) -> None:
     ],
 )
 def test_requests_naming_the_same_words_are_not(text: str) -> None:
-    assert not is_private_matter(text)
+    assert private_intent(text) is None
 
 
 def test_a_long_message_is_left_to_the_model() -> None:
     text = "听说隔壁老张的女婿在住建局上班，" * 5
-    assert not is_private_matter(text)
+    assert private_intent(text) is None
 
 
 def test_a_quarrel_is_told_where_mediation_is_and_gossip_is_out_of_scope() -> None:
