@@ -4,19 +4,27 @@
 
 Each row is `{"answer", "expected", "shape"}`: what a citizen typed in answer to
 "请问问题发生的具体地点在哪里", and exactly what the ticket should store (see each set's .md for
-who wrote it and its rule). Prints exact matches per set and per shape; `--errors` prints misses.
+who wrote it and its rule). A row may add `"remark"`: what the answer goes on to say about the
+problem, which belongs in the description (null: nothing); then both must match. Prints exact
+matches per set and per shape; `--errors` prints misses.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
-from hotline.domain.places import place_from_answer
+from hotline.domain.places import place_from_answer, place_remark
 
 HERE = Path(__file__).resolve().parent
+
+
+def _bare(text: str | None) -> str:
+    """A remark without punctuation or spaces: where the clauses are cut is not the point."""
+    return re.sub(r"[\s，,。.!！?？、；;~～]", "", text or "")
 
 
 def score(path: Path, errors: bool) -> tuple[int, int]:
@@ -26,10 +34,16 @@ def score(path: Path, errors: bool) -> tuple[int, int]:
         got = place_from_answer(row["answer"])
         shape = row.get("shape", "-")
         total[shape] += 1
-        if got == row["expected"]:
+        remark_ok = "remark" not in row or _bare(
+            place_remark(row["answer"], got) if got else None
+        ) == _bare(row["remark"])
+        if got == row["expected"] and remark_ok:
             right[shape] += 1
         elif errors:
             print(f"  [{shape}] {row['answer']}\n      want {row['expected']}\n      got  {got}")
+            if "remark" in row:
+                remark = place_remark(row["answer"], got or "")
+                print(f"      remark want {row['remark']} got {remark}")
     hits, n = sum(right.values()), sum(total.values())
     print(f"{path.name}: {hits}/{n} = {hits / n:.3f} exact")
     for shape in sorted(total):
