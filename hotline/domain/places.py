@@ -42,7 +42,8 @@ _STRONG = (
     # numbered schools and hospitals: "二中", "一院", "三小"
     rf"{_NUM}(?:中|小|院)(?![心间午学时])",
     # administrative areas and villages
-    r"自治区|开发区|高新区|新区|街道|社区|省|市(?!场)|区|县|镇|乡|村|屯|庄|寨|洼|圩|坪|岗|铺|营|堡",
+    r"自治区|开发区|高新区|新区|街道|社区|省|市(?!场)|区|县|镇|乡|村|屯|庄|寨|洼|圩|坪|岗|铺|营|堡|"
+    r"苏木|嘎查|社(?![会交保])",
     # roads
     r"大道|大街|马路|公路|国道|省道|高速|高架|隧道|环路|辅路|胡同|巷|弄|路|街|道|段|桥",
     # compounds, buildings, landmarks
@@ -54,7 +55,8 @@ _STRONG = (
     r"(?i:\b(?:road|rd|street|avenue|ave|lane|building|bldg|tower|plaza|garden|park|room|floor|"
     r"district|village|town)\b)|"
     r"(?:上客|下客|候车|停车|服务|投放|收集|集中|售票|检测|便民|快递|网|站)点|"
-    r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|棚子|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱",
+    r"房子|平房|楼房|房|部|网吧|酒吧|书吧|茶吧|车位|车棚|棚子|红绿灯|电线杆|变电箱|垃圾桶|垃圾箱|"
+    r"档口|摊位|门面|铺面|机井",
 )
 
 # Words that place a spot relative to another: part of a place, never one alone.
@@ -67,7 +69,7 @@ _WEAK = (
     r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
     r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|交界处|交界|交汇处|交汇|结合部|"
     r"转盘|环岛|出口|入口|边|里|"
-    rf"靠{_DIR}{{1,2}}(?:那|这)?(?:侧|边|面|头|端)?|(?<=[树桥墙坡崖])下(?![午班雨车来去])"
+    rf"靠{_DIR}{{1,2}}(?:那|这)?(?:侧|边|面|头|端)?|(?<=[树桥墙坡崖头])下(?![午班雨车来去])|隔篱"
 )
 
 # The name before a relative spot, and the words that make it no name ("我家", "这").
@@ -104,6 +106,14 @@ _COMPLAINT = re.compile(
     r"有人|有个|一直|经常|总是|老是|天天|每天|晚上|白天|夜里|半夜|凌晨|昨天|今天|最近|好几天|已经|"
     rf"坏|堵|漏|吵|臭|脏|乱|噪音|施工|装修|积水|{_RUBBISH}|油烟|摆摊|违章|违建|"
     r"投诉|反映|举报|不管|没人|怎么|什么|为什么|吗"
+)
+
+# What a later clause says is wrong at the place ("红绿灯坏了", "道闸老是抬不起来", "水漫出来了"):
+# it goes on about the problem, so it belongs in the description, not the place.
+_PROBLEM = re.compile(
+    r"坏了|坏掉|不亮|不转|抬不起来|落不下来|打不开|关不上|进不去|出不来|漫出来|冒出来|溢出来|"
+    r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
+    r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -291,12 +301,7 @@ def _place_part(clause: str) -> _Part | None:
         if inside and not _REFUSAL.search(inside):
             return _Part(inside, strong=True)
         return None
-    landmark = _LANDMARK_CLAUSE.match(bare)
-    if landmark and not (
-        _COMPLAINT.search(landmark.group("name"))
-        or _SENTENCE.search(landmark.group("name"))
-        or _NOT_NAME.search(landmark.group("name"))
-    ):
+    if _landmark_clause(bare):
         return _Part(bare, strong=False)
     if not is_place_like(bare):
         return None
@@ -348,7 +353,9 @@ _GATE = re.compile(rf"{_DIR}{{1,2}}(?:门|大门|侧门)口?|(?:正门|后门|�
 # it is the place; a separator or 是/应该 must follow, so no name is cut at "错".
 _SELF_CORRECTION = re.compile(
     r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|错了)"
-    r"(?:[，,。！!；;\s]+|(?=应该|是))"
+    r"(?:[，,。！!；;\s]+|(?=应该|是))|"
+    # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
+    r"(?<=[，,\s])(?:啊|哦|噢|呃)?不是[，,\s]+(?=是)"
 )
 
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
@@ -356,6 +363,22 @@ _LANDMARK_CLAUSE = re.compile(
     r"^(?:靠近|挨着|紧挨着?|紧靠|临近|邻近|(?:旁边|边上|附近|对面|门口|那里|那儿|这里)?有一?"
     r"[个棵条座排家间口片根栋])(?P<name>[\u4e00-\u9fffA-Za-z0-9]{1,12})$"
 )
+
+
+def _landmark_clause(clause: str) -> bool:
+    """Whether a clause names a landmark to find the place by ("有个大水泥墩子"), not a fault
+    ("有个井盖没了")."""
+    landmark = _LANDMARK_CLAUSE.match(clause)
+    if landmark is None:
+        return False
+    name = landmark.group("name")
+    return not (
+        _COMPLAINT.search(name)
+        or _PROBLEM.search(name)
+        or _SENTENCE.search(name)
+        or _NOT_NAME.search(name)
+    )
+
 
 # A clause that names the place the citizen did NOT mean ("…，不是门口", "…，而不在路口").
 _DENIED = re.compile(r"^\s*(?:而)?(?:不是|不在)")
@@ -402,36 +425,62 @@ def place_from_answer(text: str) -> str | None:
             part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
         ):
             part = _Part(_tidy(raw), strong=False)
-        elif part is None or (pieces and _tells_more(part.text)):
+        elif part is None or (pieces and _tells_more(_tidy(_without_phone(raw)))):
             continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
         # "…宿舍，就是原来的老粮站后头", "…加油站，就在加油站后面": a later 就是 / 在 says
         # where again, it is no filler
-        lead = _LATER_LEAD.match(raw.lstrip()) if pieces else None
-        said = part.text
-        if lead and not said.startswith(lead.group(0)):
-            said = lead.group(0) + said
+        said = _as_typed_inside(part.text, raw, later=bool(pieces), inner=i < last)
         pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
     return _tidy("".join(pieces)) or None
+
+
+def _as_typed_inside(said: str, raw: str, *, later: bool, inner: bool) -> str:
+    """A clause's place with the words tidying took that only open or end the whole answer:
+    a later 就是 / 在 says where again, 那个 and 那边 point at the spot ("…，那个大湾崖上",
+    "老爸茶店那边，槟榔摊后面")."""
+    typed = _without_phone(raw).strip()
+    lead = _LATER_LEAD.match(typed) if later else None
+    if lead and not said.startswith(lead.group(0)):
+        said = lead.group(0) + said
+    if later and typed.startswith(("那个", "这个")) and not said.startswith(typed[:2]):
+        said = typed[:2] + said
+    if inner and typed.endswith(("那边", "这边")) and not said.endswith(typed[-2:]):
+        said += typed[-2:]
+    return said
 
 
 def place_remark(text: str, place: str) -> str | None:
     """What an answer to the place question says besides the place ("…3栋，楼上天天半夜拖凳子"),
     so the ticket keeps it in the description instead of losing it."""
     text = _normalise(text)
-    said = []
+    said: list[str] = []
     for start, end in _clauses(text):
         clause = _tidy(text[start:end])
         if (
-            clause
-            and clause not in place
-            and not _DENIED.match(clause)
-            and not _SELF_CORRECTION.search(clause)
-            and _COMPLAINT.search(_mask(clause))
+            not clause
+            or clause in place
+            or _DENIED.match(clause)
+            or _SELF_CORRECTION.search(clause)
+            or _landmark_clause(clause)
+            or _COURTESY_ONLY.fullmatch(clause)
         ):
-            said.append(clause)
+            continue
+        # once the answer turns to the problem, what follows goes on about it ("…，一股臭味")
+        masked = _mask(clause)
+        if said or _COMPLAINT.search(masked) or _PROBLEM.search(masked):
+            said.append(_REMARK_TAIL.sub("", text[start:end].strip()))
     return "，".join(said) or None
+
+
+# A clause that only thanks or hurries ("麻烦尽快"): no remark.
+_COURTESY_ONLY = re.compile(
+    r"(?:谢谢你们|谢谢你|谢谢|多谢|麻烦你们了|麻烦你们|麻烦了|麻烦|辛苦了|辛苦|尽快|快点|赶紧|"
+    r"抓紧|来人|派人|处理一下|处理|看看|过来|帮忙|[啊呀吧哈啦哦了呢]|\s)+"
+)
+# What ends a remark and says nothing about the problem: punctuation, thanks, emoji.
+_REMARK_TAIL = re.compile(r"(?:[\s。．.!！~～…,，、;；:：]|谢谢你们|谢谢|麻烦了|麻烦尽快|辛苦了)+$")
 
 
 def _identifies(clause: str) -> bool:
@@ -467,7 +516,7 @@ _ROUTE = re.compile(
 # A later clause that ends by pointing at the spot ("一直往外冒污水的那个", "积水最深的那一段",
 # "摆摊占道的那块空地") says which one of the place just named: it is part of the place.
 _IDENTIFIES = re.compile(
-    r"的(?:(?:那|这)一?(?:个|段|块|片|处|截|条|边|头|根|棵|间|家)[\u4e00-\u9fff]{0,3}|"
+    r"的(?:(?:那|这)一?(?:个|段|块|片|处|截|条|边|头|根|棵|间|家|口|座|排|栋|户)[\u4e00-\u9fff]{0,3}|"
     r"地方|位置|路段|地段)$"
 )
 
@@ -479,6 +528,10 @@ def _tells_more(text: str) -> bool:
     """Whether a clause goes on about the problem ("楼上天天装修") rather than the place;
     "有个早餐店", "加油站对面有个汽修店" name a landmark to find the place by."""
     masked = _mask(text)
+    if _landmark_clause(text):
+        return False
+    if _PROBLEM.search(masked):
+        return True
     cues = {m.group(0) for m in _COMPLAINT.finditer(masked)}
     if not cues:
         return False

@@ -15,6 +15,17 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    # dialect units and stalls (苏木/嘎查, 社, 档口), a landmark clause, a correction by 不是
+    (
+        "在巴彦苏木呼和嘎查，井房往东，过了铁丝网的那口机井",
+        "巴彦苏木呼和嘎查，井房往东，过了铁丝网的那口机井",
+    ),
+    ("在下洋社，祠堂门口", "下洋社，祠堂门口"),
+    ("地址：城北水产市场，冻品区，第8个档口", "城北水产市场，冻品区，第8个档口"),
+    ("在新华书店，那个卖烧饼的门面旁边", "新华书店，那个卖烧饼的门面旁边"),
+    ("汽车站那边，报刊亭后面", "汽车站那边，报刊亭后面"),
+    ("锦绣苑五期，啊不是，是锦绣苑六期3栋", "锦绣苑六期3栋"),
+    ("老街渡口，大榕树头下", "老街渡口，大榕树头下"),
     ("是小区后门，不是门口", "小区后门"),  # the place denied is dropped
     # a correction inside the answer: the place said after it is the place
     ("碧水湾花园，不对，是碧水名苑5栋楼下", "碧水名苑5栋楼下"),
@@ -514,6 +525,11 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("人民路12号，谢谢", None),
         ("是小区后门，不是门口", None),
         ("桂花巷，有棵大黄桷树", None),
+        # a fault told after the place, and what follows it, go to the description
+        ("和平路跟新华街路口，红绿灯坏了，车都乱走", "红绿灯坏了，车都乱走"),
+        ("在翠竹苑南门，门口那个升降杆老是抬不起来，麻烦尽快", "门口那个升降杆老是抬不起来"),
+        ("电梯里面，又困人了", "又困人了"),
+        ("粮站后面，有个大石碾子，石碾子旁边的水沟", None),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
