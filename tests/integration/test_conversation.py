@@ -674,6 +674,18 @@ async def test_category_correction_mid_form_is_never_stored_as_a_value(
     assert chat.draft is not None and chat.draft["category"] == "elevator_fault"
 
 
+async def test_a_weak_match_is_offered_as_what_the_question_may_be_about(
+    service: Services,
+) -> None:
+    """A subject the KB lacks (宽带费) shares only 低保 with a group: the answer says which
+    subject it answers, so the citizen can tell it is not theirs and ask to register."""
+    chat = Conversation()
+    said = await chat.send(parse("低保户家里的宽带费能不能少交点，找谁办", "out_of_scope", 0.4))
+    assert "您问的可能是“" in said and "需要登记" in said
+    sure = await Conversation().send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))
+    assert "可能是" not in sure and "体检" in sure
+
+
 async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Services) -> None:
     chat = Conversation()
     first = await chat.send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from hotline.domain.consult import (
+    SURE_ANSWER,
     Consultation,
     consult_or_report,
     follow_up,
@@ -135,6 +136,9 @@ class Consultations(Room):
             "questions": [*questions, question][-5:],
             "at": now_iso(self.now),
         }
+        if not lead and answer.score < SURE_ANSWER:
+            # a weak match may share only a word with the question: say what it answers
+            lead = f"您问的可能是“{answer.title}”方面的问题，以下解答供参考：\n\n"
         self.say(
             lead
             + answer.text
