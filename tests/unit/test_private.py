@@ -15,6 +15,10 @@ from hotline.domain.private import is_family_matter, private_intent
         "表姐借了我家的三轮车拉货，车斗压坏了也不赔",
         "我哥借我八千块说年底还，现在过年了还不还",
         "楼下王阿姨的女婿在城管上班，听说要提拔了",
+        # longer chat about a named person at a school, clinic or station, asking nothing
+        "我们镇卫生院新来的那个李医生长得真俊，小区里好几个阿姨都想给他介绍对象，也不晓得人家有没有对象，"
+        "你说这帮老姐妹是不是闲的",
+        "孙子幼儿园的刘老师听说怀了二胎，下学期可能不带他们班了，家长们都在猜换谁",
     ],
 )
 def test_gossip_and_private_quarrels_are_private(text: str) -> None:
@@ -30,6 +34,8 @@ def test_gossip_and_private_quarrels_are_private(text: str) -> None:
         "我女儿在二中读书，听说学校要乱收补课费",  # a school charging fees
         "隔壁邻居天天半夜唱歌，吵得我睡不着",  # noise: public_security
         "听说我们小区物业经理跟开发商是亲戚，物业费一涨再涨，请你们查一查",  # asks to act
+        "听说二小的老师中午在食堂吃完饭，好几个孩子肚子疼，学校也没送医院",  # people ill
+        "社区卫生室那个医生态度特别差，听说好多人都被他骂过",  # a service complaint
     ],
 )
 def test_requests_naming_the_same_words_are_not(text: str) -> None:
@@ -37,7 +43,7 @@ def test_requests_naming_the_same_words_are_not(text: str) -> None:
 
 
 def test_a_long_message_is_left_to_the_model() -> None:
-    text = "听说隔壁老张的女婿在住建局上班，" * 5
+    text = "听说隔壁老张的女婿在住建局上班，" * 8
     assert private_intent(text) is None
 
 
