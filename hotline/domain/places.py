@@ -39,6 +39,8 @@ _STRONG = (
     r"(?<=[元楼栋幢座层号])\s?[0-9]{2,5}(?:室|号|户)?",
     r"[A-Za-z][0-9]{0,3}\s?(?:座|栋|幢|区|号楼|楼|单元|口|出口|门)",
     r"(?<=号)门(?!口)",
+    # the nth house, stall or shop along: "往左拐第三家"
+    rf"第{_NUM}(?:家|户|间|排|个门面|个摊位|个档口)",
     # numbered schools and hospitals: "二中", "一院", "三小"
     rf"{_NUM}(?:中|小|院)(?![心间午学时])",
     # administrative areas and villages
@@ -65,7 +67,7 @@ _WEAK = (
     r"[0-9一二三四五六七八九十百几两半]+多?(?:米|公里|里地|步)(?:左右|远|处)?|"
     rf"{_DIR}{{1,2}}(?:门口|门|侧|边|面|角|口|头|端)|(?<=[路街道巷桥河])(?:{_DIR}(?![西]))|"
     rf"以{_DIR}|(?:往|向|朝){_DIR}{{1,2}}|"
-    r"门口|大门|侧门|后门|正门|门前|旁边|斜对面|对面|斜对过|对过|对门|附近|边上|隔壁|拐角|转角|拐弯处|"
+    r"门口|大门|侧门|后门|正门|门前|旁边|跟前|斜对面|对面|斜对过|对过|对门|附近|边上|隔壁|拐角|转角|拐弯处|"
     r"楼下|楼上|楼道|楼顶|楼前|楼后|后面|前面|背后|里面|里头|外面|下面|底下|上面|中间|之间|"
     r"一带|周边|周围|沿线|路边|路旁|路口|交叉口|十字路口|丁字路口|交界处|交界|交汇处|交汇|结合部|"
     r"转盘|环岛|出口|入口|边|里|"
@@ -113,7 +115,7 @@ _COMPLAINT = re.compile(
 _PROBLEM = re.compile(
     r"坏了|坏掉|不亮|不转|抬不起来|落不下来|打不开|关不上|进不去|出不来|漫出来|冒出来|溢出来|"
     r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
-    r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火"
+    r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火|满出来|没了|没来|看不清|淹了|掉进去|差点|害怕|好怕|吓人"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -164,6 +166,11 @@ _QUESTION = re.compile(r"吗|什么|为什么|干嘛|干什么|怎么|咋|啥|�
 _PHONE = re.compile(
     r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])|"
     r"(?<![0-9])[(（]?0[0-9]{2,3}[)）]?[\s-]?[0-9]{3,4}[\s-]?[0-9]{4}(?![0-9])"
+)
+# A phone number said in words after its name ("电话一三九零零零零一二三四"): voice-to-text.
+_SPOKEN_PHONE = re.compile(
+    r"\s*(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?\s*"
+    r"[零〇一二三四五六七八九幺洞\s-]{7,}$"
 )
 _PHONE_WORDS = re.compile(
     r"(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?"
@@ -271,6 +278,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _without_phone(clause: str) -> str:
     """The clause with phone numbers and the words naming them removed."""
+    clause = _SPOKEN_PHONE.sub("", clause)
     if not _PHONE.search(clause):
         return clause
     return _PHONE_WORDS.sub("", _PHONE.sub("", clause)).strip(" -，,：:")
@@ -355,13 +363,13 @@ _SELF_CORRECTION = re.compile(
     r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|错了)"
     r"(?:[，,。！!；;\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
-    r"(?<=[，,\s])(?:啊|哦|噢|呃)?不是[，,\s]+(?=是)"
+    r"(?<=[，,\s])(?:啊|哦|噢|呃)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等)[，,\s]+(?=是)"
 )
 
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
 _LANDMARK_CLAUSE = re.compile(
     r"^(?:靠近|挨着|紧挨着?|紧靠|临近|邻近|(?:旁边|边上|附近|对面|门口|那里|那儿|这里)?有一?"
-    r"[个棵条座排家间口片根栋])(?P<name>[\u4e00-\u9fffA-Za-z0-9]{1,12})$"
+    r"[个棵条座排家间口片根栋眼所块堆])(?P<name>[\u4e00-\u9fffA-Za-z0-9]{1,12})$"
 )
 
 
@@ -425,7 +433,7 @@ def place_from_answer(text: str) -> str | None:
             part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
         ):
             part = _Part(_tidy(raw), strong=False)
-        elif part is None or (pieces and _tells_more(_tidy(_without_phone(raw)))):
+        elif part is None or (pieces and _goes_on_about_problem(raw)):
             continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
@@ -468,8 +476,8 @@ def place_remark(text: str, place: str) -> str | None:
         ):
             continue
         # once the answer turns to the problem, what follows goes on about it ("…，一股臭味")
-        masked = _mask(clause)
-        if said or _COMPLAINT.search(masked) or _PROBLEM.search(masked):
+        typed = _mask(text[start:end])
+        if said or _COMPLAINT.search(_mask(clause)) or _PROBLEM.search(typed):
             said.append(_REMARK_TAIL.sub("", text[start:end].strip()))
     return "，".join(said) or None
 
@@ -480,7 +488,9 @@ _COURTESY_ONLY = re.compile(
     r"抓紧|来人|派人|处理一下|处理|看看|过来|帮忙|[啊呀吧哈啦哦了呢]|\s)+"
 )
 # What ends a remark and says nothing about the problem: punctuation, thanks, emoji.
-_REMARK_TAIL = re.compile(r"(?:[\s。．.!！~～…,，、;；:：]|谢谢你们|谢谢|麻烦了|麻烦尽快|辛苦了)+$")
+_REMARK_TAIL = re.compile(
+    r"(?:[\s。．.!！~～…,，、;；:：哦啊呀啦嘛哈呢]|谢谢你们|谢谢|麻烦了|麻烦尽快|辛苦了)+$"
+)
 
 
 def _identifies(clause: str) -> bool:
@@ -509,7 +519,8 @@ _TELLING = re.compile(r"[我你他她俺咱]|开车|骑车|刚才|刚刚|看到|
 _LATER_LEAD = re.compile(r"就是在|就是|就在|是在|在")
 # Directions between two parts of a place ("往右拐", "直走到头", "过了第二座桥").
 _ROUTE = re.compile(
-    r"拐|转弯|掉头|直走|一直走|往前走|走到头|走到底|过了|穿过|沿着|顺着|下了?车|出了"
+    r"拐|转弯|掉头|直走|一直走|往前走|走到头|走到底|过了|穿过|沿着|顺着|下了?车|出了|"
+    r"(?:往|向|朝)[东南西北左右前后]走"
 )
 
 
@@ -539,6 +550,15 @@ def _tells_more(text: str) -> bool:
         ends = [m.end() for m in _TOKEN_RE.finditer(masked)]
         return not ends or ends[-1] < len(_TRAIL.sub("", masked)) - _LANDMARK_TAIL
     return True
+
+
+def _goes_on_about_problem(clause: str) -> bool:
+    """Whether a later clause of an answer tells the problem, judged on the clause as typed
+    ("井盖没了" before tidying takes its 了)."""
+    typed = _without_phone(clause).strip()
+    return _tells_more(_tidy(typed)) or bool(
+        _PROBLEM.search(_mask(typed)) and not _landmark_clause(_tidy(typed))
+    )
 
 
 def _breaks(masked: str) -> list[tuple[int, int]]:

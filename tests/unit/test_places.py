@@ -15,6 +15,12 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    # a correction by 说反了 / 等一下, the nth house along a route, a phone said in words
+    ("在和平里2栋，说反了，是和平里3栋，车棚旁边", "和平里3栋，车棚旁边"),
+    ("在卫生院二楼，等一下，是卫生院三楼药房门口", "卫生院三楼药房门口"),
+    ("在南关街那个大院里，进门往右拐第二家", "南关街那个大院里，进门往右拐第二家"),
+    ("学府路小学北门，出门往左走，有个报刊亭", "学府路小学北门，出门往左走，有个报刊亭"),
+    ("地址是桃源新村五栋二零二 电话一三八零零零零五六七八", "桃源新村五栋二零二"),
     # dialect units and stalls (苏木/嘎查, 社, 档口), a landmark clause, a correction by 不是
     (
         "在巴彦苏木呼和嘎查，井房往东，过了铁丝网的那口机井",
@@ -530,6 +536,9 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("在翠竹苑南门，门口那个升降杆老是抬不起来，麻烦尽快", "门口那个升降杆老是抬不起来"),
         ("电梯里面，又困人了", "又困人了"),
         ("粮站后面，有个大石碾子，石碾子旁边的水沟", None),
+        ("菜场东门，垃圾桶早就满出来了，苍蝇乱飞", "垃圾桶早就满出来了，苍蝇乱飞"),
+        ("在胜利路88号门口，门口的窨井盖没了，晚上好吓人", "门口的窨井盖没了，晚上好吓人"),
+        ("车库负二层，又淹了", "又淹了"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
