@@ -15,6 +15,17 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    # corrections said other ways; a landmark told by what hangs or stands there; a cave row
+    ("在槐树街9号，记岔了，是槐树街19号", "槐树街19号"),
+    ("在新华小区3栋，更正一下，是新华小区5栋", "新华小区5栋"),
+    ("在公园路和解放路口，哎呀不是，是公园路和解放北路口", "公园路和解放北路口"),
+    ("在桂园5栋 sry手滑 是桂园15栋", "桂园15栋"),
+    ("在红星村，第三孔窑洞，窑洞前头有个石磨", "红星村，第三孔窑洞，窑洞前头有个石磨"),
+    (
+        "在渡口那条路，第5号电线杆，杆子上挂着个蓝牌子",
+        "渡口那条路，第5号电线杆，杆子上挂着个蓝牌子",
+    ),
+    ("在南门外巷子口，卖凉皮的那达", "南门外巷子口，卖凉皮的那达"),
     # a correction by 说反了 / 等一下, the nth house along a route, a phone said in words
     ("在和平里2栋，说反了，是和平里3栋，车棚旁边", "和平里3栋，车棚旁边"),
     ("在卫生院二楼，等一下，是卫生院三楼药房门口", "卫生院三楼药房门口"),
@@ -539,6 +550,8 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("菜场东门，垃圾桶早就满出来了，苍蝇乱飞", "垃圾桶早就满出来了，苍蝇乱飞"),
         ("在胜利路88号门口，门口的窨井盖没了，晚上好吓人", "门口的窨井盖没了，晚上好吓人"),
         ("车库负二层，又淹了", "又淹了"),
+        ("在锅炉房后面的变压器，它嗡嗡响了一整夜", "它嗡嗡响了一整夜"),
+        ("在兴业路口，那棵树被风刮倒了，挡着路，麻烦快点派人来", "那棵树被风刮倒了，挡着路"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
