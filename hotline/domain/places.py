@@ -40,7 +40,9 @@ _STRONG = (
     r"[A-Za-z][0-9]{0,3}\s?(?:座|栋|幢|区|号楼|楼|单元|口|出口|门)",
     r"(?<=号)门(?!口)",
     # the nth house, stall or shop along: "往左拐第三家"
-    rf"第{_NUM}(?:家|户|间|排|孔|个门面|个摊位|个档口)",
+    rf"第{_NUM}(?:家|户|间|排|孔|个门面|个摊位|个档口|个|根|棵|盏)",
+    # hospital beds and wards, rooms by use
+    rf"{_NUM}\s?床|病区|病房|护士站|开水间|洗衣间|网格",
     # numbered schools and hospitals: "二中", "一院", "三小"
     rf"{_NUM}(?:中|小|院)(?![心间午学时])",
     # administrative areas and villages
@@ -116,7 +118,8 @@ _PROBLEM = re.compile(
     r"坏了|坏掉|不亮|不转|抬不起来|落不下来|打不开|关不上|进不去|出不来|漫出来|冒出来|溢出来|"
     r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
     r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火|满出来|没了|没来|看不清|淹了|掉进去|差点|害怕|好怕|吓人|返水|翘起来|刮倒|挡着|挡住|趴活|"
-    r"堵得|嗡嗡|一整夜|一夜了|响了"
+    r"堵得|嗡嗡|一整夜|一夜了|响了|偷走|被偷|偷砍|丢了|停了|停电|锁着门|没反应|不敢|没法用|"
+    r"被[\u4e00-\u9fff]{0,3}(?:偷|砍|拆|占|堵|撞|挖)"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -361,8 +364,8 @@ _GATE = re.compile(rf"{_DIR}{{1,2}}(?:门|大门|侧门)口?|(?:正门|后门|�
 # A correction inside an answer ("…，不对，是…", "刚刚那个地址错了 位置是…"): what follows
 # it is the place; a separator or 是/应该 must follow, so no name is cut at "错".
 _SELF_CORRECTION = re.compile(
-    r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|错了|记岔了?|说岔了?|手滑了?|"
-    r"更正一下|纠正一下)"
+    r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|讲错了?|错了|记岔了?|说岔了?|手滑了?|"
+    r"搞反了?|写反了?|弄反了?|口误(?:口误)?|作废|更正一下|纠正一下)"
     r"(?:[，,。！!；;\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
     r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等)[，,\s]+(?=是)"
@@ -488,7 +491,7 @@ def place_remark(text: str, place: str) -> str | None:
 # A clause that only thanks or hurries ("麻烦尽快"): no remark.
 _COURTESY_ONLY = re.compile(
     r"(?:谢谢你们|谢谢你|谢谢|多谢|麻烦你们了|麻烦你们|麻烦了|麻烦|辛苦了|辛苦|尽快|快点|赶紧|"
-    r"抓紧|来人|派人|处理一下|处理|看看|过来|帮忙|来|[啊呀吧哈啦哦了呢]|\s)+"
+    r"抓紧|来人|派人|处理一下|处理|看看|过来|帮忙|来|劳驾|拜托了?|有劳了?|[啊呀吧哈啦哦了呢]|\s)+"
 )
 # What ends a remark and says nothing about the problem: punctuation, thanks, emoji.
 _REMARK_TAIL = re.compile(

@@ -15,6 +15,9 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    ("在学苑3号楼205宿舍，写反了，应该是学苑3号楼502宿舍", "学苑3号楼502宿舍"),
+    ("在人民医院住院部8楼，骨科二病区，12床靠窗", "人民医院住院部8楼，骨科二病区，12床靠窗"),
+    ("在沿河路，从泵站往东数，第5个垃圾桶", "沿河路，从泵站往东数，第5个垃圾桶"),
     # corrections said other ways; a landmark told by what hangs or stands there; a cave row
     ("在槐树街9号，记岔了，是槐树街19号", "槐树街19号"),
     ("在新华小区3栋，更正一下，是新华小区5栋", "新华小区5栋"),
@@ -551,6 +554,7 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("在胜利路88号门口，门口的窨井盖没了，晚上好吓人", "门口的窨井盖没了，晚上好吓人"),
         ("车库负二层，又淹了", "又淹了"),
         ("在锅炉房后面的变压器，它嗡嗡响了一整夜", "它嗡嗡响了一整夜"),
+        ("在农贸市场东门，3个垃圾桶全被人偷走了", "3个垃圾桶全被人偷走了"),
         ("在兴业路口，那棵树被风刮倒了，挡着路，麻烦快点派人来", "那棵树被风刮倒了，挡着路"),
     ],
 )
