@@ -40,14 +40,15 @@ _STRONG = (
     r"[A-Za-z][0-9]{0,3}\s?(?:座|栋|幢|区|号楼|楼|单元|口|出口|门)",
     r"(?<=号)门(?!口)",
     # the nth house, stall or shop along: "往左拐第三家"
-    rf"第{_NUM}(?:家|户|间|排|孔|个门面|个摊位|个档口|个|根|棵|盏)",
-    # hospital beds and wards, rooms by use
-    rf"{_NUM}\s?床|病区|病房|护士站|开水间|洗衣间|网格",
+    rf"第{_NUM}(?:家|户|间|排|孔|个门面|个摊位|个档口)|"
+    rf"第{_NUM}(?:个|根|棵|盏)(?=[\u4e00-\u9fff]{{0,3}}(?:箱|桶|杆|灯|门|口|亭|井|摊|柜|树|单元|栋))",
+    # hospital beds and wards, rooms by use, a community's numbered grid
+    rf"{_NUM}\s?床|病区|病房|护士站|开水间|洗衣间|第?{_NUM}?网格(?![员长化])",
     # numbered schools and hospitals: "二中", "一院", "三小"
     rf"{_NUM}(?:中|小|院)(?![心间午学时])",
     # administrative areas and villages
     r"自治区|开发区|高新区|新区|街道|社区|省|市(?!场)|区|县|镇|乡|村|屯|庄|寨|洼|圩|坪|岗|铺|营|堡|"
-    r"苏木|嘎查|社(?![会交保])",
+    r"苏木|嘎查|社(?![会交保员团工长])",
     # roads
     r"大道|大街|马路|公路|国道|省道|高速|高架|隧道|环路|辅路|胡同|巷|弄|路|街|道|段|桥",
     # compounds, buildings, landmarks

@@ -427,7 +427,17 @@ def test_a_place_inside_a_report_is_found_whole(
 
 
 @pytest.mark.parametrize(
-    "message", ["楼道里有很多垃圾没人清理", "我想问一下低保怎么申请", "你们电话一直打不通"]
+    "message",
+    [
+        "楼道里有很多垃圾没人清理",
+        "我想问一下低保怎么申请",
+        "你们电话一直打不通",
+        # ordinals and 网格 are place words only where they name a spot
+        "这是第3个月没发工资了，老板一直拖",
+        "第一个问题是孩子上学的事",
+        "网格员一直不来我们这",
+        "社员们都反对这个方案",
+    ],
 )
 def test_a_report_without_a_place_gives_none(message: str) -> None:
     assert place_in_message(message) is None
