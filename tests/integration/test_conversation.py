@@ -686,6 +686,17 @@ async def test_a_weak_match_is_offered_as_what_the_question_may_be_about(
     assert "可能是" not in sure and "体检" in sure
 
 
+async def test_gossip_naming_a_policy_word_gets_no_answer_from_the_kb(service: Services) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse(
+            "乡卫生院新来的李医生长得真俊，听说还没有对象，大伙都想给他介绍呢", "out_of_scope", 0.9
+        )
+    )
+    assert "家庭医生" not in said and "以上解答" not in said and chat.draft is None
+    assert not tickets(service)
+
+
 async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Services) -> None:
     chat = Conversation()
     first = await chat.send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))
