@@ -775,6 +775,23 @@ async def test_the_same_words_sent_again_as_a_new_message_are_a_new_turn(
     assert chat.slots["conversation"]["seen"][-2:] == ["tg:42:3001", "tg:42:3002"]
 
 
+async def test_a_place_answer_that_tells_a_danger_files_the_whole_report_urgently(
+    service: Services,
+) -> None:
+    """Found live: the first words of the report were parked and the urgent ticket held only
+    the place answer."""
+    chat = Conversation()
+    said = await chat.send(parse("井盖坏了好几天了", "manhole_cover", 0.8))
+    assert "地点" in said
+    answer = "在胜利路88号门口，门口的窨井盖没了，晚上好吓人"
+    said = await chat.send(parse(answer, "manhole_cover", 0.6, urgent=True))
+    [ticket] = tickets(service)
+    assert ticket.number in said and ticket.priority == "urgent"
+    assert ticket.address == "胜利路88号门口"
+    assert ticket.description.startswith("井盖坏了好几天了") and "窨井盖没了" in ticket.description
+    assert chat.draft is None and "parked" not in str(chat.slots.get("conversation", {}).keys())
+
+
 async def test_a_place_said_alone_after_an_urgent_ticket_goes_onto_it(
     service: Services,
 ) -> None:

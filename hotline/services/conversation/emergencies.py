@@ -16,10 +16,11 @@ from hotline.domain.places import (
     place_correction,
     place_from_answer,
     place_in_message,
+    place_remark,
 )
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.context import Room, known_request_type, now_iso, since
-from hotline.services.conversation.drafts import Intake
+from hotline.services.conversation.drafts import Intake, add_to_description
 from hotline.services.conversation.exchange import draft_key
 from hotline.services.conversation.words import (
     _MISSING,
@@ -134,8 +135,20 @@ class Emergencies(Room):
         else:
             lines.append(self.catalogue.urgent_advice.get("person_at_risk", ""))
         place = self.room(Intake).specific_place()
+        description, category, department = text, routing.category, routing.department
         draft = self.draft
-        if draft is not None:  # an emergency interrupts a draft: keep the draft for later
+        if draft is not None and draft.get("asking") == "address":
+            # the answer to the place question tells a danger now ("…门口，井盖没了"): one
+            # urgent ticket carries the whole report, its first words and the place
+            place = place_from_answer(text) or place
+            said = place_remark(text, place) if place else text
+            if said:
+                add_to_description(draft, said)
+            description = str(draft["description"])
+            if draft.get("category") and not routing.sure:
+                category, department = draft["category"], draft.get("department")
+            self.state["draft"] = None
+        elif draft is not None:  # an emergency interrupts a draft: keep the draft for later
             self.state["parked"] = draft
             self.state["draft"] = None
         try:
@@ -143,9 +156,9 @@ class Emergencies(Room):
                 NewTicket(
                     channel=self.channel,
                     channel_user_id=self.user,
-                    description=text,
-                    category=routing.category,
-                    department=routing.department,
+                    description=description,
+                    category=category,
+                    department=department,
                     request_type=known_request_type(self.turn.request_type, urgent=True),
                     priority="urgent",
                     address=place,
@@ -153,7 +166,7 @@ class Emergencies(Room):
                     longitude=self.turn.longitude,
                     contact_phone=parse_phone(text) if looks_like_phone(text) else None,
                     confidence=routing.confidence,
-                    needs_human=routing.department is None,
+                    needs_human=department is None,
                     idempotency_key=draft_key(self.sender, self.turn.message_id or text)
                     + ":urgent",
                 )
