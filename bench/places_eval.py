@@ -34,15 +34,13 @@ def score(path: Path, errors: bool) -> tuple[int, int]:
         got = place_from_answer(row["answer"])
         shape = row.get("shape", "-")
         total[shape] += 1
-        remark_ok = "remark" not in row or _bare(
-            place_remark(row["answer"], got) if got else None
-        ) == _bare(row["remark"])
+        remark = place_remark(row["answer"], got) if got else None
+        remark_ok = "remark" not in row or _bare(remark) == _bare(row["remark"])
         if got == row["expected"] and remark_ok:
             right[shape] += 1
         elif errors:
             print(f"  [{shape}] {row['answer']}\n      want {row['expected']}\n      got  {got}")
             if "remark" in row:
-                remark = place_remark(row["answer"], got or "")
                 print(f"      remark want {row['remark']} got {remark}")
     hits, n = sum(right.values()), sum(total.values())
     print(f"{path.name}: {hits}/{n} = {hits / n:.3f} exact")
