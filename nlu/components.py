@@ -601,7 +601,7 @@ class LongMessageRouter(_StatelessComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if len(text) < focus.MIN_LENGTH or not ranking:
+            if len(text) < focus.ADDRESSED_LENGTH or not ranking:
                 continue
             pairs = [(str(i[INTENT_NAME_KEY]), float(i["confidence"])) for i in ranking]
             kept = focus.long_ranking(text, pairs)

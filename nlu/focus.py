@@ -103,18 +103,43 @@ SHORT_ONLY_INTENTS = frozenset(
 LETTER_LENGTH = 200
 #: …so small talk and "not ours" leave a letter's ranking too (a private dispute stays).
 NOT_IN_LETTERS = frozenset({"out_of_scope", "chitchat"})
+#: A shorter message is a letter too when it addresses an official or a public body by title
+#: and asks something: real letters of 40–199 characters ("胡厅长：请问职级并行文件何时下发")
+#: were answered as "not the hotline's business".
+ADDRESSED_LENGTH = 40
+OFFICIAL_ADDRESS = re.compile(
+    r"尊敬的|领导|(?<![小超])[县市区镇乡局厅]长(?!期|时间|年|度|途|大|得|的)|书记|"
+    r"有关部门|相关部门|职能部门|主管部门|政府"
+)
+ASKS = re.compile(
+    r"请问|希望|建议|恳请|请求|要求|能否|可否|是否|何时|什么时候|为什么|为何|怎么|吗|[？?]|盼|请"
+)
+
+
+def is_letter(text: str) -> bool:
+    """Whether ``text`` is written to the government: long, or addressed to it and asking."""
+    if len(text) >= LETTER_LENGTH:
+        return True
+    return (
+        len(text) >= ADDRESSED_LENGTH
+        and OFFICIAL_ADDRESS.search(text) is not None
+        and ASKS.search(text) is not None
+    )
 
 
 def long_ranking(text: str, ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """For a long ``text``, drop the short-only intents and rescale the rest to sum to 1.
 
-    Unchanged when the text is short, or when nothing else is in the ranking.
+    A letter (:func:`is_letter`) also loses small talk and "not ours". Unchanged when the
+    text is short, or when nothing else is in the ranking.
     """
-    if len(text) < MIN_LENGTH:
+    dropped: frozenset[str] = frozenset()
+    if len(text) >= MIN_LENGTH:
+        dropped |= SHORT_ONLY_INTENTS
+    if is_letter(text):
+        dropped |= NOT_IN_LETTERS
+    if not dropped:
         return ranking
-    dropped = (
-        SHORT_ONLY_INTENTS | NOT_IN_LETTERS if len(text) >= LETTER_LENGTH else SHORT_ONLY_INTENTS
-    )
     kept = [(name, conf) for name, conf in ranking if name not in dropped]
     total = sum(conf for _, conf in kept)
     if not kept or total <= 0:

@@ -120,6 +120,7 @@ _PROBLEM = re.compile(
     r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
     r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火|满出来|没了|没来|看不清|淹了|掉进去|差点|害怕|好怕|吓人|返水|翘起来|刮倒|挡着|挡住|趴活|"
     r"堵得|嗡嗡|一整夜|一夜了|响了|偷走|被偷|偷砍|丢了|停了|停电|锁着门|没反应|不敢|没法用|"
+    r"有(?:个|一个|好几个|几个|好多)?(?:大|深)?(?:坑|洞|窟窿)(?!塘)|[大深]坑(?!塘)|窟窿|"
     r"被[\u4e00-\u9fff]{0,3}(?:偷|砍|拆|占|堵|撞|挖)"
 )
 
@@ -366,8 +367,9 @@ _GATE = re.compile(rf"{_DIR}{{1,2}}(?:门|大门|侧门)口?|(?:正门|后门|�
 # it is the place; a separator or 是/应该 must follow, so no name is cut at "错".
 _SELF_CORRECTION = re.compile(
     r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|讲错了?|错了|记岔了?|说岔了?|手滑了?|"
-    r"搞反了?|写反了?|弄反了?|口误(?:口误)?|作废|更正一下|纠正一下)"
-    r"(?:[，,。！!；;\s]+|(?=应该|是))|"
+    r"搞反了?|写反了?|弄反了?|口误(?:口误)?|作废|更正一下|纠正一下|不算数?了?|"
+    r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
+    r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
     r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等)[，,\s]+(?=是)"
 )
@@ -431,16 +433,23 @@ def place_from_answer(text: str) -> str | None:
         first -= 1
     last = max(i for i, part in enumerate(parts) if part is not None)
     pieces: list[str] = []
+    turned = False
     for i in range(first, len(parts)):
         part = parts[i]
         raw = text[spans[i][0] : spans[i][1]]
         # "…井盖，一直往外冒污水的那个": which one, told by what is wrong with it;
         # "出小区南门往右拐，直走到头再左拐，路西第三家": the way there, between two parts
-        if (i != named[0] and _identifies(raw)) or (
+        if turned:
+            break
+        if (i != named[0] and (_identifies(raw) or _points_there(raw))) or (
             part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
         ):
             part = _Part(_tidy(raw), strong=False)
-        elif part is None or (pieces and _goes_on_about_problem(raw)):
+        elif pieces and _goes_on_about_problem(raw):
+            # "…72号门口，下水道堵了，污水漫到人行道上了": from here on it is the problem
+            turned = True
+            continue
+        elif part is None:
             continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
         sep = sep if pieces else ""
@@ -503,6 +512,22 @@ _REMARK_TAIL = re.compile(
 def _identifies(clause: str) -> bool:
     """Whether a clause points at one spot by what is there ("积水最深的那一段")."""
     return bool(_IDENTIFIES.search(_tidy(clause))) and not _QUESTION.search(clause)
+
+
+# A later clause that names a spot and points at it ("钓鱼台阶那里", "第三根电线杆那头").
+_THERE = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{2,10}(?:那里|那儿|那块儿?|那一块|那头|那边)$")
+
+
+def _points_there(clause: str) -> bool:
+    """Whether a later clause is a spot pointed at ("钓鱼台阶那里"), not the problem or a person."""
+    typed = _without_phone(clause).strip()
+    return bool(_THERE.match(typed)) and not (
+        _COMPLAINT.search(_mask(typed))
+        or _PROBLEM.search(_mask(typed))
+        or _QUESTION.search(typed)
+        or _TELLING.search(typed)
+        or _SENTENCE.search(typed[:-2])
+    )
 
 
 def _leads_to(clause: str) -> bool:

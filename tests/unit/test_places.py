@@ -15,6 +15,10 @@ from hotline.domain.places import (
 
 # Answers to "请问问题发生的具体地点在哪里", and exactly what the ticket must store.
 ANSWERS = [
+    # once the answer turns to the problem, a later clause naming a spot is the problem's
+    ("长乐区青石路15号我家门口，下水道堵了，污水漫到人行道上了", "长乐区青石路15号我家门口"),
+    ("桂园小区3栋，刚才那个不算，重说一遍：桂园小区8栋1单元202", "桂园小区8栋1单元202"),
+    ("在白沙河观音桥西桥头往下游走，洗衣石板那里", "白沙河观音桥西桥头往下游走，洗衣石板那里"),
     ("在学苑3号楼205宿舍，写反了，应该是学苑3号楼502宿舍", "学苑3号楼502宿舍"),
     ("在人民医院住院部8楼，骨科二病区，12床靠窗", "人民医院住院部8楼，骨科二病区，12床靠窗"),
     ("在沿河路，从泵站往东数，第5个垃圾桶", "沿河路，从泵站往东数，第5个垃圾桶"),
@@ -566,6 +570,7 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("在锅炉房后面的变压器，它嗡嗡响了一整夜", "它嗡嗡响了一整夜"),
         ("在农贸市场东门，3个垃圾桶全被人偷走了", "3个垃圾桶全被人偷走了"),
         ("在兴业路口，那棵树被风刮倒了，挡着路，麻烦快点派人来", "那棵树被风刮倒了，挡着路"),
+        ("在S21高速K35+200处，往北方向应急车道，有个大坑", "有个大坑"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
