@@ -578,9 +578,7 @@ class UrgencyClassifier(_TrainedComponent):
         limit = int(self._config.get("max_chars") or 0)
         for message in messages:
             text = focus.clip(message.get(TEXT) or "", limit)
-            evidence = rules.urgency_evidence(text)  # once: the model's features and the guard
-            score = urgency.story_score(self._model, text, evidence)
-            verdict = urgency.combine(score, self._threshold, urgency.errand_guard(text, evidence))
+            score, verdict = urgency.decide(self._model, text, self._threshold)
             message.set(URGENT_SCORE_KEY, round(score, 4), add_to_output=True)
             message.set(URGENT_KEY, bool(verdict), add_to_output=True)
         return messages

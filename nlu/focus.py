@@ -42,6 +42,30 @@ BODY_CUE = re.compile(
 )
 
 
+# Where a message turns from background to what it is really about ("工资的事先不说了，…",
+# "这个都不急 主要是…", "可我真正的难处是…"): what follows is the message's point.
+TURN_CUE = re.compile(
+    r"(?:这个|这些|那个|这事儿?|那事儿?|这件事|那件事|别的|其他的?|[^，,。！？!?；;\s]{1,8}的事)?"
+    r"(?:都|就|我)?(?:先|暂且|暂时)(?:不|别)(?:说|提|谈|讲|管)了?(?:这个|这些|了)?|"
+    r"(?:这个|这些|那个|别的|其他的?)都不(?:急|要紧|重要)了?|说正事|(?:最)?主要(?:的)?是|重点是|关键是|"
+    r"最要紧的是|最要命的是|真正的难处是|真正(?:要|想)(?:问|说|反映)的是|(?:我|俺)(?:要|想)(?:问|说|反映)的其实是|"
+    r"(?:这回|今天)(?:先)?不说这个"
+)
+#: What follows a turn must be this long to be the point (not "先不说了，气死了").
+TURN_MIN_CHARS = 8
+
+
+def after_turn(text: str) -> str | None:
+    """The part of ``text`` after its last turn from background to the point, if any."""
+    last = None
+    for last in TURN_CUE.finditer(text):
+        pass
+    if last is None:
+        return None
+    rest = text[last.end() :].lstrip("，,。：:；; ")
+    return rest if len(rest) >= TURN_MIN_CHARS else None
+
+
 def sentences(text: str) -> list[str]:
     """Split on sentence-final punctuation and line breaks, dropping empty pieces."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]

@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         scores = [urgency.story_score(m, t) for t in dev_texts]
         per = (time.perf_counter() - start) / max(len(dev_texts), 1) * 1000
         table(path.name, dev_labels, scores, [rules.is_urgent(t) for t in dev_texts])
+        p, r, tp, fp, fn = prf(dev_labels, [urgency.decide(m, t)[1] for t in dev_texts])
+        print(f"  product (decide)  P {p:.3f} R {r:.3f}  (TP {tp} FP {fp} FN {fn})")
         print(f"  predict: {per:.2f} ms per message")
     return 0
 
