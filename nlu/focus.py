@@ -57,12 +57,10 @@ TURN_MIN_CHARS = 8
 
 def after_turn(text: str) -> str | None:
     """The part of ``text`` after its last turn from background to the point, if any."""
-    last = None
-    for last in TURN_CUE.finditer(text):
-        pass
-    if last is None:
+    ends = [match.end() for match in TURN_CUE.finditer(text)]
+    if not ends:
         return None
-    rest = text[last.end() :].lstrip("，,。：:；; ")
+    rest = text[ends[-1] :].lstrip("，,。：:；; ")
     return rest if len(rest) >= TURN_MIN_CHARS else None
 
 
@@ -140,8 +138,23 @@ ASKS = re.compile(
 )
 
 
+# A notice passed on for information ("【转发】…", "转给你们看看，不用回") asks the hotline nothing,
+# however long it is or whom it names.
+FORWARDED_NOTICE = re.compile(
+    r"^(?:【转发】|转发[:：]|你看看这个[:：]).{0,40}(?:通知|公告|喜报|讲座|倡议|温馨提示|简报|活动)"
+)
+NO_REPLY = re.compile(r"不用回(?:复|我)")
+
+
+def forwarded_notice(text: str) -> bool:
+    """Whether ``text`` passes on a public body's notice: information, never a danger now."""
+    return FORWARDED_NOTICE.search(text) is not None
+
+
 def is_letter(text: str) -> bool:
     """Whether ``text`` is written to the government: long, or addressed to it and asking."""
+    if forwarded_notice(text) or NO_REPLY.search(text):
+        return False
     if len(text) >= LETTER_LENGTH:
         return True
     return (

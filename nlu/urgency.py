@@ -408,10 +408,13 @@ def alarm_only(model: UrgencyModel, text: str) -> bool:
 def decide(
     model: UrgencyModel, text: str, threshold: float = DEFAULT_THRESHOLD
 ) -> tuple[float, bool]:
-    """The urgency probability of ``text`` and the verdict the product acts on."""
+    """The urgency probability of ``text`` and the verdict the product acts on: a forwarded
+    notice (a school's drowning-safety circular) is never urgent."""
     evidence = rules.urgency_evidence(text)  # once: the model's features and the guard
     score = story_score(model, text, evidence)
     urgent = combine(score, threshold, errand_guard(text, evidence))
+    if urgent and focus.forwarded_notice(text):
+        return score, False
     return score, urgent and not alarm_only(model, text)
 
 

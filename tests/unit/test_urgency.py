@@ -213,7 +213,8 @@ def test_no_real_letter_is_copied_into_the_training_data() -> None:
 
 def test_unit_test_phrasings_are_not_in_the_corpus() -> None:
     trained = {urgency.normalise(t) for t, _ in urgency.load_corpus()}
-    assert not {urgency.normalise(t) for t in URGENT + NOT_URGENT} & trained
+    mine = URGENT + NOT_URGENT + TURNS + TRIVIAL_ALARMS + FORWARDED
+    assert not {urgency.normalise(t) for t in mine} & trained
 
 
 def test_evidence_verdict_is_the_rules_verdict() -> None:
@@ -277,6 +278,23 @@ LONG_LOOK_ALIKES = [
     "规定，养殖户的废水不要乱排。",
 ]
 
+# What the product decides (urgency.decide): a danger after a turn from an old grievance is
+# urgent; alarm words about trivia and a forwarded safety notice are not.
+TURNS = [
+    "去年说好的给我们楼装路灯一直没装，物业费的事也没说清楚，这些先不说了。现在楼道里的电表箱"
+    "在冒烟，有股烧焦的塑料味，三楼的老太太还在屋里没下来。",
+    "我上礼拜问过的医保转移到现在没回，这个先不说，说正事：我家隔壁那个独居的老爷子刚才倒在"
+    "院子里，叫他不应，嘴唇发紫。",
+]
+TRIVIAL_ALARMS = [
+    "救命！！周末同学聚会到底该穿裙子还是裤子",
+    "紧急紧急！我家猫把我的数学作业抓烂了，明天要交",
+]
+FORWARDED = [
+    "【转发】市卫健委关于做好冬季流感防控的温馨提示：近期气温骤降，流感进入高发期，请市民注意"
+    "保暖，出现高热、呼吸困难等症状请立即就医，老人和儿童应及时接种疫苗。转给你们看看。",
+]
+
 
 _SCORE = """
 import json, logging, sys
@@ -289,7 +307,9 @@ model = urgency.UrgencyModel().fit(x, y)
 texts = json.loads(sys.stdin.read())
 one = {t: model.predict(t) for t in texts}
 story = {t: urgency.story_score(model, t) for t in texts}
-print(json.dumps({"one": one, "many": dict(zip(texts, model.predict_many(texts))), "story": story}))
+decide = {t: urgency.decide(model, t)[1] for t in texts}
+many = dict(zip(texts, model.predict_many(texts)))
+print(json.dumps({"one": one, "many": many, "story": story, "decide": decide}))
 """
 
 
@@ -311,7 +331,10 @@ def _in_rasa(code: str, stdin: str = "") -> Any:
 @pytest.fixture(scope="module")
 def both() -> dict[str, dict[str, float]]:
     result: dict[str, dict[str, float]] = _in_rasa(
-        _SCORE, json.dumps(URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES)
+        _SCORE,
+        json.dumps(
+            URGENT + NOT_URGENT + STORIES + LONG_LOOK_ALIKES + TURNS + TRIVIAL_ALARMS + FORWARDED
+        ),
     )
     return result
 
@@ -354,6 +377,20 @@ def test_reading_by_sentences_raises_no_alarm_on_look_alikes(
     both: dict[str, dict[str, float]], text: str
 ) -> None:
     assert not urgency.combine(both["story"][text]), both["story"][text]
+
+
+@pytest.mark.parametrize("text", TURNS)
+@_needs_rasa_env
+def test_a_danger_told_after_an_old_grievance_is_urgent(both: dict[str, Any], text: str) -> None:
+    assert both["decide"][text], both["story"][text]
+
+
+@pytest.mark.parametrize("text", TRIVIAL_ALARMS + FORWARDED)
+@_needs_rasa_env
+def test_alarm_words_alone_and_a_forwarded_notice_are_not_urgent(
+    both: dict[str, Any], text: str
+) -> None:
+    assert not both["decide"][text], both["story"][text]
 
 
 def test_story_windows_cover_every_clause_with_its_neighbours() -> None:
