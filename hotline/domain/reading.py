@@ -111,7 +111,10 @@ ASK_MIN = 0.3
 def _ordinal(match: re.Match[str]) -> int:
     """The number a match of _ENUMERATION or _FIRST_CONCERN names (its one filled group)."""
     token = next(g for g in match.groups() if g)
-    return int(token) if token.isdigit() else _CN_ORDINAL.get(token) or _CIRCLED.get(token, 0)
+    # "①".isdigit() is True, but int("①") fails: circled numbers are looked up first
+    if token in _CIRCLED:
+        return _CIRCLED[token]
+    return int(token) if token.isdecimal() else _CN_ORDINAL.get(token, 0)
 
 
 def enumerated_asks(text: str) -> list[str]:

@@ -82,6 +82,9 @@ def test_numbered_asks_are_split_and_the_one_that_matters_most_comes_first() -> 
     text = "一是作业题怎么讲，二是明天降温吗，三是学校乱收押金合规吗？第三个是我最想问的"
     asks = enumerated_asks(text)
     assert asks[0].startswith("学校乱收押金") and len(asks) == 3
+    # circled numbers count too (they crashed the reader: "①".isdigit() but int("①") fails)
+    text = "建议如下：①小区门口增设路灯；②垃圾桶每天清运；③修补路面"
+    assert enumerated_asks(text) == ["小区门口增设路灯", "垃圾桶每天清运", "修补路面"]
 
 
 @pytest.mark.parametrize(
