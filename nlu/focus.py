@@ -134,8 +134,19 @@ OFFICIAL_ADDRESS = re.compile(
     r"有关部门|相关部门|职能部门|主管部门|政府"
 )
 ASKS = re.compile(
-    r"请问|希望|建议|恳请|请求|要求|能否|可否|是否|何时|什么时候|为什么|为何|怎么|吗|[？?]|盼|请"
+    r"请问|希望|建议|恳请|请求|要求|能否|可否|是否|何时|什么时候|为什么|为何|怎么|吗|[？?]|盼|请|"
+    r"投诉|举报|反映|查处|管管|管一管|整治|核查|不作为|乱收费|违规|违法"
 )
+#: From this many characters a message that names a public body or a public service and asks
+#: or complains is a letter too ("快递到镇上自取每件收3元…没有人管", "景区门票贵…需物价部门核查").
+BODY_LENGTH = 60
+PUBLIC_BODY = re.compile(
+    r"城管|公安|派出所|交警|民警|市场监管|物价|卫健|人社|社保|医保|住建|环保|生态环境|自然资源|"
+    r"农业农村|民政|退役军人|工会|热线|政府|部门|景区|医院|学校|公交|供电|供水|燃气公司|物业|开发商|"
+    r"(?<![邮结])局(?!面|势|部)|厅(?!堂)|管理处|管理所|服务中心|事务所(?!长)|办事处"
+)
+# Writing help that names a body ("论文以某区城管局为例，帮我改改") asks the hotline nothing.
+WRITING_HELP = re.compile(r"帮我(?:改|写|润色|翻译|看看.{0,4}(?:写|改))|论文|作文|摘要|演讲稿|文案")
 
 
 # A notice passed on for information ("【转发】…", "转给你们看看，不用回") asks the hotline nothing,
@@ -152,15 +163,20 @@ def forwarded_notice(text: str) -> bool:
 
 
 def is_letter(text: str) -> bool:
-    """Whether ``text`` is written to the government: long, or addressed to it and asking."""
+    """Whether ``text`` is written to the government: long, addressed to it and asking, or
+    naming a public body or service and asking or complaining."""
     if forwarded_notice(text) or NO_REPLY.search(text):
         return False
     if len(text) >= LETTER_LENGTH:
         return True
+    if len(text) < ADDRESSED_LENGTH or ASKS.search(text) is None:
+        return False
+    if OFFICIAL_ADDRESS.search(text):
+        return True
     return (
-        len(text) >= ADDRESSED_LENGTH
-        and OFFICIAL_ADDRESS.search(text) is not None
-        and ASKS.search(text) is not None
+        len(text) >= BODY_LENGTH
+        and PUBLIC_BODY.search(text) is not None
+        and WRITING_HELP.search(text) is None
     )
 
 
