@@ -209,6 +209,34 @@ def test_a_letter_is_not_small_talk_but_a_long_chat_may_be() -> None:
     assert 80 <= len(chat) < 200 and long_ranking(chat, ranking) == ranking
 
 
+@pytest.mark.parametrize(
+    "letter",
+    [
+        "胡厅长：请问今年的职称评审文件什么时候下发？我们单位十几个人已经等了大半年了，盼复。",
+        "青石镇的快递都要到镇上自己取，每件还要收三块钱，物流上明明写着派送，为什么没有人管，"
+        "希望有关部门核查。",
+    ],
+)
+def test_a_shorter_letter_to_the_government_is_not_small_talk(letter: str) -> None:
+    """Addressed to an official and asking, or naming a public service and complaining."""
+    ranking = [("out_of_scope", 0.5), ("express_delivery", 0.3), ("chitchat", 0.2)]
+    assert dict(long_ranking(letter, ranking)) == pytest.approx({"express_delivery": 1.0})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "【转发】市卫健委关于开展老年人健康讲座的通知：本周六上午九点在人民广场举行义诊，届时有"
+        "心内科、骨科专家现场咨询，请各位居民互相转告，" * 3,
+        "老师您好，我的毕业论文写的是某区城管局的网格化管理，摘要太长了，能不能帮我改得精炼一点？",
+        "退役军人事务局门口新开了家咖啡店，装修挺好看，你知道他家什么好喝吗",
+    ],
+)
+def test_forwarded_notices_writing_help_and_idle_talk_keep_not_ours(text: str) -> None:
+    ranking = [("out_of_scope", 0.5), ("elderly_care", 0.3), ("chitchat", 0.2)]
+    assert long_ranking(text, ranking)[0][0] == "out_of_scope"
+
+
 def test_short_replies_keep_their_ranking() -> None:
     ranking = [("affirm", 0.7), ("inform", 0.2), ("street_light", 0.1)]
     assert long_ranking("好的，就是人民路那个路口", ranking) == ranking
