@@ -433,22 +433,17 @@ def place_from_answer(text: str) -> str | None:
         first -= 1
     last = max(i for i, part in enumerate(parts) if part is not None)
     pieces: list[str] = []
-    turned = False
     for i in range(first, len(parts)):
         part = parts[i]
         raw = text[spans[i][0] : spans[i][1]]
         # "…井盖，一直往外冒污水的那个": which one, told by what is wrong with it;
         # "出小区南门往右拐，直走到头再左拐，路西第三家": the way there, between two parts
-        if turned:
-            break
         if (i != named[0] and (_identifies(raw) or _points_there(raw))) or (
             part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
         ):
             part = _Part(_tidy(raw), strong=False)
         elif pieces and _goes_on_about_problem(raw):
-            # "…72号门口，下水道堵了，污水漫到人行道上了": from here on it is the problem
-            turned = True
-            continue
+            break  # "…72号门口，下水道堵了，污水漫到人行道上了": from here on it is the problem
         elif part is None:
             continue
         sep = text[spans[i - 1][1] : spans[i][0]] + raw[: len(raw) - len(raw.lstrip())]
