@@ -133,6 +133,7 @@ OFFICIAL_ADDRESS = re.compile(
     r"尊敬的|领导|(?<![小超])[县市区镇乡局厅]长(?!期|时间|年|度|途|大|得|的)|书记|"
     r"有关部门|相关部门|职能部门|主管部门|政府"
 )
+# Not REQUEST_CUE: it also counts 帮我, 处理, 如何, 望 …, not measured with this rule.
 ASKS = re.compile(
     r"请问|希望|建议|恳请|请求|要求|能否|可否|是否|何时|什么时候|为什么|为何|怎么|吗|[？?]|盼|请|"
     r"投诉|举报|反映|查处|管管|管一管|整治|核查|不作为|乱收费|违规|违法"
@@ -140,6 +141,7 @@ ASKS = re.compile(
 #: From this many characters a message that names a public body or a public service and asks
 #: or complains is a letter too ("快递到镇上自取每件收3元…没有人管", "景区门票贵…需物价部门核查").
 BODY_LENGTH = 60
+# Not BODY_CUE: its single characters (所, 站, 院 …) hit 所以, 法院 and private quarrels.
 PUBLIC_BODY = re.compile(
     r"城管|公安|派出所|交警|民警|市场监管|物价|卫健|人社|社保|医保|住建|环保|生态环境|自然资源|"
     r"农业农村|民政|退役军人|工会|热线|政府|部门|景区|医院|学校|公交|供电|供水|燃气公司|物业|开发商|"

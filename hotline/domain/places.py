@@ -516,9 +516,10 @@ _THERE = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{2,10}(?:那里|那儿|那块儿?
 def _points_there(clause: str) -> bool:
     """Whether a later clause is a spot pointed at ("钓鱼台阶那里"), not the problem or a person."""
     typed = _without_phone(clause).strip()
+    masked = _mask(typed)
     return bool(_THERE.match(typed)) and not (
-        _COMPLAINT.search(_mask(typed))
-        or _PROBLEM.search(_mask(typed))
+        _COMPLAINT.search(masked)
+        or _PROBLEM.search(masked)
         or _QUESTION.search(typed)
         or _TELLING.search(typed)
         or _SENTENCE.search(typed[:-2])
