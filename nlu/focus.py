@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from hotline.domain import private
+
 #: Below this many characters the whole message is already the request.
 MIN_LENGTH = 80
 #: Characters of a long message's end that :func:`clip` keeps (the request is often last).
@@ -151,17 +153,11 @@ PUBLIC_BODY = re.compile(
 WRITING_HELP = re.compile(r"帮我(?:改|写|润色|翻译|看看.{0,4}(?:写|改))|论文|作文|摘要|演讲稿|文案")
 
 
-# A notice passed on for information ("【转发】…", "转给你们看看，不用回") asks the hotline nothing,
-# however long it is or whom it names.
-FORWARDED_NOTICE = re.compile(
-    r"^(?:【转发】|转发[:：]|你看看这个[:：]).{0,40}(?:通知|公告|喜报|讲座|倡议|温馨提示|简报|活动)"
-)
+# A notice passed on for information (hotline.domain.private: the conversation answers it too)
+# or a message that wants no reply ("转给你们看看，不用回") is no letter, however long it is or
+# whom it names.
+forwarded_notice = private.forwarded_notice
 NO_REPLY = re.compile(r"不用回(?:复|我)")
-
-
-def forwarded_notice(text: str) -> bool:
-    """Whether ``text`` passes on a public body's notice: information, never a danger now."""
-    return FORWARDED_NOTICE.search(text) is not None
 
 
 def is_letter(text: str) -> bool:

@@ -429,8 +429,14 @@ def urgent_cues(text: str) -> list[str]:
 def _cues(t: str) -> tuple[list[str], bool]:
     """The unguarded cues of the whitespace-free ``t``, and whether any cue matched at all
     (:func:`_any_cue`), in one pass over the patterns."""
+    found, matched = _cue_matches(t)
+    return [m.group(0) for m in found], matched
+
+
+def _cue_matches(t: str) -> tuple[list[re.Match[str]], bool]:
+    """:func:`_cues` with the matches themselves (where each cue stands in ``t``)."""
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(t)]
-    found: list[str] = []
+    found: list[re.Match[str]] = []
     matched = False
     for rx, setting in _URGENT_RE:
         if setting is not None and setting.search(t):
@@ -446,9 +452,48 @@ def _cues(t: str) -> tuple[list[str], bool]:
                 or _NEGATION_INSIDE.search(m.group(0))
             ):
                 continue
-            found.append(m.group(0))
+            found.append(m)
             break
     return found, matched
+
+
+# When a cue's story happened: the time word nearest before it. A past one (昨天晚上…大树倒了,
+# 今年六月发大水…冲垮了, 上个月十号夜里肚子疼得打滚) dates the cue to the past; a present one
+# (现在, 刚才, 今天) or none leaves it now. Message-wide ``past`` / ``now`` flags cannot tell
+# "昨晚树倒了…今天早上已经锯走一半" (a past danger, told today) from "上次的事不说了，现在又漏气".
+_PAST_ANCHOR = re.compile(
+    r"昨天|昨晚|昨夜|昨日|昨儿|前天|前晚|前几天|前些天|前些日子|前两天|上个?月|上上个?月|上周|"
+    r"上星期|上礼拜|去年|前年|当年|那天|那晚|那次|那会儿?|当时|上次|上回|前段时间|前阵子|"
+    r"[几两三四五六七八九十半\d]+(?:个)?(?:月|年|天|周|星期|礼拜)(?:以)?前|小时候|早些年|"
+    r"(?<![下个这本每])(?:[一二三四五六七八九十]{1,2}|1[0-2]|[1-9])月(?:份|初|中旬|底|里)?(?![后内])"
+)
+_PRESENT_ANCHOR = re.compile(
+    r"现在|正在|此刻|目前|眼下|刚才|刚刚|这会儿?|今天|今晚|今早|今儿|今日|这两天|这几天|"
+    r"今天早上|一早|早上|这阵子|最近|突然|又"
+)
+# … and whether the text says it goes on after the cue (还在冒, 越来越大, 到现在还).
+_STILL = re.compile(
+    r"还在|还住|还躺|还困|还关|仍在|仍然|依然|一直(?!没)|越来越|又(?:开始|来|漏|冒|塌|倒|掉|断)|"
+    r"现在(?:还|也|又|正)|还(?:是)?没(?:有)?(?:找到|回来|回家|出来|醒|联系上|退烧)"
+)
+
+
+def _dated_past(t: str, start: int) -> bool:
+    """Whether the time word nearest before ``start`` in ``t`` is a past one."""
+    prefix = t[:start]
+    past = [m.end() for m in _PAST_ANCHOR.finditer(prefix)]
+    if not past:
+        return False
+    present = [m.end() for m in _PRESENT_ANCHOR.finditer(prefix)]
+    return max(past) > max(present, default=-1)
+
+
+def _past_only(t: str, found: list[re.Match[str]]) -> bool:
+    """Whether every cue ``found`` in ``t`` is dated to the past and nothing after the last one
+    says the danger goes on."""
+    if not found or not all(_dated_past(t, m.start()) for m in found):
+        return False
+    return not _STILL.search(t, max(m.start() for m in found))
 
 
 def errand_in_alarm(text: str) -> bool:
@@ -486,6 +531,7 @@ EVIDENCE = (
     "slow_repair",
     "near_miss",
     "errand",
+    "cue_past",
 )
 
 
@@ -501,8 +547,10 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     character n-grams.
     """
     t = re.sub(r"\s+", "", text or "")
-    found, raw_cue = _cues(t)
+    matches, raw_cue = _cue_matches(t)
+    found = [m.group(0) for m in matches]
     cue = bool(found)
+    cue_past = _past_only(t, matches)
     unslowed = _SLOW_REPAIR.sub("", t)
     now = bool(_NOW.search(unslowed))
     strong_now = bool(_STRONG_NOW.search(unslowed))
@@ -523,7 +571,7 @@ def urgency_evidence(text: str) -> dict[str, bool]:
         rule = False
     if habitual and not now:
         rule = False
-    if past and not now:
+    if (past and not now) or cue_past:
         rule = False
     return {
         "rule": rule,
@@ -539,6 +587,7 @@ def urgency_evidence(text: str) -> dict[str, bool]:
         "slow_repair": bool(_SLOW_REPAIR.search(t)),
         "near_miss": near_miss,
         "errand": errand,
+        "cue_past": cue_past,
     }
 
 

@@ -381,7 +381,7 @@ def story_score(model: UrgencyModel, text: str, evidence: dict[str, bool] | None
     whole = model.predict(text, evidence)
     point = focus.after_turn(text)
     turned = model.predict(point) if point else 0.0
-    if len(text) < STORY_CHARS:
+    if len(text) < STORY_CHARS or (evidence or rules.urgency_evidence(text))["cue_past"]:
         return max(whole, turned)
     best = max([whole, *(model.predict(window) for window in sentence_windows(text))])
     return max((whole + best) / 2, turned)

@@ -10,6 +10,8 @@ short messages that ask for nothing, name no danger and no public party:
 * gossip: hearsay or admiration about a person tied to a public body (在税务局上班的小伙子要结婚了);
 * a private loan or damage between relatives, friends or neighbours (小叔借车撞凹了不肯赔).
 
+A forwarded public notice (【转发】…通知) asking nothing of its own is information: it is
+never urgent, never a letter, and the conversation thanks the citizen instead of filing it.
 The conversation also tells a family matter of any length (离婚, 彩礼, 借条 …,
 :func:`is_family_matter`) where mediation is. Stdlib only: the Rasa worker imports it too.
 """
@@ -102,3 +104,25 @@ _FAMILY_MATTER = re.compile(
 def is_family_matter(text: str) -> bool:
     """Whether a message tells a family or money matter between people (离婚, 借钱不还 …)."""
     return bool(_FAMILY_MATTER.search(text))
+
+
+# A notice passed on for information ("【转发】区教育局…温馨提示…转给你们看看") asks the
+# hotline nothing, however long it is or whom it names; a question of the citizen's own with it
+# (我想问…, 我家…怎么办) is a request like any other.
+FORWARDED_NOTICE = re.compile(
+    r"^(?:【转发】|转发[:：]|你看看这个[:：]).{0,40}(?:通知|公告|喜报|讲座|倡议|温馨提示|简报|活动)"
+)
+_OWN_ASK = re.compile(
+    r"我(?:想|要)?(?:问|咨询|投诉|反映|举报)|请问|(?:我|俺|咱)(?:们)?家|怎么办|咋办|能不能|"
+    r"可不可以|能否|帮(?:我|忙)|[?？]"
+)
+
+
+def forwarded_notice(text: str) -> bool:
+    """Whether ``text`` passes on a public body's notice: information, never a danger now."""
+    return FORWARDED_NOTICE.search(text.strip()) is not None
+
+
+def notice_only(text: str) -> bool:
+    """Whether ``text`` passes on a notice and asks nothing of its own: nothing to file."""
+    return forwarded_notice(text) and _OWN_ASK.search(text) is None

@@ -697,6 +697,30 @@ async def test_gossip_naming_a_policy_word_gets_no_answer_from_the_kb(service: S
     assert not tickets(service)
 
 
+NOTICE = (
+    "【转发】区教育局关于暑期防溺水的温馨提示：各位家长，暑期将至，请看管好孩子，"
+    "不要私自到河塘、水库游泳，发现险情请立即报警。转给你们看看"
+)
+
+
+async def test_a_forwarded_notice_is_thanked_not_filed(service: Services) -> None:
+    """A notice passed on for information asks nothing: no department buttons, no form."""
+    chat = Conversation()
+    said = await chat.send(parse(NOTICE, "school_services", 0.3))
+    assert said.startswith("收到您转发的通知") and "都不是" not in said
+    assert chat.draft is None and not tickets(service)
+
+
+async def test_a_forwarded_notice_with_a_question_of_ones_own_is_a_request(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    said = await chat.send(
+        parse(NOTICE + "。我想问一下我们村边那个塘没有护栏，能不能装一个", "rural_road", 0.8)
+    )
+    assert "收到您转发的通知" not in said, said
+
+
 async def test_a_new_question_after_an_answer_gets_its_own_topic(service: Services) -> None:
     chat = Conversation()
     first = await chat.send(parse("退伍老兵每年有免费体检吗", "veteran_benefits", 0.6))

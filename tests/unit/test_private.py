@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hotline.domain import private
 from hotline.domain.private import is_family_matter, private_intent
 
 
@@ -63,3 +64,17 @@ def test_a_quarrel_is_told_where_mediation_is_and_gossip_is_out_of_scope() -> No
 )
 def test_family_matters_of_any_length(text: str, family: bool) -> None:
     assert is_family_matter(text) is family
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("【转发】市卫健委温馨提示：流感高发季，请老人儿童及时接种疫苗，转给大家看看", True),
+        ("转发：街道关于周六开展垃圾分类宣传活动的通知，欢迎居民参加", True),
+        ("【转发】区教育局暑期防溺水通知。我想问一下我们村塘边能不能装护栏", False),
+        ("【转发】供电所停电通知，明天停一天，我家有制氧机怎么办？", False),
+        ("小区通知说明天停水，能不能提前告诉我们几点来水", False),
+    ],
+)
+def test_a_forwarded_notice_alone_asks_nothing(text: str, only: bool) -> None:
+    assert private.notice_only(text) is only

@@ -16,7 +16,7 @@ from hotline.domain.places import (
     place_from_answer,
     says_more_than_place,
 )
-from hotline.domain.private import is_family_matter, private_intent
+from hotline.domain.private import is_family_matter, notice_only, private_intent
 from hotline.domain.reading import ASK_MIN, enumerated_asks
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.consultations import Consultations
@@ -97,6 +97,9 @@ class NewMessages(Room):
             _PRAISE.search(text) and not _COMPLAINT.search(text)
         ) or self.turn.request_type == "表扬":
             self.record_praise(routing)
+            return
+        if notice_only(text) and not self.turn.urgent:
+            self.utter("utter_forwarded_notice")  # information passed on: nothing to file
             return
         if private_intent(text) == "out_of_scope":
             # gossip asks nothing, whatever policy words it names ("卫生院的医生长得真精神")

@@ -31,6 +31,7 @@ USED = frozenset(
         "utter_busy",
         "utter_received",
         "utter_private_dispute",
+        "utter_forwarded_notice",
         "utter_ask_problem",
         "utter_emoji_only",
         "utter_ask_department",
