@@ -84,7 +84,7 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
 
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from nlu import rules, urgency
+    from nlu import urgency
 
     logging.disable(logging.WARNING)
     nlu_texts = [str(m.get("text")) for m in load_data(str(ROOT / "data/nlu")).intent_examples]
@@ -95,9 +95,7 @@ def combined_predictor(threshold: float | None) -> Callable[[str], bool]:
     cut = urgency.DEFAULT_THRESHOLD if threshold is None else threshold
 
     def predict(text: str) -> bool:
-        evidence = rules.urgency_evidence(text)
-        score = urgency.story_score(model, text, evidence)
-        return bool(urgency.combine(score, cut, urgency.errand_guard(text, evidence)))
+        return bool(urgency.decide(model, text, cut)[1])
 
     return predict
 

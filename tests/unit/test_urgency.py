@@ -267,6 +267,43 @@ def test_a_danger_that_goes_on_is_not_dated_past(text: str) -> None:
     assert not evidence["cue_past"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "夜来那场大风把门口的杨树刮倒了，砸了三轮车，今儿一早园林上来人锯走了，损失找谁",
+        "上个礼拜下大雪，我老伴半夜走出去冻伤了，现在已经出院了，想问有没有防走失手环",
+        "今年七月那场暴雨涵洞里淹了一辆车，现在雨季过了，排水泵到现在还是坏的",
+    ],
+)
+def test_dialect_dates_and_a_slow_repair_keep_a_danger_in_the_past(text: str) -> None:
+    assert rules.urgency_evidence(text)["cue_past"], rules.urgent_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "俺爹正跟个警察视频，开了屏幕共享在输密码",
+        "七八个老人现在正排队去信用社取钱，车就在村口等着",
+        "食堂中午吃完，班上十几个伢都在吐，还冇送医院",
+        "月子中心好几个宝宝拉肚子发烧，中心不让请医生",
+        "工地板房没暖气，一个老乡发烧冻得直抽",
+        "有个老太太门口转了一下午，问她家在哪说不清楚，天快黑了",
+        "泳池有个娃沉下去了救生员不在",
+    ],
+)
+def test_dangers_told_in_plain_words_are_cues(text: str) -> None:
+    assert rules.urgent_cues(text)
+
+
+def test_a_short_message_naming_no_danger_needs_a_sure_model() -> None:
+    for text in ("早啊，有人在冇", "今天拉萨下雪吗？", "煤气"):
+        assert urgency.bare_short(text, rules.urgency_evidence(text))
+    for text in ("泳池有个娃沉下去了", "电梯困人了快来"):
+        assert not urgency.bare_short(text, rules.urgency_evidence(text))
+    long_one = "隔壁独居的王大爷从早上到现在一直没开门，敲门也没人应，家里灯还亮着"
+    assert not urgency.bare_short(long_one, rules.urgency_evidence(long_one))
+
+
 def test_combine_uses_the_threshold() -> None:
     t = urgency.DEFAULT_THRESHOLD
     assert urgency.combine(t)
@@ -479,8 +516,8 @@ def test_a_model_fitted_before_a_new_rule_flag_still_scores() -> None:
 
 def test_an_errand_needs_a_sure_model_to_be_urgent() -> None:
     """救命 about a late delivery: the alarm word alone must not make an urgent ticket."""
-    assert urgency.combine(0.5, 0.45) and not urgency.combine(0.5, 0.45, errand=True)
-    assert urgency.combine(0.95, 0.45, errand=True)
+    assert urgency.combine(0.5, 0.45) and not urgency.combine(0.5, 0.45, sure_only=True)
+    assert urgency.combine(0.95, 0.45, sure_only=True)
     assert rules.urgency_evidence("救命 我的外卖一个多小时还没到")["errand"]
 
 
