@@ -13,11 +13,15 @@ from hotline.domain.intake import (
 from hotline.domain.places import (
     is_place_like,
     place_from_answer,
-    place_remark,
 )
 from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.context import Room
-from hotline.services.conversation.drafts import NONE_OF_THESE, Intake, add_to_description
+from hotline.services.conversation.drafts import (
+    NONE_OF_THESE,
+    Intake,
+    add_to_description,
+    keep_place_answer,
+)
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
@@ -118,10 +122,7 @@ class DraftAnswers(Room):
         if place is None and tries >= 2 and not changed and is_place_like(self.text):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
-            draft["address"] = place[:300]
-            remark = place_remark(self.text, place)
-            if remark:
-                add_to_description(draft, remark)
+            keep_place_answer(draft, self.text, place)
             self.room(Intake).ask_next(draft)
             return True
         if re.search(r"不知道|不清楚|说不清|记不得|没有具体|不涉及|没有地点|无固定", self.short):

@@ -17,6 +17,7 @@ from hotline.domain.intake import (
 )
 from hotline.domain.places import (
     place_in_message,
+    place_remark,
 )
 from hotline.domain.tickets import DomainError
 from hotline.services import messages
@@ -39,6 +40,16 @@ PARK_AFTER = timedelta(minutes=30)  # a draft untouched this long is parked and 
 def add_to_description(draft: dict[str, Any], said: str) -> None:
     """Keep what the citizen adds to the report ("补充：…"), within the description's bound."""
     draft["description"] = f"{draft.get('description')}\n补充：{said}"[:4000]
+
+
+def keep_place_answer(draft: dict[str, Any], answer: str, place: str | None) -> None:
+    """An answer to the place question: the place is the draft's, what the answer says after
+    it ("…门口，井盖没了") joins the description — all of the answer when no place is in it."""
+    if place:
+        draft["address"] = place[:300]
+    said = place_remark(answer, place) if place else answer
+    if said:
+        add_to_description(draft, said)
 
 
 class Intake(Room):

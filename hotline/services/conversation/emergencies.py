@@ -16,11 +16,10 @@ from hotline.domain.places import (
     place_correction,
     place_from_answer,
     place_in_message,
-    place_remark,
 )
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.context import Room, known_request_type, now_iso, since
-from hotline.services.conversation.drafts import Intake, add_to_description
+from hotline.services.conversation.drafts import Intake, keep_place_answer
 from hotline.services.conversation.exchange import draft_key
 from hotline.services.conversation.words import (
     _MISSING,
@@ -141,9 +140,7 @@ class Emergencies(Room):
             # the answer to the place question tells a danger now ("…门口，井盖没了"): one
             # urgent ticket carries the whole report, its first words and the place
             place = place_from_answer(text) or place
-            said = place_remark(text, place) if place else text
-            if said:
-                add_to_description(draft, said)
+            keep_place_answer(draft, text, place)
             description = str(draft["description"])
             if draft.get("category") and not routing.sure:
                 category, department = draft["category"], draft.get("department")
