@@ -78,3 +78,9 @@ def test_family_matters_of_any_length(text: str, family: bool) -> None:
 )
 def test_a_forwarded_notice_alone_asks_nothing(text: str, only: bool) -> None:
     assert private.notice_only(text) is only
+
+
+def test_money_taken_from_people_is_not_gossip() -> None:
+    text = "隔壁有个暑假托管班其实天天在上初中数学课，一个月收三千，听说是附近学校的老师在教"
+    assert private_intent(text) is None
+    assert private_intent("听说隔壁学校的李老师要结婚了，新郎是税务局的") == "out_of_scope"
