@@ -85,6 +85,12 @@ _ANAPHORA = re.compile(
 )
 
 # Messages that only check someone is there: never a follow-up question.
+# "还有个事，…", "另外…", "除了送饭，…": the citizen moves on from what was just answered, so
+# the follow-up does not lean to that group and must name what it asks about.
+_MOVES_ON = re.compile(
+    r"(?:^|[。！？!?，,；;\s])(?:还有(?:个事|一个事|一件事|个问题|一个问题)?[，,：:、]|另外|"
+    r"再问(?:一下|个|一句)?|还想问|顺便问|除了)"
+)
 _PING = re.compile(r"^(在吗|在不在|有人吗|有人在吗|你好|您好|喂|[？?。！!…\s]*)[？?。！!…\s]*$")
 # What a follow-up asks about, and how an answer says it: a follow-up on materials after an
 # answer that lists them stays with that answer instead of jumping to a neighbour.
@@ -392,11 +398,16 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
             says_aspect = covered
             break
 
+    moves_on = _MOVES_ON.search(text) is not None
+    if moves_on:
+        same_group = 0.0
     meant = kb.meaning(text)
 
     def closeness(group_id: str) -> float:
         bonus = 0.0
-        if group_id == group:
+        if moves_on:
+            pass
+        elif group_id == group:
             bonus = same_group
         elif _family(group_id) == family:
             bonus = SAME_FAMILY
@@ -418,6 +429,8 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
         # "要带什么材料" after 困难职工帮扶: a neighbour that neither says it nor is named is
         # another subject; stay, so the citizen hears what this answer lacks ("需要的材料…")
         chosen = group
+    if moves_on and not kb.anchors(text, chosen):
+        return None  # moved on to something the topic's groups do not name: a new subject
     elsewhere = max(department, key=lambda g: scores.get(g, 0.0))
     if scores.get(elsewhere, 0.0) > closeness(chosen) + ELSEWHERE_MARGIN and kb.anchors(
         text, elsewhere

@@ -349,6 +349,9 @@ def test_follow_ups_stay_in_the_topic_just_answered(
         ("family_doctor_signup", "公积金怎么取"),
         ("summer_childcare_signup", "我要投诉楼下的烧烤摊"),
         ("veteran_health_check", "好的 另外退伍的人用公积金买房有没有照顾"),  # not_covered
+        # moved on (顺便 / 另外): no lean to the group just answered
+        ("dibao_conditions", "顺便问一句，我家天然气表不走字了该找谁"),
+        ("elderly_visit_who", "明白了 另外想问下办结婚证要不要先在网上约"),
     ],
 )
 def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
