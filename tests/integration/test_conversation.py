@@ -487,6 +487,17 @@ async def test_violence_says_110_first(service: Services) -> None:
     assert said.startswith("请立即拨打110")
 
 
+async def test_a_danger_read_as_small_talk_is_still_an_emergency(service: Services) -> None:
+    """The intent model did not know the Cantonese; the urgency signal did."""
+    chat = Conversation()
+    said = await chat.send(
+        parse("我个女喺商场唔见咗 五岁 着红色裙", "out_of_scope", 0.36, urgent=True)
+    )
+    assert "110" in said and "紧急工单" in said
+    [ticket] = tickets(service)
+    assert ticket.priority == "urgent"
+
+
 # ---------------------------------------------------------------- not tickets
 
 

@@ -23,6 +23,7 @@ MESSAGES = [
     "谢谢你们",
     "我的工单20261123-0042处理得怎么样了，电话13812345678",
     "紧急紧急！今晚吃啥？",
+    "我个女喺商场唔见咗 五岁 着红色裙 唔该帮下手",
 ]
 
 
@@ -46,7 +47,7 @@ def test_contract(results: list[dict[str, Any]]) -> None:
 
 
 def test_obvious_routings(results: list[dict[str, Any]]) -> None:
-    gas, wages, hello, vendor, thanks, status, _ = results
+    gas, wages, hello, vendor, thanks, status, *_ = results
     assert gas["department"] == "utilities"
     assert gas["urgent"] is True
     assert wages["department"] == "human_resources"
@@ -61,6 +62,11 @@ def test_alarm_words_in_small_talk_are_no_emergency(results: list[dict[str, Any]
     dinner = results[6]
     assert dinner["department"] is None
     assert dinner["urgent"] is False
+
+
+def test_a_danger_read_as_small_talk_stays_urgent(results: list[dict[str, Any]]) -> None:
+    """A lost child in Cantonese, no alarm word: whatever intent it reads as, it is urgent."""
+    assert results[7]["urgent"] is True
 
 
 def test_pattern_entities(results: list[dict[str, Any]]) -> None:

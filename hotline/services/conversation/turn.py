@@ -78,12 +78,9 @@ class _Turn(Room):
             self.room(FiledTickets).handle_ticket_purpose("chase")
             self.room(Intake).reprompt()
             return True
-        if self.turn.urgent and intent not in (
-            "inform",
-            "chitchat",
-            "out_of_scope",
-            "rate_service",
-        ):
+        # A danger read as small talk ("我个仔喺游乐场唔见咗") is still a danger: the NLU
+        # already keeps alarm words in small talk from making it urgent.
+        if self.turn.urgent and intent not in ("inform", "rate_service"):
             self.room(Emergencies).open_urgent()
             return True
         awaiting = self.state.get("awaiting") or {}
