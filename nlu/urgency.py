@@ -413,7 +413,9 @@ def decide(
     notice (a school's drowning-safety circular) is never urgent."""
     evidence = rules.urgency_evidence(text)  # once: the model's features and the guard
     score = story_score(model, text, evidence)
-    sure_only = errand_guard(text, evidence) or bare_short(text, evidence)
+    sure_only = (
+        errand_guard(text, evidence) or bare_short(text, evidence) or past_and_over(evidence)
+    )
     urgent = combine(score, threshold, sure_only)
     if urgent and focus.forwarded_notice(text):
         return score, False
@@ -444,6 +446,12 @@ SHORT_CHARS = 16
 def bare_short(text: str, evidence: dict[str, bool]) -> bool:
     """Whether ``text`` is short and no danger cue matches it, guarded or not."""
     return len(text.strip()) < SHORT_CHARS and not evidence["raw_cue"]
+
+
+def past_and_over(evidence: dict[str, bool]) -> bool:
+    """Whether every danger cue is dated to the past and the message says it is dealt with
+    ("昨晚树倒了…今天早上已经有人来锯走了一半"): urgent only if the model is sure."""
+    return evidence["cue_past"] and evidence["resolved"]
 
 
 def combine(score: float, threshold: float = DEFAULT_THRESHOLD, sure_only: bool = False) -> bool:

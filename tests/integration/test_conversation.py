@@ -714,6 +714,14 @@ NOTICE = (
 )
 
 
+@pytest.mark.parametrize("text", ["早啊，有人在冇", "喂 在不在", "请问有人吗？"])
+async def test_someone_checking_we_are_there_is_greeted(service: Services, text: str) -> None:
+    """The intent model read 有人在 as 治安秩序 once; a ping is never a report form."""
+    chat = Conversation()
+    said = await chat.send(parse(text, "public_order", 0.53))
+    assert "地点" not in said and chat.draft is None and not tickets(service)
+
+
 async def test_a_forwarded_notice_is_thanked_not_filed(service: Services) -> None:
     """A notice passed on for information asks nothing: no department buttons, no form."""
     chat = Conversation()

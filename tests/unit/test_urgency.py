@@ -295,6 +295,14 @@ def test_dangers_told_in_plain_words_are_cues(text: str) -> None:
     assert rules.urgent_cues(text)
 
 
+def test_a_past_danger_already_dealt_with_needs_a_sure_model() -> None:
+    text = "昨晚大风楼前的树倒了砸了车棚，今天早上已经有人来锯走了一半，请派人把树干拉走"
+    evidence = rules.urgency_evidence(text)
+    assert evidence["resolved"] and urgency.past_and_over(evidence)
+    still = "昨晚大风树倒了，今天早上已经有人来锯走一半，可剩下那截还压在电线上，孩子在旁边玩"
+    assert not urgency.past_and_over(rules.urgency_evidence(still))
+
+
 def test_a_short_message_naming_no_danger_needs_a_sure_model() -> None:
     for text in ("早啊，有人在冇", "今天拉萨下雪吗？", "煤气"):
         assert urgency.bare_short(text, rules.urgency_evidence(text))

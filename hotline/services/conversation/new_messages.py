@@ -30,6 +30,7 @@ from hotline.services.conversation.words import (
     _ACT,
     _CATEGORY_WRONG,
     _COMPLAINT,
+    _PING,
     _PRAISE,
     is_affirm,
 )
@@ -63,6 +64,8 @@ class NewMessages(Room):
         if self.state.get("parked") and re.search(r"继续上次|上次的?诉求|接着登记", self.short):
             self.state["awaiting"] = {"kind": "offer"}
             return self.room(AssistantQuestions).answer_offer()
+        if _PING.fullmatch(self.short) and not self.turn.urgent:
+            intent = "greet"  # "早啊，有人在冇": someone checking we are there
         if intent in ("greet", "goodbye", "thank", "bot_challenge", "insult"):
             self.utter(SMALL_TALK[intent])
             return True
