@@ -377,7 +377,8 @@ def story_score(model: UrgencyModel, text: str, evidence: dict[str, bool] | None
     """The probability that ``text`` is urgent, a long one read whole and by its windows, and
     what follows a turn to the point ("工资的事先不说了，…") read alone as well: a danger told
     after an old grievance scored 0.31–0.38 whole and 0.81–0.99 alone (four misses of
-    urgent_fresh3/4/5, no false alarm added over every urgency set)."""
+    urgent_fresh3/4/5, no false alarm added over every urgency set). A message whose every
+    danger cue is dated to the past is read whole only: a window would cut the date off."""
     whole = model.predict(text, evidence)
     point = focus.after_turn(text)
     turned = model.predict(point) if point else 0.0
@@ -459,8 +460,8 @@ def combine(score: float, threshold: float = DEFAULT_THRESHOLD, sure_only: bool 
 
     The model decides: it already reads the rules' cues and guards as features, so a rule hit
     raises the probability and a negation, a past or settled event or a question lowers it
-    (measured: see bench/nlu_eval/README.md). Only an errand or a short message with no
-    danger cue needs more than the threshold (``sure_only``).
+    (measured: see bench/nlu_eval/README.md). Only an errand, a short message with no danger
+    cue, or a past danger already dealt with needs more than the threshold (``sure_only``).
     """
     return score >= (max(threshold, ERRAND_THRESHOLD) if sure_only else threshold)
 
