@@ -562,8 +562,7 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     """
     t = re.sub(r"\s+", "", text or "")
     matches, raw_cue = _cue_matches(t)
-    found = [m.group(0) for m in matches]
-    cue = bool(found)
+    cue = bool(matches)
     cue_past = _past_only(t, matches)
     unslowed = _SLOW_REPAIR.sub("", t)
     now = bool(_NOW.search(unslowed))

@@ -379,10 +379,12 @@ def story_score(model: UrgencyModel, text: str, evidence: dict[str, bool] | None
     after an old grievance scored 0.31–0.38 whole and 0.81–0.99 alone (four misses of
     urgent_fresh3/4/5, no false alarm added over every urgency set). A message whose every
     danger cue is dated to the past is read whole only: a window would cut the date off."""
+    if evidence is None:
+        evidence = rules.urgency_evidence(text)  # once: the model's features and the dating
     whole = model.predict(text, evidence)
     point = focus.after_turn(text)
     turned = model.predict(point) if point else 0.0
-    if len(text) < STORY_CHARS or (evidence or rules.urgency_evidence(text))["cue_past"]:
+    if len(text) < STORY_CHARS or evidence["cue_past"]:
         return max(whole, turned)
     best = max([whole, *(model.predict(window) for window in sentence_windows(text))])
     return max((whole + best) / 2, turned)

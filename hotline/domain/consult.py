@@ -84,13 +84,13 @@ _ANAPHORA = re.compile(
     r"^(那|那么|这样|这|那个|这个|他|她|它|就是|所以)|这个|那个|这证|这卡|这事|刚才|上面说的"
 )
 
-# Messages that only check someone is there: never a follow-up question.
 # "还有个事，…", "另外…", "除了送饭，…": the citizen moves on from what was just answered, so
 # the follow-up does not lean to that group and must name what it asks about.
 _MOVES_ON = re.compile(
     r"(?:^|[。！？!?，,；;\s])(?:还有(?:个事|一个事|一件事|个问题|一个问题)?[，,：:、]|另外|"
     r"再问(?:一下|个|一句)?|还想问|顺便问|除了)"
 )
+# Messages that only check someone is there: never a follow-up question.
 _PING = re.compile(r"^(在吗|在不在|有人吗|有人在吗|你好|您好|喂|[？?。！!…\s]*)[？?。！!…\s]*$")
 # What a follow-up asks about, and how an answer says it: a follow-up on materials after an
 # answer that lists them stays with that answer instead of jumping to a neighbour.
@@ -399,14 +399,12 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
             break
 
     moves_on = _MOVES_ON.search(text) is not None
-    if moves_on:
-        same_group = 0.0
     meant = kb.meaning(text)
 
     def closeness(group_id: str) -> float:
         bonus = 0.0
         if moves_on:
-            pass
+            pass  # no lean to the group just answered or its family
         elif group_id == group:
             bonus = same_group
         elif _family(group_id) == family:
