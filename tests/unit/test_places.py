@@ -571,6 +571,11 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("在农贸市场东门，3个垃圾桶全被人偷走了", "3个垃圾桶全被人偷走了"),
         ("在兴业路口，那棵树被风刮倒了，挡着路，麻烦快点派人来", "那棵树被风刮倒了，挡着路"),
         ("在S21高速K35+200处，往北方向应急车道，有个大坑", "有个大坑"),
+        # something cut, overturned, piled up or let out there
+        ("红旗嘎查三组，羊圈的铁丝网让人剪了两段", "羊圈的铁丝网让人剪了两段"),
+        ("乡道Y102线8公里处，一辆拉沙的车侧翻了，沙子撒了一路", "一辆拉沙的车侧翻了，沙子撒了一路"),
+        ("商贸城三楼东侧楼梯口，安全出口被纸箱堆满了", "安全出口被纸箱堆满了"),
+        ("科创园5栋后面，厂里的污水直接流进河沟了", "厂里的污水直接流进河沟了"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
