@@ -481,9 +481,10 @@ _PAST_ANCHOR = re.compile(
     r"[几两三四五六七八九十半\d]+(?:个)?(?:月|年|天|周|星期|礼拜)(?:以)?前|小时候|早些年|"
     r"(?<![下个这本每])(?:[一二三四五六七八九十]{1,2}|1[0-2]|[1-9])月(?:份|初|中旬|底|里)?(?![后内])"
 )
+# 早上, 突然 and 又 are not present: "昨天早上…漏气", "去年冬天又冻坏了" stay in the past (a
+# danger that comes back now says so: 又漏, 现在又, in _STILL).
 _PRESENT_ANCHOR = re.compile(
-    r"现在|正在|此刻|目前|眼下|刚才|刚刚|这会儿?|今天|今晚|今早|今儿|今日|这两天|这几天|"
-    r"今天早上|一早|早上|这阵子|最近|突然|又"
+    r"现在|正在|此刻|目前|眼下|刚才|刚刚|这会儿?|今天|今晚|今早|今儿|今日|这两天|这几天|这阵子|最近"
 )
 # … and whether the text says it goes on after the cue (还在冒, 越来越大, 到现在还).
 _STILL = re.compile(
@@ -514,7 +515,14 @@ def errand_in_alarm(text: str) -> bool:
     """Whether some clause says an alarm word of an errand (紧急…工资, 救命 快递三天没到)."""
     # voice-to-text leaves spaces where the clauses end: "我是外卖小哥 … 井盖翻起来了 … 赶紧派人"
     clauses = _CLAUSE_SPLIT.split(re.sub(r"\s+", "，", text or ""))
-    return any(_ERRAND.search(clause) and _ALARM_WORDS.search(clause) for clause in clauses)
+    # a clause of alarm words alone ("紧急紧急，学费交不上…") is said of the clause after it
+    said_of_next = False
+    for clause in clauses:
+        alarmed = said_of_next or bool(_ALARM_WORDS.search(clause))
+        if _ERRAND.search(clause) and alarmed:
+            return True
+        said_of_next = bool(clause) and not _ALARM_WORDS.sub("", clause).strip("啊呀吧了 ")
+    return False
 
 
 def _any_cue(t: str) -> bool:

@@ -430,13 +430,19 @@ def decide(
 ERRAND_THRESHOLD = 0.9
 
 
+# Under this many characters an errand word is the message ("救命 快递三天没到"); a longer one
+# may name wages or fees as background to a danger ("围着要工资，有人把汽油桶搬过来了").
+ERRAND_CHARS = 30
+
+
 def errand_guard(text: str, evidence: dict[str, bool]) -> bool:
-    """Whether the errand threshold applies: a short errand as the rules see it; in a story,
-    only where an alarm word is said of the errand (a 快递柜 or 外卖 in a story's background
-    made a leaning scaffold and open tuberculosis in shared rooms need 0.9)."""
+    """Whether the errand threshold applies: a short errand as the rules see it; in a longer
+    message, only where an alarm word is said of the errand. A 快递柜, 排队 or 学费 in the
+    background made a leaning scaffold, a fraud in progress and an open power box by a school
+    queue need 0.9 (seven misses over every set, no false alarm added)."""
     if not evidence["errand"]:
         return False
-    return len(text) < STORY_CHARS or rules.errand_in_alarm(text)
+    return len(text.strip()) < ERRAND_CHARS or rules.errand_in_alarm(text)
 
 
 # A short message that names no danger at all ("早啊，有人在冇", "今天拉萨下雪吗", "煤气") is

@@ -524,6 +524,27 @@ def test_an_errand_needs_a_sure_model_to_be_urgent() -> None:
     assert rules.urgency_evidence("救命 我的外卖一个多小时还没到")["errand"]
 
 
+def test_wages_or_fees_in_the_background_of_a_danger_do_not_guard_it_as_an_errand() -> None:
+    """A short errand needs a sure model; a longer message naming wages or a queue as its
+    setting does not, unless an alarm word is said of the errand."""
+    short = "救命 快递三天没到"
+    evidence = rules.urgency_evidence(short)
+    assert urgency.errand_guard(short, evidence)
+    siege = "工地上十几个人围在项目部门口要工资，有人把汽油桶搬过来了，说今天不给钱就点火"
+    assert rules.urgency_evidence(siege)["errand"]
+    assert not urgency.errand_guard(siege, rules.urgency_evidence(siege))
+    pleading = "紧急紧急，我儿子的学费今天交不上就要被退学了，谁能帮帮我，学校那边一直催"
+    assert urgency.errand_guard(pleading, rules.urgency_evidence(pleading))
+
+
+def test_a_danger_told_yesterday_morning_or_again_last_winter_is_dated_past() -> None:
+    """早上, 突然 and 又 do not bring a cue to now; 现在又漏 does."""
+    assert rules.urgency_evidence("昨天早上楼道里煤气漏气，物业已经修好了，想问问要不要换表")[
+        "cue_past"
+    ]
+    assert not rules.urgency_evidence("上个月修过一次，现在又漏气了，满楼道都是煤气味")["cue_past"]
+
+
 def test_a_courier_reporting_a_danger_in_a_voice_message_is_not_an_errand() -> None:
     """Voice-to-text ends its clauses with spaces: 外卖 and 赶紧 in different clauses of a story."""
     story = (
