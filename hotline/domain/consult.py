@@ -90,8 +90,23 @@ _MOVES_ON = re.compile(
     r"(?:^|[。！？!?，,；;\s])(?:还有(?:个事|一个事|一件事|个问题|一个问题)?[，,：:、]|另外|"
     r"再问(?:一下|个|一句)?|还想问|顺便问|除了)"
 )
-# Messages that only check someone is there: never a follow-up question.
-_PING = re.compile(r"^(在吗|在不在|有人吗|有人在吗|你好|您好|喂|[？?。！!…\s]*)[？?。！!…\s]*$")
+# "早啊，有人在冇", "喂 在不在", "请问有人吗", "您好？": a check that someone is there, in any
+# dialect; a greeting at most, with nothing asked.
+_PING = re.compile(
+    r"(?:早啊?|早上好|你好|您好|喂+|哈喽|hello|hi|嗨)?[，,。.!！~～\s]*"
+    r"(?:(?:请问)?(?:有(?:没有|冇|无)?人(?:在)?(?:吗|冇|没|无|伐|嘛|么|不|不在|在不在|没有)?|"
+    r"在(?:吗|不在|冇|伐|嘛|么|没|无)))?[?？!！。~～…\s]*",
+    re.IGNORECASE,
+)
+
+
+def is_ping(text: str) -> bool:
+    """Whether ``text`` only checks that someone is there (or only greets): never a question,
+    whatever the intent model read (治安 for 有人在)."""
+    stripped = (text or "").strip()
+    return bool(re.search(r"\w", stripped)) and _PING.fullmatch(stripped) is not None
+
+
 # What a follow-up asks about, and how an answer says it: a follow-up on materials after an
 # answer that lists them stays with that answer instead of jumping to a neighbour.
 _ASPECTS = (
@@ -359,8 +374,8 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
         return None
     text = kb.spelled(sounds.read(as_read(text))[0])
     found = signals(text)
-    if not found.asks or _PING.match(text.strip()):
-        return None  # a request to act, a statement or a ping: not a question on the topic
+    if not found.asks or is_ping(text) or not re.search(r"\w", text):
+        return None  # a request to act, a statement, a ping or a bare "？": not a question
     if kb.uncovered_subject(text, group):
         return None  # "另外，公积金贷款有没有优惠": a new subject no group answers
     department = {g.id for g in kb.groups.values() if g.department == previous.department}

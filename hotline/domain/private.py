@@ -82,14 +82,48 @@ def is_private_quarrel(text: str) -> bool:
     )
 
 
+# Thanks for something done ("上回路灯修好了，谢谢你们", "多谢晒，上次报嘅水管已经修好咗") is
+# thanks, no ticket (the catalogue); thanks that names whom to commend (感谢城管…, 物业的王师傅,
+# 送面锦旗) is 表扬, a ticket for that body, and is left to the model.
+_THANKS = re.compile(r"谢谢|多谢|感谢|唔该|辛苦(?:了|你们|晒)|谢啦|谢了|谢晒")
+_DONE = re.compile(
+    r"(?:修|换|弄|装|搞|补|填|处理|清理?)(?:好|完)|修复|已经?修|通了|亮了|来水了|来电了|热乎了|"
+    r"解决了|换了新的|清走了|拉走了|搬走了|没(?:再)?(?:响|吵|臭)了"
+)
+_COMMENDS = re.compile(
+    r"表扬|锦旗|点赞|感谢信|嘉奖|通报|[局委]|政府|街道|城管|工会|物业|社区|村委|居委|派出所|"
+    r"师傅|同志|工作人员|民警|警察|医生|护士|老师|环卫|小哥|班长|队长|书记|主任"
+)
+_STILL_WRONG = re.compile(
+    r"但|不过|可是|还有|另外|又(?:坏|漏|不|堵|停|臭|响)|还(?:是|没|在|会)|没(?:修|好|人)|请|希望|"
+    r"能不能|能否|麻烦|怎么|吗|[?？]"
+)
+THANKS_MAX_CHARS = 60
+
+
+def is_thanks_for_a_fix(text: str) -> bool:
+    """Whether a short message only thanks the hotline for something done, naming no one to
+    commend and nothing still wrong."""
+    return bool(
+        len(text) < THANKS_MAX_CHARS
+        and _THANKS.search(text)
+        and _DONE.search(text)
+        and not _COMMENDS.search(text)
+        and not _STILL_WRONG.search(text)
+    )
+
+
 def private_intent(text: str) -> str | None:
     """``private_dispute`` for a private quarrel (the citizen is told where mediation is),
-    ``out_of_scope`` for gossip, None when a short message is neither (or a message is long)."""
+    ``out_of_scope`` for gossip, ``thank`` for thanks for something done, None when a short
+    message is none of these (or a message is long)."""
     text = text.strip()
     if len(text) < MAX_CHARS and is_private_quarrel(text):
         return "private_dispute"
     if len(text) < GOSSIP_MAX_CHARS and is_gossip(text):
         return "out_of_scope"
+    if is_thanks_for_a_fix(text):
+        return "thank"
     return None
 
 

@@ -15,6 +15,7 @@ from hotline.domain.consult import (
     _by_aspect,
     consult_or_report,
     follow_up,
+    is_ping,
     signals,
 )
 from hotline.domain.knowledge import _CANON, KnowledgeBase, canonical, load_knowledge
@@ -362,8 +363,23 @@ def test_a_bare_topic_name_is_answered_and_a_ping_is_not_a_follow_up(kb: Knowled
     decision = _decide(kb, "异地就医")
     assert decision.answer is not None and decision.answer.category == "cross_region_medical"
     assert _decide(kb, "电梯").answer is None  # a thing, not a policy: maybe a report
-    for ping in ("在吗", "？", "你好"):
+    for ping in ("在吗", "？", "你好", "早啊，有人在冇？", "喂 在不在？"):
         assert follow_up(kb, ping, group="dibao_conditions") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ping"),
+    [
+        ("早啊，有人在冇", True),
+        ("请问有人吗？", True),
+        ("您好？", True),
+        ("有人在小区门口乱扔垃圾", False),
+        ("在吗 低保怎么申请", False),
+        ("？？", False),
+    ],
+)
+def test_a_ping_only_checks_someone_is_there(text: str, ping: bool) -> None:
+    assert is_ping(text) is ping
 
 
 def test_a_long_letter_is_read_to_its_end_where_the_question_is(kb: KnowledgeBase) -> None:

@@ -84,3 +84,22 @@ def test_money_taken_from_people_is_not_gossip() -> None:
     text = "隔壁有个暑假托管班其实天天在上初中数学课，一个月收三千，听说是附近学校的老师在教"
     assert private_intent(text) is None
     assert private_intent("听说隔壁学校的李老师要结婚了，新郎是税务局的") == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("上礼拜反映的井盖换好了，谢谢你们哈", "thank"),
+        ("唔该晒，楼下嘅水管已经修好咗", "thank"),
+        # thanks naming whom to commend is praise: a ticket for that body
+        ("感谢城管，昨天报的路灯今天就修好了", None),
+        ("物业的李师傅半夜帮我们修好了水管，想表扬一下", None),
+        # something still wrong is a request
+        ("路灯修好了谢谢，但是旁边那盏又不亮了", None),
+        ("谢谢你们，水管修好了，可水还是黄的吗", None),
+    ],
+)
+def test_thanks_for_a_fix_is_thanks_unless_it_commends_someone(
+    text: str, intent: str | None
+) -> None:
+    assert private_intent(text) == intent

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from hotline.domain.consult import consult_or_report
+from hotline.domain.consult import consult_or_report, is_ping
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -30,7 +30,6 @@ from hotline.services.conversation.words import (
     _ACT,
     _CATEGORY_WRONG,
     _COMPLAINT,
-    _PING,
     _PRAISE,
     is_affirm,
 )
@@ -64,7 +63,7 @@ class NewMessages(Room):
         if self.state.get("parked") and re.search(r"继续上次|上次的?诉求|接着登记", self.short):
             self.state["awaiting"] = {"kind": "offer"}
             return self.room(AssistantQuestions).answer_offer()
-        if _PING.fullmatch(self.short) and not self.turn.urgent:
+        if is_ping(self.short) and not self.turn.urgent:
             intent = "greet"  # "早啊，有人在冇": someone checking we are there
         if intent in ("greet", "goodbye", "thank", "bot_challenge", "insult"):
             self.utter(SMALL_TALK[intent])

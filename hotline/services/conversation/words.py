@@ -84,14 +84,6 @@ _ACT = re.compile(
     r"管一管|取缔|制止|整改|投诉|举报"
 )
 _BYE = re.compile(r"再见|拜拜|bye|回头再说|下次再说|不聊了|先这样吧|改天再说|我先走了")
-# "早啊，有人在冇", "喂 在不在", "请问有人吗": a check that someone is there, in any dialect —
-# a greeting, however the intent model read it (治安 for 有人在).
-_PING = re.compile(
-    r"(?:早啊?|早上好|你好|您好|喂+|哈喽|hello|hi|嗨)?[，,。.!！~～\s]*"
-    r"(?:请问)?(?:有(?:没有|冇|无)?人(?:在)?(?:吗|冇|没|无|伐|嘛|么|不|不在|在不在|没有)?|"
-    r"在(?:吗|不在|冇|伐|嘛|么|没|无))[?？!！。~～\s]*",
-    re.IGNORECASE,
-)
 _JUST_ASKING = re.compile(r"就是问问|只是问问|问一下而已|就问问|只是咨询|就是咨询|随便问问")
 _NEGATION = re.compile(r"不|别|没|未|甭|莫")
 _DONE_WORDS = re.compile(r"已解决|解决了|明白了|知道了|清楚了|懂了|好的谢谢|谢谢|没事了|不用了")
