@@ -302,6 +302,15 @@ _URGENT_CUES: tuple[str, ...] = (
     # many children or babies sick at once: vomiting after one meal, spray drift, a nursery
     r"(?:十几|二十几|好几|好多|一群|一半)(?:个)?(?:伢|娃|娃娃|孩子|小孩|学生|宝宝|婴儿|小朋友)?"
     r"[^，。！？,.!?]{0,6}(?:都在吐|在吐|吐了|直吐|拉肚子发烧|发烧拉肚子|又吐又拉)",
+    # a child missing from a head count, or not back by dark ("集合的时候少了一个五岁的小朋友",
+    # "到现在天黑了都不见回来"); a code read out to a caller now; someone on cracking ice
+    r"少了(?:一|两|1|2)?个[^，。！？,.!?]{0,6}(?:小朋友|孩子|小孩|学生|娃)|"
+    r"(?:到现在|天黑了?|天都黑了)[^。！？!?]{0,6}(?:都|还)?(?:不见|没见)(?:回来|人影|人)|"
+    r"(?:正在|正)[^。！？!?]{0,12}(?:念|报|读|告诉|发)[^。！？!?]{0,4}验证码|"
+    r"冰面上[^。！？!?]{0,12}(?:裂|不敢动|塌|掉下去)|冰窟窿|掉进冰|"
+    # people stuck up on a ride or a cable car ("摩天轮停了半个钟头…厢里有两个老人在喊")
+    r"(?:摩天轮|过山车|索道|缆车|大摆锤|跳楼机|游乐设施)[^。！？!?]{0,16}"
+    r"(?:停了|停在半空|卡住|卡在|不动了|悬在|倒挂)[^。！？!?]{0,20}(?<![没无])(?:人|老人|孩子|小孩|游客)",
     # shaking with cold, no heating, nobody reachable
     r"冻得(?:直抽|直哆嗦|打摆子|浑身发抖|直发抖|嘴唇发紫|脸发紫|说不出话)",
     # an old person who cannot say where home is, night coming ("问她家在哪说不清楚…天快黑了")

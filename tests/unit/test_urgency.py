@@ -545,6 +545,26 @@ def test_a_danger_told_yesterday_morning_or_again_last_winter_is_dated_past() ->
     assert not rules.urgency_evidence("上个月修过一次，现在又漏气了，满楼道都是煤气味")["cue_past"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "秋游集合的时候少了一个六岁的小朋友，操场和小树林都找过了",
+        "娃下午去坡上放羊，到现在天黑了还不见回来，山里起雾了",
+        "我爸正在电话里给那个所谓的客服报验证码，我拦都拦不住",
+        "外公在水库冰面上钓鱼，打电话说冰面上咔咔响裂开了，他不敢动",
+        "游乐场的过山车卡在最高处不动了十多分钟，上面一排都是孩子在哭",
+    ],
+)
+def test_dangers_told_without_an_alarm_word_are_cues(text: str) -> None:
+    """A missing head count, a code read to a caller now, cracking ice, a stuck ride."""
+    assert rules.urgent_cues(text)
+
+
+def test_a_stuck_ride_with_no_one_on_it_and_a_past_count_are_not_cues() -> None:
+    assert not rules.urgent_cues("公园的摩天轮停了好几个月了，也没人来修，挺可惜的")
+    assert not rules.urgent_cues("验证码老是收不到，注册不了社保APP")
+
+
 def test_a_courier_reporting_a_danger_in_a_voice_message_is_not_an_errand() -> None:
     """Voice-to-text ends its clauses with spaces: 外卖 and 赶紧 in different clauses of a story."""
     story = (
