@@ -24,6 +24,8 @@ MESSAGES = [
     "我的工单20261123-0042处理得怎么样了，电话13812345678",
     "紧急紧急！今晚吃啥？",
     "我个女喺商场唔见咗 五岁 着红色裙 唔该帮下手",
+    "上回路灯修好了，谢谢你们，胡都好",
+    "工地上十几个人围在项目部门口要工资，有人把汽油桶搬过来了，说今天不给钱就点火",
 ]
 
 
@@ -67,6 +69,14 @@ def test_alarm_words_in_small_talk_are_no_emergency(results: list[dict[str, Any]
 def test_a_danger_read_as_small_talk_stays_urgent(results: list[dict[str, Any]]) -> None:
     """A lost child in Cantonese, no alarm word: whatever intent it reads as, it is urgent."""
     assert results[7]["urgent"] is True
+
+
+def test_thanks_for_a_fix_is_no_ticket_and_wages_behind_a_danger_are_no_errand(
+    results: list[dict[str, Any]],
+) -> None:
+    thanks_for_fix, siege = results[8], results[9]
+    assert thanks_for_fix["department"] is None
+    assert siege["urgent"] is True
 
 
 def test_pattern_entities(results: list[dict[str, Any]]) -> None:
