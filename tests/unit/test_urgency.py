@@ -553,6 +553,7 @@ def test_a_danger_told_yesterday_morning_or_again_last_winter_is_dated_past() ->
         "我爸正在电话里给那个所谓的客服报验证码，我拦都拦不住",
         "外公在水库冰面上钓鱼，打电话说冰面上咔咔响裂开了，他不敢动",
         "游乐场的过山车卡在最高处不动了十多分钟，上面一排都是孩子在哭",
+        "环城路口有辆拉砖的货车侧翻了，砖撒了半边路",
     ],
 )
 def test_dangers_told_without_an_alarm_word_are_cues(text: str) -> None:
@@ -563,6 +564,7 @@ def test_dangers_told_without_an_alarm_word_are_cues(text: str) -> None:
 def test_a_stuck_ride_with_no_one_on_it_and_a_past_count_are_not_cues() -> None:
     assert not rules.urgent_cues("公园的摩天轮停了好几个月了，也没人来修，挺可惜的")
     assert not rules.urgent_cues("验证码老是收不到，注册不了社保APP")
+    assert not rules.urgent_cues("村道上有个大坑，三轮车已经翻了两回了")
 
 
 def test_a_courier_reporting_a_danger_in_a_voice_message_is_not_an_errand() -> None:
