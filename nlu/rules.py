@@ -32,7 +32,7 @@ _ACUTE = (
     r"(?:晕倒|昏倒|摔倒|跌倒|昏迷|不省人事|叫不醒|叫不应|没反应|没有反应|没动静|起不来|爬不起来|"
     r"喘不上气|呼吸困难|犯病|发病|抽搐|休克|倒在地上|倒地)"
 )
-_CHILD = r"(?:孩子|小孩|小孩儿|儿子|女儿|娃|宝宝|小朋友|闺女|孙子|孙女|儿童|老人|老母亲|老父亲|我妈|我爸|丫头|崽|小的那个|老大|老二|[一二两三四五六七八九十1-9]岁的?)"  # noqa: E501
+_CHILD = r"(?:孩子|小孩|小孩儿|儿子|女儿|娃|伢|宝宝|小朋友|闺女|孙子|孙女|儿童|老人|老母亲|老父亲|我妈|我爸|丫头|崽|小的那个|老大|老二|[一二两三四五六七八九十1-9]岁的?)"  # noqa: E501
 
 # Each cue is a regex for a present danger. Order does not matter.
 _URGENT_CUES: tuple[str, ...] = (
@@ -313,6 +313,16 @@ _URGENT_CUES: tuple[str, ...] = (
     # people stuck up on a ride or a cable car ("摩天轮停了半个钟头…厢里有两个老人在喊")
     r"(?:摩天轮|过山车|索道|缆车|大摆锤|跳楼机|游乐设施)[^。！？!?]{0,16}"
     r"(?:停了|停在半空|卡住|卡在|不动了|悬在|倒挂)[^。！？!?]{0,20}(?<![没无])(?:人|老人|孩子|小孩|游客)",
+    # urgent_fresh10's misses (2026-12-06, seventh), in general words: many sick with fever or a
+    # rash in shared rooms; fire climbing a wall to a floor; a farewell from a bridge; a child not
+    # back (冇回来); someone told to dial 119/120/110 now
+    r"(?:十几|十来|二十几|好几|一半|五六|六七|七八|八九)(?:个)?(?:人)?[^，。！？,.!?]{0,6}"
+    r"(?:发烧|高烧|起红疹|出红疹|起疹子|出疹子)|"
+    r"(?:往上烧|烧到(?:了)?[一二三四五六七八九\d]+楼|燎到|火苗[^，。]{0,4}(?:窜|往上))|"
+    r"别找(?:我|他|她)[^。！？!?]{0,40}(?:桥|江边|河边|楼顶|天台)|(?:定位|位置)[^，。]{0,4}在[^，。]{0,8}(?:大桥|桥上|桥中间|江边|楼顶|天台)|"
+    + _CHILD
+    + r"[^的年]{0,12}(?:冇回来|冇回家|冇到家|还冇回)|"
+    r"快(?:打|叫|拨)(?:119|120|110)",
     # shaking with cold, no heating, nobody reachable
     r"冻得(?:直抽|直哆嗦|打摆子|浑身发抖|直发抖|嘴唇发紫|脸发紫|说不出话)",
     # an old person who cannot say where home is, night coming ("问她家在哪说不清楚…天快黑了")

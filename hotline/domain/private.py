@@ -85,10 +85,10 @@ def is_private_quarrel(text: str) -> bool:
 # Thanks for something done ("上回路灯修好了，谢谢你们", "多谢晒，上次报嘅水管已经修好咗") is
 # thanks, no ticket (the catalogue); thanks that names whom to commend (感谢城管…, 物业的王师傅,
 # 送面锦旗) is 表扬, a ticket for that body, and is left to the model.
-_THANKS = re.compile(r"谢谢|多谢|感谢|唔该|辛苦(?:了|你们|晒)|谢啦|谢了|谢晒")
+_THANKS = re.compile(r"谢谢|多谢|感谢|唔该|辛苦(?:了|你们|晒)|谢啦|谢了|谢晒|致谢|劳慰|劳为")
 _DONE = re.compile(
     r"(?:修|换|弄|装|搞|补|填|处理|清理?)(?:好|完)|修复|已经?修|通了|亮了|来水了|来电了|热乎了|"
-    r"解决了|换了新的|清走了|拉走了|搬走了|没(?:再)?(?:响|吵|臭)了"
+    r"解决了|妥善解决|换了新的|清走了|拉走了|搬走了|没(?:再)?(?:响|吵|臭)了|修得[^，。！？,.!?]{0,2}快"
 )
 _COMMENDS = re.compile(
     r"表扬|锦旗|点赞|感谢信|嘉奖|通报|[局委]|政府|街道|城管|工会|物业|社区|村委|居委|派出所|"
