@@ -511,6 +511,17 @@ async def test_praise_is_recorded_and_thanked(service: Services) -> None:
     assert ticket.request_type == "表扬" and ticket.department == "urban_management"
 
 
+async def test_praise_the_model_is_unsure_of_is_still_praise(service: Services) -> None:
+    """天不亮 is the hour the sweepers start, not a lamp out: no department buttons."""
+    chat = Conversation()
+    said = await chat.send(
+        parse("我要表扬环卫工人，每天天不亮就把这条街扫得干干净净", "nlu_fallback", 0.3)
+    )
+    assert "谢谢" in said and "哪个部门" not in said
+    [ticket] = tickets(service)
+    assert ticket.request_type == "表扬"
+
+
 async def test_a_private_loan_gets_a_pointer_not_a_ticket(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("朋友借了我五万块钱一直不还怎么办", "private_dispute", 0.7))
