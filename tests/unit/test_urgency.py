@@ -284,6 +284,17 @@ def test_dialect_dates_and_a_slow_repair_keep_a_danger_in_the_past(text: str) ->
         "工地板房没暖气，一个老乡发烧冻得直抽",
         "有个老太太门口转了一下午，问她家在哪说不清楚，天快黑了",
         "泳池有个娃沉下去了救生员不在",
+        "秋游集合的时候少了一个六岁的小朋友，操场和小树林都找过了",
+        "娃下午去坡上放羊，到现在天黑了还不见回来，山里起雾了",
+        "我爸正在电话里给那个所谓的客服报验证码，我拦都拦不住",
+        "外公在水库冰面上钓鱼，打电话说冰面上咔咔响裂开了，他不敢动",
+        "游乐场的过山车卡在最高处不动了十多分钟，上面一排都是孩子在哭",
+        "环城路口有辆拉砖的货车侧翻了，砖撒了半边路",
+        "工棚里住了二十个人，七八个人都在发高烧，工头不让去看病",
+        "饭店的排烟管着了，火顺着外墙往上烧，三楼还有人",
+        "他发消息说欠的债还不上了，叫我别找他，定位在北河大桥中间",
+        "细伢子放学两个钟头哒还冇回来，打电话也冇人接",
+        "厨房冒黑烟了 屋里还有老人 快打119",
     ],
 )
 def test_dangers_told_in_plain_words_are_cues(text: str) -> None:
@@ -545,28 +556,7 @@ def test_a_danger_told_yesterday_morning_or_again_last_winter_is_dated_past() ->
     assert not rules.urgency_evidence("上个月修过一次，现在又漏气了，满楼道都是煤气味")["cue_past"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "秋游集合的时候少了一个六岁的小朋友，操场和小树林都找过了",
-        "娃下午去坡上放羊，到现在天黑了还不见回来，山里起雾了",
-        "我爸正在电话里给那个所谓的客服报验证码，我拦都拦不住",
-        "外公在水库冰面上钓鱼，打电话说冰面上咔咔响裂开了，他不敢动",
-        "游乐场的过山车卡在最高处不动了十多分钟，上面一排都是孩子在哭",
-        "环城路口有辆拉砖的货车侧翻了，砖撒了半边路",
-        "工棚里住了二十个人，七八个人都在发高烧，工头不让去看病",
-        "饭店的排烟管着了，火顺着外墙往上烧，三楼还有人",
-        "他发消息说欠的债还不上了，叫我别找他，定位在北河大桥中间",
-        "细伢子放学两个钟头哒还冇回来，打电话也冇人接",
-        "厨房冒黑烟了 屋里还有老人 快打119",
-    ],
-)
-def test_dangers_told_without_an_alarm_word_are_cues(text: str) -> None:
-    """A missing head count, a code read to a caller now, cracking ice, a stuck ride."""
-    assert rules.urgent_cues(text)
-
-
-def test_a_stuck_ride_with_no_one_on_it_and_a_past_count_are_not_cues() -> None:
+def test_a_ride_stopped_for_months_a_code_not_received_and_past_overturns_are_not_cues() -> None:
     assert not rules.urgent_cues("公园的摩天轮停了好几个月了，也没人来修，挺可惜的")
     assert not rules.urgent_cues("验证码老是收不到，注册不了社保APP")
     assert not rules.urgent_cues("村道上有个大坑，三轮车已经翻了两回了")
