@@ -123,7 +123,9 @@ _PROBLEM = re.compile(
     r"有(?:个|一个|好几个|几个|好多)?(?:大|深)?(?:坑|洞|窟窿)(?!塘)|[大深]坑(?!塘)|窟窿|"
     r"被[\u4e00-\u9fff]{0,3}(?:偷|砍|拆|占|堵|撞|挖|剪|砸|堆)|[让叫]人[\u4e00-\u9fff]{0,2}(?:偷|砍|拆|剪|砸|挖|撬)|"
     # something spilled, overturned or let out there: "货车侧翻了", "废水直接流进雨水井"
-    r"侧翻|翻了|撒了|堆满|流进|排进|排到|直排|排出来|倒进|扔进"
+    r"侧翻|翻了|撒了|堆满|流进|排进|排到|直排|排出来|倒进|扔进|"
+    # something gone or hanging loose: "井盖不见了", "灯罩掉下来悬着"
+    r"不见了|掉下来|掉下去|悬着|松动|脱落"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".

@@ -576,6 +576,9 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("乡道Y102线8公里处，一辆拉沙的车侧翻了，沙子撒了一路", "一辆拉沙的车侧翻了，沙子撒了一路"),
         ("商贸城三楼东侧楼梯口，安全出口被纸箱堆满了", "安全出口被纸箱堆满了"),
         ("科创园5栋后面，厂里的污水直接流进河沟了", "厂里的污水直接流进河沟了"),
+        # something gone or hanging loose there
+        ("在长青路12号门口，雨水井盖不见了，晚上看不到", "雨水井盖不见了，晚上看不到"),
+        ("梧桐路编号WT-18的路灯杆下面，灯罩掉下来悬着了", "灯罩掉下来悬着了"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
