@@ -93,6 +93,8 @@ def test_money_taken_from_people_is_not_gossip() -> None:
         ("唔该晒，楼下嘅水管已经修好咗", "thank"),
         ("前次反映的桥头积水问题已妥善解决，特此致谢", "thank"),
         ("劳慰你们咯，上回井盖换得蛮快，修得蛮快！", "thank"),
+        ("前些天说的下水道那事儿给办了，谢谢啦", "thank"),
+        ("楼道灯的事整好了，多谢", "thank"),
         # thanks naming whom to commend is praise: a ticket for that body
         ("感谢城管，昨天报的路灯今天就修好了", None),
         ("物业的李师傅半夜帮我们修好了水管，想表扬一下", None),
