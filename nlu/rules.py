@@ -400,7 +400,7 @@ _RESOLVED = re.compile(
 )
 # The message is about the past …
 _PAST = re.compile(
-    r"上个?月|上上个?月|上周|上星期|上礼拜|去年|前年|以前|之前|曾经|那时|当时|上次|前段时间|前阵子|几个月前|"
+    r"上个?月|上上个?月|上周|上星期|上礼拜|前个?礼拜|前个?星期|去年|前年|以前|之前|曾经|那时|当时|上次|前段时间|前阵子|几个月前|"
     r"几年前|小时候|昨天|昨晚|前天|前几天|那天|有一次|(?:坏|漏|塌|困|停|着|发生|出|摔|丢|堵|淹|爆)过"
 )
 # … unless it says the danger is still there.
@@ -418,7 +418,7 @@ _HABITUAL = re.compile(
 )
 # … or about a near miss: it almost happened, nobody was hurt (差点摔倒, 险些撞上, 幸好没人).
 _NEAR_MISS = re.compile(
-    r"差点|差一点|险些|幸好|幸亏|好在|还好(?:当时|那会儿?)?(?:没|人没|及时)|虚惊|没出(?:大)?事|没(?:有)?(?:人)?(?:受伤|伤到)"
+    r"差点|差一点|险些|幸好|幸亏|好在|还好(?:当时|那会儿?)?(?:没|人没|及时)|虚惊|没出(?:大)?事|没(?:有)?(?:人)?(?:受伤|伤到)|人(?:都)?没(?:啥|什么)?大事"
 )
 # An errand: money, papers, deadlines, deliveries — 救命 / 紧急 said of these is a figure of speech.
 _ERRAND = re.compile(
@@ -495,7 +495,10 @@ def _cue_matches(t: str) -> tuple[list[re.Match[str]], bool]:
 # "昨晚树倒了…今天早上已经锯走一半" (a past danger, told today) from "上次的事不说了，现在又漏气".
 _PAST_ANCHOR = re.compile(
     r"昨天|昨晚|昨夜|昨日|昨儿|前天|前晚|前几天|前些天|前些日子|前两天|上个?月|上上个?月|上周|"
-    r"上个?星期|上个?礼拜|去年|前年|当年|旧年|夜来|夜儿个|昨个|琴日|寻日|"
+    r"上个?星期|上个?礼拜|前个?星期|前个?礼拜|去年|前年|当年|旧年|夜来|夜儿个|昨个|琴日|寻日|"
+    # a day of this month named with its hour ("本月十二日晚", "12号夜里"); not "12号楼"
+    r"(?:本月|这个月|当月)[一二三四五六七八九十\d]{1,3}[日号]|"
+    r"[一二三四五六七八九十\d]{1,3}[日号](?=晚|夜|凌晨|清晨|早上|上午|中午|下午|傍晚)|"
     r"那天|那晚|那次|那会儿?|当时|上次|上回|前段时间|前阵子|"
     r"[几两三四五六七八九十半\d]+(?:个)?(?:月|年|天|周|星期|礼拜)(?:以)?前|小时候|早些年|"
     r"(?<![下个这本每])(?:[一二三四五六七八九十]{1,2}|1[0-2]|[1-9])月(?:份|初|中旬|底|里)?(?![后内])"
@@ -591,7 +594,8 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     matches, raw_cue = _cue_matches(t)
     cue = bool(matches)
     cue_past = _past_only(t, matches)
-    unslowed = _SLOW_REPAIR.sub("", t)
+    # "现在好了", "到现在还没修" say the danger is over or a repair is slow, not that it is now
+    unslowed = _RESOLVED.sub("", _SLOW_REPAIR.sub("", t))
     now = bool(_NOW.search(unslowed))
     strong_now = bool(_STRONG_NOW.search(unslowed))
     consult = bool(_CONSULT_FRAME.search(t))

@@ -268,6 +268,9 @@ def test_a_danger_is_dated_by_the_time_word_before_it(text: str, past: bool) -> 
         "夜来那场大风把门口的杨树刮倒了，砸了三轮车，今儿一早园林上来人锯走了，损失找谁",
         "上个礼拜下大雪，我老伴半夜走出去冻伤了，现在已经出院了，想问有没有防走失手环",
         "今年七月那场暴雨涵洞里淹了一辆车，现在雨季过了，排水泵到现在还是坏的",
+        # 前个礼拜, and a day of this month named with its hour
+        "前个礼拜镇上那座便桥塌了半边，一个挑担子的跌进河里，人没大事，现在桥还是那样",
+        "本月三日晚，我们楼电梯突然从八楼滑到二楼，两个住户吓坏了，请求检验",
     ],
 )
 def test_dialect_dates_and_a_slow_repair_keep_a_danger_in_the_past(text: str) -> None:
@@ -299,6 +302,13 @@ def test_dialect_dates_and_a_slow_repair_keep_a_danger_in_the_past(text: str) ->
 )
 def test_dangers_told_in_plain_words_are_cues(text: str) -> None:
     assert rules.urgent_cues(text)
+
+
+def test_saying_it_is_over_now_is_not_saying_the_danger_is_now() -> None:
+    evidence = rules.urgency_evidence("昨晚吃完烧烤全家上吐下泻，现在好了，想举报那家店")
+    assert not evidence["now"] and not evidence["strong_now"]
+    assert rules.urgency_evidence("上个月那根电线掉下来的事，现在又掉下来了")["now"]
+    assert not rules.urgency_evidence("12号楼电梯困人了，快来")["cue_past"]
 
 
 def test_a_past_danger_already_dealt_with_needs_a_sure_model() -> None:
