@@ -73,6 +73,8 @@ def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> C
     [
         ("家里就剩我和孙子 靠捡废品过日子 能吃上低保不", "dibao_"),
         ("听说社区有老人吃饭的食堂 一顿饭多少钱", "elderly_meal_"),
+        ("嘎查有老人饭堂吗", "elderly_meal_point"),  # 老人饭堂 is the KB's 老年食堂
+        ("我爸的老兵补助这两个月没到账 咋回事", "veteran_allowance"),
         ("我爹八十了一个人在乡下 有没有人定期上门看看他", "elderly_visit_"),
         ("打算去女儿那边常住 在那边看病医保能直接报吗", "cross_region_"),
         ("暑假里孩子没地方去 工会托管班还收人吗", "summer_childcare_"),
