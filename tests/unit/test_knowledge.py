@@ -273,6 +273,9 @@ def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> N
         "路灯坏了好几天了",
         "社区助餐点的饭菜不干净，老人吃了闹肚子，请派人查一查",
         "低保审核不公平，我要举报村主任",
+        # a named body asked to act, with a question-like turn
+        "助餐点上礼拜突然关门了，门上贴张纸说装修，请民政上的人去问问清楚",
+        "出院结账说查不到备案，让我全垫了，请医保局帮忙跟那边核一下把钱结了",
     ],
 )
 def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
