@@ -90,6 +90,13 @@ _CANON = {
     "娭毑": "奶奶",
     "搞什么": "做什么",
     "12345": "政务热线",  # the hotline by its number; other numbers name no topic
+    "会弗会": "会不会",  # Wu speech: 弗 is 不
+    "要弗要": "要不要",
+    "有弗有": "有没有",
+    "忧惠": "优惠",
+    "gp": "家庭医生",  # English words mixed in
+    "family doctor": "家庭医生",
+    "meal delivery": "送餐",
 }
 _CANON_RE = re.compile("|".join(sorted(map(re.escape, _CANON), key=len, reverse=True)))
 # How much the whole group (title, every phrasing, the answer) counts beside its closest
