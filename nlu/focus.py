@@ -151,6 +151,15 @@ PUBLIC_BODY = re.compile(
 )
 # Writing help that names a body ("论文以某区城管局为例，帮我改改") asks the hotline nothing.
 WRITING_HELP = re.compile(r"帮我(?:改|写|润色|翻译|看看.{0,4}(?:写|改))|论文|作文|摘要|演讲稿|文案")
+# A request to write a speech, an essay or a farewell ("恳请贵单位帮我拟一份退休感言", "本人拟撰写
+# 一篇征文，恳请提供写作思路") is writing help however it is addressed: no letter, when it is
+# what the message asks (in its last WRITING_ASKED characters, or a message shorter than a letter).
+WRITES_FOR_ME = re.compile(
+    r"发言稿|讲话稿|演讲稿|致辞稿|感言|悼词|征文|写作思路|"
+    r"(?:帮|替)(?:我|俺)(?:写|拟|起草|润色)(?:一?[篇份段个]|几句)?"
+    r"(?:稿|发言|致辞|文章|作文|演讲|讲话|贺词|祝词)"
+)
+WRITING_ASKED = 150
 
 
 # A notice passed on for information (hotline.domain.private: the conversation answers it too)
@@ -164,6 +173,8 @@ def is_letter(text: str) -> bool:
     """Whether ``text`` is written to the government: long, addressed to it and asking, or
     naming a public body or service and asking or complaining."""
     if forwarded_notice(text) or NO_REPLY.search(text):
+        return False
+    if WRITES_FOR_ME.search(text[-WRITING_ASKED:]):
         return False
     if len(text) >= LETTER_LENGTH:
         return True

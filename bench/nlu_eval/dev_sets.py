@@ -5,10 +5,10 @@
 
 Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
 ``chat_fresh.jsonl``, ``smoke.jsonl``, ``voices_fresh.jsonl``, ``stories_fresh.jsonl``,
-``chat_fresh2.jsonl`` … ``chat_fresh21.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
+``chat_fresh2.jsonl`` … ``chat_fresh23.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
 is a dispatch if it names a department, else one that needs none): department accuracy,
 macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urgency sets
-(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``, ``urgent_fresh.jsonl`` … ``urgent_fresh10.jsonl``):
+(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``, ``urgent_fresh.jsonl`` … ``urgent_fresh11.jsonl``):
 urgent P/R. Latency: parse p50/p99 of the messages under 100 characters of those sets, and of
 1,000-character letters (the first 1,000 characters of the longer letters of
 ``../shared/corpora/letters_dev.jsonl``, when it is there; only timed). Latency is wall time
@@ -67,6 +67,8 @@ DEPARTMENT_SETS = (
     "chat_fresh19.jsonl",
     "chat_fresh20.jsonl",
     "chat_fresh21.jsonl",
+    "chat_fresh22.jsonl",
+    "chat_fresh23.jsonl",
     "nodept_dev.jsonl",
 )
 URGENCY_SETS = (
@@ -82,6 +84,7 @@ URGENCY_SETS = (
     "urgent_fresh8.jsonl",
     "urgent_fresh9.jsonl",
     "urgent_fresh10.jsonl",
+    "urgent_fresh11.jsonl",
 )
 
 
