@@ -298,6 +298,7 @@ def test_dialect_dates_and_a_slow_repair_keep_a_danger_in_the_past(text: str) ->
         "他发消息说欠的债还不上了，叫我别找他，定位在北河大桥中间",
         "细伢子放学两个钟头哒还冇回来，打电话也冇人接",
         "厨房冒黑烟了 屋里还有老人 快打119",
+        "候车室一个大爷抽过去了，叫了半天没醒",
     ],
 )
 def test_dangers_told_in_plain_words_are_cues(text: str) -> None:
