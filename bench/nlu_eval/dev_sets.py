@@ -5,7 +5,7 @@
 
 Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
 ``chat_fresh.jsonl``, ``smoke.jsonl``, ``voices_fresh.jsonl``, ``stories_fresh.jsonl``,
-``chat_fresh2.jsonl`` … ``chat_fresh23.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
+``chat_fresh2.jsonl`` … ``chat_fresh24.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
 is a dispatch if it names a department, else one that needs none): department accuracy,
 macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urgency sets
 (``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``, ``urgent_fresh.jsonl`` … ``urgent_fresh11.jsonl``):
@@ -69,6 +69,7 @@ DEPARTMENT_SETS = (
     "chat_fresh21.jsonl",
     "chat_fresh22.jsonl",
     "chat_fresh23.jsonl",
+    "chat_fresh24.jsonl",
     "nodept_dev.jsonl",
 )
 URGENCY_SETS = (
