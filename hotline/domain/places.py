@@ -125,7 +125,10 @@ _PROBLEM = re.compile(
     # something spilled, overturned or let out there: "货车侧翻了", "废水直接流进雨水井"
     r"侧翻|翻了|撒了|堆满|流进|排进|排到|直排|排出来|倒进|扔进|"
     # something gone or hanging loose: "井盖不见了", "灯罩掉下来悬着"
-    r"不见了|掉下来|掉下去|悬着|松动|脱落"
+    r"不见了|掉下来|掉下去|悬着|松动|脱落|"
+    # something short, burst, drooping or choking the spot: "护栏少了两段", "水管爆了",
+    # "电线耷拉下来", "渠里塞满了水葫芦", "水过不去了"
+    r"少了|缺了|爆了|耷拉|垂下来|挨到地|塞满|塞住|过不去"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -375,7 +378,7 @@ _SELF_CORRECTION = re.compile(
     r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
     r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
-    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等)[，,\s]+(?=是)"
+    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=是)"
 )
 
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").

@@ -232,7 +232,8 @@ def test_a_shorter_letter_to_the_government_is_not_small_talk(letter: str) -> No
         "退役军人事务局门口新开了家咖啡店，装修挺好看，你知道他家什么好喝吗",
         # a speech or an essay asked for, however the message is addressed or long
         "尊敬的领导：您好！本人拟撰写一篇关于街道志愿服务的征文，恳请提供写作思路，谢谢。",
-        "尊敬的领导：本人在棉纺厂干了三十二年，" + "从学徒到车间主任，见证了厂子的变迁，" * 8
+        "尊敬的领导：本人在棉纺厂干了三十二年，"
+        + "从学徒到车间主任，见证了厂子的变迁，" * 8
         + "下月退休，厂里让我在欢送会上讲几句，恳请帮我拟一份退休感言，语言朴实即可。",
     ],
 )

@@ -49,6 +49,7 @@ ANSWERS = [
     ("在新华书店，那个卖烧饼的门面旁边", "新华书店，那个卖烧饼的门面旁边"),
     ("汽车站那边，报刊亭后面", "汽车站那边，报刊亭后面"),
     ("锦绣苑五期，啊不是，是锦绣苑六期3栋", "锦绣苑六期3栋"),
+    ("桂园路与松林街路口，呃不好意思，是桂园路与柏树街路口", "桂园路与柏树街路口"),
     ("老街渡口，大榕树头下", "老街渡口，大榕树头下"),
     ("是小区后门，不是门口", "小区后门"),  # the place denied is dropped
     # a correction inside the answer: the place said after it is the place
@@ -579,6 +580,10 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         # something gone or hanging loose there
         ("在长青路12号门口，雨水井盖不见了，晚上看不到", "雨水井盖不见了，晚上看不到"),
         ("梧桐路编号WT-18的路灯杆下面，灯罩掉下来悬着了", "灯罩掉下来悬着了"),
+        # something short, burst, drooping or choking the spot
+        ("滨江路8号门口，护栏少了一段，电动车直接骑上来", "护栏少了一段，电动车直接骑上来"),
+        ("南湖村三组晒场边上，一根电线耷拉下来快碰到头了", "一根电线耷拉下来快碰到头了"),
+        ("东风渠2号闸口那段，渠里塞满了垃圾，水过不去", "渠里塞满了垃圾，水过不去"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
