@@ -153,7 +153,7 @@ PUBLIC_BODY = re.compile(
 WRITING_HELP = re.compile(r"帮我(?:改|写|润色|翻译|看看.{0,4}(?:写|改))|论文|作文|摘要|演讲稿|文案")
 # A request to write a speech, an essay or a farewell ("恳请贵单位帮我拟一份退休感言", "本人拟撰写
 # 一篇征文，恳请提供写作思路") is writing help however it is addressed: no letter, when it is
-# what the message asks (in its last WRITING_ASKED characters, or a message shorter than a letter).
+# what the message asks (said in its last WRITING_ASKED characters: all of a short message).
 WRITES_FOR_ME = re.compile(
     r"发言稿|讲话稿|演讲稿|致辞稿|感言|悼词|征文|写作思路|"
     r"(?:帮|替)(?:我|俺)(?:写|拟|起草|润色)(?:一?[篇份段个]|几句)?"
