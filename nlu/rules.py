@@ -595,9 +595,9 @@ def urgency_evidence(text: str) -> dict[str, bool]:
     cue = bool(matches)
     cue_past = _past_only(t, matches)
     # "现在好了", "到现在还没修" say the danger is over or a repair is slow, not that it is now
-    unslowed = _RESOLVED.sub("", _SLOW_REPAIR.sub("", t))
-    now = bool(_NOW.search(unslowed))
-    strong_now = bool(_STRONG_NOW.search(unslowed))
+    said_of_now = _RESOLVED.sub("", _SLOW_REPAIR.sub("", t))
+    now = bool(_NOW.search(said_of_now))
+    strong_now = bool(_STRONG_NOW.search(said_of_now))
     consult = bool(_CONSULT_FRAME.search(t))
     resolved = bool(_RESOLVED.search(t))
     habitual = bool(_HABITUAL.search(t))
