@@ -136,6 +136,33 @@ async def test_a_public_subject_the_kb_lacks_is_offered_as_a_consultation(
     assert ticket.request_type == "咨询" and "公积金" in ticket.description
 
 
+async def test_asking_us_to_look_into_it_after_a_question_files_a_report(
+    service: Services,
+) -> None:
+    """ "我是不是被骗了…" then "这个可以查一下吗": the citizen now wants action, not an answer."""
+    chat = Conversation()
+    story = "我是不是被骗了，有人说帮我办低保要先交两千手续费"
+    said = await chat.send(parse(story, "fraud_report", 0.5, request_type="咨询"))
+    assert "暂时没有现成的解答" in said
+    said = await chat.send(parse("这个可以查一下吗", "out_of_scope", 0.4))
+    assert "一并记下" not in said and "地点" in said  # a report: where did it happen
+    await chat.send(parse("清浦区和平路12号", "inform"))
+    said = await chat.send(parse("不用", "deny"))
+    assert "请核对" in said and "公安局" in said
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.request_type != "咨询" and "手续费" in ticket.description
+    assert "查一下" in ticket.description
+
+
+async def test_asking_where_to_look_it_up_is_still_a_question(service: Services) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("公积金能提取出来付房租吗", "out_of_scope", 0.4))
+    assert "暂时没有现成的解答" in said
+    said = await chat.send(parse("那在哪里可以查", "out_of_scope", 0.4))
+    assert "一并记下" in said and "地点" not in said
+
+
 async def test_an_uncovered_subject_with_an_unsure_routing_is_still_a_question(
     service: Services,
 ) -> None:
@@ -899,6 +926,8 @@ async def test_answers_out_of_turn_are_kept_for_what_they_are(service: Services)
     await chat.send(parse("光明路跟胜利路路口", "inform"))
     await chat.send(parse("没有电话", "deny"))
     said = await chat.send(parse("对的", "affirm"))
+    assert "哪一个" in said and "请核对" not in said  # a yes to three buttons picks none
+    said = await chat.send(parse("第一个", "inform"))
     assert "路灯不亮" in said and "请核对" in said
     assert "光明路跟胜利路路口" in said and "不留电话" in said
 

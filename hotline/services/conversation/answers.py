@@ -215,7 +215,10 @@ class DraftAnswers(Room):
         )
         chosen = self.turn.entities.get("category")
         if chosen is None and shown and is_affirm(self.text, self.turn.intent):
-            chosen = shown[0]  # "对的" to the list: the first, most likely one (said back)
+            if len(shown) > 1:  # "对的" to a list of several says yes to none of them
+                self.room(Intake).offer_choices(draft, "utter_ask_department_which")
+                return True
+            chosen = shown[0]
         if chosen is None:
             if _NONE_WORDS.search(self.short) or self.short in ("不是", "没有", "不对", "都没有"):
                 chosen = NONE_OF_THESE

@@ -20,8 +20,11 @@ from hotline.services.conversation.context import Room, now_iso
 from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
+    _ACT,
+    _ASKS_TO_ACT,
     _DEIXIS,
     _DONE_WORDS,
+    _HOW_TO,
     _JUST_ASKING,
     _REGISTER,
 )
@@ -56,6 +59,16 @@ class Consultations(Room):
             self.utter("utter_not_registering")
             return True
         if text == "/affirm" or (_REGISTER.search(self.short) and len(self.short) <= 16):
+            self.register_from_topic(topic)
+            return True
+        if (
+            len(self.short) <= 30
+            and (_ASKS_TO_ACT.search(self.short) or _ACT.search(self.short))
+            and not _HOW_TO.search(self.short)
+        ):
+            # "这个可以查一下吗" after "我是不是被骗了…": a report now, carrying both messages
+            topic["questions"] = [*(topic.get("questions") or []), text][-5:]
+            topic["consult"] = False
             self.register_from_topic(topic)
             return True
         group = str(topic.get("group") or "")

@@ -74,6 +74,7 @@ USED = frozenset(
         "utter_nothing_to_rate",
         "utter_no_open_tickets",
         "utter_describe_first",
+        "utter_ask_department_which",
     }
 )
 

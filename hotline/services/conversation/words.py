@@ -83,6 +83,13 @@ _ACT = re.compile(
     r"希望.{0,8}(?:查|处理|整治|解决|管|取缔|制止|修|清理)|请求|要求|恳请|查处|尽快处理|派人|管管|"
     r"管一管|取缔|制止|整改|投诉|举报"
 )
+# "这个可以查一下吗" after a question: the citizen now asks us to act, not to explain
+_ASKS_TO_ACT = re.compile(
+    r"(?:查|管|处理|核实|调查|追回)(?:一下|一查|一管|查|管)|帮(?:我|忙|俺)?(?:查|追|报警|处理|反映)|"
+    r"给(?:我|俺)(?:查|管|处理)|(?:能|可以|可不可以)(?:不能)?(?:帮忙)?(?:查|管|追回)"
+)
+# …but "在哪里可以查" / "怎么查" asks how to do it oneself: a question still
+_HOW_TO = re.compile(r"哪|怎么|如何|怎样|什么|多少|几|自己")
 _BYE = re.compile(r"再见|拜拜|bye|回头再说|下次再说|不聊了|先这样吧|改天再说|我先走了")
 _JUST_ASKING = re.compile(r"就是问问|只是问问|问一下而已|就问问|只是咨询|就是咨询|随便问问")
 _NEGATION = re.compile(r"不|别|没|未|甭|莫")
