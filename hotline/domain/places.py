@@ -128,7 +128,9 @@ _PROBLEM = re.compile(
     r"不见了|掉下来|掉下去|悬着|松动|脱落|"
     # something short, burst, drooping or choking the spot: "护栏少了两段", "水管爆了",
     # "电线耷拉下来", "渠里塞满了水葫芦", "水过不去了"
-    r"少了|缺了|爆了|耷拉|垂下来|挨到地|塞满|塞住|过不去"
+    r"少了|缺了|爆了|耷拉|垂下来|挨到地|塞满|塞住|过不去|"
+    # someone doing something to the spot: "夜宵摊把桌子摆到路上", "把垃圾倒在河边"
+    r"把[\u4e00-\u9fff]{1,6}?(?:摆|堆|停|扔|倒|放|占|挖|拆|砍|锁|围|拦|堵|搭)"
 )
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
@@ -378,7 +380,7 @@ _SELF_CORRECTION = re.compile(
     r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
     r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
-    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=是)"
+    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
 )
 
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
@@ -482,7 +484,12 @@ def place_remark(text: str, place: str) -> str | None:
     so the ticket keeps it in the description instead of losing it."""
     text = _normalise(text)
     said: list[str] = []
-    for start, end in _clauses(text):
+    clauses = _clauses(text)
+    # the clauses after the place's last part: what is said there is said of the spot
+    # ("…负一楼，老鼠好多"), whatever its words; corrections and thanks come before or drop out
+    placed = [i for i, (a, b) in enumerate(clauses) if (c := _tidy(text[a:b])) and c in place]
+    after = placed[-1] if placed else len(clauses)
+    for index, (start, end) in enumerate(clauses):
         clause = _tidy(text[start:end])
         if (
             not clause
@@ -495,15 +502,20 @@ def place_remark(text: str, place: str) -> str | None:
             continue
         # once the answer turns to the problem, what follows goes on about it ("…，一股臭味")
         typed = _mask(text[start:end])
-        if said or _COMPLAINT.search(_mask(clause)) or _PROBLEM.search(typed):
+        if (
+            said
+            or _COMPLAINT.search(_mask(clause))
+            or _PROBLEM.search(typed)
+            or (index > after and len(_CJK.findall(_without_phone(clause))) >= 3)
+        ):
             said.append(_REMARK_TAIL.sub("", text[start:end].strip()))
     return "，".join(said) or None
 
 
 # A clause that only thanks or hurries ("麻烦尽快"): no remark.
 _COURTESY_ONLY = re.compile(
-    r"(?:谢谢你们|谢谢你|谢谢|多谢|麻烦你们了|麻烦你们|麻烦了|麻烦|辛苦了|辛苦|尽快|快点|赶紧|"
-    r"抓紧|来人|派人|处理一下|处理|看看|过来|帮忙|来|劳驾|拜托了?|有劳了?|[啊呀吧哈啦哦了呢]|\s)+"
+    r"(?:先|提前|谢谢|多谢|麻烦|辛苦|你们|您|尽快|快点|赶紧|抓紧|来人|派人|处理一下|处理|看一下|看看|"
+    r"过来|帮忙|来|劳驾|拜托|有劳|[啊呀吧哈啦哦了呢！!]|\s)+"
 )
 # What ends a remark and says nothing about the problem: punctuation, thanks, emoji.
 _REMARK_TAIL = re.compile(
