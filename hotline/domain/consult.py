@@ -234,6 +234,19 @@ def _asked_part(text: str) -> str:
     return "".join(asked[-3:]).strip() or text
 
 
+# Identity papers one brings along ("要带户口本还是身份证"): what the question needs, not its
+# subject (身份证补办)
+_BROUGHT = re.compile(
+    r"(?<=[带拿交])(?:上|着|好)?(?:什么|啥|哪些|哪个)?(?:户口本|户口簿|身份证)"
+    r"(?:(?:还是|或者|和|跟|、)(?:户口本|户口簿|身份证))*"
+)
+
+
+def _unbrought(text: str) -> str:
+    """The text with the papers one brings along taken out, for ranking its subject."""
+    return _BROUGHT.sub("", text)
+
+
 def _asks_after_story(found: Signals, asked: str, text: str) -> bool:
     """ "中午饭一直没人管… 社区能不能每天给她送一份饭 要怎么弄": the act words are in the story and
     the asking sentences ask, without asking anyone to act (answered only on a KB topic)."""
@@ -268,7 +281,7 @@ def consult_or_report(
     text = kb.spelled(sounds.read(as_read(text))[0])
     found = signals(text)
     asked = _asked_part(text)
-    ranked = kb.rank_readings(text, asked)
+    ranked = kb.rank_readings(_unbrought(text), _unbrought(asked))
     if not ranked:
         return Consultation(None, found.asks, "no_kb_words")
     best_id, best = _by_aspect(kb, ranked, asked)

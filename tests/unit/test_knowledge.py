@@ -85,6 +85,11 @@ def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> C
         ("护理床怎么租", "assistive_device_"),  # 护理 names a subject; 处理 and 受理 do not
         ("我妈一个人住 哪类老人能享受上门探访", "elderly_visit_who"),  # 哪类 asks
         ("juzhuzheng过期了怎么续签", "residence_permit_"),  # typed by sound; 怎么续 asks
+        # the papers to bring are what is asked about, not the subject (no 身份证补办)
+        (
+            "我六十八了，听说老年人每年能在卫生院免费查一次身体。今年还能去吗？要带户口本还是身份证？",
+            "elderly_free_checkup",
+        ),
     ],
 )
 def test_seed_questions_in_new_words_are_answered_on_their_topic(
