@@ -231,6 +231,11 @@ def _normalise(text: str) -> str:
     return _SPACES.sub(" ", "".join(out)).strip()
 
 
+def tidied_answer(text: str) -> str:
+    """An answer to the place question with its fillers taken off ("就在楼下" → "楼下")."""
+    return _tidy(_normalise(text))
+
+
 def _mask(text: str) -> str:
     """Blank out words that hold a place character but are no place, keeping positions."""
     return _TRAPS.sub(lambda m: "□" * len(m.group(0)), text)

@@ -932,6 +932,31 @@ async def test_answers_out_of_turn_are_kept_for_what_they_are(service: Services)
     assert "光明路跟胜利路路口" in said and "不留电话" in said
 
 
+async def test_a_place_no_one_could_be_sent_to_is_asked_once_more(service: Services) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    said = await chat.send(parse("就在楼下", "inform"))
+    assert "还不够具体" in said and "“楼下”" in said and "电话" not in said
+    said = await chat.send(parse("幸福小区3栋楼下", "inform"))
+    assert "电话" in said
+    await chat.send(parse("不用", "deny"))
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "幸福小区3栋楼下"
+
+
+async def test_a_vague_place_said_twice_is_kept_as_said(service: Services) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    await chat.send(parse("门口", "inform"))
+    said = await chat.send(parse("不知道", "deny"))
+    assert "电话" in said  # no better answer: the place as first said, and on
+    await chat.send(parse("不用", "deny"))
+    said = await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "门口"
+
+
 async def test_the_same_words_twice_are_not_added_twice(service: Services) -> None:
     chat = Conversation()
     await chat.send(parse("路灯不亮了", "street_light", 0.9))

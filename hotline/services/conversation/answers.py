@@ -13,6 +13,7 @@ from hotline.domain.intake import (
 from hotline.domain.places import (
     is_place_like,
     place_from_answer,
+    tidied_answer,
 )
 from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.context import Room
@@ -26,6 +27,7 @@ from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _BYE,
     _CATEGORY_WRONG,
+    _GENERIC_PLACE,
     _JUST_ASKING,
     _NONE_WORDS,
     compact,
@@ -119,6 +121,19 @@ class DraftAnswers(Room):
         place = place_from_answer(self.text)
         tries = int(draft["asked"].get("address", 0)) + 1
         draft["asked"]["address"] = tries
+        said = tidied_answer(self.text)
+        if place is None and _GENERIC_PLACE.fullmatch(compact(said) or "-"):
+            if tries == 1:  # "楼下", "就在门口": where no one could be sent; ask once more
+                draft["vague_place"] = said[:40]
+                self.say(
+                    f"“{said}”还不够具体，请补充小区名称和楼栋、路名门牌或附近的标志性建筑，"
+                    "也可以直接发送定位。"
+                )
+                self.set_draft(draft)
+                return True
+            place = said
+        if place is None and tries >= 2 and draft.get("vague_place") and not changed:
+            place = str(draft["vague_place"])  # no better answer: the place as first said
         if place is None and tries >= 2 and not changed and is_place_like(self.text):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
