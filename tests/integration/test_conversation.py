@@ -1001,8 +1001,10 @@ async def test_the_privacy_notice_comes_once_at_first_contact() -> None:
     assert "个人信息保护提示" not in await chat.send(light())
     assert "个人信息保护提示" not in await chat.send(parse("幸福路88号", "inform"))
     other = Conversation("telegram:43")
-    summary_first = await other.send(light())
-    assert "个人信息保护提示" in summary_first
+    report_first = await other.send(light())
+    assert "个人信息保护提示" in report_first
+    # the question the citizen must answer comes after the notice, not above it
+    assert report_first.index("个人信息保护提示") < report_first.index("具体地点")
 
 
 # ---------------------------------------------------------------- fixed lines

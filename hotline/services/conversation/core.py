@@ -77,8 +77,9 @@ class Conversation:
             log.exception("turn failed")
             ctx.utter("utter_busy")
         if not ctx.state.get("privacy_noted"):  # first contact: what is kept and why (PIPL)
-            at = -1 if ctx.replies and ctx.replies[-1].buttons else len(ctx.replies)
-            ctx.replies.insert(at, Reply(PRIVACY_NOTICE))  # the buttons stay last
+            last_asks = len(ctx.replies) >= 2 or (ctx.replies and ctx.replies[-1].buttons)
+            at = len(ctx.replies) - 1 if last_asks else len(ctx.replies)
+            ctx.replies.insert(at, Reply(PRIVACY_NOTICE))  # the question to answer stays last
             ctx.state["privacy_noted"] = True
         if turn.message_id:
             seen = [*seen, turn.message_id][-5:]
