@@ -594,3 +594,16 @@ def test_lips_turning_blue_and_gasping_are_acute_signs() -> None:
     """Said of someone now they are cues; said of last month's illness they are not."""
     assert rules.urgent_cues("停电了 我妈的制氧机停了 她嘴唇发紫 喘得厉害")
     assert not rules.urgent_cues("上个月我爸喘不过气住过院 现在好了 想问医保报销")
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # nobody hurt (人倒没事), or the fallen thing already moved aside: no rule fires
+        ("山口那段石头滚下来把后视镜砸了，人倒没事，请来清一清", "near_miss"),
+        ("大风吹断一根树枝砸在人行道上，已经被环卫拖到路边了，树上枯枝不少", "resolved"),
+    ],
+)
+def test_nobody_hurt_or_the_thing_moved_aside_is_no_present_danger(text: str, flag: str) -> None:
+    evidence = rules.urgency_evidence(text)
+    assert evidence[flag] and not evidence["rule"], evidence
