@@ -151,7 +151,7 @@ async def test_asking_us_to_look_into_it_after_a_question_files_a_report(
     assert "请核对" in said and "公安局" in said
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
-    assert ticket.request_type != "咨询" and "手续费" in ticket.description
+    assert ticket.request_type == "举报" and "手续费" in ticket.description  # fraud's own type
     assert "查一下" in ticket.description
 
 
