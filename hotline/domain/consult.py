@@ -247,6 +247,20 @@ def _unbrought(text: str) -> str:
     return _BROUGHT.sub("", text)
 
 
+# "顺便问一句，…", "另外想咨询一下：…": a question asked in passing inside a report, up to the
+# end of its sentence.
+_SIDE_QUESTION = re.compile(
+    r"(?:顺便|顺带|另外|还想|再)(?:想)?(?:问|咨询|打听)(?:一下|一句|下|个事)?[，,：:\s]*"
+    r"(?P<question>[^。！？!?]{4,}[？?]?)"
+)
+
+
+def side_question(text: str) -> str | None:
+    """The policy question a report asks in passing, answered before the report is taken."""
+    asked = _SIDE_QUESTION.search(text)
+    return asked.group("question") if asked else None
+
+
 def _asks_after_story(found: Signals, asked: str, text: str) -> bool:
     """ "中午饭一直没人管… 社区能不能每天给她送一份饭 要怎么弄": the act words are in the story and
     the asking sentences ask, without asking anyone to act (answered only on a KB topic)."""

@@ -16,6 +16,7 @@ from hotline.domain.consult import (
     consult_or_report,
     follow_up,
     is_ping,
+    side_question,
     signals,
 )
 from hotline.domain.knowledge import _CANON, KnowledgeBase, canonical, load_knowledge
@@ -490,3 +491,25 @@ def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
     kb.closeness = lambda text: {"family_doctor_signup": 1.0}
     after = follow_up(kb, asked, group="family_doctor_home_visit")
     assert after is not None and after.group == "family_doctor_signup"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        (
+            "菜场边上的公厕天天锁着门，请城管管一下。再问个事，退伍的去医院体检有优惠吗",
+            "退伍的去医院体检有优惠吗",
+        ),
+        ("车位被占了能不能挪回来？顺便问一句，老年食堂68岁能去吃吗？", "老年食堂68岁能去吃吗？"),
+        ("楼下的路灯坏了好几天了，晚上黑漆漆的", None),
+    ],
+)
+def test_a_question_asked_in_passing_inside_a_report_is_found(
+    kb: KnowledgeBase, text: str, asked: str | None
+) -> None:
+    assert side_question(text) == asked
+    if asked is not None:  # and answered from the knowledge base, not lost in the report
+        decision = consult_or_report(
+            kb, asked, category=None, department=None, request_type="咨询", sure=False
+        )
+        assert decision.answer is not None, decision

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from hotline.domain.consult import consult_or_report, is_ping
+from hotline.domain.consult import consult_or_report, is_ping, side_question
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -37,14 +37,6 @@ from hotline.services.registration import NewTicket
 
 MIN_REQUEST_MASS = 0.15
 MAX_ASKS = 5  # numbered asks parsed one by one, at most
-
-
-# "顺便问一句，…", "另外想咨询一下：…": a question asked in passing inside a report, up to the
-# end of its sentence.
-_SIDE_QUESTION = re.compile(
-    r"(?:顺便|顺带|另外|还想|再)(?:想)?(?:问|咨询|打听)(?:一下|一句|下|个事)?[，,：:\s]*"
-    r"(?P<question>[^。！？!?]{4,}[？?]?)"
-)
 
 
 class NewMessages(Room):
@@ -143,12 +135,12 @@ class NewMessages(Room):
     def answer_side_question(self) -> None:
         """A report that also asks a policy question in passing ("…能不能挪回来？顺便问一句，
         老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost."""
-        asked = _SIDE_QUESTION.search(self.text)
+        asked = side_question(self.text)
         if asked is None:
             return
         side = consult_or_report(
             self.c.knowledge,
-            asked.group("question"),
+            asked,
             category=None,
             department=None,
             request_type="咨询",
