@@ -127,7 +127,7 @@ _ASPECTS = (
         re.compile(r"向.{0,20}(提出|申请)|到.{0,20}(办理|申请)"),
     ),
     (
-        re.compile(r"多久|多长时间|几天|多少天|几个月|几号|哪天|截止|什么时候|啥时候"),
+        re.compile(r"多久|几久|多长时间|几天|多少天|几个月|几号|哪天|截止|什么时候|啥时候"),
         re.compile(r"工作日|日内|时限|期限|每年"),
     ),
     (re.compile(r"多少钱|收费|要钱|免费|费用|收钱"), re.compile(r"元|收费|免费|费用")),
@@ -135,12 +135,23 @@ _ASPECTS = (
 _ASPECT_NAMES = ("需要的材料", "办理的地方", "办理时间", "费用")
 
 
+def _asked_aspect(text: str) -> int | None:
+    """Which aspect a follow-up asks about: the one named last, where the asking is
+    ("材料都交上去以后，大概几久会批下来" asks when, not what to bring)."""
+    found = [
+        (match.start(), index)
+        for index, (asked, _) in enumerate(_ASPECTS)
+        for match in asked.finditer(text)
+    ]
+    return max(found)[1] if found else None
+
+
 def uncovered_aspect(text: str, answer: str) -> str | None:
     """What a follow-up asks (材料, 在哪办, 多久, 收费) that ``answer`` does not say, or None."""
-    for (asked, covered), name in zip(_ASPECTS, _ASPECT_NAMES, strict=True):
-        if asked.search(text):
-            return None if covered.search(answer) else name
-    return None
+    index = _asked_aspect(text)
+    if index is None:
+        return None
+    return None if _ASPECTS[index][1].search(answer) else _ASPECT_NAMES[index]
 
 
 QUESTION_MIN = 0.18  # best group's score for a question that names the group's topic
@@ -441,12 +452,12 @@ def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
 
     same_group = SAME_GROUP
     says_aspect = None  # how an answer says the aspect asked about (材料, 在哪办 …), if any
-    for asked, covered in _ASPECTS:
-        if asked.search(text):
-            # The answer just given already says it, or a neighbour should.
-            same_group = SAME_GROUP_COVERS if covered.search(previous.answer) else 0.0
-            says_aspect = covered
-            break
+    aspect = _asked_aspect(text)
+    if aspect is not None:
+        # The answer just given already says it, or a neighbour should.
+        covered = _ASPECTS[aspect][1]
+        same_group = SAME_GROUP_COVERS if covered.search(previous.answer) else 0.0
+        says_aspect = covered
 
     moves_on = _MOVES_ON.search(text) is not None
     meant = kb.meaning(text)

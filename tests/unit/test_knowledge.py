@@ -337,6 +337,9 @@ def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
         ("cross_region_filing", "那要带什么材料？", "cross_region_filing"),  # not 优待证
         ("dibao_conditions", "那要带什么材料？", "dibao_materials"),
         ("dibao_materials", "多久能批下来", "dibao_process_time"),
+        # the papers are the background, the asking is about when (the aspect named last)
+        ("dibao_materials", "材料交齐了以后多久有结果", "dibao_process_time"),
+        ("dibao_materials", "东西都递上去了，要等几久才批得下来？", "dibao_process_time"),
         ("veteran_preferential_card", "凭这个证坐公交免费不", "veteran_preferential_card"),
         ("elderly_meal_point", "行动不便的话能送到家吗", "elderly_meal_delivery"),
         ("family_doctor_signup", "在哪签", "family_doctor_signup"),
