@@ -318,6 +318,21 @@ async def test_a_question_asked_in_passing_is_answered_and_the_report_taken(
     assert chat.draft is not None and chat.draft["category"] == "bus_service"
 
 
+async def test_a_report_with_a_question_in_passing_is_routed_on_its_own_words(
+    service: Services,
+) -> None:
+    report = "菜场边上的公厕天天锁着门，请城管管一下。再问个事，"
+    text = report + "退伍的去医院体检有优惠吗"
+    wire(service, ScriptedParser({report: parse(report, "public_toilet", 0.9)}))
+    chat = Conversation()
+    ranking = [("public_toilet", 0.4), ("veteran_benefits", 0.3), ("family_doctor", 0.1)]
+    said = await chat.send(parse(text, "public_toilet", 0.4, ranking=ranking))
+    assert "先回答您顺便问的" in said and "退役军人" in said  # the question answered first
+    assert "退役军人事务局（" not in said  # …and not offered as the report's department
+    assert chat.draft is not None and chat.draft["category"] == "public_toilet"
+    assert chat.draft["description"] == text  # the whole message is kept
+
+
 async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:
     chat = Conversation()
     await chat.send(

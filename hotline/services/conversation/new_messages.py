@@ -129,15 +129,16 @@ class NewMessages(Room):
         if known_subject:  # 公积金 asked, routing unsure: a question still, never a place form
             self.room(Consultations).offer_consultation(None)
             return
-        self.answer_side_question()
+        routing = await self.answer_side_question(routing)
         await self.start_report(routing)
 
-    def answer_side_question(self) -> None:
+    async def answer_side_question(self, routing: Routing) -> Routing:
         """A report that also asks a policy question in passing ("…能不能挪回来？顺便问一句，
-        老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost."""
+        老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost,
+        and the report is routed on its own words (the question's would pull in its department)."""
         asked = side_question(self.text)
         if asked is None:
-            return
+            return routing
         side = consult_or_report(
             self.c.knowledge,
             asked,
@@ -146,8 +147,15 @@ class NewMessages(Room):
             request_type="咨询",
             sure=False,
         )
-        if side.answer is not None:
-            self.say(f"先回答您顺便问的“{side.answer.title}”：\n{side.answer.text}")
+        if side.answer is None:
+            return routing
+        self.say(f"先回答您顺便问的“{side.answer.title}”：\n{side.answer.text}")
+        report = self.text[: self.text.find(asked)]
+        parsed = await self.c.parser.parse(report) if len(report) >= 6 else None
+        if not parsed:
+            return routing  # too short to read alone, or the parser is down: the whole stands
+        alone = route_parse(parsed.get("intent_ranking") or [], self.catalogue)
+        return alone if alone.department is not None else routing
 
     def lone_place(self) -> None:
         """A place with nothing else: most likely meant for the ticket just filed."""
