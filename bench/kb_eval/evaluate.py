@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.adapters.meaning import with_meaning
-from hotline.domain.consult import consult_or_report, follow_up, side_question
+from hotline.domain.consult import answer_in_passing, consult_or_report, follow_up
 from hotline.domain.knowledge import Answer, KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,13 +58,10 @@ def ours(kb: KnowledgeBase, row: Row, *, routed: bool) -> Answer | None:
         request_type=None,
         sure=routed,
     )
-    asked = side_question(row["text"])
-    if result.answer is None and not result.is_question and asked:
+    if result.answer is None and not result.is_question:
         # a report that asks in passing: the dialogue answers that question first
-        side = consult_or_report(
-            kb, asked, category=None, department=None, request_type="咨询", sure=False
-        )
-        return side.answer
+        passing = answer_in_passing(kb, row["text"])
+        return passing.answer if passing else None
     return result.answer
 
 

@@ -266,10 +266,27 @@ _SIDE_QUESTION = re.compile(
 )
 
 
-def side_question(text: str) -> str | None:
-    """The policy question a report asks in passing, answered before the report is taken."""
+@dataclass(frozen=True)
+class AnsweredInPassing:
+    """A report's question asked in passing, answered: the report's words before it, and the
+    answer given first."""
+
+    report: str
+    answer: Answer
+
+
+def answer_in_passing(kb: KnowledgeBase, text: str) -> AnsweredInPassing | None:
+    """The knowledge base's answer to the question a report asks in passing, if it has one
+    (the dialogue says it before taking the report; the bench scores the same)."""
     asked = _SIDE_QUESTION.search(text)
-    return asked.group("question") if asked else None
+    if asked is None:
+        return None
+    side = consult_or_report(
+        kb, asked.group("question"), category=None, department=None, request_type="咨询", sure=False
+    )
+    if side.answer is None:
+        return None
+    return AnsweredInPassing(text[: asked.start("question")], side.answer)
 
 
 def _asks_after_story(found: Signals, asked: str, text: str) -> bool:

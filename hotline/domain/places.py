@@ -490,12 +490,12 @@ def place_remark(text: str, place: str) -> str | None:
     text = _normalise(text)
     said: list[str] = []
     clauses = _clauses(text)
+    tidied = [_tidy(text[start:end]) for start, end in clauses]
     # the clauses after the place's last part: what is said there is said of the spot
     # ("…负一楼，老鼠好多"), whatever its words; corrections and thanks come before or drop out
-    placed = [i for i, (a, b) in enumerate(clauses) if (c := _tidy(text[a:b])) and c in place]
+    placed = [i for i, clause in enumerate(tidied) if clause and clause in place]
     after = placed[-1] if placed else len(clauses)
-    for index, (start, end) in enumerate(clauses):
-        clause = _tidy(text[start:end])
+    for index, ((start, end), clause) in enumerate(zip(clauses, tidied, strict=True)):
         if (
             not clause
             or clause in place

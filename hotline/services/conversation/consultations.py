@@ -128,9 +128,9 @@ class Consultations(Room):
         spec = self.catalogue.categories.get(category or "")
         # a question filed as asked is a 咨询; asked to act, a 求助 — or a 举报 / 投诉 when the
         # category is one (诈骗举报), so the ticket gets that type's time limit
-        reports = spec is not None and spec.type in ("投诉", "举报")
+        kind = spec.type if spec is not None else "求助"
         draft["request_type"] = (
-            "咨询" if topic.get("consult") else (spec.type if spec and reports else "求助")
+            "咨询" if topic.get("consult") else (kind if kind in ("投诉", "举报") else "求助")
         )
         draft["no_place"] = bool(topic.get("consult"))  # a question has no place to go to
         if category is None:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from hotline.domain.consult import consult_or_report, is_ping, side_question
+from hotline.domain.consult import answer_in_passing, consult_or_report, is_ping
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -136,21 +136,12 @@ class NewMessages(Room):
         """A report that also asks a policy question in passing ("…能不能挪回来？顺便问一句，
         老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost,
         and the report is routed on its own words (the question's would pull in its department)."""
-        asked = side_question(self.text)
-        if asked is None:
+        passing = answer_in_passing(self.c.knowledge, self.text)
+        if passing is None:
             return routing
-        side = consult_or_report(
-            self.c.knowledge,
-            asked,
-            category=None,
-            department=None,
-            request_type="咨询",
-            sure=False,
-        )
-        if side.answer is None:
-            return routing
-        self.say(f"先回答您顺便问的“{side.answer.title}”：\n{side.answer.text}")
-        report = self.text[: self.text.find(asked)]
+        answer = passing.answer
+        self.say(f"先回答您顺便问的“{answer.title}”：\n{answer.text}")
+        report = passing.report
         parsed = await self.c.parser.parse(report) if len(report) >= 6 else None
         if not parsed:
             return routing  # too short to read alone, or the parser is down: the whole stands
