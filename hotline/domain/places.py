@@ -385,7 +385,9 @@ _SELF_CORRECTION = re.compile(
     r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
     r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
-    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
+    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|"
+    # "…88号，哦不，是…98号", "…二组，不不不，是…三组": a bare 不 said again
+    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不{1,3}[，,\s]+(?=是|应该)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
 )
 
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
@@ -475,10 +477,14 @@ def _as_typed_inside(said: str, raw: str, *, later: bool, inner: bool) -> str:
     "老爸茶店那边，槟榔摊后面")."""
     typed = _without_phone(raw).strip()
     lead = _LATER_LEAD.match(typed) if later else None
-    if lead and not said.startswith(lead.group(0)):
-        said = lead.group(0) + said
-    if later and typed.startswith(("那个", "这个")) and not said.startswith(typed[:2]):
-        said = typed[:2] + said
+    opening = lead.group(0) if lead else ""
+    if opening and said.startswith(opening):
+        said = said[len(opening) :]
+    # "…左转，就是那个修车铺门口": 那个 after a 就是 points at the spot too
+    rest = typed[len(opening) :]
+    if later and rest.startswith(("那个", "这个")) and not said.startswith(rest[:2]):
+        said = rest[:2] + said
+    said = opening + said
     if inner and typed.endswith(("那边", "这边")) and not said.endswith(typed[-2:]):
         said += typed[-2:]
     return said
@@ -572,7 +578,7 @@ _LATER_LEAD = re.compile(r"就是在|就是|就在|是在|在")
 # Directions between two parts of a place ("往右拐", "直走到头", "过了第二座桥").
 _ROUTE = re.compile(
     r"拐|转弯|掉头|直走|一直走|往前走|走到头|走到底|过了|穿过|沿着|顺着|下了?车|出了|"
-    r"(?:往|向|朝)[东南西北左右前后]走"
+    r"(?:往|向|朝)[东南西北左右前后里外]走"
 )
 
 
@@ -608,9 +614,16 @@ def _goes_on_about_problem(clause: str) -> bool:
     """Whether a later clause of an answer tells the problem, judged on the clause as typed
     ("井盖没了" before tidying takes its 了)."""
     typed = _without_phone(clause).strip()
+    if _PROBLEM.search(_mask(typed)) is None and _on_the_way(typed):
+        return False  # "…拐进汝瓷街，一直往里走，…": the way there goes on
     return _tells_more(_tidy(typed)) or bool(
         _PROBLEM.search(_mask(typed)) and not _landmark_clause(_tidy(typed))
     )
+
+
+def _on_the_way(clause: str) -> bool:
+    """Whether a clause only says how to walk on ("一直往里走", "再往前走五十米")."""
+    return bool(_ROUTE.search(clause)) and not (_QUESTION.search(clause) or _TELLING.search(clause))
 
 
 def _breaks(masked: str) -> list[tuple[int, int]]:
