@@ -54,6 +54,8 @@ _CANON = {
     "老人食堂": "老年食堂",
     "老年助餐点": "老年助餐点",  # already the KB's word: keeps canonical() idempotent
     "助餐点": "老年助餐点",
+    "用餐": "吃饭",  # a letter's words for a meal (老年人用餐之处, 前往就餐)
+    "就餐": "吃饭",
     "身体检查": "体检",
     "检查身体": "体检",
     "烈士遗属": "烈属",

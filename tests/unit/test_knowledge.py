@@ -504,6 +504,10 @@ def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
             "退伍的去医院体检有优惠吗",
         ),
         ("车位被占了能不能挪回来？顺便问一句，老年食堂68岁能去吃吗？", "老年食堂68岁能去吃吗？"),
+        (
+            "恳请城管查处小区门口的占道摊点。另有一事请教：社区有没有给老年人用餐之处？",
+            "社区有没有给老年人用餐之处？",
+        ),
         ("楼下的路灯坏了好几天了，晚上黑漆漆的", None),
     ],
 )
@@ -516,3 +520,15 @@ def test_a_question_asked_in_passing_inside_a_report_is_found(
     else:  # the question found whole, and answered from the knowledge base, not lost
         assert passing is not None and passing.answer is not None
         assert text[len(passing.report) :] == asked
+
+
+def test_a_letters_words_for_a_meal_find_the_meal_point(kb: KnowledgeBase) -> None:
+    found = consult_or_report(
+        kb,
+        "社区可有老年人用餐之处？价格几何？",
+        category=None,
+        department=None,
+        request_type=None,
+        sure=False,
+    )
+    assert found.answer is not None and found.answer.group == "elderly_meal_point"
