@@ -178,6 +178,15 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         ("隔壁窗户往外冒黑烟", "烧烤摊天天冒烟 熏得没法开窗"),
         # a missing child vs a missing pet
         ("我家孩子在超市走丢了", "我家猫走丢了"),
+        # breathing failing now vs a sore throat asked about
+        ("吃了芒果嘴巴肿起来，现在喉咙堵住了透不过气", "喉咙疼了一个礼拜，社区医院能看吗"),
+        # someone lying in a road at night vs a road that is dug up
+        ("半夜马路中间躺着个人，车一辆辆绕过去", "马路中间挖了个坑，半个月没填"),
+        # an old neighbour living alone unseen for days (a letter's words) vs one who is fine
+        (
+            "对门的王老师独自居住，每天必下楼散步，如今已三日未见，敲门不应",
+            "对门的王老师独自居住，每天必下楼散步，身体硬朗",
+        ),
         # praise for a past rescue
         ("燃气管漏气了 快来人", "表扬燃气公司师傅上次半夜来修漏气"),
         # a near miss: it almost happened and nobody was hurt, unless it is still going on
