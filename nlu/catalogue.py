@@ -35,6 +35,8 @@ class RoutingTable:
     categories: dict[str, Route] = field(default_factory=dict)
     faq: dict[str, Route] = field(default_factory=dict)
     departments: list[str] = field(default_factory=list)
+    # how citizens name each department when they ask it to act (catalogue ``called``)
+    called: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def route(self, intent: str | None, response_key: str | None = None) -> Route:
         """Return the route of ``intent``; ``response_key`` is ``faq/<id>`` for the FAQ intent."""
@@ -96,8 +98,9 @@ def load_routing(
         for c in cat.get("categories", [])
     }
     departments = [d["code"] for d in cat.get("departments", [])]
+    called = {d["code"]: tuple(d.get("called") or ()) for d in cat.get("departments", [])}
     kpath = Path(knowledge_path or KNOWLEDGE_PATH)
     faq: dict[str, Route] = {}
     if kpath.exists():
         faq = _knowledge_routes(_read_yaml(kpath), categories)
-    return RoutingTable(categories=categories, faq=faq, departments=departments)
+    return RoutingTable(categories=categories, faq=faq, departments=departments, called=called)

@@ -50,7 +50,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from hotline.domain import private, sounds
+from hotline.domain import named_body, private, sounds
 from hotline.domain.intents import SMALL_TALK_INTENTS
 from hotline.domain.reading import as_read, load_tables
 from nlu import crf_features, focus, rules, typos, urgency
@@ -611,6 +611,34 @@ class LongMessageRouter(_StatelessComponent):
                 continue
             kept.sort(key=lambda kv: kv[1], reverse=True)
             set_ranking(message, kept)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class NamedBodyRouter(_StatelessComponent):
+    """Put first the department a request asks by name, when the model ranks it close
+    (:mod:`hotline.domain.named_body`; names from the catalogue's ``called``).
+
+    "…，请卫健委问一问" after a drug changed at a health centre: health, not market_regulation.
+    Put it after LongMessageRouter and before PrivateMatterRouter and FallbackClassifier.
+    """
+
+    def __init__(self) -> None:
+        self._routing = load_routing()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Re-rank each message that asks one department by name."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            named = named_body.asked_department(text, self._routing.called) if ranking else None
+            if named is None:
+                continue
+            pairs = [(str(i[INTENT_NAME_KEY]), float(i["confidence"])) for i in ranking]
+            department_of = {n: self._routing.route(n).department for n, _ in pairs}
+            preferred = named_body.prefer_named(pairs, department_of, named)
+            if preferred != pairs:
+                set_ranking(message, preferred)
         return messages
 
 

@@ -24,6 +24,8 @@ class DepartmentSpec(_Strict):
     code: str = Field(pattern=_CODE)
     name: str = Field(min_length=1)
     short: str = Field(min_length=1)
+    # how citizens name it when they ask it to act (请城管…): hotline.domain.named_body
+    called: tuple[str, ...] = ()
 
 
 class FieldSpec(_Strict):

@@ -1,0 +1,66 @@
+"""The department a citizen asks by name ("请卫健委问一问", "建议交通部门把站往后挪").
+
+The catalogue decides who handles a request, but where the model hesitates between two
+departments whose duties touch, the one the citizen addresses is the better guess: on the
+team's chat sets every request that asked a department by name belonged to it. A body named
+as the one that sent the citizen on ("工会说欠薪归人社", "村里让我找工会") is no such request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+# A request verb and what follows it in the same clause; not "请问" (a question), and not a
+# village's, a factory's or a unit's own 请 ("村里请…").
+_ASKS = re.compile(
+    r"(?<![村乡里厂单位])(?:请|麻烦|建议|希望|恳请|要求|盼)(?!问)(?:一下)?(?P<body>[^，。！？,.!?；;]{0,10})"
+)
+# The clause passes on what someone else said or did ("请…说不归他们管"), or asks a person to
+# go there ("要求她去派出所讲清楚"): not a request to the body.
+_PASSED_ON = re.compile(r"说|让我|叫我|不归|不管|管不了|^[我你他她俺]")
+# A request made in the last this many characters: a letter names bodies all along its story
+# and quotes rules ("…由公安派出所调查核实"); what it asks for comes at its end.
+TAIL = 150
+
+
+def asked_department(text: str, called: Mapping[str, Iterable[str]]) -> str | None:
+    """The one department ``text`` asks to act by one of its ``called`` names; None when it
+    asks none, or more than one."""
+    names = {code: tuple(words) for code, words in called.items() if words}
+    found: set[str] = set()
+    start = max(0, len(text) - TAIL)
+    for match in _ASKS.finditer(text, start):
+        body = match.group("body").replace("人民政府", "政府")  # 民政 is inside it
+        if _PASSED_ON.search(body):
+            continue
+        found.update(code for code, words in names.items() if any(w in body for w in words))
+    return found.pop() if len(found) == 1 else None
+
+
+# The named department must be among this many best departments (no department counting as
+# one): a name the model does not consider at all is more often a slip than a boundary case.
+WITHIN = 3
+
+
+def prefer_named(
+    ranking: list[tuple[str, float]],
+    department_of: Mapping[str, str | None],
+    named: str,
+) -> list[tuple[str, float]]:
+    """The intent ranking with the shares of the best department and of the ``named`` one
+    swapped, when ``named`` is close behind (among the WITHIN best); else unchanged.
+
+    Each department's intents keep their order and proportions; the total stays the same.
+    """
+    share: dict[str | None, float] = {}
+    for intent, confidence in ranking:
+        dept = department_of.get(intent)
+        share[dept] = share.get(dept, 0.0) + confidence
+    order = sorted(share, key=lambda d: share[d], reverse=True)
+    if named not in order[:WITHIN] or order[0] == named or share[named] <= 0:
+        return ranking
+    best = order[0]
+    scale = {named: share[best] / share[named], best: share[named] / share[best]}
+    swapped = [(i, c * scale.get(department_of.get(i), 1.0)) for i, c in ranking]
+    return sorted(swapped, key=lambda kv: kv[1], reverse=True)
