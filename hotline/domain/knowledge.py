@@ -54,6 +54,7 @@ _CANON = {
     "老人食堂": "老年食堂",
     "老年助餐点": "老年助餐点",  # already the KB's word: keeps canonical() idempotent
     "助餐点": "老年助餐点",
+    "入会": "加入工会",  # "那我得先入会才能报吧": joining the union
     "用餐": "吃饭",  # a letter's words for a meal (老年人用餐之处, 前往就餐)
     "就餐": "吃饭",
     "身体检查": "体检",

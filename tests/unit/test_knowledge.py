@@ -347,6 +347,10 @@ def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
         ("summer_childcare_signup", "行 那孩子在里头每天都干啥", "summer_childcare_content"),
         # a neighbour that does not say what materials either is no answer to "带什么材料"
         ("worker_hardship_aid", "要带什么材料", "worker_hardship_aid"),
+        # an answer that says how often (探访频次) answers "隔多久来一趟"
+        ("elderly_visit_content", "那一般多长时间上门一回", "elderly_visit_content"),
+        # joining the union, asked after summer childcare: the union's own group
+        ("summer_childcare_signup", "我单位没有工会，是不是要先入会", "union_membership"),
     ],
 )
 def test_follow_ups_stay_in_the_topic_just_answered(
