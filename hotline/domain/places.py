@@ -129,6 +129,8 @@ _PROBLEM = re.compile(
     # something short, burst, drooping or choking the spot: "护栏少了两段", "水管爆了",
     # "电线耷拉下来", "渠里塞满了水葫芦", "水过不去了"
     r"少了|缺了|爆了|耷拉|垂下来|挨到地|塞满|塞住|过不去|"
+    # something laid bare or leaning: "电线都露在外面了", "电线杆歪得厉害"
+    r"露在外面|露出来|裸露|歪得|斜得|要倒|"
     # someone doing something to the spot: "夜宵摊把桌子摆到路上", "把垃圾倒在河边"
     r"把[\u4e00-\u9fff]{1,6}?(?:摆|堆|停|扔|倒|放|占|挖|拆|砍|锁|围|拦|堵|搭)"
 )
@@ -381,7 +383,7 @@ _GATE = re.compile(rf"{_DIR}{{1,2}}(?:门|大门|侧门)口?|(?:正门|后门|�
 # it is the place; a separator or 是/应该 must follow, so no name is cut at "错".
 _SELF_CORRECTION = re.compile(
     r"(?:不对|说错了?|写错了?|打错了?|搞错了?|记错了?|弄错了?|讲错了?|错了|记岔了?|说岔了?|手滑了?|"
-    r"搞反了?|写反了?|弄反了?|口误(?:口误)?|作废|更正一下|纠正一下|不算数?了?|"
+    r"搞反了?|写反了?|弄反了?|口误(?:口误)?|作废|更正一下|纠正一下|改一下|不算数?了?|"
     r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
     r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
@@ -458,6 +460,9 @@ def place_from_answer(text: str) -> str | None:
             part is None and first < i < last and _ROUTE.search(raw) and not _QUESTION.search(raw)
         ):
             part = _Part(_tidy(raw), strong=False)
+        elif part is not None and i != named[0] and _on_the_way(raw) and not _PROBLEM.search(raw):
+            # "…，顺着河边那条小路一直走，…": the way there, as typed, not just its place words
+            part = _Part(_tidy(raw), strong=part.strong)
         elif pieces and _goes_on_about_problem(raw):
             break  # "…72号门口，下水道堵了，污水漫到人行道上了": from here on it is the problem
         elif part is None:
@@ -525,7 +530,7 @@ def place_remark(text: str, place: str) -> str | None:
 
 # A clause that only thanks or hurries ("麻烦尽快"): no remark.
 _COURTESY_ONLY = re.compile(
-    r"(?:先|提前|谢谢|多谢|麻烦|辛苦|你们|您|尽快|快点|赶紧|抓紧|来人|派人|处理一下|处理|看一下|看看|"
+    r"(?:先|提前|谢谢|多谢|麻烦|辛苦|你们|您|侬|唔该|尽快|快点|赶紧|抓紧|来人|派人|处理一下|处理|看一下|看看|"
     r"过来|帮忙|来|劳驾|拜托|有劳|[啊呀吧哈啦哦了呢！!]|\s)+"
 )
 # What ends a remark and says nothing about the problem: punctuation, thanks, emoji.
