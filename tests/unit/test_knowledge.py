@@ -349,6 +349,8 @@ def test_an_uncovered_subject_some_group_is_asked_about_is_refused(
         ("worker_hardship_aid", "要带什么材料", "worker_hardship_aid"),
         # an answer that says how often (探访频次) answers "隔多久来一趟"
         ("elderly_visit_content", "那一般多长时间上门一回", "elderly_visit_content"),
+        # an acknowledgement before the question is no subject of its own
+        ("summer_childcare_content", "嗯嗯知道了，那几号开始报名", "summer_childcare_signup"),
         # joining the union, asked after summer childcare: the union's own group
         ("summer_childcare_signup", "我单位没有工会，是不是要先入会", "union_membership"),
     ],
@@ -370,7 +372,6 @@ def test_follow_ups_stay_in_the_topic_just_answered(
         ("veteran_health_check", "好的 另外退伍的人用公积金买房有没有照顾"),  # not_covered
         # moved on (顺便 / 另外): no lean to the group just answered
         ("dibao_conditions", "顺便问一句，我家天然气表不走字了该找谁"),
-        ("elderly_visit_who", "明白了 另外想问下办结婚证要不要先在网上约"),
     ],
 )
 def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
@@ -536,3 +537,34 @@ def test_a_letters_words_for_a_meal_find_the_meal_point(kb: KnowledgeBase) -> No
         sure=False,
     )
     assert found.answer is not None and found.answer.group == "elderly_meal_point"
+
+
+def test_a_letters_register_is_read_as_everyday_words(kb: KnowledgeBase) -> None:
+    found = consult_or_report(
+        kb,
+        "鄙人家兄去岁申请最低生活保障，敬请示知：自递交至审批，需时几何？",
+        category=None,
+        department=None,
+        request_type=None,
+        sure=False,
+    )
+    assert found.answer is not None and found.answer.group == "dibao_process_time"
+
+
+def test_asking_a_named_body_to_look_into_it_is_a_request_to_act(kb: KnowledgeBase) -> None:
+    found = consult_or_report(
+        kb,
+        "签了家庭医生以后老有陌生电话推销体检，信息肯定漏了，请卫健委查查",
+        category=None,
+        department=None,
+        request_type=None,
+        sure=False,
+    )
+    assert found.answer is None and not found.is_question
+
+
+def test_a_follow_up_that_moves_on_to_another_topic_is_not_held_to_the_last(
+    kb: KnowledgeBase,
+) -> None:
+    answer = follow_up(kb, "明白了 另外想问下办结婚证要不要先在网上约", group="elderly_visit_who")
+    assert answer is None or answer.category == "marriage_registration"
