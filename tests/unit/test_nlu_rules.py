@@ -180,6 +180,10 @@ def test_look_alikes_are_not_urgent(text: str) -> None:
         ("我家孩子在超市走丢了", "我家猫走丢了"),
         # breathing failing now vs a sore throat asked about
         ("吃了芒果嘴巴肿起来，现在喉咙堵住了透不过气", "喉咙疼了一个礼拜，社区医院能看吗"),
+        # a tree split open over people now vs one split last year and felled
+        ("路口那棵大樟树裂开一条大缝，树底下好多学生在等车", "去年台风把樟树劈开了，后来砍掉了"),
+        # water over a bridge people cross now vs a flood over a bridge told as last year's
+        ("河水已经漫过桥面了，对岸的学生还在往这边走", "去年涨大水时水漫过了桥面，今年加高了"),
         # someone lying in a road at night vs a road that is dug up
         ("半夜马路中间躺着个人，车一辆辆绕过去", "马路中间挖了个坑，半个月没填"),
         # an old neighbour living alone unseen for days (a letter's words) vs one who is fine
