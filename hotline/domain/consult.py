@@ -58,7 +58,7 @@ _SAYS_REPORT = re.compile(
 # The citizen asks a named body to act: "请医保局帮忙跟那边核一下", "请民政上的人去问问清爽".
 _ASKS_A_BODY = (
     r"请(?!问)[^，,。？?！!]{0,10}(局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|你们)"
-    r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排)"
+    r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排|帮忙|帮着)"
 )
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(

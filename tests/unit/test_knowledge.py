@@ -551,10 +551,19 @@ def test_a_letters_register_is_read_as_everyday_words(kb: KnowledgeBase) -> None
     assert found.answer is not None and found.answer.group == "dibao_process_time"
 
 
-def test_asking_a_named_body_to_look_into_it_is_a_request_to_act(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "签了家庭医生以后老有陌生电话推销体检，信息肯定漏了，请卫健委查查",
+        "卫生院给我爸换了一种降压药，吃了心慌，医生说没事，请卫健委帮忙问一问",
+    ],
+)
+def test_asking_a_named_body_to_look_into_it_is_a_request_to_act(
+    kb: KnowledgeBase, text: str
+) -> None:
     found = consult_or_report(
         kb,
-        "签了家庭医生以后老有陌生电话推销体检，信息肯定漏了，请卫健委查查",
+        text,
         category=None,
         department=None,
         request_type=None,
