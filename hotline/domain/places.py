@@ -805,7 +805,17 @@ def place_correction(text: str) -> str | None:
             place = place_in_message(new)
         if place and (_has_strong(place) or (names_field and _bare_name(place))):
             return place
+    # "在槐荫路16号，哦不，是槐荫路61号": a place said again, corrected inside itself
+    if len(text) <= SAID_AGAIN_LIMIT and _SELF_CORRECTION.search(text):
+        place = place_from_answer(text)
+        if place and _has_strong(place) and not _tells_more(place):
+            return place
     return None
+
+
+# A place said again with a correction inside it is at most this long: a longer message with
+# 不对 in it tells something else.
+SAID_AGAIN_LIMIT = 60
 
 
 # The first named road, compound or landmark in the address: "人民路12号" -> "人民路",
