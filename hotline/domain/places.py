@@ -392,6 +392,40 @@ _SELF_CORRECTION = re.compile(
     r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不{1,3}[，,\s]+(?=是|应该)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
 )
 
+
+def _corrected_place(text: str) -> str | None:
+    """The place said after a correction inside the answer, or the place said before with only
+    its side corrected; None when there is no correction or nothing strong after it."""
+    fixed = list(_SELF_CORRECTION.finditer(text))
+    if not fixed:
+        return None
+    after = text[fixed[-1].end() :]
+    side = _side_corrected(text[: fixed[-1].start()], after)
+    if side:
+        return side
+    place = place_from_answer(after) if after.strip() else None
+    return place if place and _has_strong(place) else None
+
+
+# A side of the place said before ("路口北边") corrected alone ("哦不，是南边的公交站").
+_SIDE = r"(?:东南|东北|西南|西北|东|南|西|北)(?:边|侧|面|头|角|大门|门)"
+_SIDE_FIRST = re.compile(rf"^(?:是|在|是在)?(?P<side>{_SIDE})(?P<rest>.*)$")
+
+
+def _side_corrected(before: str, after: str) -> str | None:
+    """The place said before with only its side corrected ("建设路和文化路路口北边，哦不，是南边的
+    公交站" → "建设路和文化路路口南边的公交站"); None when the correction says more than a side."""
+    corrected = _SIDE_FIRST.match(after.strip())
+    said = place_from_answer(before) if corrected else None
+    if corrected is None or said is None or not _has_strong(said):
+        return None
+    sides = list(re.finditer(_SIDE, said))
+    if not sides:
+        return None
+    last = sides[-1]
+    return _tidy(said[: last.start()] + corrected.group("side") + corrected.group("rest")) or None
+
+
 # A clause that names a landmark to find the place by ("靠近老邮电所", "有棵大黄桷树").
 _LANDMARK_CLAUSE = re.compile(
     r"^(?:靠近|挨着|紧挨着?|紧靠|临近|邻近|"
@@ -427,12 +461,9 @@ def place_from_answer(text: str) -> str | None:
     if len(text) > WHOLE_ANSWER_LIMIT:
         return place_in_message(text)
     # "碧水湾花园，不对，是碧水名苑5栋楼下": the place said after the correction is the place.
-    fixed = list(_SELF_CORRECTION.finditer(text))
-    if fixed:
-        after = text[fixed[-1].end() :]
-        place = place_from_answer(after) if after.strip() else None
-        if place and _has_strong(place):
-            return place
+    corrected = _corrected_place(text)
+    if corrected:
+        return corrected
     # "是小区后门，不是门口": the place denied is not part of the place.
     spans = [(a, b) for a, b in _clauses(text) if not _DENIED.match(text[a:b])]
     parts = [_place_part(text[start:end]) for start, end in spans]

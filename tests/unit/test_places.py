@@ -41,6 +41,9 @@ ANSWERS = [
     # a bare 不 (said again) corrects; a walk on ("一直往里走") is the way there, not a remark
     ("在槐荫路16号，哦不，是槐荫路61号", "槐荫路61号"),
     ("我家在团结新村3号楼，改一下，我家在团结新村8号楼", "团结新村8号楼"),
+    # only the side corrected: the place said before, with the new side
+    ("在建设路和文化路路口北边，哦不，是南边的公交站", "建设路和文化路路口南边的公交站"),
+    ("人民公园东门，不对，是西门", "人民公园西门"),
     ("南关街17弄弄堂口，谢谢侬", "南关街17弄弄堂口"),
     (
         "过了粮站桥往东，沿着水渠那条土路一直走，砖厂后面那块空地",
