@@ -527,28 +527,21 @@ def test_a_question_asked_in_passing_inside_a_report_is_found(
         assert text[len(passing.report) :] == asked
 
 
-def test_a_letters_words_for_a_meal_find_the_meal_point(kb: KnowledgeBase) -> None:
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        # a letter's words for a meal (用餐之处), and its register (鄙人, 去岁, 需时几何)
+        ("社区可有老年人用餐之处？价格几何？", "elderly_meal_point"),
+        ("鄙人家兄去岁申请最低生活保障，敬请示知：自递交至审批，需时几何？", "dibao_process_time"),
+    ],
+)
+def test_a_letters_register_is_read_as_everyday_words(
+    kb: KnowledgeBase, text: str, group: str
+) -> None:
     found = consult_or_report(
-        kb,
-        "社区可有老年人用餐之处？价格几何？",
-        category=None,
-        department=None,
-        request_type=None,
-        sure=False,
+        kb, text, category=None, department=None, request_type=None, sure=False
     )
-    assert found.answer is not None and found.answer.group == "elderly_meal_point"
-
-
-def test_a_letters_register_is_read_as_everyday_words(kb: KnowledgeBase) -> None:
-    found = consult_or_report(
-        kb,
-        "鄙人家兄去岁申请最低生活保障，敬请示知：自递交至审批，需时几何？",
-        category=None,
-        department=None,
-        request_type=None,
-        sure=False,
-    )
-    assert found.answer is not None and found.answer.group == "dibao_process_time"
+    assert found.answer is not None and found.answer.group == group
 
 
 @pytest.mark.parametrize(
