@@ -387,9 +387,9 @@ _SELF_CORRECTION = re.compile(
     r"重(?:新)?说一(?:遍|下|次)|重(?:新)?说|重新发一?(?:遍|下|次)?)"
     r"(?:[，,。！!；;:：\s]+|(?=应该|是))|"
     # "青松苑三期，啊不是，是青松苑二期": a denial followed by what it is
-    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不是[，,\s]+(?=是)|"
     # "…88号，哦不，是…98号", "…二组，不不不，是…三组": a bare 不 said again
-    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?不{1,3}[，,\s]+(?=是|应该)|(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
+    r"(?<=[，,\s])(?:啊|哦|噢|呃|哎呀|哎|唉)?(?:不是[，,\s]+(?=是)|不{1,3}[，,\s]+(?=是|应该))|"
+    r"(?:说反了?|等一下|等等|(?:啊|哦|呃|哎)?不好意思)[，,\s]+(?=应该|是)"
 )
 
 
@@ -416,8 +416,10 @@ def _side_corrected(before: str, after: str) -> str | None:
     """The place said before with only its side corrected ("建设路和文化路路口北边，哦不，是南边的
     公交站" → "建设路和文化路路口南边的公交站"); None when the correction says more than a side."""
     corrected = _SIDE_FIRST.match(after.strip())
-    said = place_from_answer(before) if corrected else None
-    if corrected is None or said is None or not _has_strong(said):
+    if corrected is None:
+        return None
+    said = place_from_answer(before)
+    if said is None or not _has_strong(said):
         return None
     sides = list(re.finditer(_SIDE, said))
     if not sides:
@@ -596,13 +598,7 @@ def _leads_to(clause: str) -> bool:
     """Whether a clause before the named place belongs to it: which spot, or the way there."""
     if _identifies(clause):
         return True
-    masked = _mask(clause)
-    return bool(_ROUTE.search(clause)) and not (
-        _COMPLAINT.search(masked)
-        or _QUESTION.search(clause)
-        or _REFUSAL.search(clause)
-        or _TELLING.search(clause)
-    )
+    return _on_the_way(clause) and not (_COMPLAINT.search(_mask(clause)) or _REFUSAL.search(clause))
 
 
 # A clause that tells what someone did on the way ("我开车过了桥"), not how to get there.
@@ -650,11 +646,10 @@ def _goes_on_about_problem(clause: str) -> bool:
     """Whether a later clause of an answer tells the problem, judged on the clause as typed
     ("井盖没了" before tidying takes its 了)."""
     typed = _without_phone(clause).strip()
-    if _PROBLEM.search(_mask(typed)) is None and _on_the_way(typed):
+    problem = _PROBLEM.search(_mask(typed)) is not None
+    if not problem and _on_the_way(typed):
         return False  # "…拐进汝瓷街，一直往里走，…": the way there goes on
-    return _tells_more(_tidy(typed)) or bool(
-        _PROBLEM.search(_mask(typed)) and not _landmark_clause(_tidy(typed))
-    )
+    return _tells_more(_tidy(typed)) or (problem and not _landmark_clause(_tidy(typed)))
 
 
 def _on_the_way(clause: str) -> bool:
@@ -818,6 +813,11 @@ _CORRECTIONS = (
 _OTHER_FIELD = re.compile(r"电话|手机|号码|姓名|名字|内容|描述|诉求|时间|类别|部门|称呼")
 
 
+# A place said again with a correction inside it is at most this long: a longer message with
+# 不对 in it tells something else.
+SAID_AGAIN_LIMIT = 60
+
+
 def place_correction(text: str) -> str | None:
     """The new place when the citizen corrects it ("地址不对，是…", "地址改成…", "不是A，是B", "位置应该在…", "改一下地点：…"), replacing the old one whole; None when the text is not a place correction."""  # noqa: E501
     text = _normalise(text)
@@ -842,11 +842,6 @@ def place_correction(text: str) -> str | None:
         if place and _has_strong(place) and not _tells_more(place):
             return place
     return None
-
-
-# A place said again with a correction inside it is at most this long: a longer message with
-# 不对 in it tells something else.
-SAID_AGAIN_LIMIT = 60
 
 
 # The first named road, compound or landmark in the address: "人民路12号" -> "人民路",
