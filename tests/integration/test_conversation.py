@@ -960,6 +960,31 @@ async def test_a_place_no_one_could_be_sent_to_is_asked_once_more(service: Servi
     assert ticket.address == "幸福小区3栋楼下"
 
 
+async def test_a_vague_place_in_the_report_is_asked_about_by_name(service: Services) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
+    assert "您提到“加油站门口”" in said and "具体地点" in said
+    said = await chat.send(parse("中山路中石化加油站门口", "inform"))
+    assert "电话" in said
+    await chat.send(parse("不用", "deny"))
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "中山路中石化加油站门口"
+
+
+async def test_a_vague_place_in_the_report_is_kept_when_no_more_is_known(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
+    said = await chat.send(parse("不知道叫啥", "deny"))
+    assert "电话" in said
+    await chat.send(parse("不用", "deny"))
+    said = await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "加油站门口"
+
+
 async def test_a_vague_place_said_twice_is_kept_as_said(service: Services) -> None:
     chat = Conversation()
     await chat.send(light())

@@ -85,6 +85,12 @@ class Intake(Room):
         place = place_in_message(self.text, self.turn.entities.get("address"))
         return place if place and is_specific(place) else None
 
+    def vague_place(self) -> str | None:
+        """A place in the message no one could be sent to ("社区卫生服务中心", "加油站"): asked
+        about by name, and kept when the citizen can say no more."""
+        place = place_in_message(self.text, self.turn.entities.get("address"))
+        return place[:40] if place and not is_specific(place) else None
+
     def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
         return {
             "key": draft_key(self.sender, self.turn.message_id or now_iso(self.now)),
@@ -139,6 +145,11 @@ class Intake(Room):
         self.set_draft(draft)
         if need == "category":
             self.offer_choices(draft, "utter_ask_department")
+        elif need == "address" and draft.get("vague_place") and not draft["asked"].get("address"):
+            self.say(
+                f"您提到“{draft['vague_place']}”，请问具体地点是哪一处？请补充名称、路名门牌或"
+                "附近的标志性建筑，也可以直接发送定位。"
+            )
         elif need == "address":
             self.utter("utter_ask_place")
         elif need == "phone":

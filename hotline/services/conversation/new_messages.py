@@ -190,7 +190,11 @@ class NewMessages(Room):
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
-        draft = self.room(Intake).new_draft(text, routing, self.room(Intake).specific_place())
+        intake = self.room(Intake)
+        draft = intake.new_draft(text, routing, intake.specific_place())
+        vague = None if draft["address"] else intake.vague_place()
+        if vague:
+            draft["vague_place"] = vague
         self.state["topic"] = None
         if not routing.sure:
             draft["asking"] = "category"
