@@ -7,6 +7,8 @@ the knowledge base's topic words) then falls apart. Only such a message is close
 between two Chinese characters: "清浦区 和平路 南门" or a voice-to-text pause is left as typed.
 Traditional characters (請問低保怎麼申請, from Hong Kong, Taiwan or an old phone) are read as
 simplified, character for character, so the length and every offset stay the citizen's.
+Punctuation dictated into voice input ("逗号", "句号", "问号", said twice or more) is read as the
+mark.
 Stdlib only: the NLU pipeline (another interpreter) imports it too.
 """
 
@@ -83,9 +85,22 @@ def simplified(text: str) -> str:
     return text.translate(table) if len(evidence) >= TRADITIONAL_MIN else text
 
 
+# Punctuation spoken into a phone's voice input ("…走了逗号孩子都在外头句号"), read as the mark.
+_SPOKEN_MARKS = {"逗号": "，", "句号": "。", "问号": "？", "感叹号": "！", "叹号": "！"}
+_SPOKEN = re.compile("|".join(sorted(_SPOKEN_MARKS, key=len, reverse=True)))
+SPOKEN_MIN = 2  # one 逗号 may be a word the citizen means; two or more are dictated marks
+
+
+def spoken_marks(text: str) -> str:
+    """The text with dictated punctuation read as punctuation, when it is a dictating habit."""
+    if len(_SPOKEN.findall(text)) < SPOKEN_MIN:
+        return text
+    return _SPOKEN.sub(lambda m: _SPOKEN_MARKS[m.group(0)], text)
+
+
 def as_read(text: str) -> str:
-    """The text as the hotline reads it: closed up, then simplified."""
-    return simplified(close_up(text))
+    """The text as the hotline reads it: dictated marks read, closed up, then simplified."""
+    return simplified(close_up(spoken_marks(text)))
 
 
 # "第一，…；第二，…", "一是…二是…", "1. … 2. …", "①…②…": several asks in one message.

@@ -85,6 +85,8 @@ def _decide(kb: KnowledgeBase, text: str, *, department: str | None = None) -> C
         ("老伴中风了要用护理床 社区有租的没", "assistive_device_"),
         ("护理床怎么租", "assistive_device_"),  # 护理 names a subject; 处理 and 受理 do not
         ("我妈一个人住 哪类老人能享受上门探访", "elderly_visit_who"),  # 哪类 asks
+        # "哪能租", "按天还是按月" ask, with no question mark
+        ("老伴膝盖刚换了 轮椅想租着用 哪能租 按天还是按月", "assistive_device_"),
         ("juzhuzheng过期了怎么续签", "residence_permit_"),  # typed by sound; 怎么续 asks
         # the papers to bring are what is asked about, not the subject (no 身份证补办)
         (

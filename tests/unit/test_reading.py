@@ -65,7 +65,11 @@ def test_simplified_text_with_a_shared_character_is_left_alone(typed: str) -> No
 
 @pytest.mark.parametrize(
     "typed",
-    ["我 想 申 请 低 保 ， 要 准 备 哪 些 材 料", "請問低保要帶哪些材料去辦？"],
+    [
+        "我 想 申 请 低 保 ， 要 准 备 哪 些 材 料",
+        "請問低保要帶哪些材料去辦？",
+        "老伴走了逗号家里没收入句号低保怎么申请问号要带哪些材料问号",
+    ],
 )
 def test_a_spaced_out_or_traditional_policy_question_is_answered(
     knowledge: KnowledgeBase, typed: str
@@ -74,6 +78,12 @@ def test_a_spaced_out_or_traditional_policy_question_is_answered(
         knowledge, typed, category=None, department=None, request_type=None, sure=False
     )
     assert decision.answer is not None and decision.answer.category == "subsistence_allowance"
+
+
+def test_dictated_punctuation_is_read_as_marks_only_when_it_is_a_habit() -> None:
+    dictated = "孩子都在外头逗号就我一个人句号能算上吗问号"
+    assert as_read(dictated) == "孩子都在外头，就我一个人。能算上吗？"
+    assert as_read("作文里逗号用错了扣分合理吗") == "作文里逗号用错了扣分合理吗"
 
 
 def test_numbered_asks_are_split_and_the_one_that_matters_most_comes_first() -> None:

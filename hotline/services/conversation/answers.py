@@ -132,7 +132,7 @@ class DraftAnswers(Room):
                 self.set_draft(draft)
                 return True
             place = said
-        dont_know = re.search(r"不知道|不清楚|说不清|记不得|没有具体|不晓得|就是这个|就这个", self.short)
+        dont_know = re.search(r"不知道|不清楚|说不清|记不得|没有具体|不晓得|就这个", self.short)
         if place is None and draft.get("vague_place") and not changed and (tries >= 2 or dont_know):
             place = str(draft["vague_place"])  # no better answer: the place as first said
         if place is None and tries >= 2 and not changed and is_place_like(self.text):
