@@ -284,6 +284,8 @@ def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> N
         # a named body asked to act, with a question-like turn
         "助餐点上礼拜突然关门了，门上贴张纸说装修，请民政上的人去问问清楚",
         "出院结账说查不到备案，让我全垫了，请医保局帮忙跟那边核一下把钱结了",
+        # 麻烦 + someone to come is a request, not a question about the service
+        "桥洞底下睡着个老人 好几天了 天冷了 麻烦救助站来个人把他接走",
     ],
 )
 def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
