@@ -960,6 +960,29 @@ async def test_a_place_no_one_could_be_sent_to_is_asked_once_more(service: Servi
     assert ticket.address == "幸福小区3栋楼下"
 
 
+async def test_a_policy_question_at_the_summary_is_answered_and_the_report_waits(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    await to_summary(chat)
+    said = await chat.send(parse("对了，低保怎么申请？", "subsistence_allowance", 0.9))
+    assert "先回答您问的" in said and "还没有提交" in said and "请核对" in said
+    assert "另一个问题" not in said and "一并登记" not in said
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.category == "street_light" and "低保" not in ticket.description
+
+
+async def test_a_policy_question_instead_of_the_place_is_answered_and_the_place_asked_again(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    await chat.send(light())
+    said = await chat.send(parse("顺便问下，低保怎么申请", "subsistence_allowance", 0.9))
+    assert "先回答您问的" in said and "地点" in said
+    assert chat.draft is not None and "低保" not in chat.draft["description"]
+
+
 async def test_a_vague_place_in_the_report_is_asked_about_by_name(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
@@ -977,7 +1000,7 @@ async def test_a_vague_place_in_the_report_is_kept_when_no_more_is_known(
 ) -> None:
     chat = Conversation()
     await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
-    said = await chat.send(parse("不知道叫啥", "deny"))
+    said = await chat.send(parse("不知道叫啥，就我们这边那个", "deny"))
     assert "电话" in said
     await chat.send(parse("不用", "deny"))
     said = await chat.send(parse("确认", "affirm"))

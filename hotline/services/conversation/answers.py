@@ -16,6 +16,7 @@ from hotline.domain.places import (
     tidied_answer,
 )
 from hotline.services.conversation.confirmation import Confirmation
+from hotline.services.conversation.consultations import Consultations
 from hotline.services.conversation.context import Room
 from hotline.services.conversation.drafts import (
     NONE_OF_THESE,
@@ -133,8 +134,10 @@ class DraftAnswers(Room):
                 return True
             place = said
         dont_know = re.search(r"不知道|不清楚|说不清|记不得|没有具体|不晓得|就这个", self.short)
-        if place is None and draft.get("vague_place") and not changed and (tries >= 2 or dont_know):
-            place = str(draft["vague_place"])  # no better answer: the place as first said
+        vague = draft.get("vague_place")
+        no_better = place is None or (dont_know and not is_specific(place))
+        if vague and not changed and no_better and (tries >= 2 or dont_know):
+            place = str(vague)  # no better answer ("不知道叫啥，就我们社区那个"): as first said
         if place is None and tries >= 2 and not changed and is_place_like(self.text):
             place = self.text.strip()  # asked twice: what the citizen typed is their place
         if place:
@@ -192,7 +195,7 @@ class DraftAnswers(Room):
         elif _JUST_ASKING.search(self.short):
             self.room(Intake).cancel(draft)
             return
-        elif self.absorbed(draft):
+        elif self.absorbed(draft) or self.room(Consultations).answer_while_drafting():
             pass
         elif said_again(self.short, draft.get("description")):
             self.utter("utter_already_noted")  # the same words again: nothing new to add

@@ -15,6 +15,7 @@ from hotline.domain.places import (
     place_correction,
     place_in_message,
 )
+from hotline.services.conversation.consultations import Consultations
 from hotline.services.conversation.context import Room, known_request_type
 from hotline.services.conversation.drafts import Intake, add_to_description
 from hotline.services.conversation.responses import SMALL_TALK
@@ -83,6 +84,10 @@ class Confirmation(Room):
                 self.utter(SMALL_TALK[self.turn.intent])
             else:
                 self.utter("utter_not_understood_not_filed")
+            self.room(Intake).show_summary(draft)
+            return
+        if self.room(Consultations).answer_while_drafting():
+            self.utter("utter_not_filed_yet")
             self.room(Intake).show_summary(draft)
             return
         routing = self.routing

@@ -45,6 +45,16 @@ class Consultations(Room):
             sure=routing.sure,
         )
 
+    def answer_while_drafting(self) -> bool:
+        """A policy question asked while a report is being taken ("对了，低保怎么申请？") is
+        answered, and the report waits: neither filed as a second problem nor added to it."""
+        consultation = self.decide(self.text)
+        if consultation.answer is None or not consultation.is_question:
+            return False
+        answer = consultation.answer
+        self.say(f"先回答您问的“{answer.title}”：\n{answer.text}")
+        return True
+
     def after_answer(self, topic: dict[str, Any]) -> bool:
         text = self.text
         if text == "/deny" or (
