@@ -983,6 +983,26 @@ async def test_a_policy_question_instead_of_the_place_is_answered_and_the_place_
     assert chat.draft is not None and "低保" not in chat.draft["description"]
 
 
+async def test_a_policy_question_instead_of_a_detail_is_answered_not_stored_as_it(
+    service: Services,
+) -> None:
+    chat = Conversation()
+    said = await chat.send(parse("社区卫生服务中心那个医生态度太差了", "hospital_service", 0.9))
+    assert "您提到“社区卫生服务中心”" in said
+    said = await chat.send(parse("不知道叫啥，就是我们社区那个", "deny"))
+    assert "电话" in said
+    said = await chat.send(parse("不用", "deny"))
+    assert "哪家医院" in said
+    said = await chat.send(parse("对了，低保怎么申请？", "subsistence_allowance", 0.9))
+    assert "先回答您问的" in said and "哪家医院" in said
+    await chat.send(parse("不知道", "deny"))
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "社区卫生服务中心"
+    assert "低保" not in ticket.description and ticket.category == "hospital_service"
+    assert len(tickets(service)) == 1  # the question opened no second ticket
+
+
 async def test_a_vague_place_in_the_report_is_asked_about_by_name(service: Services) -> None:
     chat = Conversation()
     said = await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))

@@ -45,6 +45,11 @@ class Consultations(Room):
             sure=routing.sure,
         )
 
+    def asks_policy(self) -> bool:
+        """Whether the message is a policy question the knowledge base answers."""
+        consultation = self.decide(self.text)
+        return consultation.answer is not None and consultation.is_question
+
     def answer_while_drafting(self) -> bool:
         """A policy question asked while a report is being taken ("对了，低保怎么申请？") is
         answered, and the report waits: neither filed as a second problem nor added to it."""
