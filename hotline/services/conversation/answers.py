@@ -176,7 +176,7 @@ class DraftAnswers(Room):
         spec = self.catalogue.categories.get(draft.get("category") or "")
         if spec is None or not spec.fields or changed:
             return False
-        if self.room(Consultations).asks_policy():
+        if self.room(Consultations).policy_answer() is not None:
             return False  # "对了，低保怎么申请？" names no hospital: answered aside
         value = tidy_detail(self.text)
         if re.fullmatch(r"不知道|不清楚|不记得|没有|忘了|不晓得|没注意", compact(value) or "无"):

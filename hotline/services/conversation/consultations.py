@@ -45,18 +45,17 @@ class Consultations(Room):
             sure=routing.sure,
         )
 
-    def asks_policy(self) -> bool:
-        """Whether the message is a policy question the knowledge base answers."""
+    def policy_answer(self) -> Answer | None:
+        """The knowledge base's answer when the message is a policy question, else None."""
         consultation = self.decide(self.text)
-        return consultation.answer is not None and consultation.is_question
+        return consultation.answer if consultation.is_question else None
 
     def answer_while_drafting(self) -> bool:
         """A policy question asked while a report is being taken ("对了，低保怎么申请？") is
         answered, and the report waits: neither filed as a second problem nor added to it."""
-        consultation = self.decide(self.text)
-        if consultation.answer is None or not consultation.is_question:
+        answer = self.policy_answer()
+        if answer is None:
             return False
-        answer = consultation.answer
         self.say(f"先回答您问的“{answer.title}”：\n{answer.text}")
         return True
 

@@ -79,17 +79,14 @@ class Intake(Room):
         )
         self.state["awaiting"] = {"kind": "offer"}
 
-    def specific_place(self) -> str | None:
-        """A place in the message someone could go to; "商场里", "这家店" or "5楼和6楼中间"
-        (inside a lift) are details, and the place question is still asked."""
+    def places_said(self) -> tuple[str | None, str | None]:
+        """The place in the message as (specific, vague): someone could go to the first; the
+        second ("社区卫生服务中心", "加油站门口", "商场里") is asked about by name, and kept when
+        the citizen can say no more."""
         place = place_in_message(self.text, self.turn.entities.get("address"))
-        return place if place and is_specific(place) else None
-
-    def vague_place(self) -> str | None:
-        """A place in the message no one could be sent to ("社区卫生服务中心", "加油站"): asked
-        about by name, and kept when the citizen can say no more."""
-        place = place_in_message(self.text, self.turn.entities.get("address"))
-        return place[:40] if place and not is_specific(place) else None
+        if not place:
+            return None, None
+        return (place, None) if is_specific(place) else (None, place[:40])
 
     def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
         return {

@@ -133,7 +133,8 @@ class Emergencies(Room):
                 lines.append(advice)  # not when it only repeats the number just given
         else:
             lines.append(self.catalogue.urgent_advice.get("person_at_risk", ""))
-        place = self.room(Intake).specific_place() or self.room(Intake).vague_place()
+        specific, vague = self.room(Intake).places_said()
+        place = specific or vague
         description, category, department = text, routing.category, routing.department
         draft = self.draft
         if draft is not None and draft.get("asking") == "address":

@@ -190,9 +190,8 @@ class NewMessages(Room):
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
-        intake = self.room(Intake)
-        draft = intake.new_draft(text, routing, intake.specific_place())
-        vague = None if draft["address"] else intake.vague_place()
+        specific, vague = self.room(Intake).places_said()
+        draft = self.room(Intake).new_draft(text, routing, specific)
         if vague:
             draft["vague_place"] = vague
         self.state["topic"] = None
