@@ -983,7 +983,7 @@ async def test_a_policy_question_instead_of_the_place_is_answered_and_the_place_
     assert chat.draft is not None and "低保" not in chat.draft["description"]
 
 
-async def test_a_policy_question_instead_of_a_detail_is_answered_not_stored_as_it(
+async def test_a_policy_question_mid_report_is_answered_and_a_named_clinic_is_the_detail(
     service: Services,
 ) -> None:
     chat = Conversation()
@@ -991,11 +991,11 @@ async def test_a_policy_question_instead_of_a_detail_is_answered_not_stored_as_i
     assert "您提到“社区卫生服务中心”" in said
     said = await chat.send(parse("不知道叫啥，就是我们社区那个", "deny"))
     assert "电话" in said
-    said = await chat.send(parse("不用", "deny"))
-    assert "哪家医院" in said
     said = await chat.send(parse("对了，低保怎么申请？", "subsistence_allowance", 0.9))
-    assert "先回答您问的" in said and "哪家医院" in said
-    await chat.send(parse("不知道", "deny"))
+    assert "先回答您问的" in said and "电话" in said
+    said = await chat.send(parse("不用", "deny"))
+    assert "哪家医院" not in said  # the institution named in the report answers it
+    assert "医疗机构：社区卫生服务中心" in said
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
     assert ticket.address == "社区卫生服务中心"

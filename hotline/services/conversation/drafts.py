@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -50,6 +51,13 @@ def keep_place_answer(draft: dict[str, Any], answer: str, place: str | None) -> 
     said = place_remark(answer, place) if place else answer
     if said:
         add_to_description(draft, said)
+
+
+# The kinds of institution a category's first field asks for, as a place names them.
+_INSTITUTION_KINDS = {
+    "hospital": re.compile(r"医院|卫生院|卫生服务中心|卫生服务站|卫生室|卫生所|诊所|门诊"),
+    "school": re.compile(r"学校|小学|中学|幼儿园|学院|大学"),
+}
 
 
 class Intake(Room):
@@ -114,6 +122,12 @@ class Intake(Room):
         if spec is None or not spec.fields:
             return None
         value = self.turn.entities.get("org") or self.turn.entities.get("vehicle")
+        if not value:
+            # "社区卫生服务中心的医生…": the institution named as the place is the one asked for
+            kind = _INSTITUTION_KINDS.get(spec.fields[0])
+            specific, vague = self.places_said()
+            place = specific or vague
+            value = place if kind and place and kind.search(place) else None
         return value[:100] if value else None
 
     def missing(self, draft: dict[str, Any]) -> str | None:
