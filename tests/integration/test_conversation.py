@@ -1003,29 +1003,26 @@ async def test_a_policy_question_mid_report_is_answered_and_a_named_clinic_is_th
     assert len(tickets(service)) == 1  # the question opened no second ticket
 
 
-async def test_a_vague_place_in_the_report_is_asked_about_by_name(service: Services) -> None:
+@pytest.mark.parametrize(
+    ("answer", "intent", "stored"),
+    [
+        ("中山路中石化加油站门口", "inform", "中山路中石化加油站门口"),
+        # no better answer: the place named in the report is kept
+        ("不知道叫啥，就我们这边那个", "deny", "加油站门口"),
+    ],
+)
+async def test_a_vague_place_in_the_report_is_asked_about_by_name_and_kept_if_nothing_better(
+    service: Services, answer: str, intent: str, stored: str
+) -> None:
     chat = Conversation()
     said = await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
     assert "您提到“加油站门口”" in said and "具体地点" in said
-    said = await chat.send(parse("中山路中石化加油站门口", "inform"))
+    said = await chat.send(parse(answer, intent))
     assert "电话" in said
     await chat.send(parse("不用", "deny"))
     await chat.send(parse("确认", "affirm"))
     [ticket] = tickets(service)
-    assert ticket.address == "中山路中石化加油站门口"
-
-
-async def test_a_vague_place_in_the_report_is_kept_when_no_more_is_known(
-    service: Services,
-) -> None:
-    chat = Conversation()
-    await chat.send(parse("加油站门口的路灯坏了好几天", "street_light", 0.9))
-    said = await chat.send(parse("不知道叫啥，就我们这边那个", "deny"))
-    assert "电话" in said
-    await chat.send(parse("不用", "deny"))
-    said = await chat.send(parse("确认", "affirm"))
-    [ticket] = tickets(service)
-    assert ticket.address == "加油站门口"
+    assert ticket.address == stored
 
 
 async def test_a_vague_place_said_twice_is_kept_as_said(service: Services) -> None:

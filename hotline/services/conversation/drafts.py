@@ -96,8 +96,10 @@ class Intake(Room):
             return None, None
         return (place, None) if is_specific(place) else (None, place[:40])
 
-    def new_draft(self, description: str, routing: Routing, place: str | None) -> dict[str, Any]:
-        return {
+    def new_draft(
+        self, description: str, routing: Routing, place: str | None, vague: str | None = None
+    ) -> dict[str, Any]:
+        draft: dict[str, Any] = {
             "key": draft_key(self.sender, self.turn.message_id or now_iso(self.now)),
             "status": "collecting",
             "description": description,
@@ -112,12 +114,15 @@ class Intake(Room):
             "latitude": self.turn.latitude,
             "longitude": self.turn.longitude,
             "phone": parse_phone(self.text) if looks_like_phone(self.text) else None,
-            "detail": self.detail_in_message(routing.category),
+            "detail": self.detail_in_message(routing.category, place or vague),
             "asked": {},
             "extra": [],
         }
+        if vague:
+            draft["vague_place"] = vague
+        return draft
 
-    def detail_in_message(self, category: str | None) -> str | None:
+    def detail_in_message(self, category: str | None, place: str | None) -> str | None:
         spec = self.catalogue.categories.get(category or "")
         if spec is None or not spec.fields:
             return None
@@ -125,8 +130,6 @@ class Intake(Room):
         if not value:
             # "社区卫生服务中心的医生…": the institution named as the place is the one asked for
             kind = _INSTITUTION_KINDS.get(spec.fields[0])
-            specific, vague = self.places_said()
-            place = specific or vague
             value = place if kind and place and kind.search(place) else None
         return value[:100] if value else None
 

@@ -190,10 +190,7 @@ class NewMessages(Room):
 
     async def start_report(self, routing: Routing) -> None:
         text = self.text
-        specific, vague = self.room(Intake).places_said()
-        draft = self.room(Intake).new_draft(text, routing, specific)
-        if vague:
-            draft["vague_place"] = vague
+        draft = self.room(Intake).new_draft(text, routing, *self.room(Intake).places_said())
         self.state["topic"] = None
         if not routing.sure:
             draft["asking"] = "category"
