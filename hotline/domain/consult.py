@@ -20,7 +20,7 @@ from hotline.domain.reading import as_read
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
 _QUESTION = re.compile(
     r"([^\W\d_])[不没]\1|几(个月|年|次|位|块|个)|怎么|怎样|咋|如何|啥|什么|哪些|哪类|哪种|哪样|哪里|哪儿|哪个|在哪|去哪|找谁|找哪|多少|多久|多长|几天|几号"
-    r"|几点|几岁|哪几|上哪|哪去|哪(?:里|儿)?能|按.{1,4}还是按|[能会行要肯给有是].{0,10}不(?=[\s，,。]|$)|是.{0,12}还是|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
+    r"|几点|几岁|多大(?:岁数|年纪|年龄|岁)|哪几|哪点(?=[能可有租办买去找？?])|上哪|哪去|有冇|(?P<said>[^\W\d_])唔(?P=said)|哪(?:里|儿)?能|按.{1,4}还是按|[能会行要肯给有是].{0,10}不(?=[\s，,。]|$)|是.{0,12}还是|能不能|能否|可不可以|可以吗|是不是|有没有|有无|行不行|中不中|管不管|要不要|给不给"
     r"|吗|嘛|呢|么$|伐(?=[？?\s]|$)|不[？?]?$|没[？?]?$|[？?]|请问|想问|问一下|问下|咨询|打听|了解一下|政策|条件"
     r"|手续|流程|材料|证件|补贴|补助|优惠|报名|申请|怎么办|是真的|会不会|是否|算不算|还算|行吗|好使"
 )
@@ -39,7 +39,7 @@ _COMPLAINT_QUESTION = (
     # a grievance told before the question: "钱到现在都没退", "一直推脱不给修", "非让我全额自付"
     r"|不给(我们?)?(签|发|批|认定?|修|换|做|开|退|办|报|结算|补|解决)|帮(我|忙|手)?(查查|查一下|催|问问)"
     r"|推脱|推诿|钱.{0,8}(没退|不退|没到账)|非(让|要)我"
-    r"|凭什么|什么道理|摆样子|摆设吗|糊弄|敷衍|是否(合规|合法|违规|违法)|到底(谁|有没有人)管"
+    r"|凭什么|凭啥|什么道理|(你们|政府|到底)管不管|摆样子|摆设吗|糊弄|敷衍|是否(合规|合法|违规|违法)|到底(谁|有没有人)管"
     # a service promised and not delivered: "两个礼拜没见人了", "电话也不接"
     r"|(两|三|四|五|几|好几|十|半)个?(天|周|礼拜|星期|月)(都|也|还)?没(见|来|看到|人)"
     r"|电话(也|都)?(不接|没人接|打不通)"
@@ -58,7 +58,12 @@ _SAYS_REPORT = re.compile(
 # The citizen asks a named body to act: "请医保局帮忙跟那边核一下", "请民政上的人去问问清爽".
 _ASKS_A_BODY = (
     r"请(?!问)[^，,。？?！!]{0,10}(局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|你们)"
-    r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排|帮忙|帮着)"
+    r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排|帮忙|帮着"
+    # "请民政让他们开短信预约", "请总工会考虑一下", "请管老兵的部门管一管这家医院"
+    r"|让|叫|考虑|管一管|管管)"
+    # …or to pass a word on: "你们能不能跟民政说说", "帮我们向街道反映一下"
+    r"|(跟|和|向|给)[^，,。？?！!]{0,6}(局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|救助站|上面)"
+    r"(说说|说一下|说一声|讲讲|反映一下|反映反映|打个招呼|沟通一下|协调一下)"
 )
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(
@@ -358,7 +363,9 @@ def consult_or_report(
             return Consultation(kb.answer(best_id, best), True, "same_as_kb_question")
         if len(text.strip()) <= TOPIC_ONLY and anchored and _names_topic(kb, text, best_id):
             return Consultation(kb.answer(best_id, best), True, "names_kb_topic")  # "低保"
-        return Consultation(None, request_type == "咨询", "no_question_signal")
+        # nothing asked: a report, whatever the request-type model read ("护士打针不消毒" is
+        # no question however 咨询 its words look)
+        return Consultation(None, False, "no_question_signal")
     if not anchored:
         return Consultation(None, True, "question_off_kb_topics")
     if best >= QUESTION_MIN or (best >= NAMED_MIN and kb.names_topic(text, best_id)):

@@ -402,6 +402,19 @@ async def test_registering_after_an_answer_carries_the_question(service: Service
     assert chat.draft is not None and "低保" in chat.draft["description"]
 
 
+async def test_a_complaint_the_type_model_reads_as_a_question_is_taken_as_a_report(
+    service: Services,
+) -> None:
+    """家庭医生 is mostly asked about, so the request-type model says 咨询; a complaint that asks
+    nothing is still a report: the citizen is asked where, not offered a 咨询 registration."""
+    chat = Conversation()
+    said = await chat.send(
+        parse("社区卫生服务中心的护士打针不消毒", "family_doctor", 0.8, request_type="咨询")
+    )
+    assert "暂时没有现成的解答" not in said and "咨询件" not in said
+    assert chat.draft is not None and "不消毒" in chat.draft["description"]
+
+
 async def test_a_follow_up_the_answer_cannot_cover_is_not_the_same_answer_again(
     service: Services,
 ) -> None:

@@ -192,7 +192,34 @@ def test_a_category_that_is_usually_asked_about_does_not_make_a_report_a_questio
         request_type="咨询",
         sure=True,
     )
-    assert decision.answer is None, decision
+    assert decision.answer is None and not decision.is_question, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "department"),
+    [
+        ("社区卫生服务中心的护士打针不消毒", "family_doctor", "health"),
+        ("社区的老年助餐点中午的饭越来越少 价钱还涨了", "elderly_care", "civil_affairs"),
+    ],
+)
+def test_a_message_that_asks_nothing_is_a_report_whatever_the_request_type(
+    kb: KnowledgeBase, text: str, category: str, department: str
+) -> None:
+    """The request-type model's 咨询 does not make a complaint a question: the citizen is
+    asked for the place, not offered a 咨询 registration."""
+    decision = consult_or_report(
+        kb, text, category=category, department=department, request_type="咨询", sure=True
+    )
+    assert decision.answer is None and not decision.is_question, decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["高龄补贴要多大年纪才能领", "社区医院有冇流感疫苗打", "外地户口嘅老人去饭堂食饭得唔得"],
+)
+def test_questions_in_other_words_ask(kb: KnowledgeBase, text: str) -> None:
+    """多大岁数, Cantonese 有冇 / 得唔得: questions, never taken as reports."""
+    assert _decide(kb, text).is_question
 
 
 @pytest.mark.parametrize("text", ["烈士家属的抚恤金今年涨没涨", "辞职以后失业金能领几个月"])
@@ -286,6 +313,11 @@ def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> N
         "出院结账说查不到备案，让我全垫了，请医保局帮忙跟那边核一下把钱结了",
         # 麻烦 + someone to come is a request, not a question about the service
         "桥洞底下睡着个老人 好几天了 天冷了 麻烦救助站来个人把他接走",
+        # a body asked to act, to think again or to be told, in a polite question
+        "老人饭桌只收本社区户口的，我妈跟我住了半年还不让吃，你们能不能跟街道说说",
+        "低保复核的通知只贴在村口，我看不见字。能不能请民政考虑一下，给我们打个电话？",
+        "桥洞下那个老汉睡了一个礼拜了，你们管不管？能不能让救助站派人接走",
+        "请 民政 让 他们 开 个 短信 预约，我 聋，打 不 了 电话",
     ],
 )
 def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
