@@ -102,7 +102,8 @@ _ANAPHORA = re.compile(
 # "还有个事，…", "另外…", "除了送饭，…": the citizen moves on from what was just answered, so
 # the follow-up does not lean to that group and must name what it asks about.
 _MOVES_ON = re.compile(
-    r"(?:^|[。！？!?，,；;\s])(?:还有(?:个事|一个事|一件事|个问题|一个问题)?[，,：:、]|另外|"
+    # "还有个小事，…", "他还想问，…": the same, said of a small matter or for someone else
+    r"(?:^|[。！？!?，,；;\s])(?:[他她我俺]们?)?(?:还有(?:个|一个|一件)?小?(?:事儿?|问题)?[，,：:、]|另外|"
     r"再问(?:一下|个|一句)?|还想问|顺便问|除了)"
 )
 # "早啊，有人在冇", "喂 在不在", "请问有人吗", "您好？": a check that someone is there, in any

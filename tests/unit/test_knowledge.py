@@ -408,6 +408,8 @@ def test_follow_ups_stay_in_the_topic_just_answered(
         ("veteran_health_check", "好的 另外退伍的人用公积金买房有没有照顾"),  # not_covered
         # moved on (顺便 / 另外): no lean to the group just answered
         ("dibao_conditions", "顺便问一句，我家天然气表不走字了该找谁"),
+        # moved on for someone else ("她还想问")
+        ("elderly_visit_remote_child", "奶奶说谢谢。她还想问，想把户口迁到儿子那边，去哪里办？"),
     ],
 )
 def test_a_new_subject_is_not_a_follow_up(kb: KnowledgeBase, previous: str, text: str) -> None:
