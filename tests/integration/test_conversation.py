@@ -415,6 +415,19 @@ async def test_a_complaint_the_type_model_reads_as_a_question_is_taken_as_a_repo
     assert chat.draft is not None and "不消毒" in chat.draft["description"]
 
 
+async def test_an_address_the_model_reads_as_a_status_query_answers_the_place_question(
+    service: Services,
+) -> None:
+    """ "锦绣名邸3-2-501" looks like a ticket number to the model; asked for the place, it is
+    the place, and a real ticket number still asks for that ticket."""
+    chat = Conversation()
+    said = await chat.send(parse("楼下的路灯坏了好几天了", "street_light", 0.9))
+    assert "具体地点" in said
+    said = await chat.send(parse("锦绣名邸3-2-501", "check_status", 0.8))
+    assert "还没有工单记录" not in said
+    assert chat.draft is not None and chat.draft.get("address") == "锦绣名邸3-2-501"
+
+
 async def test_a_follow_up_the_answer_cannot_cover_is_not_the_same_answer_again(
     service: Services,
 ) -> None:

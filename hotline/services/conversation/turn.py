@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from hotline.domain.places import is_place_like
 from hotline.domain.texts import clean_text
-from hotline.domain.tickets import DomainError
+from hotline.domain.tickets import TICKET_NUMBER, DomainError
 from hotline.services.conversation.answers import DraftAnswers
 from hotline.services.conversation.confirmation import Confirmation
 from hotline.services.conversation.consultations import Consultations
@@ -86,7 +87,10 @@ class _Turn(Room):
         awaiting = self.state.get("awaiting") or {}
         picking = awaiting.get("kind") == "which_ticket" and len(self.short) <= 16
         if (
-            (intent == "check_status" or _STATUS.search(self.short))
+            (
+                (intent == "check_status" and not self._answers_the_place_question())
+                or _STATUS.search(self.short)
+            )
             and not _CHASE.search(self.short)
             and not picking  # a number answering "which ticket?" is not a status question
         ):
@@ -98,6 +102,17 @@ class _Turn(Room):
             self.room(Intake).reprompt()
             return True
         return False
+
+    def _answers_the_place_question(self) -> bool:
+        """An address answered to the place question ("锦绣名邸3-2-501") that the model read as
+        a ticket number: the answer, unless it holds a real ticket number."""
+        draft = self.draft
+        return (
+            draft is not None
+            and draft.get("asking") == "address"
+            and is_place_like(self.text)
+            and not TICKET_NUMBER.search(self.text)
+        )
 
     async def context_turn(self) -> bool:
         """What the message means given the question the assistant asked last."""
