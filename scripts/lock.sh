@@ -23,5 +23,9 @@ common=(--generate-hashes --no-header --no-annotate --python-platform x86_64-man
   --python-version 3.12 "${common[@]}" -o requirements-app.lock
 "$TOOLS/bin/uv" pip compile requirements-rasa.txt -c "$tmp/rasa.txt" \
   --python-version 3.10 "${common[@]}" -o requirements-rasa.lock
+# pip-audit asks for CacheControl[filecache]: pip's hash-checking mode counts a dependency's
+# extras as a requirement of its own, unpinned as soon as a newer release is on the index, so the
+# pin carries the extra (the hashes are the same files).
+sed -i 's/^cachecontrol==/cachecontrol[filecache]==/' requirements-app.lock
 echo "wrote requirements-app.lock ($(grep -c '==' requirements-app.lock) packages)" \
   "and requirements-rasa.lock ($(grep -c '==' requirements-rasa.lock) packages)"
