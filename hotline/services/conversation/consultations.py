@@ -16,7 +16,7 @@ from hotline.domain.intake import (
     Routing,
 )
 from hotline.domain.knowledge import Answer
-from hotline.services.conversation.context import Room, now_iso
+from hotline.services.conversation.context import Room, TurnContext, now_iso
 from hotline.services.conversation.drafts import Intake
 from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
@@ -33,17 +33,24 @@ from hotline.services.conversation.words import (
 class Consultations(Room):
     """Policy questions: the answer given, follow-ups on its topic, registering it as a ticket."""
 
+    def __init__(self, ctx: TurnContext) -> None:
+        super().__init__(ctx)
+        self._decided: dict[str, Consultation] = {}
+
     def decide(self, text: str) -> Consultation:
-        """Consult or report for this text, with the turn's routing as the report side."""
-        routing = self.routing
-        return consult_or_report(
-            self.c.knowledge,
-            text,
-            category=routing.category,
-            department=routing.department,
-            request_type=self.turn.request_type,
-            sure=routing.sure,
-        )
+        """Consult or report for this text, with the turn's routing as the report side; once
+        per text and turn (the detail step and the aside both ask about the same message)."""
+        if text not in self._decided:
+            routing = self.routing
+            self._decided[text] = consult_or_report(
+                self.c.knowledge,
+                text,
+                category=routing.category,
+                department=routing.department,
+                request_type=self.turn.request_type,
+                sure=routing.sure,
+            )
+        return self._decided[text]
 
     def policy_answer(self) -> Answer | None:
         """The knowledge base's answer when the message is a policy question, else None."""
