@@ -37,6 +37,8 @@ class RoutingTable:
     departments: list[str] = field(default_factory=list)
     # how citizens name each department when they ask it to act (catalogue ``called``)
     called: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # its institutions citizens give as where a problem is (catalogue ``landmarks``)
+    landmarks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def route(self, intent: str | None, response_key: str | None = None) -> Route:
         """Return the route of ``intent``; ``response_key`` is ``faq/<id>`` for the FAQ intent."""
@@ -99,8 +101,15 @@ def load_routing(
     }
     departments = [d["code"] for d in cat.get("departments", [])]
     called = {d["code"]: tuple(d.get("called") or ()) for d in cat.get("departments", [])}
+    landmarks = {d["code"]: tuple(d.get("landmarks") or ()) for d in cat.get("departments", [])}
     kpath = Path(knowledge_path or KNOWLEDGE_PATH)
     faq: dict[str, Route] = {}
     if kpath.exists():
         faq = _knowledge_routes(_read_yaml(kpath), categories)
-    return RoutingTable(categories=categories, faq=faq, departments=departments, called=called)
+    return RoutingTable(
+        categories=categories,
+        faq=faq,
+        departments=departments,
+        called=called,
+        landmarks=landmarks,
+    )

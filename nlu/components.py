@@ -616,10 +616,12 @@ class LongMessageRouter(_StatelessComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class NamedBodyRouter(_StatelessComponent):
-    """Put first the department a request asks by name, when the model ranks it close
-    (:mod:`hotline.domain.named_body`; names from the catalogue's ``called``).
+    """Put first the department a request asks by name, when the model ranks it close, and
+    not the one whose institution it only gives as where the problem is
+    (:mod:`hotline.domain.named_body`; the catalogue's ``called`` and ``landmarks``).
 
-    "…，请卫健委问一问" after a drug changed at a health centre: health, not market_regulation.
+    "…，请卫健委问一问" after a drug changed at a health centre: health, not market_regulation;
+    "学校后面那条小河沟又黑又臭": environment, not education.
     Put it after LongMessageRouter and before PrivateMatterRouter and FallbackClassifier.
     """
 
@@ -627,16 +629,20 @@ class NamedBodyRouter(_StatelessComponent):
         self._routing = load_routing()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Re-rank each message that asks one department by name."""
+        """Re-rank each message that asks one department by name or names a landmark."""
         for message in messages:
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
-            named = named_body.asked_department(text, self._routing.called) if ranking else None
-            if named is None:
+            if not ranking:
                 continue
             pairs = [(str(i[INTENT_NAME_KEY]), float(i["confidence"])) for i in ranking]
             department_of = {n: self._routing.route(n).department for n, _ in pairs}
-            preferred = named_body.prefer_named(pairs, department_of, named)
+            named = named_body.asked_department(text, self._routing.called)
+            if named is not None:
+                preferred = named_body.prefer_named(pairs, department_of, named)
+            else:
+                landmarks = named_body.landmark_departments(text, self._routing.landmarks)
+                preferred = named_body.past_landmark(pairs, department_of, landmarks)
             if preferred != pairs:
                 set_ranking(message, preferred)
         return messages

@@ -26,6 +26,8 @@ class DepartmentSpec(_Strict):
     short: str = Field(min_length=1)
     # how citizens name it when they ask it to act (请城管…): hotline.domain.named_body
     called: tuple[str, ...] = ()
+    # its institutions given as where a problem is (学校后面…): hotline.domain.named_body
+    landmarks: tuple[str, ...] = ()
 
 
 class FieldSpec(_Strict):

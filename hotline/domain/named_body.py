@@ -53,14 +53,70 @@ def prefer_named(
 
     Each department's intents keep their order and proportions; the total stays the same.
     """
+    share = _shares(ranking, department_of)
+    order = sorted(share, key=lambda d: share[d], reverse=True)
+    if named not in order[:WITHIN] or order[0] == named or share[named] <= 0:
+        return ranking
+    return _swap(ranking, department_of, share, order[0], named)
+
+
+# Words that put a spot beside an institution: "学校后面那条小河沟", "医院隔壁那家小厂".
+_BESIDE = (
+    r"(?:的)?(?:后面|后头|旁边|边上|隔壁|对面|对过|附近|周边|外面|外边|外头|[前后大]?门外|"
+    r"围墙外|墙外|上空|门口|大门口|后门|前面|那条路|路口)"
+)
+# The next department must have at least this share of the best one's to take its place: a
+# landmark tips a close call, it does not overrule the model.
+LANDMARK_RATIO = 0.4
+
+
+def landmark_departments(text: str, landmarks: Mapping[str, Iterable[str]]) -> set[str]:
+    """Departments whose institution ``text`` gives as where its problem is ("学校后面那条
+    小河沟又黑又臭"): the institution's words there say where, not whose duty it is."""
+    found: set[str] = set()
+    for code, words in landmarks.items():
+        names = "|".join(re.escape(w) for w in words)
+        if names and re.search(f"(?:{names}){_BESIDE}", text):
+            found.add(code)
+    return found
+
+
+def _shares(
+    ranking: list[tuple[str, float]], department_of: Mapping[str, str | None]
+) -> dict[str | None, float]:
     share: dict[str | None, float] = {}
     for intent, confidence in ranking:
         dept = department_of.get(intent)
         share[dept] = share.get(dept, 0.0) + confidence
-    order = sorted(share, key=lambda d: share[d], reverse=True)
-    if named not in order[:WITHIN] or order[0] == named or share[named] <= 0:
-        return ranking
-    best = order[0]
-    scale = {named: share[best] / share[named], best: share[named] / share[best]}
+    return share
+
+
+def _swap(
+    ranking: list[tuple[str, float]],
+    department_of: Mapping[str, str | None],
+    share: Mapping[str | None, float],
+    best: str | None,
+    other: str,
+) -> list[tuple[str, float]]:
+    """``ranking`` with the shares of departments ``best`` and ``other`` exchanged."""
+    scale = {other: share[best] / share[other], best: share[other] / share[best]}
     swapped = [(i, c * scale.get(department_of.get(i), 1.0)) for i, c in ranking]
     return sorted(swapped, key=lambda kv: kv[1], reverse=True)
+
+
+def past_landmark(
+    ranking: list[tuple[str, float]],
+    department_of: Mapping[str, str | None],
+    landmarks: set[str],
+) -> list[tuple[str, float]]:
+    """The intent ranking with the best department and the next one swapped, when the best
+    is one whose institution the text only gives as a landmark and the next one, a
+    department, is close (LANDMARK_RATIO); else unchanged."""
+    share = _shares(ranking, department_of)
+    order = sorted(share, key=lambda d: share[d], reverse=True)
+    if len(order) < 2 or order[0] not in landmarks:
+        return ranking
+    best, runner_up = order[0], order[1]
+    if runner_up is None or share[runner_up] < LANDMARK_RATIO * share[best]:
+        return ranking
+    return _swap(ranking, department_of, share, best, runner_up)

@@ -1,4 +1,5 @@
-"""A request that asks a department by name goes there when the model ranks it close."""
+"""A request that asks a department by name goes there when the model ranks it close; one
+that gives a department's institution only as where the problem is does not go there for it."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ from pathlib import Path
 import pytest
 
 from hotline.domain.catalogue import load_catalogue
-from hotline.domain.named_body import asked_department, prefer_named
+from hotline.domain.named_body import (
+    asked_department,
+    landmark_departments,
+    past_landmark,
+    prefer_named,
+)
 
 CATALOGUE = load_catalogue(Path(__file__).resolve().parents[2] / "data" / "catalogue.yml")
 CALLED = {code: spec.called for code, spec in CATALOGUE.departments.items()}
+LANDMARKS = {code: spec.landmarks for code, spec in CATALOGUE.departments.items()}
 
 
 @pytest.mark.parametrize(
@@ -84,3 +91,54 @@ def test_a_named_department_the_model_does_not_consider_changes_nothing() -> Non
     ]
     assert prefer_named(ranking, DEPARTMENT_OF, "urban_management") == ranking
     assert prefer_named(ranking, DEPARTMENT_OF, "market_regulation") == ranking
+
+
+@pytest.mark.parametrize(
+    ("text", "departments"),
+    [
+        ("我们学校后面那条小河沟又黑又臭，河边有根管子一直往里流灰水", {"education"}),
+        ("医院隔壁那家小厂正在往外冒黄烟，好几个病人在咳", {"health"}),
+        ("幼儿园门口天天有人乱停车，接孩子都挤不进去", {"education"}),
+        # the institution is what the request is about, not where it happened
+        ("学校食堂的肉有股臭味，好几个同学吃完拉肚子", set()),
+        ("社区医院打针不消毒", set()),
+    ],
+)
+def test_an_institution_given_as_where_the_problem_is(text: str, departments: set[str]) -> None:
+    assert landmark_departments(text, LANDMARKS) == departments
+
+
+LANDMARK_OF = {
+    "school_fees": "education",
+    "school_safety": "education",
+    "river_pollution": "environment",
+    "construction_noise": "environment",
+    "chitchat": None,
+}
+
+
+def test_a_close_runner_up_takes_the_lead_from_a_landmark() -> None:
+    ranking = [
+        ("school_fees", 0.35),
+        ("river_pollution", 0.25),
+        ("school_safety", 0.15),
+        ("construction_noise", 0.15),
+        ("chitchat", 0.1),
+    ]
+    preferred = past_landmark(ranking, LANDMARK_OF, {"education"})
+    assert preferred[0][0] == "river_pollution"  # its own best intent first
+    assert sum(c for _, c in preferred) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        # the model is sure: the landmark does not overrule it
+        [("school_fees", 0.7), ("river_pollution", 0.2), ("chitchat", 0.1)],
+        # the runner-up is no department at all
+        [("school_fees", 0.5), ("chitchat", 0.4), ("river_pollution", 0.1)],
+    ],
+)
+def test_a_landmark_does_not_overrule_the_model(ranking: list[tuple[str, float]]) -> None:
+    assert past_landmark(ranking, LANDMARK_OF, {"education"}) == ranking
+    assert past_landmark(ranking, LANDMARK_OF, set()) == ranking
