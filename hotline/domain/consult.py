@@ -56,14 +56,27 @@ _SAYS_REPORT = re.compile(
     r"|(恳请|请求|请|希望).{0,8}予以(查处|处理|整改|取缔|纠正|制止)|帮(我|忙|我们)?催(一催|一下|催)?"
 )
 # The citizen asks a named body to act: "请医保局帮忙跟那边核一下", "请民政上的人去问问清爽".
+_BODY = (
+    r"(?:局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|你们|救助站|派出所|城管|环保|人社|社保"
+    r"|供电|那边|上面)"
+)
 _ASKS_A_BODY = (
-    r"请(?!问)[^，,。？?！!]{0,10}(局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|你们)"
-    r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排|帮忙|帮着"
+    r"请(?!问)[^，,。？?！!]{0,10}"
+    + _BODY
+    + r"[^，,。？?！!]{0,8}?(去|来(?!电)|跟.{0,4}(核|协调|沟通)"
+    r"|核一下|核实|查一下|查查|查一查|督办|催|处理|协调|安排|帮忙|帮着"
     # "请民政让他们开短信预约", "请总工会考虑一下", "请管老兵的部门管一管这家医院"
-    r"|让|叫|考虑|管一管|管管)"
-    # …or to pass a word on: "你们能不能跟民政说说", "帮我们向街道反映一下"
+    r"|让|叫|考虑|管一管|管管"
+    # "请医保局重新给打到…", "请工会把班往后延", "请民政跟他们说说", "请救助站来人把他接走"
+    r"|重新|把|给[^，,。？?！!]{0,6}(?:补|打|办|换|改|修|退|发|延)|跟[^，,。？?！!]{0,4}说说|出面)"
+    # …or to pass a word on: "你们能不能跟民政说说", "帮我们向街道反映一下", "转告工会"
     r"|(跟|和|向|给)[^，,。？?！!]{0,6}(局|部门|政府|社区|街道|村委|民政|医保|工会|卫健|救助站|上面)"
-    r"(说说|说一下|说一声|讲讲|反映一下|反映反映|打个招呼|沟通一下|协调一下)"
+    r"(说说|说一下|说一声|讲讲|反映一下|反映反映|打个招呼|沟通一下|协调一下|转达)"
+    r"|转告[^，,。？?！!]{0,6}"
+    + _BODY
+    +
+    # "能不能让退役军人那边再补一次": a body made to act again
+    r"|[让叫][^，,。？?！!]{0,8}(?:那边|部门|局|工会|民政|医保|社区|街道)(?:的人)?(?:再|重新|补)"
 )
 # Act signals: something is broken, nobody acts, the citizen asks the government to act.
 _ACT = re.compile(
@@ -198,12 +211,14 @@ class Signals:
     strong_question: bool
     strong_act: bool
     says_report: bool
+    # a named body asked to act, nothing asked after it ("能不能请救助站来人把他接走？")
+    asks_body: bool
     about_policy: int  # question signals other than about one's own case's status
 
     @property
     def asks(self) -> bool:
         """A question, unless the request to act is at least as strong."""
-        if self.says_report or (self.act and not self.about_policy):
+        if self.says_report or self.asks_body or (self.act and not self.about_policy):
             return False
         if self.strong_act and not (self.strong_question and self.question > 2 * self.act):
             return False
@@ -220,6 +235,20 @@ _UNKNOWN_DOER = re.compile(
 )
 
 
+_ASKS_A_BODY_RE = re.compile(_ASKS_A_BODY)
+# The polite close of a request ("…来量？", "…，可以吗？"): no question of its own.
+_POLITE_CLOSE = re.compile(r"(?:[，,]?(?:可以|行|好)?[吗嘛呢吧啊呀么]?)?[？?！!。\s]*$")
+
+
+def _asks_a_body_last(text: str) -> bool:
+    """A body asked to act with nothing asked after it: "能不能请医保局重新给打到这张卡上？"
+    is a request whatever the story before it asked; "请环保的来查查。另外想问…" still asks."""
+    asked = [m.end() for m in _ASKS_A_BODY_RE.finditer(text)]
+    if not asked:
+        return False
+    return not _QUESTION.search(_POLITE_CLOSE.sub("", text[asked[-1] :]))
+
+
 def signals(text: str) -> Signals:
     """Count question and act signals; the strong forms decide ties."""
     text = _UNKNOWN_DOER.sub("某人", text)
@@ -229,6 +258,7 @@ def signals(text: str) -> Signals:
         strong_question=_STRONG_QUESTION.search(text.strip()) is not None,
         strong_act=_STRONG_ACT.search(text) is not None,
         says_report=_SAYS_REPORT.search(text) is not None,
+        asks_body=_asks_a_body_last(text),
         about_policy=len(_QUESTION.findall(_STATUS_QUESTION.sub("", text))),
     )
 

@@ -308,6 +308,14 @@ def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> N
         "低保复核的通知只贴在村口，我看不见字。能不能请民政考虑一下，给我们打个电话？",
         "桥洞下那个老汉睡了一个礼拜了，你们管不管？能不能让救助站派人接走",
         "请 民政 让 他们 开 个 短信 预约，我 聋，打 不 了 电话",
+        # the body asked to redo, extend, send someone or be told, with questions around it
+        "奶奶住院的钱医保那边说早批了，可打到了她早销掉的存折上，钱一直被退回。"
+        "能不能请医保局重新给打到她现在这张卡上？",
+        "托管班八月就停了，孩子没人看。能不能请工会把班往后延到开学前？",
+        "他瘫在床上下不了楼，能不能请民政跟他们说说，派个人上门来量？",
+        "托管班把孩子照片连名字发在网上，能不能麻烦你们转告工会，把这些撤了？",
+        "签约医生的群天天发保健品广告，问孩子的事没人回，我们到底签了个啥？能不能请卫健部门管一管？",
+        "体检通知只发在手机群里，老人看不到早截止了，能不能让退役军人那边再补一次？",
     ],
 )
 def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
@@ -320,6 +328,15 @@ def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, 
         sure=True,
     )
     assert decision.answer is None and not decision.is_question, decision
+
+
+def test_a_question_asked_after_a_body_is_asked_to_act_is_answered(kb: KnowledgeBase) -> None:
+    decision = _decide(
+        kb,
+        "寨子边上天天有人烧秸秆，请环保的来查查。另外想问问，老人到了岁数每年免费体检，在哪里检查？",
+    )
+    assert decision.is_question and decision.answer is not None
+    assert decision.answer.group == "elderly_free_checkup"
 
 
 def test_a_question_off_the_kb_is_a_question_without_an_answer(kb: KnowledgeBase) -> None:
