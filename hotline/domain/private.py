@@ -88,7 +88,10 @@ def is_private_quarrel(text: str) -> bool:
 _THANKS = re.compile(r"谢谢|多谢|感谢|唔该|辛苦(?:了|你们|晒)|谢啦|谢了|谢晒|致谢|劳慰|劳为")
 _DONE = re.compile(
     r"(?:修|换|弄|装|搞|补|填|办|整|处理|清理?)(?:好|完|妥)|给办了|修复|已经?修|通了|亮了|来水了|来电了|热乎了|"
-    r"解决了|妥善解决|换了新的|清走了|拉走了|搬走了|没(?:再)?(?:响|吵|臭)了|修得[^，。！？,.!?]{0,2}快"
+    r"解决了|妥善解决|换了新的|清走了|拉走了|搬走了|没(?:再)?(?:响|吵|臭)了|修得[^，。！？,.!?]{0,2}快|"
+    # "维保单位已更换部件，现运行正常", "低保已经批下来了", "感谢…的及时处理"
+    r"已(?:经)?(?:更换|处理|解决|修复|恢复)|恢复正常|运行正常|批下来了|到账了|发下来了|"
+    r"及时处理|处理得(?:很|挺|非常)?及时"
 )
 _COMMENDS = re.compile(
     r"表扬|锦旗|点赞|感谢信|嘉奖|通报|[局委]|政府|街道|城管|工会|物业|社区|村委|居委|派出所|"
@@ -113,10 +116,31 @@ def is_thanks_for_a_fix(text: str) -> bool:
     )
 
 
+# Homework and word questions ("gao xing两个字怎么写", "‘春眠不觉晓’的下一句是什么"): for a
+# dictionary or a teacher, no department; a complaint about homework is left to the model.
+_WORD_QUESTION = re.compile(
+    r"(?:[字词句诗]|成语|拼音|笔画|偏旁)[^，。！？,.!?]{0,10}(?:怎么写|怎么读|咋写|咋读|怎么念|念什么|"
+    r"读什么音|什么意思|啥意思)|[下上]一句(?:是|系|叫)"
+)
+_HOMEWORK_COMPLAINT = re.compile(
+    r"太多|负担|减负|收费|投诉|举报|反映|乱|补课|不让|不给|罚|打骂|体罚|辱骂|到半夜|写到"
+)
+HOMEWORK_MAX_CHARS = 80
+
+
+def is_word_question(text: str) -> bool:
+    """Whether a short message asks how a word is written, read or continued, and no more."""
+    return bool(
+        len(text) < HOMEWORK_MAX_CHARS
+        and _WORD_QUESTION.search(text)
+        and not _HOMEWORK_COMPLAINT.search(text)
+    )
+
+
 def private_intent(text: str) -> str | None:
     """``private_dispute`` for a private quarrel (the citizen is told where mediation is),
-    ``out_of_scope`` for gossip, ``thank`` for thanks for something done, None when a short
-    message is none of these (or a message is long)."""
+    ``out_of_scope`` for gossip and word questions, ``thank`` for thanks for something done,
+    None when a short message is none of these (or a message is long)."""
     text = text.strip()
     if len(text) < MAX_CHARS and is_private_quarrel(text):
         return "private_dispute"
@@ -124,6 +148,8 @@ def private_intent(text: str) -> str | None:
         return "out_of_scope"
     if is_thanks_for_a_fix(text):
         return "thank"
+    if is_word_question(text):
+        return "out_of_scope"
     return None
 
 

@@ -95,6 +95,10 @@ def test_money_taken_from_people_is_not_gossip() -> None:
         ("劳慰你们咯，上回井盖换得蛮快，修得蛮快！", "thank"),
         ("前些天说的下水道那事儿给办了，谢谢啦", "thank"),
         ("楼道灯的事整好了，多谢", "thank"),
+        # done told as a repair report, a benefit approved, a case dealt with in time
+        ("上月反映的3号楼电梯异响，维保单位已更换部件，现运行正常，特此致谢。", "thank"),
+        ("谢谢你们上回帮我催的临时救助，已经批下来了", "thank"),
+        ("感谢贵单位对我们楼顶违建一事的及时处理，全体住户深表谢意。", "thank"),
         # thanks naming whom to commend is praise: a ticket for that body
         ("感谢城管，昨天报的路灯今天就修好了", None),
         ("物业的李师傅半夜帮我们修好了水管，想表扬一下", None),
@@ -106,4 +110,19 @@ def test_money_taken_from_people_is_not_gossip() -> None:
 def test_thanks_for_a_fix_is_thanks_unless_it_commends_someone(
     text: str, intent: str | None
 ) -> None:
+    assert private_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("老师让写周记，xin ku两个字怎么写", "out_of_scope"),
+        ("‘白日依山尽’的下一句是什么？孙女考我", "out_of_scope"),
+        ("成语“胸有成竹”是什么意思", "out_of_scope"),
+        # homework as a grievance is the model's to route
+        ("老师布置的作业太多了，孩子天天写到半夜，这个字怎么写都要抄一百遍", None),
+        ("侬帮阿拉问问物业到底啥意思，物业费年年涨", None),
+    ],
+)
+def test_a_word_question_needs_no_department(text: str, intent: str | None) -> None:
     assert private_intent(text) == intent
