@@ -339,6 +339,22 @@ def test_a_question_asked_after_a_body_is_asked_to_act_is_answered(kb: Knowledge
     assert decision.answer.group == "elderly_free_checkup"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a sick note from a community doctor is not signing up with one
+        "厂里要病假条才准假，社区卫生服务站的医生开的假条认不认？",
+        # booking the elders' canteen for a party is not where to eat
+        "想在小区老年食堂摆几桌给老人过寿，食堂能包场吗？",
+    ],
+)
+def test_a_subject_no_group_answers_is_not_answered_from_a_neighbour(
+    kb: KnowledgeBase, text: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.is_question and decision.answer is None, decision
+
+
 def test_a_question_off_the_kb_is_a_question_without_an_answer(kb: KnowledgeBase) -> None:
     decision = _decide(kb, "驾照到期了去哪换证")
     assert decision.is_question and decision.answer is None
