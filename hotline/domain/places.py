@@ -875,3 +875,33 @@ def place_key(address: str | None) -> str | None:
     if match is None:
         return None
     return match.group(1)[:60]
+
+
+# A place typed again at the summary shares at least this many characters in a row with the
+# stored one when it completes it ("学校后面那条小河沟" → "稻香路向阳中学后墙外那条小河沟").
+SHARED_RUN = 3
+
+
+def _longest_shared_run(a: str, b: str) -> int:
+    """Length of the longest run of characters ``a`` and ``b`` both contain."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] not in b:
+                break
+            best = j - i
+    return best
+
+
+def fuller_place(answer: str, stored: str | None) -> str | None:
+    """The place ``answer`` gives, when it is a place alone that says more of the ``stored``
+    one (longer, naming a road, number, building or area, and sharing a run of its words);
+    else None: a place typed at the summary completes the one taken from the report."""
+    if not stored or says_more_than_place(answer):
+        return None
+    place = place_from_answer(answer)
+    if not place or len(place) <= len(stored) or not place_word_spans(place):
+        return None
+    if _longest_shared_run(_normalise(place), _normalise(stored)) < SHARED_RUN:
+        return None
+    return place

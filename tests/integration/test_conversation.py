@@ -291,6 +291,21 @@ async def test_place_corrected_at_the_summary_replaces_it_whole(service: Service
     assert ticket.address == "镇淮楼东路12号"
 
 
+async def test_a_fuller_place_typed_at_the_summary_completes_the_place(
+    service: Services,
+) -> None:
+    """The place was taken from the report ("学校后面那条小河沟"); typed again in full at the
+    summary it is the place, not a line added to the description."""
+    chat = Conversation()
+    await to_summary(chat, place="学校后面那条小河沟")
+    said = await chat.send(parse("稻香路向阳中学后墙外那条小河沟", "inform"))
+    assert "已更新地点" in said and "稻香路向阳中学后墙外那条小河沟" in said
+    await chat.send(parse("确认", "affirm"))
+    [ticket] = tickets(service)
+    assert ticket.address == "稻香路向阳中学后墙外那条小河沟"
+    assert "补充" not in ticket.description
+
+
 async def test_a_remark_after_the_place_goes_into_the_description(service: Services) -> None:
     chat = Conversation()
     await chat.send(parse("楼上噪音太大了受不了", "neighbour_noise", 0.9, request_type="投诉"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.domain.places import (
+    fuller_place,
     is_place_like,
     place_correction,
     place_from_answer,
@@ -654,3 +655,20 @@ def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) 
     place = place_from_answer(answer)
     assert place is not None
     assert place_remark(answer, place) == remark
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored", "fuller"),
+    [
+        ("稻香路向阳中学后墙外那条小河沟", "学校后面那条小河沟", "稻香路向阳中学后墙外那条小河沟"),
+        ("和平路天一城南门东侧50米", "天一城南门", "和平路天一城南门东侧50米"),
+        # the same place again, another place sharing nothing, a report: not a fuller place
+        ("清浦区 和平路 天一城 南门", "清浦区 和平路 天一城 南门", None),
+        ("人民路12号", "学校后面那条小河沟", None),
+        ("天一城南门那个井盖又翘起来了，差点绊倒人", "天一城南门", None),
+    ],
+)
+def test_a_fuller_place_completes_the_stored_one(
+    answer: str, stored: str, fuller: str | None
+) -> None:
+    assert fuller_place(answer, stored) == fuller

@@ -12,6 +12,7 @@ from hotline.domain.intake import (
     parse_phone,
 )
 from hotline.domain.places import (
+    fuller_place,
     place_correction,
     place_in_message,
 )
@@ -66,6 +67,11 @@ class Confirmation(Room):
             place = place_in_message(text, self.turn.entities.get("address"))
             if place:
                 draft["address"] = place
+                changed.append("地点")
+        if not changed:
+            fuller = fuller_place(text, draft.get("address"))  # "稻香路向阳中学后墙外那条小河沟"
+            if fuller:
+                draft["address"] = fuller
                 changed.append("地点")
         if changed:
             self.say(f"好的，已更新{('、'.join(dict.fromkeys(changed)))}。")
