@@ -635,13 +635,19 @@ class NamedBodyRouter(_StatelessComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             if not ranking:
                 continue
+            named = named_body.asked_department(text, self._routing.called)
+            landmarks = (
+                named_body.landmark_departments(text, self._routing.landmarks)
+                if named is None
+                else set()
+            )
+            if named is None and not landmarks:
+                continue
             pairs = [(str(i[INTENT_NAME_KEY]), float(i["confidence"])) for i in ranking]
             department_of = {n: self._routing.route(n).department for n, _ in pairs}
-            named = named_body.asked_department(text, self._routing.called)
             if named is not None:
                 preferred = named_body.prefer_named(pairs, department_of, named)
             else:
-                landmarks = named_body.landmark_departments(text, self._routing.landmarks)
                 preferred = named_body.past_landmark(pairs, department_of, landmarks)
             if preferred != pairs:
                 set_ranking(message, preferred)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 # An answer up to this long is the place itself; a longer one is searched for a place span.
 WHOLE_ANSWER_LIMIT = 100
@@ -884,13 +885,7 @@ SHARED_RUN = 3
 
 def _longest_shared_run(a: str, b: str) -> int:
     """Length of the longest run of characters ``a`` and ``b`` both contain."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] not in b:
-                break
-            best = j - i
-    return best
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size
 
 
 def fuller_place(answer: str, stored: str | None) -> str | None:
