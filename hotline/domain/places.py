@@ -202,6 +202,18 @@ _SPOKEN_PHONE = re.compile(
 _PHONE_WORDS = re.compile(
     r"(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?"
 )
+# A number named as the caller's phone, whatever its length ("手机1370009876", a digit short).
+_NAMED_NUMBER = re.compile(rf"\s*{_PHONE_WORDS.pattern}\s*[0-9][0-9\s-]{{6,}}$")
+# The caller saying who they are after the place ("我姓周", "我是钱阿姨", "…19号 张师傅"): a
+# contact, neither place nor remark; what follows it is about the caller ("就住旁边").
+_SELF_INTRO = re.compile(
+    r"^(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫[\u4e00-\u9fff]{1,3}|"
+    r"是[\u4e00-\u9fff]{0,3}(?:阿姨|叔叔|大叔|大爷|大妈|大娘|师傅|老师|奶奶|爷爷|大姐|大哥|老板|女士|先生|婆婆))"
+    r"[啊呀哈呢吧。.！!]*$"
+)
+_NAME_TAIL = re.compile(
+    r"\s+[\u4e00-\u9fff]{1,2}(?:师傅|阿姨|先生|女士|小姐|老师|大爷|大妈|大叔|大姐|大哥|叔叔)$"
+)
 
 _CLAUSE_SEP = re.compile(r"[，,。！!？?；;\n…]+|\.(?![0-9])")
 # A hesitation between two parts of one place ("健康路……12号"): joined without it.
@@ -310,7 +322,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _without_phone(clause: str) -> str:
     """The clause with phone numbers and the words naming them removed."""
-    clause = _SPOKEN_PHONE.sub("", clause)
+    clause = _NAMED_NUMBER.sub("", _SPOKEN_PHONE.sub("", clause))
     if not _PHONE.search(clause):
         return clause
     return _PHONE_WORDS.sub("", _PHONE.sub("", clause)).strip(" -，,：:")
@@ -481,7 +493,7 @@ def place_from_answer(text: str) -> str | None:
     if corrected:
         return corrected
     # "是小区后门，不是门口": the place denied is not part of the place.
-    spans = [(a, b) for a, b in _clauses(text) if not _DENIED.match(text[a:b])]
+    spans = [(a, b) for a, b in _about_the_spot(text) if not _DENIED.match(text[a:b])]
     parts = [_place_part(text[start:end]) for start, end in spans]
     named = [i for i, part in enumerate(parts) if part is not None and part.strong]
     if not named:
@@ -523,6 +535,16 @@ def place_from_answer(text: str) -> str | None:
     return _tidy("".join(pieces)) or None
 
 
+def _about_the_spot(text: str) -> list[tuple[int, int]]:
+    """The clauses before the caller says who they are ("…北门，我是钱阿姨，就住旁边"); a name
+    after a space ("宝钞路19号 张师傅") goes too."""
+    clauses = _clauses(_NAME_TAIL.sub("", text))
+    for index, (start, end) in enumerate(clauses):
+        if index and _SELF_INTRO.match(text[start:end].strip()):
+            return clauses[:index]
+    return clauses
+
+
 def _as_typed_inside(said: str, raw: str, *, later: bool, inner: bool) -> str:
     """A clause's place with the words tidying took that only open or end the whole answer:
     a later 就是 / 在 says where again, 那个 and 那边 point at the spot ("…，那个大湾崖上",
@@ -547,7 +569,7 @@ def place_remark(text: str, place: str) -> str | None:
     so the ticket keeps it in the description instead of losing it."""
     text = _normalise(text)
     said: list[str] = []
-    clauses = _clauses(text)
+    clauses = _about_the_spot(text)
     tidied = [_tidy(text[start:end]) for start, end in clauses]
     # the clauses after the place's last part: what is said there is said of the spot
     # ("…负一楼，老鼠好多"), whatever its words; corrections and thanks come before or drop out
@@ -571,7 +593,9 @@ def place_remark(text: str, place: str) -> str | None:
             or _PROBLEM.search(typed)
             or (index > after and len(_CJK.findall(_without_phone(clause))) >= 3)
         ):
-            said.append(_REMARK_TAIL.sub("", text[start:end].strip()))
+            remark = _REMARK_TAIL.sub("", _without_phone(text[start:end]).strip())
+            if remark:  # "…，我电话159…": the phone is the ticket's, not the description's
+                said.append(remark)
     return "，".join(said) or None
 
 

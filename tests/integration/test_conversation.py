@@ -315,6 +315,20 @@ async def test_a_remark_after_the_place_goes_into_the_description(service: Servi
     assert said
 
 
+async def test_a_phone_and_a_name_given_with_the_place_stay_out_of_place_and_description(
+    service: Services,
+) -> None:
+    """ "…后门，下水道返臭，我电话139…，我姓吴": the phone is the contact, the name goes, and
+    neither reaches the description the department reads."""
+    chat = Conversation()
+    await chat.send(light())
+    await chat.send(parse("钱庄巷7号后门，路灯一直不亮，我电话13900001234，我姓吴", "inform"))
+    assert chat.draft is not None and chat.draft["address"] == "钱庄巷7号后门"
+    assert chat.draft["phone"] == "13900001234"
+    assert "路灯一直不亮" in chat.draft["description"]
+    assert "1390" not in chat.draft["description"] and "姓吴" not in chat.draft["description"]
+
+
 async def test_a_question_asked_in_passing_is_answered_and_the_report_taken(
     service: Services,
 ) -> None:

@@ -277,6 +277,12 @@ ANSWERS = [
     # a name without road or building words is still a place when that is all the answer says
     ("城南", "城南"),
     ("万达", "万达"),
+    # the caller's phone (even a digit short) and name are not part of the place
+    ("铸币路17号 手机１３７０００９８７６", "铸币路17号"),
+    ("钱塘路上老吴烟酒店门口，我姓吴", "钱塘路上老吴烟酒店门口"),
+    ("古钱公园北门，我是马阿姨，就住旁边", "古钱公园北门"),
+    ("金钱巷19号 王师傅", "金钱巷19号"),
+    ("王师傅修车铺门口", "王师傅修车铺门口"),
 ]
 
 NOT_PLACES = [
@@ -649,6 +655,10 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("在石桥路9号门口，有根电线杆歪得厉害", "有根电线杆歪得厉害"),
         ("实验小学东门旁边的电箱，门开着电线都露在外面了", "门开着电线都露在外面了"),
         ("在长乐街，不好意思打错了，是长宁街14号", None),
+        # the caller's phone and name are the ticket's contact, never the description's
+        ("钱庄巷7号后门，下水道返臭，我电话13900001234", "下水道返臭"),
+        ("铜钱街2号，我姓吴，麻烦快点", None),
+        ("古钱公园南门，我是马阿姨，就住旁边", None),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
