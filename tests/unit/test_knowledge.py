@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hotline.domain.catalogue import Catalogue
 from hotline.domain.consult import (
@@ -282,6 +283,42 @@ def test_a_topic_alone_is_answered(kb: KnowledgeBase, text: str) -> None:
 def test_the_hotline_asked_about_by_its_number_is_answered(kb: KnowledgeBase) -> None:
     decision = _decide(kb, "12345能管什么事")
     assert decision.answer is not None and decision.answer.group == "hotline_12345_service"
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("打这个电话要钱不", "hotline_12345_cost"),
+        ("一般多久能处理好", "hotline_12345_time_limit"),
+        ("我举报了会不会被对方知道", "hotline_12345_privacy"),
+        ("投诉物业会不会被报复", "hotline_12345_privacy"),
+    ],
+)
+def test_questions_about_the_hotline_itself_are_answered(
+    kb: KnowledgeBase, text: str, group: str
+) -> None:
+    decision = _decide(kb, text)
+    assert decision.answer is not None and decision.answer.group == group
+
+
+def test_a_report_that_also_asks_about_the_reporters_name_is_still_a_report(
+    kb: KnowledgeBase,
+) -> None:
+    assert _decide(kb, "我要举报，他们偷排废水，会不会知道是我举报的").answer is None
+
+
+def test_the_time_limits_the_hotline_tells_are_those_it_runs() -> None:
+    """The answer is typed text: it must change when data/sla.yml does."""
+    sla = yaml.safe_load((ROOT / "data" / "sla.yml").read_text(encoding="utf-8"))
+    groups = yaml.safe_load((ROOT / "data" / "knowledge.yml").read_text(encoding="utf-8"))
+    answer = next(g["answer"] for g in groups["groups"] if g["id"] == "hotline_12345_time_limit")
+    days = sla["answer_working_days"]
+    assert f"{sla['accept_working_days']}个工作日内签收" in answer
+    assert f"咨询在{days['咨询']}个工作日内" in answer
+    assert f"求助、建议在{days['求助']}个工作日内" in answer and days["求助"] == days["建议"]
+    assert f"投诉、举报在{days['投诉']}个工作日内" in answer and days["投诉"] == days["举报"]
+    urgent = sla["urgent"]
+    assert f"{urgent['accept_minutes']}分钟内签收、{urgent['answer_hours']}小时内办结" in answer
 
 
 def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> None:
