@@ -276,11 +276,19 @@ def _sentences(text: str) -> list[str]:
     return [s for s in sentences if s.strip()]
 
 
+_QUESTION_FULL_STOP = re.compile(r"吗[。.]$")
+
+
 def _asked_part(text: str) -> str:
     """In a message of several sentences, the ones that ask: background would drown them."""
     if len(text) <= STORY:
         return text
-    asked = [s for s in _sentences(text) if _STRONG_QUESTION.search(s.strip())]
+    # "政府能补吗。": a terse writer ends a question with a full stop (not "…不收钱的嘛。")
+    asked = [
+        s
+        for s in _sentences(text)
+        if _STRONG_QUESTION.search(_QUESTION_FULL_STOP.sub("吗", s.strip()))
+    ]
     return "".join(asked[-3:]).strip() or text
 
 
