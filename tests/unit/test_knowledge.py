@@ -301,6 +301,13 @@ def test_questions_about_the_hotline_itself_are_answered(
     assert decision.answer is not None and decision.answer.group == group
 
 
+def test_a_letters_words_for_dibao_are_dibao(kb: KnowledgeBase) -> None:
+    decision = _decide(
+        kb, "请问按月领取的困难生活保障金，应向户籍地乡镇申请还是在现居住地街道申请？"
+    )
+    assert decision.answer is not None and decision.answer.group.startswith("dibao")
+
+
 def test_a_report_that_also_asks_about_the_reporters_name_is_still_a_report(
     kb: KnowledgeBase,
 ) -> None:
