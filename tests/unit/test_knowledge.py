@@ -360,6 +360,9 @@ def test_how_to_apply_for_dibao_is_answered_not_ticketed(kb: KnowledgeBase) -> N
         "托管班把孩子照片连名字发在网上，能不能麻烦你们转告工会，把这些撤了？",
         "签约医生的群天天发保健品广告，问孩子的事没人回，我们到底签了个啥？能不能请卫健部门管一管？",
         "体检通知只发在手机群里，老人看不到早截止了，能不能让退役军人那边再补一次？",
+        # 麻烦 asks a body as 请 does; a body called on by name to step in
+        "助餐点只收手机扫码，老人没手机就吃不上。麻烦民政的人去跟他们讲清楚，现金也要收。",
+        "暑假班说只收有单位的职工孩子，我们骑手也入了会。工会出来说句话，把我们的孩子也收了。",
     ],
 )
 def test_requests_to_act_are_not_answered_even_on_a_kb_topic(kb: KnowledgeBase, text: str) -> None:
