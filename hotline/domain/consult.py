@@ -481,6 +481,35 @@ def _family(group_id: str) -> str:
 FOLLOW_UP_MEANING = 0.1
 
 
+# "那要带什么", "这个…", "还有…": words that point back at the topic just answered.
+_POINTS_BACK = re.compile(
+    r"^(?:那|那么|那这个|那我|还有|另外)|这个|那个|这证|此证|它|上面|刚才|刚刚|这样的话"
+)
+
+
+# "好的，谢谢。那我去租的时候…": thanks and nods before the follow-up says what it asks.
+_ACKNOWLEDGED = re.compile(
+    r"^(?:(?:好的?|行|中|嗯+|哦+|噢+|谢谢(?:你们?|您)?|多谢|感谢|明白了?|知道了|了解了?|收到|ok)"
+    r"[，,。.!！~～\s]*)+",
+    re.IGNORECASE,
+)
+# A follow-up shorter than this names no subject of its own ("需要带什么证件", "烈属也可以去吗",
+# "租金能不能有补贴"): it asks about the topic just answered (every consult set's follow-ups:
+# 186 of 245 right with it, 179 deciding every follow-up without 那 / 这个 afresh, 177 never).
+FRESH_QUESTION_MIN_CHARS = 15
+
+
+def points_back(text: str) -> bool:
+    """Whether a follow-up points back at the topic just answered ("那要带什么", "这个…")."""
+    return _POINTS_BACK.search(_ACKNOWLEDGED.sub("", text.strip())) is not None
+
+
+def asks_afresh(text: str) -> bool:
+    """Whether a follow-up is first decided as a question of its own, before the topic just
+    answered is asked about: it does not point back and is long enough to name a subject."""
+    return not points_back(text) and len(re.findall(r"\w", text)) >= FRESH_QUESTION_MIN_CHARS
+
+
 def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
     """Answer a follow-up within the topic just answered; None when it opens a new subject."""
     # "那要带什么材料？", "在哪里办", "多久能批下来", "凭这个证坐公交免费不": the same group first

@@ -15,6 +15,7 @@ from hotline.domain.consult import (
     Consultation,
     _by_aspect,
     answer_in_passing,
+    asks_afresh,
     consult_or_report,
     follow_up,
     is_ping,
@@ -678,3 +679,28 @@ def test_a_follow_up_that_moves_on_to_another_topic_is_not_held_to_the_last(
 ) -> None:
     answer = follow_up(kb, "明白了 另外想问下办结婚证要不要先在网上约", group="elderly_visit_who")
     assert answer is None or answer.category == "marriage_registration"
+
+
+@pytest.mark.parametrize(
+    ("text", "afresh"),
+    [
+        # short, or pointing back (after thanks too): about the topic just answered
+        ("需要带什么证件", False),
+        ("烈属也可以去吗", False),
+        ("租金能不能有补贴", False),
+        ("好的，谢谢。那我去租的时候，第一步要做什么？要不要有人来我家看？", False),
+        ("嗯那去登记找人的时候要带些啥 他的相片要不要带", False),
+        # a matter of its own, told in full: decided as a new question first
+        ("身份证也在包里一起丢了，回去坐火车咋办？能在这边先补一张吗？", True),
+        ("送饭是有了，那帮老人家洗澡、搞卫生的上门服务有冇得？", True),
+    ],
+)
+def test_a_follow_up_is_asked_afresh_only_when_it_tells_a_matter_of_its_own(
+    text: str, afresh: bool
+) -> None:
+    assert asks_afresh(text) is afresh
+
+
+def test_a_report_opener_is_no_question_about_the_hotline(kb: KnowledgeBase) -> None:
+    for text in ("我想反映一个问题", "我要反映个事情", "反映个问题"):
+        assert _decide(kb, text).answer is None

@@ -8,8 +8,10 @@ from typing import Any
 from hotline.domain.consult import (
     SURE_ANSWER,
     Consultation,
+    asks_afresh,
     consult_or_report,
     follow_up,
+    points_back,
     uncovered_aspect,
 )
 from hotline.domain.intake import (
@@ -22,7 +24,6 @@ from hotline.services.conversation.responses import SMALL_TALK
 from hotline.services.conversation.words import (
     _ACT,
     _ASKS_TO_ACT,
-    _DEIXIS,
     _DONE_WORDS,
     _HOW_TO,
     _JUST_ASKING,
@@ -93,7 +94,7 @@ class Consultations(Room):
             self.register_from_topic(topic)
             return True
         group = str(topic.get("group") or "")
-        if not group and _DEIXIS.search(text) and len(self.short) <= 20:
+        if not group and points_back(text) and len(self.short) <= 20:
             # "那提取呢" after a question we could not answer: the same subject, one more question
             topic["questions"] = [*(topic.get("questions") or []), text][-5:]
             self.say(
@@ -102,7 +103,7 @@ class Consultations(Room):
                 [("登记咨询", "/affirm"), ("不用了", "/deny")],
             )
             return True
-        if not _DEIXIS.search(text):  # a question naming its own subject is a new question
+        if asks_afresh(text):  # a question naming its own subject is a new question
             fresh = self.decide(text)
             if fresh.answer is not None and fresh.answer.group != group:
                 self.give_answer(fresh.answer, question=text)
