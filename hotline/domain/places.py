@@ -207,10 +207,12 @@ _NAMED_NUMBER = re.compile(rf"\s*{_PHONE_WORDS.pattern}\s*[0-9][0-9\s-]{{6,}}$")
 # The caller saying who they are after the place ("我姓周", "我是钱阿姨", "…19号 张师傅"): a
 # contact, neither place nor remark; what follows it is about the caller ("就住旁边").
 _SELF_INTRO = re.compile(
-    r"^(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫[\u4e00-\u9fff]{1,3}|"
+    r"^(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫(?![了过来人他她物保城警])[\u4e00-\u9fff]{1,3}|"
     r"是[\u4e00-\u9fff]{0,3}(?:阿姨|叔叔|大叔|大爷|大妈|大娘|师傅|老师|奶奶|爷爷|大姐|大哥|老板|女士|先生|婆婆))"
     r"[啊呀哈呢吧。.！!]*$"
 )
+# …and where the caller lives, said after it ("就住旁边"): about the caller, not the spot.
+_CALLER_HOME = re.compile(r"^(?:我|我家)?(?:就|也)?住(?:在)?(?:旁边|附近|这|隔壁|对面|楼上|楼下)")
 _NAME_TAIL = re.compile(
     r"\s+[\u4e00-\u9fff]{1,2}(?:师傅|阿姨|先生|女士|小姐|老师|大爷|大妈|大叔|大姐|大哥|叔叔)$"
 )
@@ -569,7 +571,14 @@ def place_remark(text: str, place: str) -> str | None:
     so the ticket keeps it in the description instead of losing it."""
     text = _normalise(text)
     said: list[str] = []
-    clauses = _about_the_spot(text)
+    # the caller's name and home are the contact's, not the spot's; what else follows them is
+    # said of the spot ("…2号，我姓吴，路灯坏了三天了")
+    clauses = [
+        (start, end)
+        for start, end in _clauses(_NAME_TAIL.sub("", text))
+        if not _SELF_INTRO.match(text[start:end].strip())
+        and not _CALLER_HOME.match(text[start:end].strip())
+    ]
     tidied = [_tidy(text[start:end]) for start, end in clauses]
     # the clauses after the place's last part: what is said there is said of the spot
     # ("…负一楼，老鼠好多"), whatever its words; corrections and thanks come before or drop out

@@ -659,6 +659,9 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         ("钱庄巷7号后门，下水道返臭，我电话13900001234", "下水道返臭"),
         ("铜钱街2号，我姓吴，麻烦快点", None),
         ("古钱公园南门，我是马阿姨，就住旁边", None),
+        # …but what follows them about the spot is kept; 叫了物业 is no name
+        ("铜钱街2号，我姓吴，路灯坏了三天了", "路灯坏了三天了"),
+        ("幸福路12号，我叫了物业，他们不管", "我叫了物业，他们不管"),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
