@@ -21,10 +21,9 @@ from typing import Any
 
 from hotline.adapters.meaning import with_meaning
 from hotline.domain.consult import (
+    answer_follow_up,
     answer_in_passing,
-    asks_afresh,
     consult_or_report,
-    follow_up,
 )
 from hotline.domain.knowledge import Answer, KnowledgeBase, load_knowledge
 
@@ -118,25 +117,21 @@ def score(kb: KnowledgeBase, rows: list[Row], decide: Decide, errors: bool) -> d
     }
 
 
-def dialogue_follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:
-    """As the dialogue answers a follow-up (no routing): one that asks afresh is decided as a
-    question of its own first, and another group's answer wins."""
-    if asks_afresh(text):
-        fresh = consult_or_report(
-            kb, text, category=None, department=None, request_type=None, sure=False
-        )
-        if fresh.answer is not None and fresh.answer.group != group:
-            return fresh.answer
-    return follow_up(kb, text, group=group)
-
-
 def follow_ups(kb: KnowledgeBase, rows: list[Row], errors: bool) -> tuple[int, int, list[float]]:
     """Follow-ups answered with the expected group, or declined when the subject is new."""
     pairs = [r for r in rows if r["kind"] == "follow_up"]
     hits, timings = 0, []
     for row in pairs:
         start = time.perf_counter()
-        answer = dialogue_follow_up(kb, row["text"], group=row["previous_group"])
+        # as the dialogue answers it, without routing
+        answer = answer_follow_up(
+            kb,
+            row["text"],
+            group=row["previous_group"],
+            decide=lambda t: consult_or_report(
+                kb, t, category=None, department=None, request_type=None, sure=False
+            ),
+        )
         timings.append(time.perf_counter() - start)
         ok = answer is None if row["group"] is None else right(row, answer)
         hits += ok

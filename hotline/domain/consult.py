@@ -10,6 +10,7 @@ are answered within the topic just answered, not by whichever group shares the m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.domain import sounds
@@ -508,6 +509,19 @@ def asks_afresh(text: str) -> bool:
     """Whether a follow-up is first decided as a question of its own, before the topic just
     answered is asked about: it does not point back and is long enough to name a subject."""
     return not points_back(text) and len(re.findall(r"\w", text)) >= FRESH_QUESTION_MIN_CHARS
+
+
+def answer_follow_up(
+    kb: KnowledgeBase, text: str, *, group: str, decide: Callable[[str], Consultation]
+) -> Answer | None:
+    """The answer to a follow-up after ``group`` was answered: one that asks afresh is decided
+    as a question of its own first (``decide``, with whatever routing the caller has) and
+    another group's answer wins; else the topic just answered is asked about."""
+    if asks_afresh(text):
+        fresh = decide(text)
+        if fresh.answer is not None and fresh.answer.group != group:
+            return fresh.answer
+    return follow_up(kb, text, group=group)
 
 
 def follow_up(kb: KnowledgeBase, text: str, *, group: str) -> Answer | None:

@@ -194,16 +194,15 @@ _PHONE = re.compile(
     r"(?<![0-9])(?:(?:\+|00)?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]){8}(?![0-9])|"
     r"(?<![0-9])[(（]?0[0-9]{2,3}[)）]?[\s-]?[0-9]{3,4}[\s-]?[0-9]{4}(?![0-9])"
 )
-# A phone number said in words after its name ("电话一三九零零零零一二三四"): voice-to-text.
-_SPOKEN_PHONE = re.compile(
-    r"\s*(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?\s*"
-    r"[零〇一二三四五六七八九幺洞\s-]{7,}$"
-)
 _PHONE_WORDS = re.compile(
     r"(?:我的|我)?(?:联系电话|联系方式|电话号码|手机号码|电话|手机号|手机|号码)(?:是|为)?[:：]?"
 )
-# A number named as the caller's phone, whatever its length ("手机1370009876", a digit short).
-_NAMED_NUMBER = re.compile(rf"\s*{_PHONE_WORDS.pattern}\s*[0-9][0-9\s-]{{6,}}$")
+# A number named as the caller's phone at the end of a clause: said in words by voice-to-text
+# ("电话一三九零零零零一二三四"), or in digits whatever its length ("手机1370009876", one
+# digit short).
+_NAMED_NUMBER = re.compile(
+    rf"\s*{_PHONE_WORDS.pattern}\s*(?:[零〇一二三四五六七八九幺洞\s-]{{7,}}|[0-9][0-9\s-]{{6,}})$"
+)
 # The caller saying who they are after the place ("我姓周", "我是钱阿姨", "…19号 张师傅"): a
 # contact, neither place nor remark; what follows it is about the caller ("就住旁边").
 _SELF_INTRO = re.compile(
@@ -324,7 +323,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 def _without_phone(clause: str) -> str:
     """The clause with phone numbers and the words naming them removed."""
-    clause = _NAMED_NUMBER.sub("", _SPOKEN_PHONE.sub("", clause))
+    clause = _NAMED_NUMBER.sub("", clause)
     if not _PHONE.search(clause):
         return clause
     return _PHONE_WORDS.sub("", _PHONE.sub("", clause)).strip(" -，,：:")
@@ -537,12 +536,21 @@ def place_from_answer(text: str) -> str | None:
     return _tidy("".join(pieces)) or None
 
 
+def _answer_clauses(text: str) -> list[tuple[int, int]]:
+    """The clause spans of an answer, a name after a space ("宝钞路19号 张师傅") left out."""
+    return _clauses(_NAME_TAIL.sub("", text))
+
+
+def _introduces_caller(clause: str) -> bool:
+    """Whether a clause says who the caller is ("我姓周", "我是钱阿姨")."""
+    return _SELF_INTRO.match(clause.strip()) is not None
+
+
 def _about_the_spot(text: str) -> list[tuple[int, int]]:
-    """The clauses before the caller says who they are ("…北门，我是钱阿姨，就住旁边"); a name
-    after a space ("宝钞路19号 张师傅") goes too."""
-    clauses = _clauses(_NAME_TAIL.sub("", text))
+    """The clauses before the caller says who they are ("…北门，我是钱阿姨，就住旁边")."""
+    clauses = _answer_clauses(text)
     for index, (start, end) in enumerate(clauses):
-        if index and _SELF_INTRO.match(text[start:end].strip()):
+        if index and _introduces_caller(text[start:end]):
             return clauses[:index]
     return clauses
 
@@ -575,8 +583,8 @@ def place_remark(text: str, place: str) -> str | None:
     # said of the spot ("…2号，我姓吴，路灯坏了三天了")
     clauses = [
         (start, end)
-        for start, end in _clauses(_NAME_TAIL.sub("", text))
-        if not _SELF_INTRO.match(text[start:end].strip())
+        for start, end in _answer_clauses(text)
+        if not _introduces_caller(text[start:end])
         and not _CALLER_HOME.match(text[start:end].strip())
     ]
     tidied = [_tidy(text[start:end]) for start, end in clauses]

@@ -8,9 +8,8 @@ from typing import Any
 from hotline.domain.consult import (
     SURE_ANSWER,
     Consultation,
-    asks_afresh,
+    answer_follow_up,
     consult_or_report,
-    follow_up,
     points_back,
     uncovered_aspect,
 )
@@ -103,12 +102,8 @@ class Consultations(Room):
                 [("登记咨询", "/affirm"), ("不用了", "/deny")],
             )
             return True
-        if asks_afresh(text):  # a question naming its own subject is a new question
-            fresh = self.decide(text)
-            if fresh.answer is not None and fresh.answer.group != group:
-                self.give_answer(fresh.answer, question=text)
-                return True
-        answer = follow_up(self.c.knowledge, text, group=group) if group else None
+        # a question naming its own subject is a new question; else it asks about the topic
+        answer = answer_follow_up(self.c.knowledge, text, group=group, decide=self.decide)
         if answer is None:
             return False
         if answer.group == group:  # the same answer again would read as not listening
