@@ -537,8 +537,13 @@ def place_from_answer(text: str) -> str | None:
 
 
 def _answer_clauses(text: str) -> list[tuple[int, int]]:
-    """The clause spans of an answer, a name after a space ("宝钞路19号 张师傅") left out."""
-    return _clauses(_NAME_TAIL.sub("", text))
+    """The clause spans of an answer, a name and phone after a space left out ("宝钞路19号
+    张师傅", "宝钞路19号 张师傅 手机139…": the contact's, in either order)."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _NAME_TAIL.sub("", _NAMED_NUMBER.sub("", text)).rstrip()
+    return _clauses(text)
 
 
 def _introduces_caller(clause: str) -> bool:
