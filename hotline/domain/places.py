@@ -122,7 +122,7 @@ _PROBLEM = re.compile(
     r"坏了|坏掉|不亮|不转|抬不起来|落不下来|打不开|关不上|进不去|出不来|漫出来|冒出来|溢出来|"
     # something loose where it should not be: "有几头牛跑到路中间来了"
     r"跑到|窜到|跑进|窜进|闯进|跑出来|窜出来|"
-    r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
+    r"往外冒|滴水|渗水|漏水|堵了|堵住|塌了|倒了|倒在|断了|裂了|困人|困住|占了|闪黄灯|一直闪|"
     r"没人管|没人修|扰民|吵得|臭味|难闻|冒烟|着火|满出来|没了|没来|看不清|淹了|掉进去|差点|害怕|好怕|吓人|返水|翘起来|刮倒|挡着|挡住|趴活|"
     r"堵得|嗡嗡|一整夜|一夜了|响了|偷走|被偷|偷砍|丢了|停了|停电|锁着门|没反应|不敢|没法用|"
     r"有(?:个|一个|好几个|几个|好多)?(?:大|深)?(?:坑|洞|窟窿)(?!塘)|[大深]坑(?!塘)|窟窿|"
@@ -144,7 +144,7 @@ _PROBLEM = re.compile(
 
 # Fillers that open an answer: hesitation, greetings, "在", "地址是", "我家在".
 _LEAD = re.compile(
-    r"^(?:(?:嗯+|呃+|额+|哦+|噢+|喔|啊+)[\s,，…]*(?:对+|是的?)?|(?:我|让我|等我)?想(?:一)?想(?:啊|哈|哦|呀)?|(?:我|让我)想一下|"
+    r"^(?:(?:嗯+|呃+|额+(?=[\s,，…]|在|是|就|家|住|这|那|嗯|呃|$)|哦+|噢+|喔|啊+)[\s,，…]*(?:对+|是的?)?|(?:我|让我|等我)?想(?:一)?想(?:啊|哈|哦|呀)?|(?:我|让我)想一下|"
     # "让我看看", "这个嘛，怎么说呢": a pause before the place
     r"(?:让我|我|等我)(?:看|瞅|瞧)(?:一)?(?:看|瞅|瞧|下)|(?:这个|那个)(?:嘛|么|呢)|(?:怎么|咋)(?:说|讲)呢?|"
     r"哎呀|哎哟|唉呀|哎|唉|诶|欸|喂|那个|这个|就是说|您好|你好|同志|师傅|"
@@ -214,6 +214,23 @@ _SELF_INTRO = re.compile(
 _CALLER_HOME = re.compile(r"^(?:我|我家)?(?:就|也)?住(?:在)?(?:旁边|附近|这|隔壁|对面|楼上|楼下)")
 _NAME_TAIL = re.compile(
     r"\s+[\u4e00-\u9fff]{1,2}(?:师傅|阿姨|先生|女士|小姐|老师|大爷|大妈|大叔|大姐|大哥|叔叔)$"
+)
+
+# The caller saying who they are before the place ("你好，我是歇山大学的学生，姓邹，在…",
+# "我是游廊小区的物业小宋 电话139… 位置在…"): a person, by name or role, not a place
+# ("我是幸福小区的" names the compound and stays).
+_CALLER_FIRST = re.compile(
+    r"(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫[\u4e00-\u9fff]{1,3}|是[\u4e00-\u9fffA-Za-z0-9]{0,14}?"
+    r"(?:学生|物业|保安|居民|业主|住户|租户|师傅|阿姨|叔叔|大爷|大妈|大姐|大哥|老师|司机|店主|老板|"
+    r"家长|志愿者|网格员|工作人员|员工|职工|村民|环卫工|快递员|外卖员|女士|先生|"
+    r"(?<![的在])[小老][\u4e00-\u9fff]))|姓[\u4e00-\u9fff]{1,2}"
+)
+_GREETING = re.compile(r"(?:你好|您好|同志你?好|喂)[啊呀]?")
+_FIRST_CLAUSE = re.compile(r"([^，,。！!；;\s]+)[，,。！!；;\s]+")
+# A question back whether the place can be found ("，你们能找到吗"): courtesy, not the problem.
+_CAN_YOU_FIND = re.compile(
+    r"^(?:你们|您|你)?(?:应该)?(?:能|可以)?(?:找(?:得|不)?(?:到|着)|看(?:得)?(?:懂|明白)|明白|清楚|"
+    r"知道(?:在)?(?:哪|哪里|哪儿|位置)?)(?:了)?(?:吗|么|嘛|不|没|没有|吧)?$"
 )
 
 _CLAUSE_SEP = re.compile(r"[，,。！!？?；;\n…]+|\.(?![0-9])")
@@ -482,9 +499,25 @@ def _landmark_clause(clause: str) -> bool:
 _DENIED = re.compile(r"^\s*(?:而)?(?:不是|不在)")
 
 
+def _after_caller(text: str) -> str:
+    """The answer from its place on, when it opens by saying who the caller is (and a phone)."""
+    rest = text
+    introduced = False
+    while (clause := _FIRST_CLAUSE.match(rest)) is not None:
+        said = clause.group(1)
+        if _CALLER_FIRST.fullmatch(said):
+            introduced = True
+        elif not (
+            _GREETING.fullmatch(said) or _PHONE.fullmatch(_PHONE_WORDS.sub("", said, count=1))
+        ):
+            break
+        rest = rest[clause.end() :]
+    return rest if introduced and _has_strong(rest) else text
+
+
 def place_from_answer(text: str) -> str | None:
     """The place a citizen typed in answer to "请问问题发生的具体地点在哪里": the whole place, filler tidied; None when the answer holds no place (e.g. "不知道", "我不要登记，就是问问", a phone number, a refusal, emoji, a question back)."""  # noqa: E501
-    text = _normalise(text)
+    text = _after_caller(_normalise(text))
     if not text:
         return None
     if len(text) > WHOLE_ANSWER_LIMIT:
@@ -510,7 +543,7 @@ def place_from_answer(text: str) -> str | None:
     while first > 0 and _leads_to(text[spans[first - 1][0] : spans[first - 1][1]]):
         first -= 1
     last = max(i for i, part in enumerate(parts) if part is not None)
-    pieces: list[str] = []
+    pieces: list[tuple[str, str]] = []
     for i in range(first, len(parts)):
         part = parts[i]
         raw = text[spans[i][0] : spans[i][1]]
@@ -532,8 +565,12 @@ def place_from_answer(text: str) -> str | None:
         # "…宿舍，就是原来的老粮站后头", "…加油站，就在加油站后面": a later 就是 / 在 says
         # where again, it is no filler
         said = _as_typed_inside(part.text, raw, later=bool(pieces), inner=i < last)
-        pieces.append(("" if _PAUSE.fullmatch(sep) else sep) + said)
-    return _tidy("".join(pieces)) or None
+        if pieces and said.startswith(pieces[-1][1]):
+            # "回廊路18号，回廊路18号", "卷棚路口，卷棚路口那个公交站台后面": said again, kept once
+            pieces[-1] = (pieces[-1][0], said)
+            continue
+        pieces.append(("" if _PAUSE.fullmatch(sep) else sep, said))
+    return _tidy("".join(sep + said for sep, said in pieces)) or None
 
 
 def _answer_clauses(text: str) -> list[tuple[int, int]]:
@@ -582,7 +619,7 @@ def _as_typed_inside(said: str, raw: str, *, later: bool, inner: bool) -> str:
 def place_remark(text: str, place: str) -> str | None:
     """What an answer to the place question says besides the place ("…3栋，楼上天天半夜拖凳子"),
     so the ticket keeps it in the description instead of losing it."""
-    text = _normalise(text)
+    text = _after_caller(_normalise(text))
     said: list[str] = []
     # the caller's name and home are the contact's, not the spot's; what else follows them is
     # said of the spot ("…2号，我姓吴，路灯坏了三天了")
@@ -605,6 +642,7 @@ def place_remark(text: str, place: str) -> str | None:
             or _SELF_CORRECTION.search(clause)
             or _landmark_clause(clause)
             or _COURTESY_ONLY.fullmatch(clause)
+            or _CAN_YOU_FIND.match(clause)
         ):
             continue
         # once the answer turns to the problem, what follows goes on about it ("…，一股臭味")

@@ -284,6 +284,19 @@ ANSWERS = [
     ("金钱巷19号 王师傅", "金钱巷19号"),
     ("金钱巷19号 王师傅 手机13900001234", "金钱巷19号"),
     ("王师傅修车铺门口", "王师傅修车铺门口"),
+    # …nor when the caller says who they are first; a compound the caller is from stays
+    ("你好，我是师范学院的学生，姓韩，在师范学院南门外的公交站", "师范学院南门外的公交站"),
+    (
+        "我是桂园小区的保安老丁 电话13900001234 位置在桂园小区5号楼北侧车库入口",
+        "桂园小区5号楼北侧车库入口",
+    ),
+    ("我是桂园小区的，5号楼北侧", "桂园小区，5号楼北侧"),
+    # a place said twice is stored once, the fuller saying kept
+    ("槐荫路18号，槐荫路18号", "槐荫路18号"),
+    ("槐荫路口，槐荫路口那个报刊亭后面", "槐荫路口那个报刊亭后面"),
+    # 额 opening a name is no hesitation
+    ("额尔古纳路5号", "额尔古纳路5号"),
+    ("额，在槐荫路5号", "槐荫路5号"),
 ]
 
 NOT_PLACES = [
@@ -663,6 +676,10 @@ def test_a_place_and_what_is_wrong_there_is_more_than_a_place(text: str, more: b
         # …but what follows them about the spot is kept; 叫了物业 is no name
         ("铜钱街2号，我姓吴，路灯坏了三天了", "路灯坏了三天了"),
         ("幸福路12号，我叫了物业，他们不管", "我叫了物业，他们不管"),
+        # asking whether we can find it is no part of the problem
+        ("槐荫路54号，路灯杆歪得厉害，你们能找到吗？", "路灯杆歪得厉害"),
+        ("槐荫路54号，路灯杆倒在人行道上", "路灯杆倒在人行道上"),
+        ("槐荫路口修车铺后面🙏，你们找得到不", None),
     ],
 )
 def test_what_an_answer_says_besides_the_place(answer: str, remark: str | None) -> None:
