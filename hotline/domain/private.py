@@ -137,11 +137,27 @@ def is_word_question(text: str) -> bool:
     )
 
 
+# A citizen trying the channel out ("测试一下，能收到不", "test", "收到请回复"): small talk.
+_TEST_MESSAGE = re.compile(
+    r"(?:测试|试一?下|试试|test(?:ing)?)(?:一下|下)?[，,。.!！~～\s]*"
+    r"(?:(?:你们)?(?:能|可以)?(?:收到|看到|看得到|收得到)(?:了)?(?:吗|不|没|么|没有)?|收到请?回复)?"
+    r"[?？!！。~～…\s]*|收到请?回复[?？!！。~～…\s]*",
+    re.IGNORECASE,
+)
+
+
+def is_test_message(text: str) -> bool:
+    """Whether ``text`` only tries the channel out: greeted, never filed."""
+    return _TEST_MESSAGE.fullmatch(text.strip()) is not None
+
+
 def private_intent(text: str) -> str | None:
     """``private_dispute`` for a private quarrel (the citizen is told where mediation is),
-    ``out_of_scope`` for gossip and word questions, ``thank`` for thanks for something done,
-    None when a short message is none of these (or a message is long)."""
+    ``chitchat`` for a test message, ``out_of_scope`` for gossip and word questions, ``thank``
+    for thanks for something done, None when a short message is none of these (or is long)."""
     text = text.strip()
+    if is_test_message(text):
+        return "chitchat"
     if len(text) < MAX_CHARS and is_private_quarrel(text):
         return "private_dispute"
     if len(text) < GOSSIP_MAX_CHARS and is_gossip(text):

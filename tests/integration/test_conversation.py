@@ -342,7 +342,7 @@ async def test_a_question_asked_in_passing_is_answered_and_the_report_taken(
             request_type="投诉",
         )
     )
-    assert "顺便问" in said and "助餐" in said  # the question answered from the knowledge base
+    assert "先回答您问的" in said and "助餐" in said  # answered from the knowledge base
     assert "我来为您登记" in said  # …and the report goes on
     assert chat.draft is not None and chat.draft["category"] == "bus_service"
 
@@ -356,10 +356,21 @@ async def test_a_report_with_a_question_in_passing_is_routed_on_its_own_words(
     chat = Conversation()
     ranking = [("public_toilet", 0.4), ("veteran_benefits", 0.3), ("family_doctor", 0.1)]
     said = await chat.send(parse(text, "public_toilet", 0.4, ranking=ranking))
-    assert "先回答您顺便问的" in said and "退役军人" in said  # the question answered first
+    assert "先回答您问的" in said and "退役军人" in said  # the question answered first
     assert "退役军人事务局（" not in said  # …and not offered as the report's department
     assert chat.draft is not None and chat.draft["category"] == "public_toilet"
     assert chat.draft["description"] == text  # the whole message is kept
+
+
+async def test_two_matters_in_one_message_are_both_kept(service: Services) -> None:
+    report = "楼下烧烤摊天天弄到半夜，油烟大得很，请城管来管管。完了俺正经要问的："
+    text = report + "俺娘一个人在家，腿脚不好，那个老年助餐点能不能送饭上门？"
+    wire(service, ScriptedParser({report: parse(report, "street_vendor", 0.9)}))
+    chat = Conversation()
+    said = await chat.send(parse(text, "street_vendor", 0.6, request_type="投诉"))
+    assert "先回答您问的" in said and "送餐" in said  # the question is answered…
+    assert chat.draft is not None and chat.draft["category"] == "street_vendor"  # …and the report
+    assert chat.draft["description"] == text  # taken, with the whole message
 
 
 async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:

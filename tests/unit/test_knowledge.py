@@ -504,6 +504,10 @@ def test_a_bare_topic_name_is_answered_and_a_ping_is_not_a_follow_up(kb: Knowled
         ("有人在小区门口乱扔垃圾", False),
         ("在吗 低保怎么申请", False),
         ("？？", False),
+        # trying the channel out
+        ("测试一下，能收到不", True),
+        ("test", True),
+        ("测试一下我们小区的水质", False),
     ],
 )
 def test_a_ping_only_checks_someone_is_there(text: str, ping: bool) -> None:
@@ -623,6 +627,11 @@ def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
             "社区有没有给老年人用餐之处？",
         ),
         ("楼下的路灯坏了好几天了，晚上黑漆漆的", None),
+        # the question a report was told before: "…真正想打听的是：…"
+        (
+            "小区门口的垃圾堆了一个礼拜，请街道派人清一清。讲完这个，我真正想打听的是：低保在哪里申请？",
+            "低保在哪里申请？",
+        ),
     ],
 )
 def test_a_question_asked_in_passing_inside_a_report_is_found(
@@ -704,3 +713,22 @@ def test_a_follow_up_is_asked_afresh_only_when_it_tells_a_matter_of_its_own(
 def test_a_report_opener_is_no_question_about_the_hotline(kb: KnowledgeBase) -> None:
     for text in ("我想反映一个问题", "我要反映个事情", "反映个问题"):
         assert _decide(kb, text).answer is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a body asked to act in the story, then the question: a report too, not only an answer
+        "楼下烧烤摊天天弄到半夜，油烟大得很，请城管来管管。完了俺正经要问的：俺娘一个人在家，"
+        "腿脚不好，那个老年助餐点能不能送饭上门？",
+        # unfairness told is a grievance, however it is asked
+        "我想问问我们村的低保为啥评给了村长他亲戚，我们家比他们穷多了，这不公平",
+    ],
+)
+def test_a_grievance_or_a_request_told_before_a_question_is_a_report(
+    kb: KnowledgeBase, text: str
+) -> None:
+    found = consult_or_report(
+        kb, text, category=None, department=None, request_type=None, sure=False
+    )
+    assert found.answer is None and not found.is_question

@@ -126,3 +126,15 @@ def test_thanks_for_a_fix_is_thanks_unless_it_commends_someone(
 )
 def test_a_word_question_needs_no_department(text: str, intent: str | None) -> None:
     assert private_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("测试一下，能收到不", "chitchat"),
+        ("收到请回复", "chitchat"),
+        ("测试卷子收费太贵了", None),  # a test paper is no test message
+    ],
+)
+def test_a_test_message_is_small_talk(text: str, intent: str | None) -> None:
+    assert private_intent(text) == intent

@@ -140,7 +140,7 @@ class NewMessages(Room):
         if passing is None:
             return routing
         answer = passing.answer
-        self.say(f"先回答您顺便问的“{answer.title}”：\n{answer.text}")
+        self.say(f"先回答您问的“{answer.title}”：\n{answer.text}")
         report = passing.report
         parsed = await self.c.parser.parse(report) if len(report) >= 6 else None
         if not parsed:
