@@ -364,13 +364,18 @@ async def test_a_report_with_a_question_in_passing_is_routed_on_its_own_words(
 
 async def test_two_matters_in_one_message_are_both_kept(service: Services) -> None:
     report = "楼下烧烤摊天天弄到半夜，油烟大得很，请城管来管管。完了俺正经要问的："
+    question = "完了俺正经要问的：俺娘一个人在家，腿脚不好，那个老年助餐点能不能送饭上门"
     text = report + "俺娘一个人在家，腿脚不好，那个老年助餐点能不能送饭上门？"
-    wire(service, ScriptedParser({report: parse(report, "street_vendor", 0.9)}))
+    answers = {report: parse(report, "street_vendor", 0.9)}
+    answers[question] = parse(question, "elderly_care", 0.9)  # read alone, it routes too
+    wire(service, ScriptedParser(answers))
     chat = Conversation()
     said = await chat.send(parse(text, "street_vendor", 0.6, request_type="投诉"))
     assert "先回答您问的" in said and "送餐" in said  # the question is answered…
     assert chat.draft is not None and chat.draft["category"] == "street_vendor"  # …and the report
-    assert chat.draft["description"] == text  # taken, with the whole message
+    assert chat.draft["description"] == text  # taken, with the whole message…
+    assert chat.draft["extra"] == [] and "两件事" not in said  # …the answered one no ticket
+    assert "弄" not in said.split("请问具体地点")[0][-12:]  # 弄到半夜 is no lane to ask about
 
 
 async def test_phone_and_shop_corrected_before_confirming(service: Services) -> None:

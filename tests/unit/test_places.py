@@ -294,6 +294,8 @@ ANSWERS = [
     # a place said twice is stored once, the fuller saying kept
     ("槐荫路18号，槐荫路18号", "槐荫路18号"),
     ("槐荫路口，槐荫路口那个报刊亭后面", "槐荫路口那个报刊亭后面"),
+    # a lane (弄) is a road; 弄 as a verb is not (below)
+    ("长乐弄12号门口", "长乐弄12号门口"),
     # 额 opening a name is no hesitation
     ("额尔古纳路5号", "额尔古纳路5号"),
     ("额，在槐荫路5号", "槐荫路5号"),
@@ -501,6 +503,8 @@ def test_a_place_inside_a_report_is_found_whole(
         "第一个问题是孩子上学的事",
         "网格员一直不来我们这",
         "社员们都反对这个方案",
+        # 弄 as a verb is no lane
+        "楼下烧烤摊天天弄到半夜，油烟大得很",
     ],
 )
 def test_a_report_without_a_place_gives_none(message: str) -> None:

@@ -129,24 +129,25 @@ class NewMessages(Room):
         if known_subject:  # 公积金 asked, routing unsure: a question still, never a place form
             self.room(Consultations).offer_consultation(None)
             return
-        routing = await self.answer_side_question(routing)
-        await self.start_report(routing)
+        routing, report = await self.answer_side_question(routing)
+        await self.start_report(routing, report)
 
-    async def answer_side_question(self, routing: Routing) -> Routing:
+    async def answer_side_question(self, routing: Routing) -> tuple[Routing, str]:
         """A report that also asks a policy question in passing ("…能不能挪回来？顺便问一句，
         老年食堂68岁能去吃吗"): the question is answered before the report is taken, not lost,
-        and the report is routed on its own words (the question's would pull in its department)."""
+        and the report is routed on its own words (the question's would pull in its department,
+        or make a second ticket of it); returns the routing and the words of the report."""
         passing = answer_in_passing(self.c.knowledge, self.text)
         if passing is None:
-            return routing
+            return routing, self.text
         answer = passing.answer
         self.say(f"先回答您问的“{answer.title}”：\n{answer.text}")
         report = passing.report
         parsed = await self.c.parser.parse(report) if len(report) >= 6 else None
         if not parsed:
-            return routing  # too short to read alone, or the parser is down: the whole stands
+            return routing, report  # too short to read alone, or the parser is down
         alone = route_parse(parsed.get("intent_ranking") or [], self.catalogue)
-        return alone if alone.department is not None else routing
+        return (alone if alone.department is not None else routing), report
 
     def lone_place(self) -> None:
         """A place with nothing else: most likely meant for the ticket just filed."""
@@ -188,7 +189,9 @@ class NewMessages(Room):
             return True
         return False
 
-    async def start_report(self, routing: Routing) -> None:
+    async def start_report(self, routing: Routing, report: str | None = None) -> None:
+        """Open the draft with the whole message; further problems are looked for in the
+        report's own words (``report``: without a question already answered in passing)."""
         text = self.text
         draft = self.room(Intake).new_draft(text, routing, *self.room(Intake).places_said())
         self.state["topic"] = None
@@ -197,7 +200,7 @@ class NewMessages(Room):
             self.set_draft(draft)
             self.room(Intake).offer_choices(draft, "utter_ask_department")
             return
-        extras = await self.extra_problems(routing)
+        extras = await self.extra_problems(routing, report or text)
         draft["extra"] = extras
         names = [self.catalogue.category_name(routing.category)]
         names += [self.catalogue.category_name(p["category"]) for p in extras]
@@ -207,8 +210,8 @@ class NewMessages(Room):
         )
         self.room(Intake).ask_next(draft)
 
-    async def extra_problems(self, first: Routing) -> list[dict[str, Any]]:
-        parts = split_problems(self.text)
+    async def extra_problems(self, first: Routing, report: str) -> list[dict[str, Any]]:
+        parts = split_problems(report)
         if len(parts) < 2:
             return []
         extras: list[dict[str, Any]] = []
