@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hotline.domain import sounds
 from hotline.domain.knowledge import Answer, KnowledgeBase, canonical
 from hotline.domain.places import place_word_spans
-from hotline.domain.private import is_test_message
+from hotline.domain.private import is_ping
 from hotline.domain.reading import as_read
 
 # Question signals: the citizen asks how, what, where, whether, how much, how long.
@@ -126,23 +126,6 @@ _MOVES_ON = re.compile(
     r"(?:^|[。！？!?，,；;\s])(?:[他她我俺]们?)?(?:还有(?:个|一个|一件)?小?(?:事儿?|问题)?[，,：:、]|另外|"
     r"再问(?:一下|个|一句)?|还想问|顺便问|除了)"
 )
-# "早啊，有人在冇", "喂 在不在", "请问有人吗", "您好？": a check that someone is there, in any
-# dialect; a greeting at most, with nothing asked.
-_PING = re.compile(
-    r"(?:早啊?|早上好|你好|您好|喂+|哈喽|hello|hi|嗨)?[，,。.!！~～\s]*"
-    r"(?:(?:请问)?(?:有(?:没有|冇|无)?人(?:在)?(?:吗|冇|没|无|伐|嘛|么|不|不在|在不在|没有)?|"
-    r"在(?:吗|不在|冇|伐|嘛|么|没|无)))?[?？!！。~～…\s]*",
-    re.IGNORECASE,
-)
-
-
-def is_ping(text: str) -> bool:
-    """Whether ``text`` only checks that someone is there (or only greets): never a question,
-    whatever the intent model read (治安 for 有人在)."""
-    stripped = (text or "").strip()
-    if is_test_message(stripped):
-        return True
-    return bool(re.search(r"\w", stripped)) and _PING.fullmatch(stripped) is not None
 
 
 # What a follow-up asks about, and how an answer says it: a follow-up on materials after an

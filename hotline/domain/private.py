@@ -137,7 +137,15 @@ def is_word_question(text: str) -> bool:
     )
 
 
-# A citizen trying the channel out ("测试一下，能收到不", "test", "收到请回复"): small talk.
+# A check that someone is there ("早啊，有人在冇", "喂 在不在", "请问有人吗", "您好？"), in any
+# dialect, or a citizen trying the channel out ("测试一下，能收到不", "test", "收到请回复"): a
+# greeting at most, with nothing asked.
+_PING = re.compile(
+    r"(?:早啊?|早上好|你好|您好|喂+|哈喽|hello|hi|嗨)?[，,。.!！~～\s]*"
+    r"(?:(?:请问)?(?:有(?:没有|冇|无)?人(?:在)?(?:吗|冇|没|无|伐|嘛|么|不|不在|在不在|没有)?|"
+    r"在(?:吗|不在|冇|伐|嘛|么|没|无)))?[?？!！。~～…\s]*",
+    re.IGNORECASE,
+)
 _TEST_MESSAGE = re.compile(
     r"(?:测试|试一?下|试试|test(?:ing)?)(?:一下|下)?[，,。.!！~～\s]*"
     r"(?:(?:你们)?(?:能|可以)?(?:收到|看到|看得到|收得到)(?:了)?(?:吗|不|没|么|没有)?|收到请?回复)?"
@@ -146,18 +154,23 @@ _TEST_MESSAGE = re.compile(
 )
 
 
-def is_test_message(text: str) -> bool:
-    """Whether ``text`` only tries the channel out: greeted, never filed."""
-    return _TEST_MESSAGE.fullmatch(text.strip()) is not None
+def is_ping(text: str) -> bool:
+    """Whether ``text`` only checks that someone is there, tries the channel or greets: never
+    a question nor a report, whatever the intent model read (治安 for 有人在)."""
+    stripped = (text or "").strip()
+    return bool(re.search(r"\w", stripped)) and (
+        _PING.fullmatch(stripped) is not None or _TEST_MESSAGE.fullmatch(stripped) is not None
+    )
 
 
 def private_intent(text: str) -> str | None:
     """``private_dispute`` for a private quarrel (the citizen is told where mediation is),
-    ``chitchat`` for a test message, ``out_of_scope`` for gossip and word questions, ``thank``
-    for thanks for something done, None when a short message is none of these (or is long)."""
+    ``greet`` for a ping or a test message, ``out_of_scope`` for gossip and word questions,
+    ``thank`` for thanks for something done, None when a short message is none of these (or is
+    long)."""
     text = text.strip()
-    if is_test_message(text):
-        return "chitchat"
+    if is_ping(text):
+        return "greet"
     if len(text) < MAX_CHARS and is_private_quarrel(text):
         return "private_dispute"
     if len(text) < GOSSIP_MAX_CHARS and is_gossip(text):

@@ -18,10 +18,10 @@ from hotline.domain.consult import (
     asks_afresh,
     consult_or_report,
     follow_up,
-    is_ping,
     signals,
 )
 from hotline.domain.knowledge import _CANON, KnowledgeBase, canonical, load_knowledge
+from hotline.domain.private import is_ping
 from hotline.domain.yamlconf import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]

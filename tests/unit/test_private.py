@@ -131,10 +131,11 @@ def test_a_word_question_needs_no_department(text: str, intent: str | None) -> N
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
-        ("测试一下，能收到不", "chitchat"),
-        ("收到请回复", "chitchat"),
+        ("测试一下，能收到不", "greet"),
+        ("收到请回复", "greet"),
+        ("早啊，有人在冇", "greet"),
         ("测试卷子收费太贵了", None),  # a test paper is no test message
     ],
 )
-def test_a_test_message_is_small_talk(text: str, intent: str | None) -> None:
+def test_a_ping_or_a_test_message_is_a_greeting(text: str, intent: str | None) -> None:
     assert private_intent(text) == intent

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from hotline.domain.consult import answer_in_passing, consult_or_report, is_ping
+from hotline.domain.consult import answer_in_passing, consult_or_report
 from hotline.domain.intake import (
     Routing,
     route_parse,
@@ -16,7 +16,7 @@ from hotline.domain.places import (
     place_from_answer,
     says_more_than_place,
 )
-from hotline.domain.private import is_family_matter, notice_only, private_intent
+from hotline.domain.private import is_family_matter, is_ping, notice_only, private_intent
 from hotline.domain.reading import ASK_MIN, enumerated_asks
 from hotline.domain.tickets import DomainError
 from hotline.services.conversation.consultations import Consultations
