@@ -627,6 +627,12 @@ def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
             "社区有没有给老年人用餐之处？",
         ),
         ("楼下的路灯坏了好几天了，晚上黑漆漆的", None),
+        # the second of two matters: "两件事。头一件…第二件问正事：…"
+        (
+            "两件事。头一件：楼下饭店把油烟管子直接对着我家窗户，请环保的来管一管。"
+            "第二件问正事：低保在哪里申请？",
+            "低保在哪里申请？",
+        ),
         # the question a report was told before: "…真正想打听的是：…"
         (
             "小区门口的垃圾堆了一个礼拜，请街道派人清一清。讲完这个，我真正想打听的是：低保在哪里申请？",
