@@ -5,10 +5,10 @@
 
 Department sets (``dept_dev.jsonl``, ``boundary_dev.jsonl``, ``voices_dev.jsonl``,
 ``chat_fresh.jsonl``, ``smoke.jsonl``, ``voices_fresh.jsonl``, ``stories_fresh.jsonl``,
-``chat_fresh2.jsonl`` … ``chat_fresh32.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
+``chat_fresh2.jsonl`` … ``chat_fresh33.jsonl`` and ``nodept_dev.jsonl``; a row with no ``kind``
 is a dispatch if it names a department, else one that needs none): department accuracy,
 macro-F1, non-dispatch P/R and urgent P/R with ``evaluate.score``. Urgency sets
-(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``, ``urgent_fresh.jsonl`` … ``urgent_fresh19.jsonl``):
+(``urgent_dev2.jsonl``, ``urgent_dev3.jsonl``, ``urgent_fresh.jsonl`` … ``urgent_fresh20.jsonl``):
 urgent P/R. Latency: parse p50/p99 of the messages under 100 characters of those sets, and of
 1,000-character letters (the first 1,000 characters of the longer letters of
 ``../shared/corpora/letters_dev.jsonl``, when it is there; only timed). Latency is wall time
@@ -78,6 +78,7 @@ DEPARTMENT_SETS = (
     "chat_fresh30.jsonl",
     "chat_fresh31.jsonl",
     "chat_fresh32.jsonl",
+    "chat_fresh33.jsonl",
     "nodept_dev.jsonl",
 )
 URGENCY_SETS = (
@@ -102,6 +103,7 @@ URGENCY_SETS = (
     "urgent_fresh17.jsonl",
     "urgent_fresh18.jsonl",
     "urgent_fresh19.jsonl",
+    "urgent_fresh20.jsonl",
 )
 
 
