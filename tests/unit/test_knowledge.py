@@ -627,6 +627,8 @@ def test_closeness_in_meaning_tips_a_follow_up_between_siblings() -> None:
             "社区有没有给老年人用餐之处？",
         ),
         ("楼下的路灯坏了好几天了，晚上黑漆漆的", None),
+        # 第二个 counts a month, not a matter: the question in passing is still found whole
+        ("工资第二个月还没发，顺便问一下，低保怎么申请", "低保怎么申请"),
         # the second of two matters: "两件事。头一件…第二件问正事：…"
         (
             "两件事。头一件：楼下饭店把油烟管子直接对着我家窗户，请环保的来管一管。"
