@@ -222,10 +222,11 @@ _NAME_TAIL = re.compile(
 # "我是游廊小区的物业小宋 电话139… 位置在…"): a person, by name or role, not a place
 # ("我是幸福小区的" names the compound and stays).
 _CALLER_FIRST = re.compile(
-    r"(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫[\u4e00-\u9fff]{1,3}|是[\u4e00-\u9fffA-Za-z0-9]{0,14}?"
+    r"(?:我|本人)(?:姓[\u4e00-\u9fff]{1,2}|叫[\u4e00-\u9fff]{1,3}|是(?!在)[\u4e00-\u9fffA-Za-z0-9]{0,14}?"
     r"(?:学生|物业|保安|居民|业主|住户|租户|师傅|阿姨|叔叔|大爷|大妈|大姐|大哥|老师|司机|店主|老板|"
     r"家长|志愿者|网格员|工作人员|员工|职工|村民|环卫工|快递员|外卖员|女士|先生|"
-    r"(?<![的在])[小老][\u4e00-\u9fff]))|姓[\u4e00-\u9fff]{1,2}"
+    # a name (物业小宋, 保安老丁), not a place (…小学, …小区)
+    r"(?<![的在])[小老](?![学区楼院店镇村路街巷屋房站桥河港湾园])[\u4e00-\u9fff]))|姓[\u4e00-\u9fff]{1,2}"
 )
 _GREETING = re.compile(r"(?:你好|您好|同志你?好|喂)[啊呀]?")
 _FIRST_CLAUSE = re.compile(r"([^，,。！!；;\s]+)[，,。！!；;\s]+")
@@ -505,16 +506,23 @@ def _after_caller(text: str) -> str:
     """The answer from its place on, when it opens by saying who the caller is (and a phone)."""
     rest = text
     introduced = False
+    where: list[str] = []  # "我是幸福路小学的老师": where the caller is from
     while (clause := _FIRST_CLAUSE.match(rest)) is not None:
         said = clause.group(1)
         if _CALLER_FIRST.fullmatch(said):
             introduced = True
+            where += re.findall(r"^(?:我|本人)是(.+?)的", said)
         elif not (
             _GREETING.fullmatch(said) or _PHONE.fullmatch(_PHONE_WORDS.sub("", said, count=1))
         ):
             break
         rest = rest[clause.end() :]
-    return rest if introduced and _has_strong(rest) else text
+    if not (introduced and _has_strong(rest)):
+        return text
+    # where the caller is from stays when the place after it does not say it again
+    # ("我是幸福路小学的老师，东门外50米的井盖"); a bare 小区 says nothing
+    unsaid = [place for place in where if len(place) >= 3 and _has_strong(place)]
+    return "，".join([*(place for place in unsaid if place not in rest), rest])
 
 
 def place_from_answer(text: str) -> str | None:
